@@ -1,0 +1,1 @@
+"""Governed automation sidecar between Odoo and n8n."""

@@ -1,0 +1,139 @@
+"""Settings read from environment variables into one typed object, validated at start."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sidecar.errors import ConfigError
+
+DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-order-release.json"
+KNOWN_SCOPES = frozenset({
+    "events.write", "releases.read", "approvals.read", "approvals.write",
+    "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read",
+})
+
+
+@dataclass(frozen=True)
+class Client:
+    """An integration allowed to call the sidecar: an API key or an HMAC secret, with scopes."""
+
+    name: str
+    secret: str
+    scopes: frozenset[str]
+
+    def allows(self, scope: str) -> bool:
+        """True when this client holds the scope (or every scope, `*`)."""
+        return "*" in self.scopes or scope in self.scopes
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the sidecar reads from its environment."""
+
+    database_url: str = "sqlite:///var/sidecar.db"
+    odoo_url: str = ""
+    odoo_db: str = ""
+    odoo_user: str = ""
+    odoo_password: str = ""
+    odoo_timeout: float = 10.0
+    api_keys: tuple[Client, ...] = ()
+    hmac_clients: tuple[Client, ...] = ()
+    signature_tolerance: int = 300  # seconds a signed request stays valid
+    max_body_bytes: int = 256 * 1024
+    policy_file: Path = DEFAULT_POLICY_FILE
+    worker_in_process: bool = False
+    worker_poll_seconds: float = 1.0
+    max_attempts: int = 5
+    retry_base_seconds: float = 10.0
+    retry_max_seconds: float = 600.0
+    reconcile_grace_minutes: int = 10
+    extra: dict = field(default_factory=dict)
+
+
+def parse_clients(raw: str, variable: str, problems: list[str]) -> tuple[Client, ...]:
+    """Parse `name:secret:scope,scope` entries separated by spaces, newlines or `;`."""
+    clients = []
+    for entry in raw.replace(";", " ").split():
+        parts = entry.split(":")
+        if len(parts) != 3 or not all(parts):
+            problems.append(f"{variable}: entry '{parts[0]}...' must be name:secret:scope[,scope]")
+            continue
+        name, secret, scopes = parts
+        scope_set = frozenset(s for s in scopes.split(",") if s)
+        unknown = sorted(scope_set - KNOWN_SCOPES - {"*"})
+        if unknown:
+            problems.append(f"{variable}: client '{name}' has unknown scopes {unknown}")
+        if len(secret) < 16:
+            problems.append(f"{variable}: client '{name}' secret must be at least 16 characters")
+        clients.append(Client(name, secret, scope_set))
+    return tuple(clients)
+
+
+def _number(env, name, default, cast, problems, minimum=0):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        problems.append(f"{name}: '{raw}' is not a valid {cast.__name__}")
+        return default
+    if value < minimum:
+        problems.append(f"{name}: must be at least {minimum}")
+    return value
+
+
+def _flag(env, name, problems) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    problems.append(f"{name}: '{raw}' is not a boolean (true/false)")
+    return False
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
+    env = dict(os.environ if env is None else env)
+    problems: list[str] = []
+    for name in ("ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_PASSWORD"):
+        if not env.get(name):
+            problems.append(f"{name}: required")
+    odoo_url = env.get("ODOO_URL", "")
+    if odoo_url and urlparse(odoo_url).scheme not in ("http", "https"):
+        problems.append(f"ODOO_URL: '{odoo_url}' must start with http:// or https://")
+    api_keys = parse_clients(env.get("SIDECAR_API_KEYS", ""), "SIDECAR_API_KEYS", problems)
+    hmac_clients = parse_clients(env.get("SIDECAR_HMAC_CLIENTS", ""), "SIDECAR_HMAC_CLIENTS", problems)
+    if not api_keys and not hmac_clients:
+        problems.append("SIDECAR_API_KEYS or SIDECAR_HMAC_CLIENTS: at least one client is required")
+    database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
+    if "://" not in database_url:
+        problems.append(f"SIDECAR_DATABASE_URL: '{database_url}' is not a database URL")
+    policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
+    if not policy_file.is_file():
+        problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
+    settings = Settings(
+        database_url=database_url,
+        odoo_url=odoo_url.rstrip("/"),
+        odoo_db=env.get("ODOO_DB", ""),
+        odoo_user=env.get("ODOO_USER", ""),
+        odoo_password=env.get("ODOO_PASSWORD", ""),
+        odoo_timeout=_number(env, "SIDECAR_ODOO_TIMEOUT", 10.0, float, problems, 0.1),
+        api_keys=api_keys,
+        hmac_clients=hmac_clients,
+        signature_tolerance=_number(env, "SIDECAR_SIGNATURE_TOLERANCE", 300, int, problems, 1),
+        max_body_bytes=_number(env, "SIDECAR_MAX_BODY_BYTES", 256 * 1024, int, problems, 1024),
+        policy_file=policy_file,
+        worker_in_process=_flag(env, "SIDECAR_WORKER_IN_PROCESS", problems),
+        worker_poll_seconds=_number(env, "SIDECAR_WORKER_POLL_SECONDS", 1.0, float, problems, 0.01),
+        max_attempts=_number(env, "SIDECAR_MAX_ATTEMPTS", 5, int, problems, 1),
+        retry_base_seconds=_number(env, "SIDECAR_RETRY_BASE_SECONDS", 10.0, float, problems, 0),
+        retry_max_seconds=_number(env, "SIDECAR_RETRY_MAX_SECONDS", 600.0, float, problems, 0),
+        reconcile_grace_minutes=_number(env, "SIDECAR_RECONCILE_GRACE_MINUTES", 10, int, problems, 0),
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings

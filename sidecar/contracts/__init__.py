@@ -1,0 +1,56 @@
+"""Versioned JSON Schema contracts; validation errors name the JSON pointer of each problem."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from sidecar.errors import InvalidPayload
+
+CONTRACTS_DIR = Path(__file__).parent
+# Event type -> the contract of its `data`.
+EVENT_TYPES = {"sale_order.release_requested": "sale_order.release_requested.v1"}
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    """The contract `name` (e.g. `event.v1`), read once."""
+    return json.loads((CONTRACTS_DIR / f"{name}.json").read_text())
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(name), format_checker=FormatChecker())
+
+
+def _pointer(path) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def problems(name: str, payload, prefix: str = "") -> list[dict]:
+    """Every violation of contract `name`, as `{pointer, message}`, in document order."""
+    errors = sorted(_validator(name).iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path])
+    return [{"pointer": prefix + _pointer(e.absolute_path), "message": e.message} for e in errors]
+
+
+def validate(name: str, payload, prefix: str = "") -> None:
+    """Raise InvalidPayload listing every problem when `payload` breaks contract `name`."""
+    found = problems(name, payload, prefix)
+    if found:
+        raise InvalidPayload(f"payload does not match contract {name}", details=found)
+
+
+def validate_event(envelope) -> str:
+    """Validate an event envelope and its typed data; return the data's contract name."""
+    validate("event.v1", envelope)
+    contract = EVENT_TYPES.get(envelope["type"])
+    if contract is None:
+        raise InvalidPayload(
+            f"unknown event type '{envelope['type']}'",
+            details=[{"pointer": "/type", "message": f"expected one of {sorted(EVENT_TYPES)}"}],
+            code="unknown_event_type",
+        )
+    validate(contract, envelope["data"], prefix="/data")
+    return contract

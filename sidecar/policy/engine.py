@@ -1,0 +1,239 @@
+"""Evaluate a quotation's release facts against a policy: reasons, outcome, route, SLA."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, NamedTuple
+
+from sidecar.policy.loader import CHECK_ORDER, Policy
+
+EPSILON = 1e-9  # float noise: a value exactly at a threshold must count as at it
+
+
+class Finding(NamedTuple):
+    """One check's reason plus the short phrase the summary line uses."""
+
+    reason: dict
+    brief: str
+
+
+def _finding(check: str, code: str, effect: str, message: str, observed: Any, threshold: Any,
+             brief: str) -> Finding:
+    reason = {"check": check, "code": code, "passed": effect == "none", "effect": effect,
+              "message": message, "observed": observed, "threshold": threshold}
+    return Finding(reason, brief)
+
+
+def _money(value: float, currency: str | None) -> str:
+    return f"{value:,.2f}" + (f" {currency}" if currency else "")
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _num(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def check_margin(facts: dict, cfg: dict) -> Finding:
+    """Margin percent against the minimum, the reject floor and the tolerance."""
+    percent, minimum = facts["margin"]["percent"], cfg["min_percent"]
+    currency = facts["order"].get("currency")
+    if percent is None:
+        untaxed = _money(facts["order"]["amount_untaxed"], currency)
+        return _finding("margin", "margin_undefined", "approve",
+                        f"Margin percent is undefined because the untaxed amount is {untaxed}; "
+                        "a person must review the order.", None, minimum,
+                        "margin undefined (untaxed amount is 0)")
+    shown = f"Margin {_pct(percent)} ({_money(facts['margin']['amount'], currency)})"
+    floor, tolerance = cfg.get("reject_below_percent"), cfg.get("tolerance_points", 0)
+    if floor is not None and percent < floor - EPSILON:
+        return _finding("margin", "margin_below_reject_threshold", "reject",
+                        f"{shown} is below the reject threshold of {_pct(floor)}.", percent, floor,
+                        f"margin {_pct(percent)} is below the reject threshold {_pct(floor)}")
+    if percent >= minimum - EPSILON:
+        return _finding("margin", "margin_ok", "none", f"{shown} meets the minimum of {_pct(minimum)}.",
+                        percent, minimum, f"margin {_pct(percent)} ok")
+    if percent >= minimum - tolerance - EPSILON:
+        return _finding("margin", "margin_within_tolerance", "none",
+                        f"{shown} is below the minimum of {_pct(minimum)} but within tolerance of "
+                        f"{_num(tolerance)} points.", percent, minimum,
+                        f"margin {_pct(percent)} within tolerance of {_pct(minimum)}")
+    return _finding("margin", "margin_below_threshold", cfg["on_breach"],
+                    f"{shown} is below the minimum of {_pct(minimum)}.", percent, minimum,
+                    f"margin {_pct(percent)} is below {_pct(minimum)}")
+
+
+def check_credit(facts: dict, cfg: dict) -> Finding:
+    """Credit exposure against the customer's limit, with tolerance and a reject ceiling."""
+    exposure, limit = facts["credit"]["exposure"], facts["credit"]["limit"]
+    currency = facts["order"].get("currency")
+    shown = f"Credit exposure {_money(exposure, currency)}"
+    if limit is None:
+        return _finding("credit", "credit_no_limit", "none",
+                        f"No credit limit applies to the customer; exposure is {_money(exposure, currency)}.",
+                        exposure, None, "no credit limit")
+    if exposure <= limit + EPSILON:
+        return _finding("credit", "credit_ok", "none",
+                        f"{shown} is within the limit of {_money(limit, currency)}.", exposure, limit,
+                        "credit ok")
+    over_pct = (exposure - limit) / limit * 100 if limit > 0 else math.inf
+    over = f"by {_money(exposure - limit, currency)}" + (f" ({_pct(over_pct)})" if limit > 0 else "")
+    base = f"{shown} exceeds the limit of {_money(limit, currency)} {over}"
+    brief = f"credit exposure {_money(exposure, currency)} exceeds limit {_money(limit, currency)}"
+    ceiling, tolerance = cfg.get("reject_over_percent"), cfg.get("tolerance_percent", 0)
+    if ceiling is not None and over_pct > ceiling + EPSILON:
+        return _finding("credit", "credit_over_reject_threshold", "reject",
+                        f"{base}, more than the {_pct(ceiling)} allowed.", exposure, limit,
+                        f"{brief} by more than {_pct(ceiling)}")
+    if over_pct <= tolerance + EPSILON:
+        return _finding("credit", "credit_within_tolerance", "none",
+                        f"{base}, within tolerance of {_pct(tolerance)}.", exposure, limit,
+                        f"credit within tolerance of {_pct(tolerance)} over limit")
+    return _finding("credit", "credit_limit_exceeded", cfg["on_breach"], f"{base}.", exposure, limit, brief)
+
+
+def _label(line: dict) -> str:
+    if line.get("default_code"):
+        return f"[{line['default_code']}]"
+    return line.get("product_name") or f"product {line['product_id']}"
+
+
+def check_stock(facts: dict, cfg: dict) -> Finding:
+    """Each storable product's ordered quantity against its free quantity in the warehouse."""
+    needs: dict[int, dict] = {}
+    for line in facts["lines"]:
+        if line["storable"]:
+            entry = needs.setdefault(line["product_id"], {
+                "label": _label(line), "needed": 0.0, "available": line["available_quantity"] or 0.0})
+            entry["needed"] += line["quantity"]
+    where = f" in {facts['order']['warehouse_name']}" if facts["order"].get("warehouse_name") else ""
+    if not needs:
+        return _finding("stock", "stock_no_storable_lines", "none",
+                        "The order has no storable products; nothing to check.", 0, 0, "no storable products")
+    short = [e for e in needs.values() if e["needed"] > e["available"] + EPSILON]
+    if not short:
+        return _finding("stock", "stock_ok", "none",
+                        f"All {len(needs)} storable product(s) are available{where}.", 0, 0, "stock ok")
+    listed = ", ".join(f"{e['label']} (needs {_num(e['needed'])}, has {_num(e['available'])})" for e in short)
+    return _finding("stock", "stock_short", cfg["on_breach"], f"Stock is short{where} for {listed}.",
+                    len(short), 0, f"stock short for {listed}")
+
+
+def check_lead_time(facts: dict, cfg: dict) -> Finding:
+    """Requested delivery date against order date + longest customer lead time + buffer."""
+    requested = facts["order"].get("commitment_date")
+    if not requested:
+        return _finding("lead_time", "lead_time_no_requested_date", "none",
+                        "No requested delivery date; nothing to check.", None, None, "no requested date")
+    lead = max((line["customer_lead_days"] for line in facts["lines"]), default=0)
+    buffer = cfg.get("buffer_days", 0)
+    earliest = _utc(facts["order"]["date_order"]) + timedelta(days=lead + buffer)
+    wanted = _utc(requested)
+    basis = f"(longest lead time {_num(lead)} days + {_num(buffer)} buffer days)"
+    if wanted >= earliest:
+        return _finding("lead_time", "lead_time_ok", "none",
+                        f"Requested delivery {_when(wanted)} is on or after the earliest possible "
+                        f"{_when(earliest)} {basis}.", _iso(wanted), _iso(earliest), "lead time ok")
+    return _finding("lead_time", "lead_time_too_short", cfg["on_breach"],
+                    f"Requested delivery {_when(wanted)} is before the earliest possible "
+                    f"{_when(earliest)} {basis}.", _iso(wanted), _iso(earliest),
+                    f"requested delivery {_when(wanted)} is before earliest {_when(earliest)}")
+
+
+CHECKS: dict[str, Callable[[dict, dict], Finding]] = {
+    "margin": check_margin, "credit": check_credit, "stock": check_stock, "lead_time": check_lead_time,
+}
+
+
+def _outcome(findings: list[Finding]) -> str:
+    effects = {finding.reason["effect"] for finding in findings}
+    return "reject" if "reject" in effects else "approve" if "approve" in effects else "release"
+
+
+def _choose_role(facts: dict, policy: Policy, findings: list[Finding]) -> str:
+    """First breached check's route, else the matching amount band's, else the default."""
+    for finding in findings:
+        role = policy.checks[finding.reason["check"]].get("route")
+        if finding.reason["effect"] == "approve" and role:
+            return role
+    untaxed = facts["order"]["amount_untaxed"]
+    band = next((b for b in policy.amount_bands if untaxed >= b["min_untaxed"] - EPSILON), None)
+    return band["route"] if band else policy.default_route
+
+
+def _without(logins: list[str], requester: str | None) -> list[str]:
+    """Logins other than the requester (segregation of duties), without duplicates."""
+    seen = {requester.casefold()} if requester else set()
+    kept = []
+    for login in logins:
+        if login.casefold() not in seen:
+            seen.add(login.casefold())
+            kept.append(login)
+    return kept
+
+
+def route_for(facts: dict, policy: Policy, findings: list[Finding]) -> tuple[dict, float]:
+    """The approver route of an approval and its SLA hours."""
+    role = _choose_role(facts, policy, findings)
+    route, requester = policy.routes[role], facts["requested_by"].get("login")
+    eligible, note = _without(route["approvers"], requester), None
+    if len(eligible) < len(route["approvers"]):
+        note = f"Requester {requester} may not approve their own order and is excluded."
+    if not eligible:
+        eligible = _without(route.get("fallback", []), requester)
+        note = f"Every approver of route {role} is the requester {requester}; fallback approvers apply."
+    if not eligible:
+        note = (f"No eligible approver on route {role}: requester {requester} is excluded "
+                "and no fallback approver remains.")
+    decided = {"role": role, "approvers": list(route["approvers"]), "eligible": eligible,
+               "assignee": eligible[0] if eligible else None, "unroutable": not eligible, "reason": note}
+    return decided, route.get("sla_hours", policy.default_sla_hours)
+
+
+def _summary(outcome: str, findings: list[Finding], route: dict | None) -> str:
+    failing = [f.brief for f in findings if f.reason["effect"] != "none"]
+    if outcome == "reject":
+        return "Rejected: " + "; ".join(failing)
+    if outcome == "approve":
+        tail = f"; no eligible approver on route {route['role']}" if route["unroutable"] else ""
+        return "Approval needed: " + "; ".join(failing) + tail
+    if not findings:
+        return "Released: no checks enabled"
+    tolerated = [f.brief for f in findings if f.reason["code"].endswith("_within_tolerance")]
+    return "Released: all checks passed" + (f" ({'; '.join(tolerated)})" if tolerated else "")
+
+
+def evaluate(facts: dict, policy: Policy, now: datetime) -> dict:
+    """Decide release, approval or rejection of one quotation; `facts` must match its contract."""
+    findings = [CHECKS[name](facts, policy.checks[name])
+                for name in CHECK_ORDER if policy.checks[name]["enabled"]]
+    outcome = _outcome(findings)
+    route = sla = None
+    if outcome == "approve":
+        route, hours = route_for(facts, policy, findings)
+        now = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
+        sla = {"hours": hours, "due_at": _iso(now + timedelta(hours=hours))}
+    return {
+        "outcome": outcome,
+        "reasons": [finding.reason for finding in findings],
+        "route": route,
+        "sla": sla,
+        "policy": {"name": policy.name, "version": policy.version},
+        "summary": _summary(outcome, findings, route),
+    }

@@ -1,0 +1,28 @@
+"""Small helpers shared by the repositories: ids, clock, row conversion."""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+
+
+def new_id(prefix: str) -> str:
+    """A short, prefixed, random identifier such as `rel_3f2a...`."""
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+def now() -> float:
+    """Current UTC time as epoch seconds."""
+    return time.time()
+
+
+def iso(epoch: float | None) -> str | None:
+    """Epoch seconds to ISO 8601 UTC (`2026-11-23T19:03:11Z`), None stays None."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_dict(row) -> dict | None:
+    """A result row as a plain dict (None when there is no row)."""
+    return None if row is None else dict(row._mapping)

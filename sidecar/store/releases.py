@@ -1,0 +1,102 @@
+"""Release decisions for quotations, and the approvals that some of them wait for."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sidecar.store.records import as_dict, new_id, now
+from sidecar.store.schema import approvals, releases
+
+# Release statuses: what the sidecar is waiting for.
+AWAITING_APPROVAL = "awaiting_approval"
+RELEASING = "releasing"      # confirm + message queued
+REJECTING = "rejecting"      # cancel + message queued
+RELEASED = "released"
+REJECTED = "rejected"
+STATUSES = [
+    (AWAITING_APPROVAL, "Awaiting approval"), (RELEASING, "Releasing"), (REJECTING, "Rejecting"),
+    (RELEASED, "Released"), (REJECTED, "Rejected"),
+]
+FINAL = {RELEASED, REJECTED}
+
+PENDING, APPROVED, REJECTED_BY_APPROVER = "pending", "approved", "rejected"
+
+
+def insert_release(conn: Connection, *, order_id: int, order_name: str, event_id: str, decision: dict,
+                   facts: dict, status: str, requested_by: str | None) -> str:
+    """Store a decision for an order; IntegrityError when the order has one in flight."""
+    release_id = new_id("rel")
+    stamp = now()
+    conn.execute(releases.insert().values(
+        id=release_id, order_id=order_id, order_name=order_name, event_id=event_id,
+        outcome=decision["outcome"], status=status, decision=decision, facts=facts,
+        policy_version=decision["policy"]["version"], requested_by=requested_by,
+        in_flight=1, created_at=stamp, updated_at=stamp,
+    ))
+    return release_id
+
+
+def get_release(conn: Connection, release_id: str) -> dict | None:
+    """One release by id."""
+    return as_dict(conn.execute(sa.select(releases).where(releases.c.id == release_id)).first())
+
+
+def release_in_flight(conn: Connection, order_id: int) -> dict | None:
+    """The order's release still in flight, if any."""
+    query = sa.select(releases).where(releases.c.order_id == order_id, releases.c.in_flight == 1)
+    return as_dict(conn.execute(query).first())
+
+
+def set_status(conn: Connection, release_id: str, status: str) -> None:
+    """Move a release on; a final status takes it out of flight."""
+    conn.execute(releases.update().where(releases.c.id == release_id).values(
+        status=status, in_flight=0 if status in FINAL else 1, updated_at=now(),
+    ))
+
+
+def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: dict,
+                    requested_by: str | None, due_at: float | None) -> str:
+    """Open an approval for a release."""
+    approval_id = new_id("apr")
+    conn.execute(approvals.insert().values(
+        id=approval_id, release_id=release_id, order_id=order_id, status=PENDING,
+        role=route.get("role"), assignee=route.get("assignee"), eligible=route.get("eligible", []),
+        requested_by=requested_by, due_at=due_at, created_at=now(),
+    ))
+    return approval_id
+
+
+def get_approval(conn: Connection, approval_id: str) -> dict | None:
+    """One approval by id."""
+    return as_dict(conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)).first())
+
+
+def approval_for_release(conn: Connection, release_id: str) -> dict | None:
+    """The approval a release waits for, if any."""
+    return as_dict(conn.execute(sa.select(approvals).where(approvals.c.release_id == release_id)).first())
+
+
+def list_approvals(conn: Connection, status: str | None, limit: int) -> list[dict]:
+    """Approvals, newest first."""
+    query = sa.select(approvals).order_by(approvals.c.created_at.desc()).limit(limit)
+    if status:
+        query = query.where(approvals.c.status == status)
+    return [as_dict(row) for row in conn.execute(query)]
+
+
+def decide_approval(conn: Connection, approval_id: str, status: str, decided_by: str, comment: str | None) -> bool:
+    """Record a decision; False when the approval was no longer pending."""
+    result = conn.execute(approvals.update().where(
+        approvals.c.id == approval_id, approvals.c.status == PENDING,
+    ).values(status=status, decided_by=decided_by, comment=comment, decided_at=now()))
+    return result.rowcount == 1
+
+
+def latest_for_orders(conn: Connection, order_ids: list[int]) -> dict[int, dict]:
+    """Each order's most recent release (id, status, in_flight, updated_at)."""
+    if not order_ids:
+        return {}
+    query = (sa.select(releases.c.order_id, releases.c.id, releases.c.status, releases.c.in_flight,
+                       releases.c.updated_at)
+             .where(releases.c.order_id.in_(order_ids)).order_by(releases.c.updated_at))
+    return {row.order_id: dict(row._mapping) for row in conn.execute(query)}

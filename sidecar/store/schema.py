@@ -1,0 +1,118 @@
+"""Tables of the sidecar's own state: only what reliability and audit need."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Timestamps are UTC epoch seconds (portable, comparable); APIs render them as ISO 8601.
+idempotency = sa.Table(
+    "idempotency", metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+releases = sa.Table(
+    "releases", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("order_id", sa.Integer, nullable=False, index=True),
+    sa.Column("order_name", sa.String(64)),
+    sa.Column("event_id", sa.String(255), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("decision", sa.JSON, nullable=False),
+    sa.Column("facts", sa.JSON, nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("requested_by", sa.String(255)),
+    # 1 while the release is in flight; at most one in flight per order (partial unique index).
+    sa.Column("in_flight", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+sa.Index(
+    "releases_one_in_flight_per_order", releases.c.order_id, unique=True,
+    sqlite_where=releases.c.in_flight == 1, postgresql_where=releases.c.in_flight == 1,
+)
+
+approvals = sa.Table(
+    "approvals", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("release_id", sa.String(40), sa.ForeignKey("releases.id"), nullable=False, unique=True),
+    sa.Column("order_id", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("role", sa.String(64)),
+    sa.Column("assignee", sa.String(255)),
+    sa.Column("eligible", sa.JSON, nullable=False),
+    sa.Column("requested_by", sa.String(255)),
+    sa.Column("due_at", sa.Float),
+    sa.Column("decided_by", sa.String(255)),
+    sa.Column("comment", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("decided_at", sa.Float),
+)
+
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    # Unique across every state, finished ones too: a duplicate never runs twice.
+    sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("release_id", sa.String(40), index=True),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("locked_until", sa.Float),
+    sa.Column("last_error", sa.Text),
+    sa.Column("category", sa.String(32)),
+    sa.Column("result", sa.JSON),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("done_at", sa.Float),
+)
+
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("summary", sa.Text, nullable=False),
+    # What the letter holds: a job id, an event's idempotency key or an n8n execution id.
+    sa.Column("ref", sa.String(255), index=True),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("replay_count", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("kind", sa.String(48), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("actor", sa.String(255)),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# One row: the chain's head, updated with each append; a deleted tail shows up against it.
+audit_head = sa.Table(
+    "audit_head", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+seen_signatures = sa.Table(
+    "seen_signatures", metadata,
+    sa.Column("signature", sa.String(128), primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)

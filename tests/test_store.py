@@ -1,0 +1,91 @@
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from sidecar.store import Database, audit, dead_letters, idempotency, jobs, signatures
+from sidecar.store.schema import audit_log
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(f"sqlite:///{tmp_path}/store.db")
+    database.create_schema()
+    yield database
+    database.dispose()
+
+
+def test_audit_chain_verifies_and_detects_change_and_deletion(db):
+    with db.transaction() as conn:
+        for n in range(5):
+            audit.append(conn, "test.entry", f"s{n}", {"n": n})
+        assert audit.verify(conn) == {"ok": True, "entries": 5, "problems": []}
+    with db.transaction() as conn:
+        conn.execute(audit_log.update().where(audit_log.c.seq == 2).values(data={"n": 99}))
+        report = audit.verify(conn)
+    assert not report["ok"] and report["problems"][0] == {"seq": 2, "problem": "content changed after it was written"}
+    with db.transaction() as conn:
+        conn.execute(audit_log.update().where(audit_log.c.seq == 2).values(data={"n": 1}))
+        assert audit.verify(conn)["ok"]
+        conn.execute(audit_log.delete().where(audit_log.c.seq == 3))
+        assert any("missing" in p["problem"] for p in audit.verify(conn)["problems"])
+
+
+def test_audit_detects_deleted_tail(db):
+    with db.transaction() as conn:
+        for n in range(3):
+            audit.append(conn, "test.entry", "s", {"n": n})
+        conn.execute(audit_log.delete().where(audit_log.c.seq == 3))
+        report = audit.verify(conn)
+    assert report["problems"] == [{"seq": 3, "problem": "entries at the end of the log are missing"}]
+
+
+def test_transaction_rolls_back_everything(db):
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        audit.append(conn, "test.entry", "s", {})
+        idempotency.save(conn, "k", "op", "h", 201, {})
+        raise RuntimeError("boom")
+    with db.transaction() as conn:
+        assert idempotency.find(conn, "k") is None
+        assert audit.verify(conn)["entries"] == 0
+
+
+def test_job_lifecycle_and_key_covers_finished_jobs(db):
+    with db.transaction() as conn:
+        job_id = jobs.enqueue(conn, idempotency_key="rel/decision/confirm_order", operation="confirm_order",
+                              payload={"order_id": 1}, release_id=None, max_attempts=3)
+    with db.transaction() as conn:
+        [claimed] = jobs.claim_due(conn)
+        assert claimed["id"] == job_id and claimed["attempts"] == 1 and claimed["state"] == jobs.STARTED
+        assert jobs.claim_due(conn) == []  # claimed jobs are not handed out twice
+        jobs.set_retry(conn, job_id, 3600, "down", "odoo_unreachable")
+        assert jobs.claim_due(conn) == []  # not due yet
+        jobs.set_dead(conn, job_id, "down", "odoo_unreachable")
+        assert jobs.requeue(conn, job_id)
+        assert not jobs.requeue(conn, job_id)
+        [claimed] = jobs.claim_due(conn)
+        jobs.set_done(conn, job_id, {"effect": "applied"})
+    with pytest.raises(IntegrityError), db.transaction() as conn:
+        jobs.enqueue(conn, idempotency_key="rel/decision/confirm_order", operation="confirm_order",
+                     payload={}, release_id=None, max_attempts=3)
+
+
+def test_signature_replay_is_refused(db):
+    with db.transaction() as conn:
+        assert signatures.remember(conn, "v1=abc", 60)
+        assert not signatures.remember(conn, "v1=abc", 60)
+
+
+def test_dead_letters_filter(db):
+    with db.transaction() as conn:
+        first = dead_letters.insert(conn, kind="job", category="odoo_unreachable", summary="a", detail={}, ref="j1")
+        dead_letters.insert(conn, kind="event", category="access_denied", summary="b", detail={}, ref="e1")
+        assert [d["id"] for d in dead_letters.list_letters(conn, category="odoo_unreachable")] == [first]
+        assert dead_letters.open_for_ref(conn, "j1")["id"] == first
+        dead_letters.set_status(conn, first, dead_letters.REPLAYED, replayed=True)
+        assert dead_letters.open_for_ref(conn, "j1") is None
+        assert dead_letters.get(conn, first)["replay_count"] == 1
+
+
+def test_sqlite_runs_in_wal_mode(db):
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
