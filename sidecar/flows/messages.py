@@ -1,0 +1,42 @@
+"""Text the flows leave in Odoo's chatter and activities."""
+from __future__ import annotations
+
+OUTCOME_TITLES = {
+    "release": "Release decision: released",
+    "approve": "Release decision: approval needed",
+    "reject": "Release decision: rejected",
+}
+
+
+def reason_lines(decision: dict) -> list[str]:
+    """One line per policy check, failed ones first."""
+    ordered = sorted(decision["reasons"], key=lambda r: r["passed"])
+    return [f"- {'OK' if r['passed'] else 'NO'} {r['check']}: {r['message']}" for r in ordered]
+
+
+def decision_message(decision: dict) -> str:
+    """Chatter note explaining a release decision."""
+    lines = [f"{OUTCOME_TITLES[decision['outcome']]} ({decision['summary']})"]
+    route = decision.get("route")
+    if decision["outcome"] == "approve" and route:
+        if route.get("assignee"):
+            due = (decision.get("sla") or {}).get("due_at", "no deadline")
+            lines.append(f"Approver: {route['assignee']} ({route.get('role')}), due {due}")
+        else:
+            lines.append(f"No eligible approver for role {route.get('role')}: assign one in the policy")
+    lines += reason_lines(decision)
+    policy = decision["policy"]
+    lines.append(f"Policy {policy['name']} version {policy['version']}")
+    return "\n".join(lines)
+
+
+def approval_message(approved: bool, approver: str, comment: str | None) -> str:
+    """Chatter note recording an approver's decision."""
+    verb = "approved" if approved else "rejected"
+    text = f"Release {verb} by {approver}"
+    return f"{text}: {comment}" if comment else text
+
+
+def activity_summary(order_name: str) -> str:
+    """Activity title for the approver."""
+    return f"Approve release of {order_name}"

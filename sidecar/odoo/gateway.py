@@ -1,0 +1,272 @@
+"""The one door to Odoo: a lazily connected, thread-safe odoorpc client that raises only OdooError."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlparse
+
+import odoorpc
+from odoorpc.rpc import jsonrpclib
+
+from sidecar.odoo.errors import RECORD_MISSING, OdooError, classify, unreachable
+
+logger = logging.getLogger(__name__)
+
+ORDER = "sale.order"
+TODO_ACTIVITY = "mail.mail_activity_data_todo"
+NOTE_SUBTYPE = "mail.mt_note"
+ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+ORDER_FIELDS = [
+    "name", "state", "partner_id", "user_id", "write_uid", "company_id", "warehouse_id", "date_order",
+    "commitment_date", "amount_untaxed", "amount_total", "currency_id", "order_line",
+]
+LINE_FIELDS = ["product_id", "product_uom_qty", "product_uom", "price_unit", "price_subtotal", "name"]
+PRODUCT_FIELDS = ["name", "default_code", "standard_price", "detailed_type", "sale_delay"]
+CREDIT_FIELDS = ["name", "credit", "credit_limit", "use_partner_credit_limit"]
+RECORDSET_REPR = re.compile(r"^[\w.]+\((\d+),?\)$")  # "mail.activity(19,)"
+
+
+def _id(value) -> int | None:
+    """The id of a many2one value, [id, name] or a bare id; None for False."""
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def record_id_from(result) -> int | None:
+    """An id from what a method returned: an int, [id], or a recordset's repr such as 'mail.activity(19,)'."""
+    if isinstance(result, bool):
+        return None
+    if isinstance(result, int):
+        return result
+    if isinstance(result, list) and len(result) == 1:
+        return record_id_from(result[0])
+    if isinstance(result, str):
+        match = RECORDSET_REPR.match(result.strip())
+        return int(match.group(1)) if match else None
+    return None
+
+
+class OdooGateway:
+    """Odoo over JSON-RPC (odoorpc); connects and logs in on first use, again after a failure."""
+
+    def __init__(self, url: str, db: str, login: str, password: str, timeout: float = 10.0):
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"Odoo URL '{url}' must be http(s)://host[:port]")
+        if parsed.path not in ("", "/"):
+            raise ValueError(f"Odoo URL '{url}' must not have a path")
+        self.url = url.rstrip("/")
+        self.host = parsed.hostname
+        self.port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        self.protocol = "jsonrpc+ssl" if parsed.scheme == "https" else "jsonrpc"
+        self.db, self.login, self.timeout = db, login, float(timeout)
+        self._password = password  # a password or an API key; never logged
+        self._odoo: odoorpc.ODOO | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings) -> OdooGateway:
+        """A gateway configured from the sidecar's Settings."""
+        return cls(settings.odoo_url, settings.odoo_db, settings.odoo_user, settings.odoo_password,
+                   timeout=settings.odoo_timeout)
+
+    def __repr__(self) -> str:
+        return f"OdooGateway({self.url!r}, db={self.db!r}, login={self.login!r})"
+
+    # -- connection -------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while a logged-in client is kept."""
+        return self._odoo is not None
+
+    def _client(self) -> odoorpc.ODOO:
+        with self._lock:
+            if self._odoo is None:
+                try:
+                    odoo = odoorpc.ODOO(self.host, protocol=self.protocol, port=self.port, timeout=self.timeout)
+                    odoo.login(self.db, self.login, self._password)
+                except Exception as err:
+                    raise classify(err) from err
+                logger.info("logged in to Odoo %s db %s as %s", self.url, self.db, self.login)
+                self._odoo = odoo
+            return self._odoo
+
+    def _drop(self, odoo: odoorpc.ODOO) -> None:
+        with self._lock:
+            if self._odoo is odoo:
+                self._odoo = None
+
+    def close(self) -> None:
+        """Forget the connection; the next call logs in again."""
+        with self._lock:
+            self._odoo = None
+
+    def execute(self, model: str, method: str, *args, **kwargs):
+        """Call `model.method(*args, **kwargs)` through execute_kw; raise OdooError on any failure."""
+        odoo = self._client()
+        try:
+            return odoo.execute_kw(model, method, list(args), kwargs)
+        except Exception as err:
+            error = classify(err)
+            if error.reconnect:
+                logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method, error.category)
+                self._drop(odoo)
+            raise error from err
+
+    def ping(self) -> dict:
+        """The server's version answer; never waits much longer than the timeout."""
+        box: dict = {}
+
+        def probe():
+            try:
+                proxy = jsonrpclib.ProxyJSON(self.host, self.port, self.timeout, ssl=self.protocol == "jsonrpc+ssl")
+                answer = proxy("/jsonrpc", {"service": "common", "method": "version", "args": []})
+                if answer.get("error"):
+                    error = answer["error"]
+                    raise odoorpc.error.RPCError((error.get("data") or {}).get("message", "Odoo error"), error)
+                box["result"] = answer.get("result")
+            except Exception as err:  # handed to the caller's thread
+                box["error"] = err
+
+        thread = threading.Thread(target=probe, name="odoo-ping", daemon=True)
+        thread.start()
+        thread.join(self.timeout)
+        if thread.is_alive():
+            raise unreachable(f"Odoo did not answer within {self.timeout:g}s")
+        if "error" in box:
+            raise classify(box["error"]) from box["error"]
+        if not isinstance(box.get("result"), dict):
+            raise unreachable("Odoo answered something that is not a version")
+        return box["result"]
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict]:
+        """Records by id; missing ids are simply absent."""
+        if not ids:
+            return []
+        return self.execute(model, "read", list(ids), fields)
+
+    def search_read(self, model: str, domain: list, fields: list[str], limit: int = 0,
+                    order: str | None = None, context: dict | None = None) -> list[dict]:
+        """Records matching `domain`."""
+        kwargs: dict = {"fields": fields}
+        if limit:
+            kwargs["limit"] = limit
+        if order:
+            kwargs["order"] = order
+        if context:
+            kwargs["context"] = context
+        return self.execute(model, "search_read", domain, **kwargs)
+
+    def order_state(self, order_id: int) -> str:
+        """A sales order's state; OdooError(record_missing) when it does not exist."""
+        return self._one(ORDER, order_id, ["state"])["state"]
+
+    def _one(self, model: str, record_id: int, fields: list[str]) -> dict:
+        rows = self.read(model, [record_id], fields)
+        if not rows:
+            raise OdooError(RECORD_MISSING, f"{model} {record_id} does not exist")
+        return rows[0]
+
+    def user_id_for_login(self, login: str) -> int | None:
+        """The id of the user with this login (archived users included), or None."""
+        rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1,
+                                context={"active_test": False})
+        return rows[0]["id"] if rows else None
+
+    def read_release_bundle(self, order_id: int, requested_by: int | None) -> dict:
+        """Everything Odoo knows that the release policy needs, as Odoo answered it."""
+        order = self._one(ORDER, order_id, ORDER_FIELDS)
+        lines = self.read("sale.order.line", order["order_line"], LINE_FIELDS)
+        product_ids = sorted({pid for pid in (_id(line["product_id"]) for line in lines) if pid})
+        products = self.read("product.product", product_ids, PRODUCT_FIELDS)
+        partner = self._one("res.partner", _id(order["partner_id"]), ["name", "commercial_partner_id"])
+        commercial_id = _id(partner["commercial_partner_id"]) or partner["id"]
+        credit = self._one("res.partner", commercial_id, CREDIT_FIELDS)
+        company_id = _id(order["company_id"])
+        company = self._one("res.company", company_id, ["name", "account_use_credit_limit"]) if company_id else {}
+        storable = [p["id"] for p in products if p.get("detailed_type") == "product"]
+        free = self.free_quantities(storable, _id(order["warehouse_id"]))
+        user_id = requested_by if requested_by is not None else _id(order["write_uid"])
+        users = self.read("res.users", [user_id], ["login"]) if user_id else []
+        return {
+            "order": order,
+            "lines": lines,
+            "products": products,
+            "partner": partner,
+            "commercial_partner": credit,
+            "company": company,
+            "free_quantities": {str(pid): free.get(pid, 0.0) for pid in storable},
+            "requested_by": {"user_id": user_id, "login": users[0]["login"] if users else None},
+        }
+
+    def free_quantities(self, product_ids: list[int], warehouse_id: int | None) -> dict[int, float]:
+        """Free (unreserved) quantity per product in the warehouse's internal locations."""
+        if not product_ids:
+            return {}
+        domain = [("product_id", "in", list(product_ids)), ("location_id.usage", "=", "internal")]
+        if warehouse_id:
+            domain.append(("warehouse_id", "=", warehouse_id))
+        totals = dict.fromkeys(product_ids, 0.0)
+        for quant in self.search_read("stock.quant", domain, ["product_id", "available_quantity"]):
+            pid = _id(quant["product_id"])
+            totals[pid] = totals.get(pid, 0.0) + (quant.get("available_quantity") or 0.0)
+        return totals
+
+    def search_quotations(self, domain: list, older_than_minutes: int, limit: int = 200) -> list[dict]:
+        """Orders matching `domain` untouched for `older_than_minutes`, most recently changed first."""
+        cutoff = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes)
+        full = list(domain) + [("write_date", "<=", cutoff.strftime(ODOO_DATETIME))]
+        rows = self.search_read(ORDER, full, ["name", "state", "write_uid", "write_date"],
+                                limit=limit, order="write_date desc, id desc")
+        return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_uid": _id(r["write_uid"]),
+                 "write_date": r["write_date"]} for r in rows]
+
+    # -- write-back primitives --------------------------------------------------------------
+
+    def confirm_order(self, order_id: int):
+        """sale.order.action_confirm."""
+        return self.execute(ORDER, "action_confirm", [order_id])
+
+    def cancel_order(self, order_id: int, skip_warning: bool = False):
+        """sale.order.action_cancel: True, or the cancel wizard's action when Odoo wants to warn first.
+
+        Odoo 17 warns for every order past draft; `skip_warning` passes `disable_cancel_warning`,
+        as the wizard's own Cancel button does.
+        """
+        kwargs = {"context": {"disable_cancel_warning": True}} if skip_warning else {}
+        return self.execute(ORDER, "action_cancel", [order_id], **kwargs)
+
+    def post_note(self, model: str, res_id: int, body_html: str) -> int | None:
+        """Post an internal note (HTML body) in a record's chatter; its mail.message id."""
+        result = self.execute(model, "message_post", [res_id], body=body_html, body_is_html=True,
+                              message_type="comment", subtype_xmlid=NOTE_SUBTYPE)
+        return record_id_from(result)
+
+    def find_messages(self, model: str, res_id: int, text: str) -> list[dict]:
+        """A record's chatter messages whose body contains `text` (case-insensitive)."""
+        domain = [("model", "=", model), ("res_id", "=", res_id), ("body", "ilike", text)]
+        return self.search_read("mail.message", domain, ["body"], order="id asc")
+
+    def schedule_activity(self, model: str, res_id: int, *, user_id: int, summary: str, note_html: str,
+                          deadline: str, act_type_xmlid: str = TODO_ACTIVITY) -> int | None:
+        """Schedule an activity on a record; its mail.activity id when Odoo tells it."""
+        result = self.execute(model, "activity_schedule", [res_id], act_type_xmlid=act_type_xmlid,
+                              date_deadline=deadline, summary=summary, note=note_html, user_id=user_id)
+        return record_id_from(result)
+
+    def find_activities(self, model: str, res_id: int, text: str, include_done: bool = False) -> list[dict]:
+        """A record's activities whose note contains `text`; archived (done) ones too if asked."""
+        domain = [("res_model", "=", model), ("res_id", "=", res_id), ("note", "ilike", text)]
+        context = {"active_test": False} if include_done else None
+        return self.search_read("mail.activity", domain, ["note", "user_id", "date_deadline", "summary"],
+                                order="id asc", context=context)
+
+    def activity_feedback(self, activity_id: int, feedback: str) -> int | None:
+        """Mark an activity done with feedback; the id of the message logging it, when returned."""
+        return record_id_from(self.execute("mail.activity", "action_feedback", [activity_id], feedback=feedback))

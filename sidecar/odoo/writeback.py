@@ -1,0 +1,178 @@
+"""Write-back operations run by the outbox worker; each checks Odoo first so a replay takes no second effect."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import Callable
+
+from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
+from sidecar.odoo.gateway import ORDER, OdooGateway
+
+APPLIED = "applied"
+ALREADY_DONE = "already_done"
+ALREADY_CONFIRMED = "not in a state requiring confirmation"  # Odoo's UserError on a second action_confirm
+REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends before any other
+
+
+def _require(payload: dict, *keys: str) -> None:
+    missing = [key for key in keys if payload.get(key) in (None, "")]
+    if missing:
+        raise OdooError(VALIDATION, f"write-back payload lacks {', '.join(missing)}")
+
+
+def _order_id(payload: dict) -> int:
+    _require(payload, "order_id")
+    value = payload["order_id"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OdooError(VALIDATION, f"order_id must be an integer, not {value!r}")
+    return value
+
+
+def text_to_html(text: str) -> str:
+    """Plain text as safe HTML: escaped, newlines as <br/>."""
+    lines = str(text).replace("\r\n", "\n").split("\n")
+    return "<p>" + "<br/>".join(html.escape(line, quote=False) for line in lines) + "</p>"
+
+
+def with_ref(text: str, ref: str) -> str:
+    """The text followed by its visible reference line."""
+    text = (text or "").rstrip()
+    return f"{text}\n\nRef: {ref}" if text else f"Ref: {ref}"
+
+
+def ref_needle(ref: str) -> str:
+    """What an `ilike` search looks for: the reference line as stored in HTML."""
+    return f"Ref: {html.escape(ref, quote=False)}"
+
+
+def carries_ref(stored_html: str | bool, ref: str) -> bool:
+    """True when stored HTML holds exactly this reference (not a longer one starting with it)."""
+    pattern = re.escape(ref_needle(ref)) + f"(?!{REF_CHARS})"
+    return bool(stored_html) and re.search(pattern, stored_html) is not None
+
+
+def _state_conflict(order_id: int, state: str, action: str) -> OdooError:
+    return OdooError(STATE_CONFLICT, f"sale.order {order_id} is '{state}': cannot {action}", retryable=False)
+
+
+def confirm_order(gateway: OdooGateway, payload: dict) -> dict:
+    """Confirm a quotation; already confirmed counts as done, cancelled is a conflict."""
+    order_id = _order_id(payload)
+    state = gateway.order_state(order_id)
+    if state == "sale":
+        return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
+    if state == "cancel":
+        raise _state_conflict(order_id, state, "confirm it")
+    try:
+        gateway.confirm_order(order_id)
+    except OdooError as err:
+        if err.category != VALIDATION or ALREADY_CONFIRMED not in err.message:
+            raise
+        state = gateway.order_state(order_id)
+        if state != "sale":
+            raise _state_conflict(order_id, state, "confirm it") from err
+        return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
+    return {"effect": APPLIED, "order_id": order_id, "state": "sale"}
+
+
+def cancel_order(gateway: OdooGateway, payload: dict) -> dict:
+    """Cancel a quotation; a confirmed order is never cancelled from here."""
+    order_id = _order_id(payload)
+    state = gateway.order_state(order_id)
+    if state == "cancel":
+        return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
+    if state == "sale":
+        raise _state_conflict(order_id, state, "cancel a confirmed order")
+    # A sent quotation needs the wizard's own flag; the state check above keeps confirmed orders out.
+    result = gateway.cancel_order(order_id, skip_warning=state == "sent")
+    if result is not True:  # a wizard action: Odoo did not cancel
+        state = gateway.order_state(order_id)
+        if state != "cancel":
+            raise _state_conflict(order_id, state, "cancel it")
+    return {"effect": APPLIED, "order_id": order_id, "state": "cancel"}
+
+
+def _find_message(gateway: OdooGateway, order_id: int, ref: str) -> dict | None:
+    found = gateway.find_messages(ORDER, order_id, ref_needle(ref))
+    return next((m for m in found if carries_ref(m.get("body"), ref)), None)
+
+
+def post_message(gateway: OdooGateway, payload: dict) -> dict:
+    """Post an internal note ending with 'Ref: <ref>'; a note already carrying the ref is the same note."""
+    order_id = _order_id(payload)
+    _require(payload, "body", "ref")
+    ref = payload["ref"]
+    existing = _find_message(gateway, order_id, ref)
+    if existing:
+        return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
+    message_id = gateway.post_note(ORDER, order_id, text_to_html(with_ref(payload["body"], ref)))
+    return {"effect": APPLIED, "order_id": order_id, "message_id": message_id}
+
+
+def _find_activity(gateway: OdooGateway, order_id: int, ref: str, include_done: bool) -> dict | None:
+    found = gateway.find_activities(ORDER, order_id, ref_needle(ref), include_done=include_done)
+    return next((a for a in found if carries_ref(a.get("note"), ref)), None)
+
+
+def _deadline(value) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise OdooError(VALIDATION, f"deadline '{value}' is not a YYYY-MM-DD date") from None
+
+
+def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
+    """Schedule a To-Do for a user, once: an activity (open or done) carrying the ref is the same one."""
+    order_id = _order_id(payload)
+    _require(payload, "assignee_login", "summary", "deadline", "ref")
+    ref, deadline = payload["ref"], _deadline(payload["deadline"])
+    user_id = gateway.user_id_for_login(payload["assignee_login"])
+    if user_id is None:
+        raise OdooError(VALIDATION, f"no Odoo user has the login '{payload['assignee_login']}'")
+    existing = _find_activity(gateway, order_id, ref, include_done=True)
+    if existing:
+        return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": existing["id"]}
+    if _find_message(gateway, order_id, ref):  # done and deleted: its "done" message keeps the note
+        return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
+    note = text_to_html(with_ref(payload.get("note") or "", ref))
+    activity_id = gateway.schedule_activity(ORDER, order_id, user_id=user_id, summary=payload["summary"],
+                                            note_html=note, deadline=deadline)
+    if activity_id is None:
+        created = _find_activity(gateway, order_id, ref, include_done=False)
+        activity_id = created["id"] if created else None
+    return {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
+
+
+def close_activity(gateway: OdooGateway, payload: dict) -> dict:
+    """Mark the open activity carrying the ref as done, with feedback; none open means done already."""
+    order_id = _order_id(payload)
+    _require(payload, "ref")
+    activity = _find_activity(gateway, order_id, payload["ref"], include_done=False)
+    if activity is None:
+        return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
+    try:
+        message_id = gateway.activity_feedback(activity["id"], payload.get("feedback") or "")
+    except OdooError as err:
+        if err.category != RECORD_MISSING:
+            raise
+        return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": activity["id"]}
+    return {"effect": APPLIED, "order_id": order_id, "activity_id": activity["id"], "message_id": message_id}
+
+
+OPERATIONS: dict[str, Callable[[OdooGateway, dict], dict]] = {
+    "confirm_order": confirm_order,
+    "cancel_order": cancel_order,
+    "post_message": post_message,
+    "schedule_activity": schedule_activity,
+    "close_activity": close_activity,
+}
+
+
+def run(gateway: OdooGateway, operation: str, payload: dict) -> dict:
+    """Run the write-back `operation`; ValueError when no such operation exists."""
+    try:
+        op = OPERATIONS[operation]
+    except KeyError:
+        raise ValueError(f"unknown write-back operation '{operation}'") from None
+    return op(gateway, payload)

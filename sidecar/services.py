@@ -1,0 +1,31 @@
+"""The services one request or worker needs, built once per app from the settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sidecar.config import Settings
+from sidecar.odoo.gateway import OdooGateway
+from sidecar.policy import Policy, load_policy
+from sidecar.store import Database
+
+
+@dataclass
+class Services:
+    """Settings, store, Odoo gateway and the release policy, shared by API and worker."""
+
+    settings: Settings
+    db: Database
+    odoo: OdooGateway
+    policy: Policy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Services":
+        """Build every service; creates missing tables; does not contact Odoo."""
+        db = Database(settings.database_url)
+        db.create_schema()
+        return cls(settings=settings, db=db, odoo=OdooGateway.from_settings(settings),
+                   policy=load_policy(settings.policy_file))
+
+    def close(self) -> None:
+        """Release connections."""
+        self.db.dispose()

@@ -1,0 +1,1 @@
+"""Source adapters: raw payloads and Odoo answers turned into canonical models."""

@@ -1,0 +1,99 @@
+"""``OdooDouble``: an Odoo 17 server stand-in speaking the real JSON-RPC wire protocol."""
+from __future__ import annotations
+
+from . import errors
+from .models import all_specs
+from .registry import Registry
+from .seed import seed
+from .server import ServerThread, WireApp
+from .service import Backend
+from .store import Database
+
+
+class OdooDouble:
+    """Start with ``start()`` (returns the base URL), stop with ``stop()``.
+
+    ``calls`` lists ``(model, method, args, kwargs)`` for every ``execute``/``execute_kw``/
+    ``call_kw`` that passed authentication; ``fail_next`` makes the next matching call fail
+    with the given Odoo exception; ``env()`` gives direct access to the data for assertions.
+    """
+
+    def __init__(self, db: str = "gov17"):
+        self.db = db
+        self.registry = Registry(all_specs())
+        self._backend = self._fresh_backend()
+        self._app = WireApp(self._backend)
+        self._server: ServerThread | None = None
+        self.url: str | None = None
+
+    def _fresh_backend(self) -> Backend:
+        backend = Backend(self.db, self.registry, Database(self.db))
+        seed(backend)
+        return backend
+
+    # -- lifecycle ------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        if self._server is not None:
+            return self.url
+        self._server = ServerThread(self._app, host, port)
+        self._server.start()
+        self.url = f"http://{host}:{self._server.port}"
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> "OdooDouble":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def host(self) -> str | None:
+        return self._server.host if self._server else None
+
+    @property
+    def port(self) -> int | None:
+        return self._server.port if self._server else None
+
+    # -- test hooks -------------------------------------------------------------
+    @property
+    def calls(self) -> list:
+        return self._backend.calls
+
+    def calls_to(self, model: str, method: str) -> list:
+        """The recorded calls of ``model.method``."""
+        return [call for call in list(self.calls) if call[0] == model and call[1] == method]
+
+    def fail_next(self, model: str, method: str, error_name: str = errors.USER_ERROR,
+                  message: str = "Injected failure", times: int = 1) -> None:
+        """Make the next ``times`` calls of ``model.method`` answer an Odoo error
+        (``model``/``method`` may be ``"*"``)."""
+        self._backend.fail_next(model, method, error_name, message, times)
+
+    def clear_failures(self) -> None:
+        self._backend.clear_failures()
+
+    def reset(self) -> None:
+        """Back to the seeded data; recorded calls, failures and sessions are cleared."""
+        fresh = self._fresh_backend()
+        backend = self._backend
+        with backend.db.lock:
+            backend.db = fresh.db
+            backend.calls.clear()
+            backend.sessions.clear()
+            backend.clear_failures()
+
+    def env(self, uid: int = 2, **context):
+        """An environment over the double's data (reads and writes bypass the wire)."""
+        return self._backend.env(uid, context)
+
+    def set_partner_credit(self, partner_id: int, amount: float) -> None:
+        """Set what ``res.partner.credit`` answers (in Odoo it comes from posted invoices)."""
+        with self._backend.db.transaction():
+            self._backend.env().row("res.partner", partner_id)
+            self._backend.db.update("res.partner", partner_id, {"_credit": float(amount)})

@@ -1,0 +1,105 @@
+"""The mail.thread / mail.activity.mixin part of business models: fields and public methods."""
+from __future__ import annotations
+
+from .. import errors
+from .. import fields as F
+from ..registry import Records
+from ..values import sanitize_html, to_date
+from . import chatter, mail
+
+
+def thread_fields() -> dict:
+    return {
+        "message_ids": F.One2many("mail.message", "res_id", "Messages", readonly=False, compute=lambda env, model, rid: env.search(
+            "mail.message", [("model", "=", model), ("res_id", "=", rid)])),
+        "activity_ids": F.One2many("mail.activity", "res_id", "Activities", readonly=False, compute=lambda env, model, rid: env.search(
+            "mail.activity", [("res_model", "=", model), ("res_id", "=", rid)])),
+    }
+
+
+def message_post(env, model, ids, *, body="", subject=None, message_type="notification",
+                 email_from=None, author_id=None, parent_id=False, subtype_xmlid=None,
+                 subtype_id=False, partner_ids=None, attachments=None, attachment_ids=None,
+                 body_is_html=False, **kwargs):
+    rid = chatter.ensure_one(model, ids)
+    env.row(model, rid)
+    forbidden = {"model", "res_id", "subtype"} & set(kwargs)
+    if forbidden:
+        raise errors.value_error(f"Invalid parameters for message_post: {sorted(forbidden)}")
+    if message_type == "user_notification":
+        raise errors.value_error("Use message_notify to send a notification to an user.")
+    if partner_ids and not all(isinstance(pid, int) for pid in partner_ids):
+        raise errors.value_error(
+            f"Posting a message should receive partners as a list of IDs (received {partner_ids!r})")
+    body = sanitize_html(body or "", escape=not body_is_html) if body else ""
+    extra = {key: value for key, value in kwargs.items() if env.registry.field("mail.message", key)}
+    return chatter.post(env, model, rid, body, message_type=message_type,
+                        subtype_xmlid=subtype_xmlid or "mail.mt_note", subtype_id=subtype_id,
+                        author_id=author_id, subject=subject or False,
+                        partner_ids=list(partner_ids or []), parent_id=parent_id or False,
+                        email_from=email_from or False, **extra)
+
+
+def activity_schedule(env, model, ids, act_type_xmlid="", date_deadline=None, summary="", note="",
+                      **act_values):
+    if env.context.get("mail_activity_automation_skip"):
+        return False
+    if not date_deadline:
+        date_deadline = env.user_today()
+    type_id = env.ref_id(act_type_xmlid, False) if act_type_xmlid else act_values.get("activity_type_id", False)
+    if act_type_xmlid and not type_id:
+        found = env.search("mail.activity.type", [("res_model", "in", [False, model])], limit=1)
+        type_id = found[0] if found else False
+    model_id = env.search("ir.model", [("model", "=", model)])[0]
+    get_type = (lambda fname: env.get("mail.activity.type", type_id, fname)) if type_id else (lambda fname: False)
+    created = []
+    for rid in ids:
+        vals = {
+            "activity_type_id": type_id or False,
+            "summary": summary or get_type("summary"),
+            "automated": True,
+            "note": note or get_type("default_note"),
+            "date_deadline": to_date(date_deadline),
+            "res_model_id": model_id,
+            "res_id": rid,
+        }
+        vals.update(act_values)
+        if not vals.get("user_id"):
+            vals["user_id"] = get_type("default_user_id") or env.uid
+        created.append(env.create("mail.activity", vals))
+    return Records("mail.activity", created)
+
+
+def _activities_of(env, model, ids, act_type_xmlids, user_id=None) -> list:
+    type_ids = [env.ref_id(xmlid, False) for xmlid in act_type_xmlids]
+    domain = [("res_model", "=", model), ("res_id", "in", list(ids)),
+              ("activity_type_id", "in", [t for t in type_ids if t])]
+    if user_id:
+        domain.append(("user_id", "=", user_id))
+    return env.search("mail.activity", domain)
+
+
+def activity_feedback(env, model, ids, act_type_xmlids, user_id=None, feedback=None, attachment_ids=None):
+    if env.context.get("mail_activity_automation_skip"):
+        return False
+    found = _activities_of(env, model, ids, act_type_xmlids, user_id)
+    if found:
+        mail.mark_done(env, found, feedback)
+    return True
+
+
+def activity_unlink(env, model, ids, act_type_xmlids, user_id=None):
+    if env.context.get("mail_activity_automation_skip"):
+        return False
+    env.unlink("mail.activity", _activities_of(env, model, ids, act_type_xmlids, user_id))
+    return True
+
+
+def message_subscribe(env, model, ids, partner_ids=None, subtype_ids=None):
+    return True
+
+
+def thread_methods() -> dict:
+    return {fn.__name__: fn for fn in (message_post, activity_schedule, activity_feedback,
+                                       activity_unlink, message_subscribe)}
+

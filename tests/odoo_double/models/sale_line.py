@@ -1,0 +1,104 @@
+"""sale.order.line: product defaults, amounts (15 % sales tax by default), delivered quantities."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from .. import fields as F
+from ..registry import ModelSpec
+
+ORDER_STATES = [("draft", "Quotation"), ("sent", "Quotation Sent"), ("sale", "Sales Order"), ("cancel", "Cancelled")]
+
+
+def round_money(value: float) -> float:
+    """Odoo rounds amounts half-up to the currency's 0.01."""
+    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def subtotal(env, model, rid) -> float:
+    row = env.row(model, rid)
+    price = (row.get("price_unit") or 0.0) * (1 - (row.get("discount") or 0.0) / 100.0)
+    return round_money(price * (row.get("product_uom_qty") or 0.0))
+
+
+def tax(env, model, rid) -> float:
+    row = env.row(model, rid)
+    base = subtotal(env, model, rid)
+    total = 0.0
+    for tax_id in row.get("tax_id") or []:
+        kind = env.get("account.tax", tax_id, "amount_type")
+        amount = env.get("account.tax", tax_id, "amount")
+        total += amount * (row.get("product_uom_qty") or 0.0) if kind == "fixed" else base * amount / 100.0
+    return round_money(total)
+
+
+def _order_value(fname, empty=False):
+    return lambda env, model, rid: env.get("sale.order", env.row(model, rid)["order_id"], fname) \
+        if env.row(model, rid).get("order_id") else empty
+
+
+def _product_value(fname, empty=False):
+    def compute(env, model, rid):
+        product = env.row(model, rid).get("product_id")
+        return env.get("product.product", product, fname) if product else empty
+    return compute
+
+
+def _prepare_line(env, vals):
+    product = vals.get("product_id")
+    if product and env.db.row("product.product", product):
+        get = lambda fname: env.get("product.product", product, fname)  # noqa: E731
+        if not vals.get("name"):
+            description = get("description_sale")
+            label = env.display_name("product.product", product)
+            vals["name"] = f"{label}\n{description}" if description else label
+        vals.setdefault("product_uom", get("uom_id"))
+        if "price_unit" not in vals:
+            vals["price_unit"] = get("lst_price")
+        vals.setdefault("customer_lead", float(get("sale_delay") or 0))
+        if "tax_id" not in vals:
+            vals["tax_id"] = [(6, 0, get("taxes_id"))]
+    return vals
+
+
+def _display(env, rid):
+    row = env.row("sale.order.line", rid)
+    order = env.get("sale.order", row["order_id"], "name") if row.get("order_id") else ""
+    first = (row.get("name") or "").split("\n")[0]
+    if not first and row.get("product_id"):
+        first = env.get("product.product", row["product_id"], "name")
+    return f"{order} - {first}"
+
+
+def spec():
+    return ModelSpec(
+        "sale.order.line", "Sales Order Line", order="order_id, sequence, id", display=_display,
+        prepare_create=_prepare_line,
+        fields={
+            "order_id": F.Many2one("sale.order", "Order Reference", required=True),
+            "sequence": F.Integer("Sequence", default=10),
+            "display_type": F.Selection([("line_section", "Section"), ("line_note", "Note")], "Display Type"),
+            "name": F.Text("Description", required=True),
+            "product_id": F.Many2one("product.product", "Product"),
+            "product_template_id": F.Many2one("product.template", "Product Template",
+                                              compute=_product_value("product_tmpl_id"), inverse=lambda *a: None),
+            "product_type": F.Selection([("consu", "Consumable"), ("service", "Service"), ("product", "Storable Product")],
+                                        "Product Type", compute=_product_value("type")),
+            "product_uom_qty": F.Float("Quantity", required=True, default=1.0),
+            "product_uom": F.Many2one("uom.uom", "Unit of Measure"),
+            "price_unit": F.Float("Unit Price", required=True, default=0.0),
+            "discount": F.Float("Discount (%)", default=0.0),
+            "tax_id": F.Many2many("account.tax", "Taxes"),
+            "price_subtotal": F.Monetary("Subtotal", compute=subtotal, store=True),
+            "price_tax": F.Float("Total Tax", compute=tax, store=True),
+            "price_total": F.Monetary("Total", store=True, compute=lambda env, m, rid: round_money(
+                subtotal(env, m, rid) + tax(env, m, rid))),
+            "qty_delivered": F.Float("Delivery Quantity", default=0.0),
+            "qty_invoiced": F.Float("Invoiced Quantity", compute=lambda env, m, rid: 0.0, store=True),
+            "customer_lead": F.Float("Lead Time", required=True, default=0.0),
+            "state": F.Selection(ORDER_STATES, "Order Status", compute=_order_value("state"), store=True),
+            "company_id": F.Many2one("res.company", "Company", compute=_order_value("company_id"), store=True),
+            "currency_id": F.Many2one("res.currency", "Currency", compute=_order_value("currency_id"), store=True),
+            "order_partner_id": F.Many2one("res.partner", "Customer", compute=_order_value("partner_id"), store=True),
+            "salesman_id": F.Many2one("res.users", "Salesperson", compute=_order_value("user_id"), store=True),
+            "move_ids": F.One2many("stock.move", "sale_line_id", "Stock Moves"),
+        })

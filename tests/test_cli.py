@@ -1,0 +1,44 @@
+import json
+import os
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from tests.conftest import sidecar_env
+
+
+def run_cli(env, *args):
+    return subprocess.run([sys.executable, "-m", "sidecar", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_bad_configuration_is_a_clear_message_not_a_traceback(tmp_path):
+    result = run_cli({"ODOO_URL": "", "SIDECAR_API_KEYS": ""}, "audit", "verify")
+    assert result.returncode == 2
+    assert "ODOO_URL: required" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_audit_verify_and_dead_letters_from_the_command_line(tmp_path):
+    env = sidecar_env(tmp_path, "http://127.0.0.1:9")
+    from sidecar.store import Database, audit, dead_letters
+    db = Database(env["SIDECAR_DATABASE_URL"])
+    db.create_schema()
+    with db.transaction() as conn:
+        audit.append(conn, "test.entry", "s", {"n": 1})
+        audit.append(conn, "test.entry", "s", {"n": 2})
+        letter = dead_letters.insert(conn, kind="n8n_execution", category="n8n_failure", summary="failed",
+                                     detail={"execution": {"id": "7"}, "workflow": {"name": "w"}}, ref="n8n:w:7")
+    verified = run_cli(env, "audit", "verify")
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
+    listed = json.loads(run_cli(env, "dlq", "list").stdout)
+    assert [item["id"] for item in listed] == [letter]
+    shown = json.loads(run_cli(env, "dlq", "show", letter).stdout)
+    assert shown["detail"]["execution"]["id"] == "7"
+    replayed = json.loads(run_cli(env, "dlq", "replay", letter).stdout)
+    assert replayed["skipped"][0]["code"] == "not_replayable"
+    with db.transaction() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET kind = 'forged' WHERE seq = 1"))
+    tampered = run_cli(env, "audit", "verify")
+    assert tampered.returncode == 1 and "content changed" in tampered.stdout
+    db.dispose()
