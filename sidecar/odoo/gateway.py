@@ -174,9 +174,8 @@ class OdooGateway:
         return rows[0]
 
     def user_id_for_login(self, login: str) -> int | None:
-        """The id of the user with this login (archived users included), or None."""
-        rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1,
-                                context={"active_test": False})
+        """The id of the active user with this login, or None."""
+        rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1)
         return rows[0]["id"] if rows else None
 
     def read_release_bundle(self, order_id: int, requested_by: int | None) -> dict:
@@ -220,8 +219,10 @@ class OdooGateway:
 
     def search_quotations(self, domain: list, older_than_minutes: int, limit: int = 200) -> list[dict]:
         """Orders matching `domain` untouched for `older_than_minutes`, most recently changed first."""
-        cutoff = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes)
-        full = list(domain) + [("write_date", "<=", cutoff.strftime(ODOO_DATETIME))]
+        full = list(domain)
+        if older_than_minutes:  # Odoo keeps microseconds in write_date: 0 means no age condition at all
+            cutoff = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes)
+            full.append(("write_date", "<=", cutoff.strftime(ODOO_DATETIME)))
         rows = self.search_read(ORDER, full, ["name", "state", "write_uid", "write_date"],
                                 limit=limit, order="write_date desc, id desc")
         return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_uid": _id(r["write_uid"]),
