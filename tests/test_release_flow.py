@@ -179,3 +179,27 @@ def test_reconciliation_decides_a_quotation_whose_webhook_was_lost(client, worke
     assert healthy_quotation not in [m["order_id"] for m in second.json["missed"]]
     worker.drain()
     assert odoo_seed.order_state(healthy_quotation) == "sale"
+
+
+def test_in_process_worker_delivers_without_a_separate_process(tmp_path, odoo_target, odoo_proxy, odoo_seed,
+                                                               healthy_quotation, admin_id):
+    import time
+
+    from sidecar.app import create_app
+    from sidecar.config import load_settings
+    from tests.conftest import sidecar_env
+
+    env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
+                      SIDECAR_WORKER_IN_PROCESS="true", SIDECAR_WORKER_POLL_SECONDS="0.05")
+    application = create_app(settings=load_settings(env))
+    try:
+        answer = application.test_client().post("/v1/events", json=event_for(healthy_quotation, admin_id),
+                                                headers=bearer())
+        assert answer.status_code == 201
+        deadline = time.monotonic() + 30
+        while odoo_seed.order_state(healthy_quotation) != "sale" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert odoo_seed.order_state(healthy_quotation) == "sale"
+    finally:
+        application.extensions["outbox_worker"].stop()
+        application.extensions["sidecar"].close()
