@@ -42,6 +42,15 @@ def app(tmp_path, odoo_target, odoo_proxy):
 
 
 @pytest.fixture
+def gateway(odoo_target):
+    """A gateway straight to the Odoo under test."""
+    from sidecar.odoo import OdooGateway
+    gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=10.0)
+    yield gw
+    gw.close()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

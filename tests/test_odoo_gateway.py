@@ -114,14 +114,6 @@ def test_a_closed_port_is_unreachable():
 
 
 @pytest.fixture
-def gateway(odoo_target):
-    """A gateway straight to the Odoo under test."""
-    gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=10.0)
-    yield gw
-    gw.close()
-
-
-@pytest.fixture
 def proxied(odoo_target, odoo_proxy):
     """A gateway reaching Odoo through a proxy the test can take down; the proxy is up again after."""
     gw = OdooGateway(odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=2.0)

@@ -190,13 +190,6 @@ def test_registry():
 
 
 @pytest.fixture
-def gateway(odoo_target):
-    gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=10.0)
-    yield gw
-    gw.close()
-
-
-@pytest.fixture
 def quotation(odoo_seed):
     """Makes a quotation in the given state: a customer buying one product."""
     def make(state="sent"):
