@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from sidecar.api import BLUEPRINTS
 from sidecar.api.common import EXTENSION
 from sidecar.config import Settings, load_settings
-from sidecar.errors import SidecarError
+from sidecar.errors import SidecarError, StoreBusy
 from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SidecarError)
     def _sidecar_error(err: SidecarError):
         return error_response(err.status, err.code, err.message, err.details)
+
+    @app.errorhandler(StoreBusy)
+    def _store_busy(err: StoreBusy):
+        body, status = error_response(err.status, err.code, err.message, err.details)
+        return body, status, {"Retry-After": str(err.retry_after)}
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):

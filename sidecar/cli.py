@@ -65,10 +65,16 @@ def cmd_dlq(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    """Verify the audit chain; exit 1 when it was tampered with."""
-    from sidecar.store import audit
-    with _services().db.transaction() as conn:
-        report = audit.verify(conn)
+    """Verify the audit chain; exit 1 when it was tampered with or the store is missing."""
+    from sidecar.store import Database
+    from sidecar.store.audit import AuditSeal
+    from sidecar.store.audit_verify import verify
+    settings = load_settings()
+    db = Database(settings.database_url, AuditSeal.from_settings(settings))  # never creates the store
+    try:
+        report = verify(db, incremental=args.incremental)
+    finally:
+        db.dispose()
     _print(report)
     return 0 if report["ok"] else 1
 
@@ -103,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.set_defaults(func=cmd_dlq)
     audit = sub.add_parser("audit", help="audit log")
     audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--incremental", action="store_true",
+                       help="resume from the last checkpoint a passing verify signed")
     audit.set_defaults(func=cmd_audit)
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")

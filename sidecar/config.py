@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from sidecar.errors import ConfigError
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-order-release.json"
+MIN_AUDIT_KEY_LENGTH = 32
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
     "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read",
@@ -49,6 +50,8 @@ class Settings:
     retry_base_seconds: float = 10.0
     retry_max_seconds: float = 600.0
     reconcile_grace_minutes: int = 10
+    audit_key: str = field(default="", repr=False)  # seals the audit chain; the store never holds it
+    audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
     extra: dict = field(default_factory=dict)
 
 
@@ -112,6 +115,10 @@ def load_settings(env: dict | None = None) -> Settings:
     database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
     if "://" not in database_url:
         problems.append(f"SIDECAR_DATABASE_URL: '{database_url}' is not a database URL")
+    audit_key = env.get("SIDECAR_AUDIT_KEY", "")
+    if len(audit_key) < MIN_AUDIT_KEY_LENGTH:
+        problems.append(f"SIDECAR_AUDIT_KEY: required, at least {MIN_AUDIT_KEY_LENGTH} random characters "
+                        f"(kept outside the store; it seals the audit chain)")
     policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
@@ -133,6 +140,8 @@ def load_settings(env: dict | None = None) -> Settings:
         retry_base_seconds=_number(env, "SIDECAR_RETRY_BASE_SECONDS", 10.0, float, problems, 0),
         retry_max_seconds=_number(env, "SIDECAR_RETRY_MAX_SECONDS", 600.0, float, problems, 0),
         reconcile_grace_minutes=_number(env, "SIDECAR_RECONCILE_GRACE_MINUTES", 10, int, problems, 0),
+        audit_key=audit_key,
+        audit_checkpoint_file=Path(env.get("SIDECAR_AUDIT_CHECKPOINT_FILE") or Settings.audit_checkpoint_file),
     )
     if problems:
         raise ConfigError(problems)

@@ -4,7 +4,8 @@ from sidecar.config import load_settings
 from sidecar.errors import ConfigError
 
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
-        "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write"}
+        "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
+        "SIDECAR_AUDIT_KEY": "k" * 32}
 
 
 def test_valid_environment_loads():

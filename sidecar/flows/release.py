@@ -159,7 +159,7 @@ def _decide(conn, services: Services, envelope: dict, facts: dict, decision: dic
 
 def get_release(services: Services, release_id: str) -> dict:
     """One release as the API shows it."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         release = releases.get_release(conn, release_id)
         if release is None:
             raise NotFound(f"no release {release_id}")
