@@ -11,7 +11,7 @@ from pathlib import Path
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError, SidecarError
 
-ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONFIG = "python:sidecar.gunicorn_conf"  # a module, so it ships in the wheel
 
 
 def _services():
@@ -26,11 +26,10 @@ def _print(data) -> None:
 def cmd_serve(args) -> int:
     """Run the HTTP API under gunicorn with the project's config."""
     load_settings()  # fail fast with a readable message before gunicorn forks
-    config = ROOT / "gunicorn.conf.py"
-    argv = ["gunicorn", "--config", str(config)]
+    argv = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]
     if args.bind:
         argv += ["--bind", args.bind]
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
+    os.execvp(sys.executable, argv)
     return 0
 
 
