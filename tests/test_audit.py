@@ -2,6 +2,7 @@
 Every tampering in the reliability report (D4) is reproduced here and must be detected."""
 import hashlib
 import json
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -22,20 +23,31 @@ def unkeyed_hash(entry: dict) -> str:
     return hashlib.sha256(json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-@pytest.fixture
-def seal(tmp_path):
-    return AuditSeal(KEY, tmp_path / "checkpoints.jsonl")
-
-
-@pytest.fixture
-def db(tmp_path, seal):
-    database = Database(f"sqlite:///{tmp_path}/store.db", seal)
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A store with ENTRIES entries and a job, built once; each test works on a copy."""
+    folder = tmp_path_factory.mktemp("template")
+    database = Database(f"sqlite:///{folder}/store.db", AuditSeal(KEY, folder / "checkpoints.jsonl"))
     database.create_schema()
     with database.transaction() as conn:
         for n in range(1, ENTRIES + 1):
             audit.append(conn, "test.entry", f"s{n % 7}", {"n": n})
         jobs.enqueue(conn, idempotency_key="r/decision/confirm", operation="confirm_order",
                      payload={"order_id": 1}, release_id="rel_1", max_attempts=3)
+    database.dispose()  # the last connection closing folds the WAL into the file
+    return folder
+
+
+@pytest.fixture
+def seal(tmp_path):
+    return AuditSeal(KEY, tmp_path / "checkpoints.jsonl")
+
+
+@pytest.fixture
+def db(tmp_path, seal, template):
+    for name in ("store.db", "checkpoints.jsonl"):
+        shutil.copy(template / name, tmp_path / name)
+    database = Database(f"sqlite:///{tmp_path}/store.db", seal)
     yield database
     database.dispose()
 
@@ -217,3 +229,14 @@ def test_verify_over_http_pages_and_resumes(app_without_odoo):
     assert client.get("/v1/audit/verify?incremental=true", headers=bearer(ALL_SCOPES_KEY)).json["ok"]
     bad = client.get("/v1/audit/verify?incremental=maybe", headers=bearer(ALL_SCOPES_KEY))
     assert bad.status_code == 400 and bad.json["error"]["details"][0]["pointer"] == "?incremental"
+
+
+def test_an_unwritable_checkpoint_file_is_logged_not_fatal(tmp_path, db, caplog):
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    stuck = Database(db.url, AuditSeal(KEY, tmp_path / "blocker" / "checkpoints.jsonl"))
+    assert verify(stuck)["ok"]
+    with stuck.transaction() as conn:
+        for n in range(audit.CHECKPOINT_EVERY):
+            audit.append(conn, "test.entry", "s", {"n": n})
+    assert sum("could not write audit checkpoint" in r.message for r in caplog.records) == 2
+    stuck.dispose()

@@ -110,14 +110,14 @@ def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | N
     else:
         conn.execute(audit_head.insert().values(id=1, seq=seq, hash=entry["hash"]))
     if seq % CHECKPOINT_EVERY == 0:
-        after_commit(conn, lambda: _checkpoint_quietly(seal, seq, entry["hash"]))
+        after_commit(conn, lambda: checkpoint_quietly(seal, seq, entry["hash"], "append"))
     return seq
 
 
-def _checkpoint_quietly(seal: AuditSeal, seq: int, entry_hash_: str) -> None:
-    # The entry is committed already; a full disk must not turn that success into an error.
+def checkpoint_quietly(seal: AuditSeal, seq: int, entry_hash_: str, source: str) -> None:
+    """Write a checkpoint; a failure is logged, never raised (what it pins is committed already)."""
     try:
-        seal.write_checkpoint(seq, entry_hash_, "append")
+        seal.write_checkpoint(seq, entry_hash_, source)
     except OSError:
         logger.exception("could not write audit checkpoint %s to %s", seq, seal.checkpoint_file)
 

@@ -7,7 +7,7 @@ import hmac
 import sqlalchemy as sa
 
 from sidecar.errors import NotFound
-from sidecar.store.audit import AUDITED_TABLES, GENESIS, MAX_PROBLEMS, PAGE_SIZE, AuditSeal
+from sidecar.store.audit import AUDITED_TABLES, GENESIS, MAX_PROBLEMS, PAGE_SIZE, AuditSeal, checkpoint_quietly
 from sidecar.store.database import Database
 from sidecar.store.schema import audit_head, audit_log
 
@@ -24,7 +24,7 @@ def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) 
         if not sa.inspect(conn).has_table(audit_log.name) or not sa.inspect(conn).has_table(audit_head.name):
             return _report([{"seq": 0, "problem": "the audit tables are missing"}], 0, 1, None, checkpoints)
         head = conn.execute(sa.select(audit_head)).first()
-    start_seq, start_hash = _resume_point(db, checkpoints, problems) if incremental else (0, GENESIS)
+    start_seq, start_hash = _resume_point(db, checkpoints) if incremental else (0, GENESIS)
     walked, last_seq, last_hash = _walk(db, seal, start_seq, start_hash, head, page_size, problems)
     _check_end(db, head, last_seq, last_hash, problems)
     _check_checkpoints(db, checkpoints, problems)
@@ -32,7 +32,7 @@ def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) 
         _check_not_wiped(db, problems)
     if not problems and head is not None and not any(
             p["seq"] == head.seq and p["source"] == "verify" for p in checkpoints):
-        seal.write_checkpoint(head.seq, head.hash, "verify")
+        checkpoint_quietly(seal, head.seq, head.hash, "verify")
     return _report(problems, walked, start_seq + 1, head, checkpoints)
 
 
@@ -45,16 +45,16 @@ def _report(problems: list[dict], walked: int, from_seq: int, head, checkpoints:
     return report
 
 
-def _resume_point(db: Database, checkpoints: list[dict], problems: list[dict]) -> tuple[int, str]:
-    """The newest checkpoint a passing verify wrote whose entry is still as it was; else the start."""
-    verified = sorted((p for p in checkpoints if p["source"] == "verify"), key=lambda p: p["seq"], reverse=True)
-    for point in verified:
-        with db.read() as conn:
-            stored = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == point["seq"])).scalar()
-        if stored == point["hash"]:
-            return point["seq"], point["hash"]
-        break  # the checkpoint check reports it; walk everything to name the first broken entry
-    return 0, GENESIS
+def _resume_point(db: Database, checkpoints: list[dict]) -> tuple[int, str]:
+    """The newest checkpoint a passing verify signed, if its entry is unchanged; else the start."""
+    verified = [p for p in checkpoints if p["source"] == "verify"]
+    if not verified:
+        return 0, GENESIS
+    point = max(verified, key=lambda p: p["seq"])
+    with db.read() as conn:
+        stored = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == point["seq"])).scalar()
+    # A changed checkpointed entry is reported by the checkpoint check; walk it all to name the first.
+    return (point["seq"], point["hash"]) if stored == point["hash"] else (0, GENESIS)
 
 
 def _walk(db, seal, seq, prev_hash, head, page_size, problems) -> tuple[int, int, str]:
