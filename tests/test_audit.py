@@ -145,6 +145,18 @@ def test_a_wiped_log_fails_even_without_any_checkpoint(tmp_path, db):
     blind.dispose()
 
 
+def test_a_wiped_and_restarted_log_fails_even_without_any_checkpoint(tmp_path, db):
+    run(db, "DELETE FROM audit_log")
+    run(db, "DELETE FROM audit_head")
+    run(db, "UPDATE jobs SET created_at = created_at - 3600")  # the job was written an hour ago
+    blind = Database(db.url, AuditSeal(KEY, tmp_path / "no-checkpoints.jsonl"))
+    with blind.transaction() as conn:
+        audit.append(conn, "test.entry", "s", {"n": 1})
+    report = verify(blind)
+    assert not report["ok"] and "wiped and restarted" in report["problems"][0]["problem"]
+    blind.dispose()
+
+
 def test_dropped_audit_tables_are_a_problem_not_a_crash(db):
     run(db, "DROP TABLE audit_log")
     report = verify(db)

@@ -12,6 +12,7 @@ from sidecar.store.database import Database
 from sidecar.store.schema import audit_head, audit_log
 
 LOOKUP_BATCH = 500  # checkpoint seqs looked up per query
+START_TOLERANCE_SECONDS = 5  # a row and its audit entry are written in one transaction
 
 
 def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) -> dict:
@@ -28,8 +29,7 @@ def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) 
     walked, last_seq, last_hash = _walk(db, seal, start_seq, start_hash, head, page_size, problems)
     _check_end(db, head, last_seq, last_hash, problems)
     _check_checkpoints(db, checkpoints, problems)
-    if head is None and last_seq == 0:
-        _check_not_wiped(db, problems)
+    _check_start(db, problems)
     if not problems and head is not None and not any(
             p["seq"] == head.seq and p["source"] == "verify" for p in checkpoints):
         checkpoint_quietly(seal, head.seq, head.hash, "verify")
@@ -116,11 +116,18 @@ def _check_checkpoints(db: Database, checkpoints: list[dict], problems: list[dic
                                                     "the log was rewritten"})
 
 
-def _check_not_wiped(db: Database, problems: list[dict]) -> None:
-    """An empty log beside releases, jobs or letters was emptied: each of those rows was audited."""
+def _check_start(db: Database, problems: list[dict]) -> None:
+    """Rows the sidecar audited when it wrote them cannot predate the log: else it was wiped or cut."""
     with db.read() as conn:
-        counts = {table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-                  for table in AUDITED_TABLES}
+        first = conn.execute(sa.select(sa.func.min(audit_log.c.at))).scalar()
+        counts, oldest = {}, None
+        for table in AUDITED_TABLES:
+            count, since = conn.execute(sa.select(sa.func.count(), sa.func.min(table.c.created_at))).one()
+            counts[table.name] = count
+            oldest = since if oldest is None or (since is not None and since < oldest) else oldest
     held = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-    if held:
+    if first is None and held:
         problems.append({"seq": 0, "problem": f"the log is empty but the store holds {held}: it was wiped"})
+    elif first is not None and oldest is not None and oldest < first - START_TOLERANCE_SECONDS:
+        problems.append({"seq": 0, "problem": f"the store holds {held} older than the first entry: "
+                                              "the log was wiped and restarted"})
