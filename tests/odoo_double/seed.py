@@ -73,7 +73,7 @@ def seed(backend) -> None:
 
 def _base(env) -> None:
     env.create("res.currency", {"name": "USD", "symbol": "$", "position": "before"}, forced_id=1)
-    env.create("res.currency", {"name": "EUR", "symbol": "€", "position": "after"}, forced_id=2)
+    env.create("res.currency", {"name": "EUR", "symbol": "€", "position": "after", "active": False}, forced_id=2)
     env.create("res.partner", {"name": "YourCompany", "is_company": True, "email": "info@yourcompany.com"},
                forced_id=1)
     env.create("res.company", {"name": "YourCompany", "partner_id": 1, "currency_id": 1,
@@ -97,7 +97,11 @@ def _base(env) -> None:
         env.create("res.partner", {"name": name, "parent_id": parent, "is_company": is_company,
                                    "customer_rank": rank, "property_payment_term_id": term, "tz": TZ,
                                    "email": f"{name.lower().replace(' ', '.')}@example.com"}, forced_id=rid)
-        env.db.update("res.partner", rid, {"_credit": credit})
+        if credit:  # an open customer invoice, as the demo's receivables come from posted invoices
+            move = env.create("account.move", {"move_type": "out_invoice", "partner_id": rid,
+                                               "invoice_line_ids": [(0, 0, {"name": "Opening balance",
+                                                                            "price_unit": credit})]})
+            env.db.update("account.move", move, {"state": "posted"})
 
 
 def _configuration(env, registry) -> None:

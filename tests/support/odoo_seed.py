@@ -83,9 +83,11 @@ class OdooSeed:
                         list(args), kwargs)
 
     # -- reading -------------------------------------------------------------------
-    def read(self, model: str, ids, fields) -> list:
+    def read(self, model: str, ids, fields, company_id: int | None = None) -> list:
+        """``read``; with ``company_id`` as that company (company-dependent and computed values)."""
         ids = [ids] if isinstance(ids, int) else list(ids)
-        return self.call(model, "read", ids, list(fields))
+        kwargs = {"context": {"allowed_company_ids": [company_id]}} if company_id else {}
+        return self.call(model, "read", ids, list(fields), **kwargs)
 
     def search_read(self, model: str, domain, fields, **kwargs) -> list:
         return self.call(model, "search_read", list(domain), list(fields), **kwargs)
