@@ -1,6 +1,7 @@
 """sale.order.line: product defaults, amounts (15 % sales tax by default), delivered quantities."""
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from .. import fields as F
@@ -86,6 +87,21 @@ def purchase_price(env, product, vals) -> float:
     return round_product_price(cost)
 
 
+def _free_qty_today(env, model, rid) -> float:
+    """sale_stock's free quantity of a quotation line's product, in the line's unit (rounded up to it)."""
+    row = env.row(model, rid)
+    product = row.get("product_id")
+    if not product or env.get(model, rid, "state") not in ("draft", "sent"):
+        return 0.0
+    free = env.get("product.product", product, "free_qty")
+    product_uom, line_uom = env.get("product.product", product, "uom_id"), row.get("product_uom") or False
+    if not line_uom or line_uom == product_uom or not free:
+        return free
+    amount = free / env.get("uom.uom", product_uom, "factor") * env.get("uom.uom", line_uom, "factor")
+    rounding = env.get("uom.uom", line_uom, "rounding")
+    return math.ceil(round(amount / rounding, 9)) * rounding
+
+
 def _line_margin(env, model, rid) -> float:
     row = env.row(model, rid)
     return round_product_price(subtotal(env, model, rid) - (row.get("purchase_price") or 0.0) * (row.get("product_uom_qty") or 0.0))
@@ -136,6 +152,7 @@ def spec(sale_margin: bool = True):
             "qty_delivered": F.Float("Delivery Quantity", default=0.0),
             "qty_invoiced": F.Float("Invoiced Quantity", compute=lambda env, m, rid: 0.0, store=True),
             "customer_lead": F.Float("Lead Time", required=True, default=0.0),
+            "free_qty_today": F.Float("Free Qty Today", compute=_free_qty_today),
             "state": F.Selection(ORDER_STATES, "Order Status", compute=_order_value("state"), store=True),
             "company_id": F.Many2one("res.company", "Company", compute=_order_value("company_id"), store=True),
             "currency_id": F.Many2one("res.currency", "Currency", compute=_order_value("currency_id"), store=True),
