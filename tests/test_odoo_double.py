@@ -8,6 +8,7 @@ import json
 import numbers
 import re
 import threading
+import uuid
 from pathlib import Path
 
 import odoorpc
@@ -565,3 +566,17 @@ def test_seed_activities_include_done_ones_when_kept(odoo_seed: OdooSeed):
     assert odoo_seed.activities(order) == []  # a To-Do is deleted once done (keep_done is off)
     notes = [m for m in odoo_seed.messages(order) if m["mail_activity_type_id"]]
     assert notes and notes[0]["subtype_id"][1] == "Activities"
+
+
+def test_ordering_by_a_many2one_follows_the_target_models_order(odoo_seed: OdooSeed):
+    """Odoo orders by a many2one with the target's ``_order`` (product: favourites first, then
+    internal reference), not by its display name; descending reverses the whole of it."""
+    plain = odoo_seed.product(cost=1, price=2, storable=False, default_code=f"A-{uuid.uuid4().hex[:8]}")
+    favourite = odoo_seed.product(cost=1, price=2, storable=False, default_code=f"B-{uuid.uuid4().hex[:8]}")
+    odoo_seed.call("product.product", "write", [favourite], {"priority": "1"})
+    order = odoo_seed.quotation(odoo_seed.customer(), [(plain, 1), (favourite, 1)])
+    lines = odoo_seed.search_read("sale.order.line", [("order_id", "=", order)], ["product_id"], order="product_id")
+    assert [line["product_id"][0] for line in lines] == [favourite, plain]
+    lines = odoo_seed.search_read("sale.order.line", [("order_id", "=", order)], ["product_id"],
+                                  order="product_id desc")
+    assert [line["product_id"][0] for line in lines] == [plain, favourite]

@@ -170,6 +170,20 @@ def test_a_cost_changed_after_the_quote_keeps_odoos_margin(gateway, odoo_seed):
     assert (facts["margin"]["amount"], facts["margin"]["percent"]) == (odoo["margin"], odoo["margin_percent"] * 100)
 
 
+def test_a_line_cost_set_by_hand_is_odoos_margin(gateway, odoo_seed):
+    """The live case: a cost typed on the line makes Odoo show 0 %; the product's cost said 99 %."""
+    product = odoo_seed.product(cost=1.0, price=100.0, storable=False)
+    order_id = odoo_seed.quotation(odoo_seed.customer(), [(product, 1, 100.0)], state="sent")
+    line_id = odoo_seed.read("sale.order", order_id, ["order_line"])[0]["order_line"][0]
+    odoo_seed.call("sale.order.line", "write", [line_id], {"purchase_price": 100.0})
+    odoo = odoo_seed.read("sale.order", order_id, ["margin", "margin_percent"])[0]
+    assert (odoo["margin"], odoo["margin_percent"]) == (0.0, 0.0)
+    facts = facts_of(gateway, order_id)
+    assert (facts["margin"]["amount"], facts["margin"]["percent"]) == (0.0, 0.0)
+    got = reason(facts, "margin")
+    assert (got["code"], got["passed"]) == ("margin_below_threshold", False)
+
+
 def test_stock_is_compared_in_the_product_unit(gateway, odoo_seed):
     """20 units free, two dozen ordered: Odoo's quotation line shows less free than ordered."""
     desk = odoo_seed.product(cost=10.0, price=100.0, on_hand=20.0, storable=True)
@@ -222,3 +236,40 @@ def test_a_delivery_date_odoo_calls_too_soon_is_never_released(gateway, odoo_see
     expected = odoo_seed.read("sale.order", order_id, ["expected_date"])[0]["expected_date"]
     assert datetime.strptime(expected, ODOO_DATETIME) > yesterday
     assert reason(facts, "lead_time")["code"] == "lead_time_too_short"
+
+
+# -- company ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_company(odoo_seed):
+    """The demo's second company, its credit settings put back after the test."""
+    company = odoo_seed.other_company_id()
+    before = odoo_seed.credit_settings(company)
+    yield company
+    odoo_seed.set_credit_settings(*before, company_id=company)
+
+
+def test_an_order_is_judged_in_its_own_company(gateway, credit_settings, other_company):
+    """Credit limit (company dependent) and receivables (per company) as Odoo shows them in the order's
+    company; read in the integration user's default company the same order would look over its limit."""
+    seed = credit_settings
+    seed.set_credit_settings(True, 0.0)
+    seed.set_credit_settings(True, 0.0, company_id=other_company)
+    customer = seed.customer(credit_limit=1000.0)
+    seed.call("res.partner", "write", [customer], {"credit_limit": 3000.0}, **seed.as_company(other_company))
+    seed.invoice(customer, 2000.0)  # owed to the default company only
+    service = seed.product(cost=10.0, price=2500.0, storable=False)
+    order_id = seed.quotation(customer, [(service, 1, 2500.0)], state="sent", company_id=other_company)
+
+    in_its_company = seed.read("sale.order", order_id, ["partner_credit_warning"], company_id=other_company)[0]
+    in_the_default = seed.read("sale.order", order_id, ["partner_credit_warning"], company_id=seed.company_id())[0]
+    assert in_its_company["partner_credit_warning"] == ""
+    assert in_the_default["partner_credit_warning"]  # the test tells the two apart
+
+    partner = seed.read("res.partner", customer, ["credit", "credit_limit"], company_id=other_company)[0]
+    facts = facts_of(gateway, order_id)
+    assert facts["order"]["company_id"] == other_company
+    assert (facts["credit"]["limit"], facts["credit"]["receivable"]) == (partner["credit_limit"], partner["credit"])
+    assert (partner["credit_limit"], partner["credit"]) == (3000.0, 0.0)
+    assert reason(facts, "credit")["passed"] is True

@@ -127,17 +127,33 @@ class OdooSeed:
             self._stock_location_id = found[0]["lot_stock_id"][0]
         return self._stock_location_id
 
-    def credit_settings(self) -> tuple[bool, float]:
-        """Settings > Invoicing: (Sales Credit Limit on?, Default Credit Limit) of the user's company."""
-        wizard = self.call("res.config.settings", "create", {})
-        row = self.read("res.config.settings", wizard, ["account_use_credit_limit", "account_default_credit_limit"])[0]
+    def other_company_id(self) -> int:
+        """A company of the user other than its default one (the demo has two)."""
+        companies = self.read("res.users", [self.uid], ["company_ids"])[0]["company_ids"]
+        others = [company for company in companies if company != self.company_id()]
+        if not others:
+            raise LookupError("the user belongs to one company only")
+        return others[0]
+
+    def as_company(self, company_id: int | None) -> dict:
+        """The context that makes Odoo work in ``company_id`` (the user's default company too)."""
+        if not company_id:
+            return {}
+        return {"context": {"allowed_company_ids": list(dict.fromkeys([company_id, self.company_id()]))}}
+
+    def credit_settings(self, company_id: int | None = None) -> tuple[bool, float]:
+        """Settings > Invoicing: (Sales Credit Limit on?, Default Credit Limit) of a company."""
+        wizard = self.call("res.config.settings", "create", {}, **self.as_company(company_id))
+        row = self.call("res.config.settings", "read", [wizard], ["account_use_credit_limit", "account_default_credit_limit"],
+                        **self.as_company(company_id))[0]
         return row["account_use_credit_limit"], row["account_default_credit_limit"]
 
-    def set_credit_settings(self, enabled: bool, default_limit: float = 0.0) -> None:
+    def set_credit_settings(self, enabled: bool, default_limit: float = 0.0, company_id: int | None = None) -> None:
         """Save the Sales Credit Limit switch and the Default Credit Limit as the Settings page does."""
         wizard = self.call("res.config.settings", "create", {
-            "account_use_credit_limit": bool(enabled), "account_default_credit_limit": float(default_limit)})
-        self.call("res.config.settings", "execute", [wizard])
+            "account_use_credit_limit": bool(enabled), "account_default_credit_limit": float(default_limit)},
+            **self.as_company(company_id))
+        self.call("res.config.settings", "execute", [wizard], **self.as_company(company_id))
 
     def enable_credit_limits(self) -> None:
         """Turn on the company setting that makes partner credit limits count (Sales Credit Limit)."""
@@ -217,7 +233,7 @@ class OdooSeed:
         self.call("stock.quant", "action_apply_inventory", [quant], context={"inventory_mode": True})
 
     def quotation(self, partner_id: int, lines, state: str = "sent", commitment_date=None,
-                  user_id: int | None = None, **extra) -> int:
+                  user_id: int | None = None, company_id: int | None = None, **extra) -> int:
         """A sales order; ``lines`` are ``(product_id, qty)``, ``(product_id, qty, price_unit)``
         (no price: Odoo's sales price) or a dict of line values.  ``state``: draft, sent (written),
         sale (confirmed) or cancel."""
@@ -238,11 +254,15 @@ class OdooSeed:
             vals["commitment_date"] = _datetime(commitment_date)
         if user_id is not None:
             vals["user_id"] = user_id
-        order_id = self.call("sale.order", "create", vals)
+        if company_id is not None:
+            vals["company_id"] = company_id
+        company = self.as_company(company_id)
+        order_id = self.call("sale.order", "create", vals, **company)
         if state == "sent":
-            self.call("sale.order", "write", [order_id], {"state": "sent"})
+            self.call("sale.order", "write", [order_id], {"state": "sent"}, **company)
         elif state == "sale":
-            self.call("sale.order", "action_confirm", [order_id])
+            self.call("sale.order", "action_confirm", [order_id], **company)
         elif state == "cancel":
-            self.call("sale.order", "action_cancel", [order_id], context={"disable_cancel_warning": True})
+            context = {**company.get("context", {}), "disable_cancel_warning": True}
+            self.call("sale.order", "action_cancel", [order_id], context=context)
         return order_id

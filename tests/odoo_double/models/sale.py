@@ -44,6 +44,13 @@ def _expected_date(env, model, rid):
     return (min(dates) if row.get("picking_policy") == "direct" else max(dates)).strftime(DATETIME_FMT)
 
 
+def _default_warehouse(env, vals):
+    """The first warehouse of the order's company, as Odoo picks it for a user without a default one."""
+    company = vals.get("company_id") or env.company()
+    found = env.search("stock.warehouse", [("company_id", "=", company)], limit=1)
+    return found[0] if found else False
+
+
 def _currency(env, model, rid):
     row = env.row(model, rid)
     pricelist = row.get("pricelist_id")
@@ -177,7 +184,7 @@ def spec(sale_margin: bool = True):
             "partner_id": F.Many2one("res.partner", "Customer", required=True),
             "partner_invoice_id": F.Many2one("res.partner", "Invoice Address", required=True),
             "partner_shipping_id": F.Many2one("res.partner", "Delivery Address", required=True),
-            "company_id": F.Many2one("res.company", "Company", required=True, default=1),
+            "company_id": F.Many2one("res.company", "Company", required=True, default=lambda env, vals: env.company()),
             "pricelist_id": F.Many2one("product.pricelist", "Pricelist"),
             "currency_id": F.Many2one("res.currency", "Currency", store=True, compute=_currency),
             "currency_rate": F.Float("Currency Rate", store=True, compute=_currency_rate),
@@ -187,7 +194,7 @@ def spec(sale_margin: bool = True):
             "commitment_date": F.Datetime("Delivery Date"),
             "expected_date": F.Datetime("Expected Date", compute=_expected_date),
             "effective_date": F.Datetime("Effective Date", readonly=True),
-            "warehouse_id": F.Many2one("stock.warehouse", "Warehouse", required=True, default=1),
+            "warehouse_id": F.Many2one("stock.warehouse", "Warehouse", required=True, default=_default_warehouse),
             "picking_policy": F.Selection([("direct", "As soon as possible"), ("one", "When all products are ready")],
                                           "Shipping Policy", required=True, default="direct"),
             "payment_term_id": F.Many2one("account.payment.term", "Payment Terms"),
