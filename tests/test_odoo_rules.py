@@ -263,7 +263,8 @@ def test_an_order_is_judged_in_its_own_company(gateway, credit_settings, other_c
     order_id = seed.quotation(customer, [(service, 1, 2500.0)], state="sent", company_id=other_company)
 
     in_its_company = seed.read("sale.order", order_id, ["partner_credit_warning"], company_id=other_company)[0]
-    in_the_default = seed.read("sale.order", order_id, ["partner_credit_warning"], company_id=seed.company_id())[0]
+    default_first = {"allowed_company_ids": [seed.company_id(), other_company]}  # env.company = the default one
+    in_the_default = seed.call("sale.order", "read", [order_id], ["partner_credit_warning"], context=default_first)[0]
     assert in_its_company["partner_credit_warning"] == ""
     assert in_the_default["partner_credit_warning"]  # the test tells the two apart
 
