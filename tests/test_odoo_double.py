@@ -580,3 +580,44 @@ def test_ordering_by_a_many2one_follows_the_target_models_order(odoo_seed: OdooS
     lines = odoo_seed.search_read("sale.order.line", [("order_id", "=", order)], ["product_id"],
                                   order="product_id desc")
     assert [line["product_id"][0] for line in lines] == [plain, favourite]
+
+
+def test_credit_limit_and_cost_are_company_dependent(odoo_seed: OdooSeed):
+    answer = odoo_seed.call("res.partner", "fields_get", ["credit_limit"], attributes=["company_dependent"])
+    assert answer["credit_limit"]["company_dependent"] is True
+    answer = odoo_seed.call("product.product", "fields_get", ["standard_price"], attributes=["company_dependent"])
+    assert answer["standard_price"]["company_dependent"] is True
+    partner, other = odoo_seed.customer(), odoo_seed.other_company_id()
+    odoo_seed.call("res.partner", "write", [partner], {"credit_limit": 700.0}, **odoo_seed.as_company(other))
+    mine = odoo_seed.read("res.partner", partner, ["credit_limit", "use_partner_credit_limit"])[0]
+    theirs = odoo_seed.read("res.partner", partner, ["credit_limit", "use_partner_credit_limit"], company_id=other)[0]
+    assert (theirs["credit_limit"], theirs["use_partner_credit_limit"]) == (700.0, True)
+    assert mine["credit_limit"] != 700.0
+
+
+def test_credit_is_what_posted_customer_invoices_leave_open(odoo_seed: OdooSeed):
+    company, contact = odoo_seed.customer(), None
+    contact = odoo_seed.call("res.partner", "create", {"name": "Buyer", "parent_id": company})
+
+    def credit():
+        return odoo_seed.read("res.partner", company, ["credit"])[0]["credit"]
+
+    odoo_seed.invoice(company, 300.0, post=False)
+    assert credit() == 0.0  # a draft counts for nothing
+    odoo_seed.invoice(company, 300.0)
+    assert credit() == 300.0
+    odoo_seed.invoice(contact, 50.0)  # a contact's invoice is its company's receivable
+    assert credit() == 350.0
+    odoo_seed.invoice(company, 100.0, refund=True)
+    assert credit() == 250.0
+
+
+def test_credit_to_invoice_is_confirmed_orders_of_the_partner_itself(odoo_seed: OdooSeed):
+    company = odoo_seed.customer()
+    contact = odoo_seed.call("res.partner", "create", {"name": "Buyer", "parent_id": company})
+    service = odoo_seed.product(cost=1.0, price=100.0, storable=False)
+    odoo_seed.quotation(company, [(service, 1, 100.0)], state="sent")         # a quotation: nothing
+    confirmed = odoo_seed.quotation(company, [(service, 2, 100.0)], state="sale")
+    odoo_seed.quotation(contact, [(service, 5, 100.0)], state="sale")         # Odoo 17 counts the partner's own only
+    total = odoo_seed.read("sale.order", confirmed, ["amount_total"])[0]["amount_total"]
+    assert odoo_seed.read("res.partner", company, ["credit_to_invoice"])[0]["credit_to_invoice"] == total

@@ -304,3 +304,45 @@ def test_release_bundle_reads_what_the_contract_says(gateway, double, release_or
     reads = {(c[0], c[1]) for c in in_company}
     for model in ("sale.order", "sale.order.line", "product.product", "res.partner", "res.company", "stock.quant"):
         assert any(m == model for m, _method in reads), f"{model} not read in the order's company"
+
+
+def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_target):
+    """A server without sale_margin (the double, switched): no margin field is asked for, the cost
+    is the product's, converted to the line's unit as sale_margin would."""
+    if not odoo_target.is_double:
+        pytest.skip("needs the Odoo protocol double")
+    from tests.odoo_double import OdooDouble
+    from tests.support.odoo_seed import OdooSeed
+    double = OdooDouble(sale_margin=False)
+    url = double.start()
+    seed = OdooSeed(url, double.db, "admin", "admin")
+    gw = OdooGateway(url, double.db, "admin", "admin")
+    try:
+        product = seed.product(cost=60.0, price=100.0, storable=False)
+        line = {"product_id": product, "product_uom_qty": 2.0, "product_uom": seed.uom_id("Dozens"), "price_unit": 1000.0}
+        order_id = seed.quotation(seed.customer(), [line], state="sent")
+        facts = build_release_facts(gw.read_release_bundle(order_id, None))
+        assert problems("sale_order.release_facts.v1", facts) == []
+        assert (facts["margin"]["amount"], facts["margin"]["source"]) == (560.0, "standard_price")
+        assert facts["margin"]["percent"] == pytest.approx(28.0)
+        assert facts["lines"][0]["unit_cost"] == pytest.approx(720.0)
+        asked = [c[2][1] for c in double.calls_to("sale.order.line", "read")]
+        assert asked and all("purchase_price" not in fields for fields in asked)
+    finally:
+        gw.close()
+        seed.close()
+        double.stop()
+
+
+def test_a_company_the_user_may_not_use_is_refused(gateway, double, release_order):
+    """Odoo refuses allowed_company_ids the user does not belong to: the gateway never guesses a company."""
+    env = double.env()
+    env.write("res.users", [2], {"company_ids": [1]})
+    try:
+        env.write("sale.order", [release_order["order_id"]], {"company_id": 2})
+        with pytest.raises(OdooError) as caught:
+            gateway.read_release_bundle(release_order["order_id"], None)
+        assert caught.value.category == "access_denied"
+    finally:
+        env.write("res.users", [2], {"company_ids": [2, 1]})
+        env.write("sale.order", [release_order["order_id"]], {"company_id": 1})

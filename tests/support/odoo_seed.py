@@ -191,10 +191,11 @@ class OdooSeed:
             self.set_on_hand(product_id, on_hand)
         return product_id
 
-    def invoice(self, partner_id: int, amount: float, post: bool = True) -> int:
-        """A customer invoice of ``amount`` without tax; posted, it is the partner's receivable."""
+    def invoice(self, partner_id: int, amount: float, post: bool = True, refund: bool = False) -> int:
+        """A customer invoice (or credit note) of ``amount`` without tax; posted, it counts in the
+        partner's receivable."""
         move = self.call("account.move", "create", {
-            "move_type": "out_invoice", "partner_id": partner_id,
+            "move_type": "out_refund" if refund else "out_invoice", "partner_id": partner_id,
             "invoice_line_ids": [(0, 0, {"name": unique("Service"), "quantity": 1.0, "price_unit": float(amount),
                                          "tax_ids": [(6, 0, [])]})]})
         if post:
