@@ -621,3 +621,16 @@ def test_credit_to_invoice_is_confirmed_orders_of_the_partner_itself(odoo_seed: 
     odoo_seed.quotation(contact, [(service, 5, 100.0)], state="sale")         # Odoo 17 counts the partner's own only
     total = odoo_seed.read("sale.order", confirmed, ["amount_total"])[0]["amount_total"]
     assert odoo_seed.read("res.partner", company, ["credit_to_invoice"])[0]["credit_to_invoice"] == total
+
+
+def test_write_date_is_read_in_whole_seconds_but_compared_with_its_microseconds(odoo_seed: OdooSeed):
+    """Odoo stores write_date with microseconds (the transaction's start) and answers ``read`` in
+    whole seconds; a domain compares the stored value, so the record is newer than what was read.
+    (The Automation Rule's webhook body, serialised with ``str``, keeps the microseconds.)"""
+    order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1, price=2, storable=False), 1)])
+    odoo_seed.call("sale.order", "write", [order], {"client_order_ref": "REF"})
+    read = odoo_seed.read("sale.order", order, ["write_date"])[0]["write_date"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", read)
+    assert odoo_seed.call("sale.order", "search_count", [("id", "=", order), ("write_date", ">=", read)]) == 1
+    assert odoo_seed.call("sale.order", "search_count", [("id", "=", order), ("write_date", ">", read)]) == 1
+    assert odoo_seed.call("sale.order", "search_count", [("id", "=", order), ("write_date", ">", read + ".999999")]) == 0
