@@ -35,6 +35,7 @@ UOM_FIELDS = ["name", "factor", "rounding", "category_id"]
 MARGIN_LINE_FIELDS = ["purchase_price", "margin", "margin_percent"]
 MARGIN_ORDER_FIELDS = ["margin", "margin_percent"]
 DELIVERY_LINE_FIELDS = ["is_delivery"]
+FIELD_CACHE = "_sidecar_field_names"
 RECORDSET_REPR = re.compile(r"^[\w.]+\((\d+),?\)$")  # "mail.activity(19,)"
 
 
@@ -81,7 +82,6 @@ class OdooGateway:
         self._password = password  # a password or an API key; never logged
         self._odoo: odoorpc.ODOO | None = None
         self._lock = threading.Lock()
-        self._fields: dict[str, frozenset] = {}  # model -> field names, learnt once per connection
 
     @classmethod
     def from_settings(cls, settings) -> OdooGateway:
@@ -115,13 +115,11 @@ class OdooGateway:
         with self._lock:
             if self._odoo is odoo:
                 self._odoo = None
-                self._fields = {}
 
     def close(self) -> None:
         """Forget the connection; the next call logs in again."""
         with self._lock:
             self._odoo = None
-            self._fields = {}
 
     def execute(self, model: str, method: str, *args, **kwargs):
         """Call `model.method(*args, **kwargs)` through execute_kw; raise OdooError on any failure."""
@@ -199,11 +197,10 @@ class OdooGateway:
 
     def field_names(self, model: str) -> frozenset:
         """The fields `model` has on this server (what installed modules added), asked once per connection."""
-        known = self._fields.get(model)
-        if known is None:
-            known = frozenset(self.execute(model, "fields_get", attributes=["type"]))
-            self._fields[model] = known
-        return known
+        known = vars(self._client()).setdefault(FIELD_CACHE, {})  # kept on the client: a new login asks again
+        if model not in known:
+            known[model] = frozenset(self.execute(model, "fields_get", attributes=["type"]))
+        return known[model]
 
     def _optional(self, model: str, names: list[str]) -> list[str]:
         """`names` when every one exists on `model` (their module is installed), else nothing."""
