@@ -1,10 +1,10 @@
 """Odoo's answers about a quotation -> canonical release facts (sale_order.release_facts.v1)."""
 from __future__ import annotations
 
-import math
 from datetime import datetime, timezone
 
 from sidecar.errors import InvalidPayload
+from sidecar.transform.uom import convert_price, convert_quantity
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 STORABLE = "product"  # product.product.detailed_type of a stock-tracked product
@@ -54,33 +54,6 @@ def _by_id(rows) -> dict:
 def _free_quantity(bundle: dict, product_id: int) -> float:
     free = bundle.get("free_quantities") or {}
     return _number(free.get(str(product_id), free.get(product_id, 0.0)))
-
-
-def round_up(value: float, rounding: float) -> float:
-    """`value` rounded up to a multiple of `rounding`, as Odoo rounds a converted quantity (float_round UP)."""
-    if not rounding or rounding <= 0:
-        return value
-    steps = round(value / rounding, 9)  # drop float noise so an exact 12.000000001 stays 12
-    return math.ceil(steps) * rounding
-
-
-def convert_quantity(qty: float, from_uom: dict | None, to_uom: dict | None) -> float:
-    """A quantity in `from_uom` expressed in `to_uom`, the way Odoo's uom._compute_quantity does it."""
-    if not qty or not from_uom or not to_uom or from_uom.get("id") == to_uom.get("id"):
-        return qty
-    if m2o_id(from_uom.get("category_id")) != m2o_id(to_uom.get("category_id")):
-        return qty
-    amount = qty / _number(from_uom["factor"]) * _number(to_uom["factor"])
-    return round_up(amount, _number(to_uom.get("rounding")))
-
-
-def convert_price(price: float, from_uom: dict | None, to_uom: dict | None) -> float:
-    """A price per `from_uom` expressed per `to_uom`, the way Odoo's uom._compute_price does it (no rounding)."""
-    if not price or not from_uom or not to_uom or from_uom.get("id") == to_uom.get("id"):
-        return price
-    if m2o_id(from_uom.get("category_id")) != m2o_id(to_uom.get("category_id")):
-        return price
-    return price * _number(from_uom["factor"]) / _number(to_uom["factor"])
 
 
 def _currency(currencies: dict, value) -> tuple[str | None, int]:
