@@ -213,11 +213,10 @@ def _commercial(env, model, rid):
     return env.get("res.partner", partner, "commercial_partner_id") if partner else False
 
 
-def _signed(kind):
-    def compute(env, model, rid):
-        sign = RECEIVABLE_SIGN.get(env.row(model, rid).get("move_type"), 1)
-        return round_money(sign * _move_total(env, rid) / _move_rate(env, rid))
-    return compute
+def _signed(env, model, rid):
+    """An amount in the company's currency, negative for a credit note (nothing is ever paid here)."""
+    sign = RECEIVABLE_SIGN.get(env.row(model, rid).get("move_type"), 1)
+    return round_money(sign * _move_total(env, rid) / _move_rate(env, rid))
 
 
 def specs():
@@ -238,8 +237,8 @@ def specs():
             "invoice_line_ids": F.One2many("account.move.line", "move_id", "Invoice lines"),
             "amount_total": F.Monetary("Total", store=True, compute=lambda env, m, rid: _move_total(env, rid)),
             "amount_residual": F.Monetary("Amount Due", store=True, compute=lambda env, m, rid: _move_total(env, rid)),
-            "amount_total_signed": F.Monetary("Total Signed", store=True, compute=_signed("total")),
-            "amount_residual_signed": F.Monetary("Amount Due Signed", store=True, compute=_signed("residual")),
+            "amount_total_signed": F.Monetary("Total Signed", store=True, compute=_signed),
+            "amount_residual_signed": F.Monetary("Amount Due Signed", store=True, compute=_signed),
             "partner_credit_warning": F.Text("Partner Credit Warning", compute=lambda env, m, rid: ""),
         })
     line = ModelSpec(
