@@ -18,9 +18,10 @@ class OdooDouble:
     with the given Odoo exception; ``env()`` gives direct access to the data for assertions.
     """
 
-    def __init__(self, db: str = "gov17"):
+    def __init__(self, db: str = "gov17", sale_margin: bool = True):
+        """``sale_margin``: whether that module is installed (it is on the reference server)."""
         self.db = db
-        self.registry = Registry(all_specs())
+        self.registry = Registry(all_specs(sale_margin))
         self._backend = self._fresh_backend()
         self._app = WireApp(self._backend)
         self._server: ServerThread | None = None
@@ -91,9 +92,3 @@ class OdooDouble:
     def env(self, uid: int = 2, **context):
         """An environment over the double's data (reads and writes bypass the wire)."""
         return self._backend.env(uid, context)
-
-    def set_partner_credit(self, partner_id: int, amount: float) -> None:
-        """Set what ``res.partner.credit`` answers (in Odoo it comes from posted invoices)."""
-        with self._backend.db.transaction():
-            self._backend.env().row("res.partner", partner_id)
-            self._backend.db.update("res.partner", partner_id, {"_credit": float(amount)})
