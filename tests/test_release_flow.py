@@ -7,9 +7,10 @@ from tests.conftest import ALL_SCOPES_KEY, bearer
 OPS = bearer(ALL_SCOPES_KEY)
 
 
-def event_for(order_id, requester_id, event_id=None, **extra):
-    return {"id": event_id or f"odoo:sale.order:{order_id}:test", "type": "sale_order.release_requested",
-            "source": "odoo", "data": {"_model": "sale.order", "_id": order_id, "write_uid": requester_id, **extra}}
+def event_for(body, event_id=None, **extra):
+    """The event n8n forwards for a webhook body of Odoo's Automation Rule."""
+    return {"id": event_id or f"odoo:sale.order:{body['_id']}:test", "type": "sale_order.release_requested",
+            "source": "odoo", "data": {**body, **extra}}
 
 
 @pytest.fixture
@@ -21,14 +22,18 @@ def admin_id(odoo_seed):
 def healthy_quotation(odoo_seed):
     partner = odoo_seed.customer()
     product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
-    return odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="sent")
+    order = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="sent")
+    odoo_seed.request_release(order)
+    return order
 
 
 @pytest.fixture
 def thin_margin_quotation(odoo_seed):
     partner = odoo_seed.customer()
     product = odoo_seed.product(cost=190.0, price=200.0, on_hand=50.0)
-    return odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+    order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+    odoo_seed.request_release(order)
+    return order
 
 
 def release_messages(odoo_seed, order_id):
@@ -37,7 +42,7 @@ def release_messages(odoo_seed, order_id):
 
 def test_release_confirms_once_and_a_repeat_takes_no_second_effect(client, worker, odoo_seed, healthy_quotation,
                                                                    admin_id, odoo_target):
-    event = event_for(healthy_quotation, admin_id)
+    event = event_for(odoo_seed.webhook_body(healthy_quotation))
     first = client.post("/v1/events", json=event, headers=bearer())
     assert first.status_code == 201, first.json
     assert first.json["outcome"] == "release"
@@ -59,26 +64,28 @@ def test_release_confirms_once_and_a_repeat_takes_no_second_effect(client, worke
 
     status = client.get(f"/v1/releases/{first.json['release_id']}", headers=OPS).json
     assert status["status"] == "released" and {j["state"] for j in status["jobs"]} == {"done"}
-    late = client.post("/v1/events", json=event_for(healthy_quotation, admin_id, "another-id"), headers=bearer())
-    assert late.status_code == 409 and late.json["error"]["code"] == "not_a_quotation"
+    late = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(healthy_quotation), "another-id"),
+                       headers=bearer())
+    assert late.status_code == 409 and late.json["error"]["code"] == "not_submitted"
     assert client.get("/v1/audit/verify", headers=OPS).json["ok"]
 
 
-def test_same_key_with_another_body_is_409(client, healthy_quotation, admin_id):
-    event = event_for(healthy_quotation, admin_id)
+def test_same_key_with_another_body_is_409(client, odoo_seed, healthy_quotation):
+    event = event_for(odoo_seed.webhook_body(healthy_quotation))
     assert client.post("/v1/events", json=event, headers=bearer()).status_code == 201
     changed = {**event, "data": {**event["data"], "note": "changed"}}
     answer = client.post("/v1/events", json=changed, headers=bearer())
     assert answer.status_code == 409 and answer.json["error"]["code"] == "idempotency_key_reused"
 
 
-def test_unknown_order_is_404(client, admin_id):
-    answer = client.post("/v1/events", json=event_for(99999999, admin_id), headers=bearer())
+def test_unknown_order_is_404(client):
+    answer = client.post("/v1/events", json=event_for({"_model": "sale.order", "_id": 99999999}), headers=bearer())
     assert answer.status_code == 404 and answer.json["error"]["code"] == "order_not_found"
 
 
 def test_approval_with_segregation_of_duties(client, worker, odoo_seed, thin_margin_quotation, admin_id):
-    answer = client.post("/v1/events", json=event_for(thin_margin_quotation, admin_id), headers=bearer())
+    answer = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(thin_margin_quotation)),
+                         headers=bearer())
     assert answer.status_code == 201
     assert answer.json["outcome"] == "approve"
     route = answer.json["decision"]["route"]
@@ -90,8 +97,8 @@ def test_approval_with_segregation_of_duties(client, worker, odoo_seed, thin_mar
     assert activities[0]["user_id"][0] == odoo_seed.user_id("demo")
     assert odoo_seed.order_state(thin_margin_quotation) == "sent"
 
-    duplicate = client.post("/v1/events", json=event_for(thin_margin_quotation, admin_id, "second-event"),
-                            headers=bearer())
+    duplicate = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(thin_margin_quotation),
+                                                         "second-event"), headers=bearer())
     assert duplicate.status_code == 200 and duplicate.json["duplicate_of"] == answer.json["release_id"]
 
     own = client.post(f"/v1/approvals/{approval_id}/decision", json={"decision": "approve", "approver": "admin"},
@@ -123,7 +130,7 @@ def test_selling_under_cost_is_rejected_and_cancelled(client, worker, odoo_seed,
     partner = odoo_seed.customer()
     product = odoo_seed.product(cost=300.0, price=200.0, on_hand=50.0)
     order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
-    answer = client.post("/v1/events", json=event_for(order, admin_id), headers=bearer())
+    answer = client.post("/v1/events", json=event_for(odoo_seed.request_release(order)), headers=bearer())
     assert answer.json["outcome"] == "reject"
     worker.drain()
     assert odoo_seed.order_state(order) == "cancel"
@@ -131,7 +138,8 @@ def test_selling_under_cost_is_rejected_and_cancelled(client, worker, odoo_seed,
 
 def test_odoo_down_then_dead_letters_then_replay_delivers_once(client, worker, services, odoo_seed, odoo_proxy,
                                                                healthy_quotation, admin_id):
-    answer = client.post("/v1/events", json=event_for(healthy_quotation, admin_id), headers=bearer())
+    answer = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(healthy_quotation)),
+                         headers=bearer())
     assert answer.status_code == 201
     odoo_proxy.go_down()
     try:
@@ -160,7 +168,8 @@ def test_event_parked_while_odoo_is_down_is_replayed_later(client, worker, odoo_
                                                            healthy_quotation, admin_id):
     odoo_proxy.go_down()
     try:
-        parked = client.post("/v1/events", json=event_for(healthy_quotation, admin_id), headers=bearer())
+        parked = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(healthy_quotation)),
+                             headers=bearer())
     finally:
         odoo_proxy.come_up()
     assert parked.status_code == 503
@@ -193,8 +202,8 @@ def test_in_process_worker_delivers_without_a_separate_process(tmp_path, odoo_ta
                       SIDECAR_WORKER_IN_PROCESS="true", SIDECAR_WORKER_POLL_SECONDS="0.05")
     application = create_app(settings=load_settings(env))
     try:
-        answer = application.test_client().post("/v1/events", json=event_for(healthy_quotation, admin_id),
-                                                headers=bearer())
+        answer = application.test_client().post(
+            "/v1/events", json=event_for(odoo_seed.webhook_body(healthy_quotation)), headers=bearer())
         assert answer.status_code == 201
         deadline = time.monotonic() + 30
         while odoo_seed.order_state(healthy_quotation) != "sale" and time.monotonic() < deadline:

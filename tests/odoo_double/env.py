@@ -34,6 +34,10 @@ class Env:
     def now(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT)
 
+    def now_precise(self) -> str:
+        """Now with microseconds, as PostgreSQL keeps create_date/write_date (read answers drop them)."""
+        return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT + ".%f")
+
     def today(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATE_FMT)
 
@@ -181,7 +185,7 @@ class Env:
                 continue
             default = fdef.default(self, vals) if callable(fdef.default) else copy.deepcopy(fdef.default)
             row[fname] = self._to_raw(fdef, default, [])
-        now = self.now()
+        now = self.now_precise()
         row.update(create_uid=self.uid, write_uid=self.uid, create_date=now, write_date=now)
         later = []
         for fname, value in vals.items():
@@ -223,7 +227,7 @@ class Env:
                     later.append((fdef, value))
                 elif fdef.compute is None and fname != "id":
                     changes[fname] = self._to_raw(fdef, value, row.get(fname) or [])
-            changes.update(write_uid=self.uid, write_date=self.now())
+            changes.update(write_uid=self.uid, write_date=self.now_precise())
             self._check_required(spec, {**row, **changes}, only=changes)
             self.db.update(model, rid, changes)
             for fdef, value in later:

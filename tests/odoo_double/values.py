@@ -114,4 +114,6 @@ def to_read(env, fdef, value, load: str = "_classic_read"):
         return value or 0
     if value is None:
         return False
+    if kind == "datetime" and value:
+        return value[:19]  # Odoo's JSON answers format datetimes without microseconds
     return value

@@ -5,4 +5,4 @@ from . import base, mail, product, sale, sale_line, stock
 
 
 def all_specs() -> list:
-    return [*base.specs(), *mail.specs(), *product.specs(), *stock.specs(), sale.spec(), sale_line.spec()]
+    return [*base.specs(), *mail.specs(), *product.specs(), *stock.specs(), sale.tag_spec(), sale.spec(), sale_line.spec()]

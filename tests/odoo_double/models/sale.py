@@ -132,6 +132,14 @@ def action_unlock(env, model, ids):
     return None
 
 
+def tag_spec():
+    """crm.tag (sales_team): the sales tags of sale.order.tag_ids."""
+    return ModelSpec("crm.tag", "CRM Tag", order="name", fields={
+        "name": F.Char("Tag Name", required=True),
+        "color": F.Integer("Color", default=0),
+    })
+
+
 def spec():
     methods = {fn.__name__: fn for fn in (action_confirm, action_cancel, action_draft, action_quotation_sent,
                                           action_lock, action_unlock)}
@@ -163,6 +171,7 @@ def spec():
             "amount_tax": F.Monetary("Taxes", compute=_amount("tax"), store=True),
             "amount_total": F.Monetary("Total", compute=_amount("total"), store=True),
             "client_order_ref": F.Char("Customer Reference"),
+            "tag_ids": F.Many2many("crm.tag", "Tags"),
             "origin": F.Char("Source Document"),
             "reference": F.Char("Payment Ref."),
             "note": F.Html("Terms and conditions"),
