@@ -180,16 +180,6 @@ def test_event_parked_while_odoo_is_down_is_replayed_later(client, worker, odoo_
     assert odoo_seed.order_state(healthy_quotation) == "sale"
 
 
-def test_reconciliation_decides_a_quotation_whose_webhook_was_lost(client, worker, odoo_seed, healthy_quotation):
-    first = client.post("/v1/reconciliations/sales-order-release", json={"older_than_minutes": 0}, headers=bearer())
-    assert first.status_code == 200, first.json
-    assert healthy_quotation in [d["order_id"] for d in first.json["decided"]]
-    second = client.post("/v1/reconciliations/sales-order-release", json={"older_than_minutes": 0}, headers=bearer())
-    assert healthy_quotation not in [m["order_id"] for m in second.json["missed"]]
-    worker.drain()
-    assert odoo_seed.order_state(healthy_quotation) == "sale"
-
-
 def test_in_process_worker_delivers_without_a_separate_process(tmp_path, odoo_target, odoo_proxy, odoo_seed,
                                                                healthy_quotation, admin_id):
     import time
@@ -212,3 +202,210 @@ def test_in_process_worker_delivers_without_a_separate_process(tmp_path, odoo_ta
     finally:
         application.extensions["outbox_worker"].stop()
         application.extensions["sidecar"].close()
+
+
+# -- intake: only what Odoo committed, only what was submitted ------------------------------------
+
+def _now_odoo(seconds=0.0):
+    import datetime as dt
+    moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _nothing_decided(client, services, order_id, event_id):
+    from sidecar.store import idempotency, releases
+    with services.db.transaction() as conn:
+        assert releases.latest_for_orders(conn, [order_id]) == {}
+        assert idempotency.find(conn, event_id) is None
+        return [e["kind"] for e in audit.entries(conn) if e["subject"] == event_id]
+
+
+@pytest.mark.parametrize("state", ["draft", "sent"])
+def test_a_quotation_nobody_submitted_is_not_decided_whoever_posts_it(client, services, odoo_seed, state):
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
+    order = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state=state)
+    bare = {"id": f"bare-{order}", "type": "sale_order.release_requested", "source": "n8n",
+            "data": {"_id": order, "_model": "sale.order"}}
+    answer = client.post("/v1/events", json=bare, headers=bearer())
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "not_submitted", answer.json
+    lying = event_for({**odoo_seed.webhook_body(order), "tag_ids": [odoo_seed.release_tag_id()], "state": "sent"},
+                      f"lying-{order}")
+    assert client.post("/v1/events", json=lying, headers=bearer()).json["error"]["code"] == "not_submitted"
+    assert _nothing_decided(client, services, order, bare["id"]) == ["event.not_submitted"]
+    assert odoo_seed.order_state(order) == state
+    assert client.get("/v1/audit/verify", headers=OPS).json["ok"]
+
+
+def test_a_confirmed_order_with_the_tag_is_not_submitted(client, odoo_seed, healthy_quotation):
+    odoo_seed.call("sale.order", "action_confirm", [healthy_quotation])
+    answer = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(healthy_quotation)), headers=bearer())
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "not_submitted"
+
+
+def test_a_submission_odoo_never_commits_decides_nothing(client, services, odoo_seed, healthy_quotation):
+    """A write_date Odoo never reaches (the webhook of a rolled-back transaction, or a forged future
+    one): the sidecar waits the bounded time, then refuses; a later delivery may still be decided."""
+    import dataclasses
+    import time
+    services.settings = dataclasses.replace(services.settings, commit_wait_seconds=0.6)
+    event = event_for(odoo_seed.webhook_body(healthy_quotation), "never-committed", write_date=_now_odoo(3600))
+    started = time.monotonic()
+    answer = client.post("/v1/events", json=event, headers=bearer())
+    waited = time.monotonic() - started
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "submission_not_committed", answer.json
+    assert 0.6 <= waited < 5
+    assert _nothing_decided(client, services, healthy_quotation, "never-committed") == ["event.not_committed"]
+    assert odoo_seed.order_state(healthy_quotation) == "sent"
+    honest = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(healthy_quotation), "honest"),
+                         headers=bearer())
+    assert honest.status_code == 201 and honest.json["outcome"] == "release"
+
+
+def test_the_decision_waits_for_the_commit_of_the_webhooks_transaction(client, odoo_double, odoo_seed,
+                                                                       healthy_quotation):
+    """Odoo posts the webhook before it commits: here the price is lowered in the same save (margin
+    50 % -> 5 %) and the double shows that write only 0.5 s after the webhook arrives."""
+    import time
+    line = odoo_seed.read("sale.order", healthy_quotation, ["order_line"])[0]["order_line"][0]
+    event = event_for(odoo_seed.webhook_body(healthy_quotation), "pre-commit", write_date=_now_odoo())
+    odoo_double.commit_later(0.5, "sale.order", [healthy_quotation], {"order_line": [(1, line, {"price_unit": 105.0})]})
+    started = time.monotonic()
+    answer = client.post("/v1/events", json=event, headers=bearer())
+    assert time.monotonic() - started >= 0.45
+    assert answer.status_code == 201 and answer.json["outcome"] == "approve", answer.json
+    margin = next(r for r in answer.json["decision"]["reasons"] if r["check"] == "margin")
+    assert margin["code"] == "margin_below_threshold" and margin["observed"] < 15
+    polls = [c for c in odoo_double.calls_to("sale.order", "search_count")
+             if ("write_date", ">=", event["data"]["write_date"]) in [tuple(t) for t in c[2][0]]]
+    assert len(polls) >= 2  # asked again until the commit showed
+
+
+# -- the requester is Odoo's, never the body's ---------------------------------------------------
+
+def test_the_requester_comes_from_odoo_not_from_the_body(client, odoo_seed, thin_margin_quotation):
+    demo = odoo_seed.user_id("demo")
+    body = {**odoo_seed.webhook_body(thin_margin_quotation), "write_uid": demo, "requested_by": demo, "user_id": demo}
+    answer = client.post("/v1/events", json=event_for(body), headers=bearer())
+    assert answer.status_code == 201 and answer.json["outcome"] == "approve"
+    route = answer.json["decision"]["route"]
+    assert "admin" not in route["eligible"] and route["eligible"] == ["demo"]  # admin submitted it in Odoo
+    approvals = client.get("/v1/approvals?status=pending", headers=OPS).json["items"]
+    mine = next(a for a in approvals if a["id"] == answer.json["approval_id"])
+    assert mine["requested_by"] == "admin"
+
+
+def test_the_salesperson_may_not_approve_either(client, odoo_seed):
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=190.0, price=200.0, on_hand=50.0)
+    order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent", user_id=odoo_seed.user_id("demo"))
+    answer = client.post("/v1/events", json=event_for(odoo_seed.request_release(order)), headers=bearer())
+    route = answer.json["decision"]["route"]
+    assert route["eligible"] == [] and route["unroutable"] is True  # admin submitted, demo sells: nobody left
+    assert "admin, demo" in route["reason"]
+
+
+def test_an_unknown_requester_goes_to_the_configured_role(client, odoo_double, odoo_seed):
+    """Written by OdooBot (uid 1): Odoo names no person, so no one can be excluded for sure."""
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=190.0, price=200.0, on_hand=500.0)
+    order = odoo_seed.quotation(partner, lines=[(product, 60, 200.0)], state="sent")  # 12,000: finance band
+    env = odoo_double.env(uid=1)
+    env.write("sale.order", [order], {"tag_ids": [(4, odoo_seed.release_tag_id())]})
+    answer = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(order)), headers=bearer())
+    assert answer.status_code == 201 and answer.json["outcome"] == "approve"
+    route = answer.json["decision"]["route"]
+    assert route["role"] == "sales-manager" and "no known requester" in route["reason"]
+    assert route["eligible"] == ["demo"]  # the salesperson (admin) is still excluded
+
+
+# -- reconciliation: only what was submitted since go-live, oldest first, paged, with a dry run ------
+
+RECONCILE = "/v1/reconciliations/sales-order-release"
+
+
+@pytest.fixture
+def go_live(services):
+    """Go-live is now: everything the test creates from here on is after it."""
+    import dataclasses
+    import time
+    moment = _now_odoo()
+    services.settings = dataclasses.replace(services.settings, go_live_at=moment)
+    time.sleep(0.01)
+    return moment
+
+
+def test_reconciliation_refuses_to_run_without_a_go_live_moment(client, services):
+    answer = client.post(RECONCILE, json={"dry_run": True}, headers=bearer())
+    assert answer.status_code == 422 and answer.json["error"]["code"] == "go_live_not_configured"
+
+
+def test_reconciliation_decides_only_submitted_quotations_written_since_go_live(client, worker, odoo_seed):
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
+    before = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+    odoo_seed.request_release(before)
+    import dataclasses
+    import time
+    time.sleep(0.01)
+    services = client.application.extensions["sidecar"]
+    services.settings = dataclasses.replace(services.settings, go_live_at=_now_odoo())
+    time.sleep(0.01)
+    lost = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+    odoo_seed.request_release(lost)
+    never_submitted = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+
+    first = client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer())
+    assert first.status_code == 200, first.json
+    missed = [m["order_id"] for m in first.json["missed"]]
+    assert lost in missed and before not in missed and never_submitted not in missed
+    assert lost in [d["order_id"] for d in first.json["decided"]] and first.json["dry_run"] is False
+    second = client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer())
+    assert lost not in [m["order_id"] for m in second.json["missed"]]
+    worker.drain()
+    assert odoo_seed.order_state(lost) == "sale"
+    assert {odoo_seed.order_state(before), odoo_seed.order_state(never_submitted)} == {"sent"}
+
+
+def test_a_dry_run_lists_what_it_would_do_and_records_nothing(client, services, odoo_seed, go_live,
+                                                             healthy_quotation, thin_margin_quotation):
+    with services.db.transaction() as conn:
+        entries = len(audit.entries(conn))
+    answer = client.post(RECONCILE, json={"older_than_minutes": 0, "dry_run": True}, headers=bearer())
+    assert answer.status_code == 200 and answer.json["dry_run"] is True and answer.json["decided"] == []
+    planned = {p["order_id"]: p for p in answer.json["planned"]}
+    assert planned[healthy_quotation]["outcome"] == "release"
+    assert planned[thin_margin_quotation]["outcome"] == "approve"
+    assert planned[thin_margin_quotation]["route"] == "sales-manager"
+    assert planned[thin_margin_quotation]["requested_by"] == "admin"
+    with services.db.transaction() as conn:
+        assert len(audit.entries(conn)) == entries
+        from sidecar.store import releases
+        assert releases.latest_for_orders(conn, [healthy_quotation, thin_margin_quotation]) == {}
+    assert {odoo_seed.order_state(healthy_quotation), odoo_seed.order_state(thin_margin_quotation)} == {"sent"}
+
+
+def test_reconciliation_pages_oldest_first_and_leaves_orders_in_flight_alone(client, odoo_double, odoo_seed,
+                                                                            go_live, thin_margin_quotation):
+    waiting = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(thin_margin_quotation)),
+                          headers=bearer())
+    assert waiting.json["outcome"] == "approve"
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
+    lost = []
+    for _ in range(3):
+        order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+        odoo_seed.request_release(order)
+        lost.append(order)
+    odoo_double.calls.clear()
+    answer = client.post(RECONCILE, json={"older_than_minutes": 0, "dry_run": True, "page_size": 1},
+                         headers=bearer())
+    assert [p["order_id"] for p in answer.json["planned"]] == lost  # oldest first, every page
+    searches = [c for c in odoo_double.calls_to("sale.order", "search_read")
+                if ("write_date", ">=", go_live) in [tuple(t) for t in c[2][0]]]
+    assert [c[3]["offset"] for c in searches] == [0, 1, 2, 3]
+    assert all(c[3]["order"] == "write_date asc, id asc" and c[3]["limit"] == 1 for c in searches)
+    assert all(("id", "not in", [thin_margin_quotation]) in [tuple(t) for t in c[2][0]] for c in searches)
+    limited = client.post(RECONCILE, json={"older_than_minutes": 0, "dry_run": True, "limit": 2},
+                          headers=bearer())
+    assert [p["order_id"] for p in limited.json["planned"]] == lost[:2]

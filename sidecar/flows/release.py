@@ -240,3 +240,19 @@ def get_release(services: Services, release_id: str) -> dict:
         if release is None:
             raise NotFound(f"no release {release_id}")
         return describe(conn, release)
+
+
+def preview_release(services: Services, order_id: int) -> dict:
+    """What deciding the order now would give; reads Odoo, records nothing, parks nothing."""
+    try:
+        facts = _identify(services, build_release_facts(services.odoo.read_release_bundle(order_id, None)))
+    except OdooError as err:
+        if err.category == "record_missing":
+            raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found") from err
+        raise DependencyDown(f"Odoo could not be read: {err.message}", code=err.category) from err
+    if facts["order"]["state"] not in QUOTATION_STATES:
+        raise Conflict(f"{facts['order']['name']} is in state '{facts['order']['state']}': only quotations "
+                       "can be released", code="not_a_quotation")
+    decision = evaluate(facts, services.policy, datetime.now(timezone.utc))
+    return {"outcome": decision["outcome"], "summary": decision["summary"],
+            "route": (decision.get("route") or {}).get("role"), "requested_by": facts["requested_by"]["login"]}

@@ -6,6 +6,7 @@ brings the three records back to what is described here and changes nothing else
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from sidecar.odoo.gateway import OdooGateway
 
@@ -88,6 +89,9 @@ def _group_id(gw: OdooGateway, xmlid: str) -> int | None:
 
 def install_submission(gw: OdooGateway, webhook_url: str) -> SubmissionSetup:
     """Make (or repair) the tag, the "Request release" action and the rule posting to `webhook_url`."""
+    parsed = urlparse(webhook_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"webhook URL '{webhook_url}' must be http(s)://host/path")
     created: list[str] = []
     order_model = _model_id(gw, ORDER_MODEL)
     tag_id = _ensure(gw, TAG_MODEL, [("name", "=", TAG_NAME)], {"name": TAG_NAME}, created, "tag")
