@@ -409,3 +409,114 @@ def test_reconciliation_pages_oldest_first_and_leaves_orders_in_flight_alone(cli
     limited = client.post(RECONCILE, json={"older_than_minutes": 0, "dry_run": True, "limit": 2},
                           headers=bearer())
     assert [p["order_id"] for p in limited.json["planned"]] == lost[:2]
+
+
+# -- live only: Odoo's own Automation Rule, installed by odoo-setup, posting before it commits -------
+
+class _Receiver:
+    """A tiny HTTP endpoint standing in for n8n: hands each webhook body to `forward`, keeps results."""
+
+    def __init__(self, forward, seen_committed):
+        import http.server
+        import threading
+        self.results: list[dict] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                import json as _json
+                body = _json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                record = {"body": body, "committed_when_received": seen_committed(body)}
+                record["answer"] = forward(body)  # Odoo stops waiting after 1 s, then commits
+                receiver.results.append(record)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/odoo/release-requested"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count: int, seconds: float = 20.0) -> list[dict]:
+        import time
+        deadline = time.monotonic() + seconds
+        while len(self.results) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.results
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def odoo_automation(odoo_target, odoo_seed, client):
+    """Odoo's real Automation Rule posting to a local receiver that forwards to the sidecar."""
+    import os
+
+    from sidecar.odoo.gateway import OdooGateway
+    from sidecar.odoo.setup import install_submission
+    if odoo_target.is_double:
+        pytest.skip("needs a real Odoo 17 with base_automation (the double has no Automation Rules)")
+    admin = OdooGateway(odoo_target.url, odoo_target.db, os.environ.get("ODOO_ADMIN_LOGIN", "admin"),
+                        os.environ.get("ODOO_ADMIN_PASSWORD", "admin"))
+
+    def forward(body):
+        answer = client.post("/v1/events", json=event_for(body, f"odoo:{body['_id']}:{body['write_date']}"),
+                             headers=bearer())
+        return {"status": answer.status_code, "json": answer.json}
+
+    def seen_committed(body):
+        return odoo_seed.call("sale.order", "search_count",
+                              [("id", "=", body["_id"]), ("write_date", ">=", body["write_date"])])
+
+    receiver = _Receiver(forward, seen_committed)
+    setup = install_submission(admin, receiver.url)
+    try:
+        yield admin, receiver
+    finally:
+        admin.execute("base.automation", "write", [setup.rule_id], {"active": False})
+        receiver.stop()
+        admin.close()
+
+
+def test_odoo_posts_before_committing_and_the_sidecar_decides_on_the_committed_save(odoo_automation, odoo_seed):
+    """One save lowers the price (margin 50 % -> 5 %) and adds the tag: the rule posts the webhook from
+    inside that transaction; deciding then would have released on the old price."""
+    _, receiver = odoo_automation
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
+    order = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="sent")
+    line = odoo_seed.read("sale.order", order, ["order_line"])[0]["order_line"][0]
+    odoo_seed.call("sale.order", "write", [order], {"order_line": [(1, line, {"price_unit": 105.0})],
+                                                    "tag_ids": [(4, odoo_seed.release_tag_id())]})
+    [record] = receiver.wait(1)
+    assert record["body"]["_id"] == order and len(record["body"]["write_date"]) > 19  # microseconds
+    assert record["committed_when_received"] == 0  # Odoo had not committed when it posted
+    assert record["answer"]["status"] == 201, record["answer"]
+    decision = record["answer"]["json"]["decision"]
+    margin = next(r for r in decision["reasons"] if r["check"] == "margin")
+    assert record["answer"]["json"]["outcome"] == "approve" and margin["observed"] < 15
+
+
+def test_the_request_release_action_submits_quotations_only(odoo_automation, odoo_seed, worker):
+    from sidecar.odoo.errors import OdooError
+    from sidecar.odoo.setup import request_release
+    admin, receiver = odoo_automation
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
+    order = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="draft")
+    request_release(admin, order)
+    [record] = receiver.wait(1)
+    assert set(record["body"]) == {"_action", "_id", "_model", "id", "name", "state", "tag_ids", "write_date",
+                                   "write_uid"}
+    assert record["answer"]["status"] == 201 and record["answer"]["json"]["outcome"] == "release"
+    worker.drain()
+    assert odoo_seed.order_state(order) == "sale"
+    with pytest.raises(OdooError, match="Only quotations can be submitted"):
+        request_release(admin, order)
