@@ -520,3 +520,27 @@ def test_the_request_release_action_submits_quotations_only(odoo_automation, odo
     assert odoo_seed.order_state(order) == "sale"
     with pytest.raises(OdooError, match="Only quotations can be submitted"):
         request_release(admin, order)
+
+
+def test_the_commit_wait_polls_at_growing_intervals_and_is_bounded():
+    from sidecar.flows.release import MAX_POLL_SECONDS, wait_for_commit
+
+    class Odoo:
+        def __init__(self, commits_after):
+            self.asked, self.commits_after = 0, commits_after
+
+        def order_written_since(self, order_id, write_date):
+            self.asked += 1
+            return self.asked > self.commits_after
+
+    naps = []
+    assert wait_for_commit(Odoo(3), 7, "2026-11-25 02:17:01.140520", 5.0, sleep=naps.append) is True
+    assert naps == [0.05, 0.1, 0.2]
+    naps.clear()
+    odoo = Odoo(10**6)
+    assert wait_for_commit(odoo, 7, "2026-11-25 02:17:01.140520", 0.0, sleep=naps.append) is False
+    assert odoo.asked == 1 and naps == []
+    import time
+    started = time.monotonic()
+    assert wait_for_commit(Odoo(10**6), 7, "x", 0.3, sleep=time.sleep) is False
+    assert 0.3 <= time.monotonic() - started < 0.3 + MAX_POLL_SECONDS
