@@ -65,6 +65,8 @@ if [ -z "${ODOO_URL:-}" ]; then
   rm -rf "$VAR/demo" && mkdir -p "$VAR/demo"
   export SIDECAR_DATABASE_URL="sqlite:///$VAR/demo/sidecar.db"
   export SIDECAR_AUDIT_CHECKPOINT_FILE="$VAR/demo/audit-checkpoints.jsonl"
+  # The shipped policy names no approvers on purpose; the demo routes to the double's users.
+  export SIDECAR_POLICY_FILE="${SIDECAR_POLICY_FILE:-$ROOT/sidecar/policy/policies/sales-order-release.demo.json}"
   "$PY" -m tests.odoo_double --port "$DEMO_ODOO_PORT" >"$VAR/demo/odoo.log" 2>&1 &
   pids+=($!)
   wait_for "$ODOO_URL/web/health" "the demo Odoo" 30
@@ -98,9 +100,17 @@ echo "sidecar on $SIDECAR_URL${N8N_STARTED:+, n8n on http://127.0.0.1:${N8N_PORT
 if [ "$DEMO" = 1 ]; then
   order=$("$PY" - "$ODOO_URL" <<'EOF'
 import sys, requests
-call = {"jsonrpc": "2.0", "method": "call", "params": {"service": "object", "method": "execute_kw", "args": [
-    "gov17", 2, "admin", "sale.order", "search", [[["state", "=", "sent"]]], {"limit": 1, "order": "id"}]}}
-print((requests.post(sys.argv[1] + "/jsonrpc", json=call, timeout=10).json().get("result") or [""])[0])
+def call(model, method, *args, **kw):
+    params = {"service": "object", "method": "execute_kw", "args": ["gov17", 2, "admin", model, method, list(args), kw]}
+    return requests.post(sys.argv[1] + "/jsonrpc", json={"jsonrpc": "2.0", "method": "call", "params": params},
+                         timeout=10).json().get("result")
+# Submit one quotation the way Odoo's "Request release" action does: the "Release requested" tag.
+tag = (call("crm.tag", "search", [["name", "=", "Release requested"]]) or [None])[0] \
+    or call("crm.tag", "create", {"name": "Release requested"})
+order = (call("sale.order", "search", [["state", "=", "sent"]], limit=1, order="id") or [""])[0]
+if order:
+    call("sale.order", "write", [order], {"tag_ids": [[4, tag]]})
+print(order)
 EOF
 )
   cat <<EOF
@@ -111,7 +121,7 @@ double with demo data at $ODOO_URL (database gov17, admin/admin). Nothing real i
 touched; the demo store in $VAR/demo/ starts empty on every run. Set ODOO_URL, ODOO_DB,
 ODOO_USER and ODOO_PASSWORD to run against your own Odoo.
 
-Send a first event (quotation $order asks to be released):
+Send a first event (quotation $order was submitted with the "Release requested" tag):
 
   curl -sS -X POST $SIDECAR_URL/v1/events \\
     -H "Authorization: Bearer $SIDECAR_N8N_API_KEY" -H "Content-Type: application/json" \\

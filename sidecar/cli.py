@@ -89,6 +89,28 @@ def cmd_specs(args) -> int:
     return 0
 
 
+def cmd_odoo_setup(args) -> int:
+    """Install (or repair) release submission in Odoo: tag, "Request release" action, Automation Rule."""
+    from sidecar.odoo.errors import OdooError
+    from sidecar.odoo.gateway import OdooGateway
+    from sidecar.odoo.setup import install_submission
+    url, db = args.url or os.environ.get("ODOO_URL", ""), args.db or os.environ.get("ODOO_DB", "")
+    password = args.admin_password or os.environ.get("ODOO_ADMIN_PASSWORD", "")
+    missing = [name for name, value in (("--url or ODOO_URL", url), ("--db or ODOO_DB", db),
+                                        ("--admin-password or ODOO_ADMIN_PASSWORD", password)) if not value]
+    if missing:
+        raise ConfigError([f"{name}: required" for name in missing])
+    try:
+        _print(install_submission(OdooGateway(url, db, args.admin_login, password), args.webhook_url).as_dict())
+    except OdooError as err:
+        print(f"sidecar: odoo-setup failed ({err.category}): {err.message}", file=sys.stderr)
+        return 1
+    except ValueError as err:
+        print(f"sidecar: odoo-setup failed: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="sidecar", description=__doc__)
@@ -111,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--incremental", action="store_true",
                        help="resume from the last checkpoint a passing verify signed")
     audit.set_defaults(func=cmd_audit)
+    setup = sub.add_parser("odoo-setup", help="install release submission in Odoo (tag, action, automation rule)")
+    setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
+    setup.add_argument("--admin-login", default="admin", help="an Odoo administrator (Settings rights)")
+    setup.add_argument("--admin-password", default=None, help="its password or API key (or ODOO_ADMIN_PASSWORD)")
+    setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")
+    setup.add_argument("--db", default=None, help="Odoo database (default ODOO_DB)")
+    setup.set_defaults(func=cmd_odoo_setup)
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from sidecar.policy import DEFAULT_POLICY_PATH, build_policy, evaluate
+from sidecar.policy import DEMO_POLICY_PATH, build_policy, evaluate
 
 CONTRACTS = Path(__file__).resolve().parent.parent / "sidecar" / "contracts"
 FACTS_SCHEMA = Draft202012Validator(json.loads((CONTRACTS / "sale_order.release_facts.v1.json").read_text()))
 DECISION_SCHEMA = Draft202012Validator(json.loads((CONTRACTS / "sale_order.release_decision.v1.json").read_text()))
-DEFAULT = json.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+DEFAULT = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
 
@@ -31,7 +31,7 @@ def line(qty=1.0, available=10.0, *, code="DESK0005", product_id=5, storable=Tru
 
 def facts(*, percent=20.0, untaxed=1000.0, exposure=500.0, limit=5000.0, lines=None, commitment=None,
           date_order="2026-11-20T09:00:00Z", login="sales1", warehouse="WH", state="sent", policy="direct",
-          decimals=2, currency="EUR"):
+          decimals=2, currency="EUR", salesperson=None):
     """Facts about one quotation, valid against sale_order.release_facts.v1."""
     data = {
         "order": {"id": 7, "name": "S00007", "state": state, "company_id": 1, "partner_id": 9,
@@ -47,6 +47,8 @@ def facts(*, percent=20.0, untaxed=1000.0, exposure=500.0, limit=5000.0, lines=N
                    "exposure": exposure, "limit": limit, "currency": currency, "currency_decimals": decimals},
         "requested_by": {"user_id": 6, "login": login},
     }
+    if salesperson:
+        data["order"]["salesperson_login"] = salesperson
     errors = [e.message for e in FACTS_SCHEMA.iter_errors(data)]
     assert not errors, errors
     return data
@@ -291,10 +293,18 @@ FINANCE = {"role": "finance-director", "approvers": ["admin"], "fallback": ["dem
     ({"untaxed": 9999.99}, {}, "sales-manager", ["admin"], False, None),
     ({"untaxed": 10000.0}, {}, "finance-director", ["admin"], False, None),
     ({"untaxed": 250000.0}, {}, "finance-director", ["admin"], False, None),
-    ({"login": None}, {}, "sales-manager", ["admin"], False, None),
+    ({"login": None}, {}, "sales-manager", ["admin"], False, "no known requester"),
+    ({"login": None, "untaxed": 10000.0}, {}, "sales-manager", ["admin"], False, "no known requester"),
+    ({"login": None}, {"routing__unknown_requester_route": "finance-director"}, "finance-director", ["admin"],
+     False, "no known requester"),
+    ({"salesperson": "admin"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
+    ({"login": "demo", "salesperson": "admin"}, {"routing__routes__0__fallback": ["demo"]},
+     "sales-manager", [], True, "no fallback"),
     ({"login": "admin"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
     ({"login": "ADMIN"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
     ({"login": "admin"}, {"routing__routes__0__approvers": ["admin", "demo"]},
+     "sales-manager", ["demo"], False, "may not approve their own order"),
+    ({"login": "other", "salesperson": "admin"}, {"routing__routes__0__approvers": ["admin", "demo"]},
      "sales-manager", ["demo"], False, "may not approve their own order"),
     ({"login": "admin"}, {"routing__routes__0__fallback": ["admin"]}, "sales-manager", [], True, "no fallback"),
     ({"login": "admin"}, {"routing__routes__0__fallback": []}, "sales-manager", [], True, "no fallback"),

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 
@@ -285,27 +287,40 @@ def test_m2o_id(value, expected):
     assert m2o_id(value) == expected
 
 
-WEBHOOK = {"_action": "Notify n8n: quotation submitted(#439)", "_id": 3, "_model": "sale.order",
-           "amount_total": 434.13, "client_order_ref": False, "id": 3, "name": "S00003",
-           "order_line": [6, 7], "partner_id": 12, "state": "sent", "user_id": 2, "warehouse_id": 1}
+RECORDED = json.loads((Path(__file__).parent / "data" / "odoo17-release-requested-webhook.json").read_text())
+WEBHOOK = RECORDED["body"]  # what Odoo 17 really posted (tests/data, recorded by the odoo-setup rule)
 
 
-@pytest.mark.parametrize("extra, expected", [
-    ({}, {"order_id": 3, "requested_by": 2}),
-    ({"write_uid": 7}, {"order_id": 3, "requested_by": 7}),
-    ({"write_uid": [7, "Marc Demo"]}, {"order_id": 3, "requested_by": 7}),
-    ({"requested_by": 9, "write_uid": 7}, {"order_id": 3, "requested_by": 9}),
-    ({"requested_by": [9, "Jane"], "write_uid": 7}, {"order_id": 3, "requested_by": 9}),
-    ({"requested_by": False, "write_uid": False}, {"order_id": 3, "requested_by": 2}),
-    ({"user_id": False}, {"order_id": 3, "requested_by": None}),
-    ({"user_id": [2, "Mitchell Admin"]}, {"order_id": 3, "requested_by": 2}),
+def test_the_recorded_webhook_names_only_the_order_and_its_write_moment():
+    assert release_request_from_webhook(WEBHOOK) == {"order_id": 19, "write_date": "2026-11-25 02:17:01.140520"}
+    assert json.loads(RECORDED["raw_body"]) == WEBHOOK
+    assert RECORDED["committed_when_received"] == 0  # Odoo posted before its transaction committed
+
+
+@pytest.mark.parametrize("extra", [
+    {"write_uid": 7}, {"write_uid": [7, "Marc Demo"]}, {"requested_by": 9}, {"requested_by": [9, "Jane"]},
+    {"user_id": 2}, {"state": "sale"}, {"tag_ids": []}, {"name": "S99999"}, {"write_uid": False},
 ])
-def test_release_request_from_webhook(extra, expected):
-    assert release_request_from_webhook({**WEBHOOK, **extra}) == expected
+def test_body_identities_and_states_are_ignored(extra):
+    assert release_request_from_webhook({**WEBHOOK, **extra}) == release_request_from_webhook(WEBHOOK)
+
+
+@pytest.mark.parametrize("write_date", ["2026-11-25 02:17:01", "2026-11-25 02:17:01.1", None, False])
+def test_write_date_is_kept_as_odoo_sent_it(write_date):
+    body = {**WEBHOOK, "write_date": write_date}
+    assert release_request_from_webhook(body)["write_date"] == (write_date or None)
+
+
+@pytest.mark.parametrize("write_date", ["2026-11-25T02:17:01Z", "yesterday", 20261125, "2026-13-25 02:17:01",
+                                        "2026-11-25 02:17:01.x"])
+def test_malformed_write_date_is_an_invalid_payload(write_date):
+    with pytest.raises(InvalidPayload) as caught:
+        release_request_from_webhook({**WEBHOOK, "write_date": write_date})
+    assert caught.value.details[0]["pointer"] == "/write_date"
 
 
 def test_webhook_without_optional_fields():
-    assert release_request_from_webhook({"_model": "sale.order", "_id": 5}) == {"order_id": 5, "requested_by": None}
+    assert release_request_from_webhook({"_model": "sale.order", "_id": 5}) == {"order_id": 5, "write_date": None}
 
 
 @pytest.mark.parametrize("body, pointer", [

@@ -320,3 +320,45 @@ class OdooGateway:
     def activity_feedback(self, activity_id: int, feedback: str) -> int | None:
         """Mark an activity done with feedback; the id of the message logging it, when returned."""
         return record_id_from(self.execute("mail.activity", "action_feedback", [activity_id], feedback=feedback))
+
+    # -- intake: what Odoo committed, and whether it was submitted ---------------------------
+
+    def _all_companies(self) -> dict:
+        """Context allowing every company of the integration user: an order is found whatever its company."""
+        if getattr(self, "_company_ids", None) is None:
+            uid = self._client().env.uid
+            self._company_ids = self.read("res.users", [uid], ["company_ids"])[0]["company_ids"]
+        return {"allowed_company_ids": list(self._company_ids)}
+
+    def count_orders(self, domain: list) -> int:
+        """How many sales orders Odoo finds for `domain` (Odoo's own domain rules)."""
+        return self.execute(ORDER, "search_count", list(domain), context=self._all_companies())
+
+    def order_written_since(self, order_id: int, write_date: str) -> bool:
+        """True once Odoo's committed write_date of the order has reached `write_date` (microseconds count)."""
+        return bool(self.count_orders([("id", "=", order_id), ("write_date", ">=", write_date)]))
+
+    def order_matches(self, order_id: int, domain: list) -> bool:
+        """True when the order, as committed, matches `domain`."""
+        return bool(self.count_orders([("id", "=", order_id), *domain]))
+
+    def user_logins(self, user_ids: list[int]) -> dict[int, str]:
+        """Login of each existing user (archived ones too); missing ids are absent."""
+        ids = sorted({uid for uid in user_ids if uid})
+        if not ids:
+            return {}
+        rows = self.execute("res.users", "read", ids, ["login"], context={"active_test": False})
+        return {row["id"]: row["login"] for row in rows}
+
+    def search_submitted(self, domain: list, *, not_before: str, written_before: str | None,
+                         exclude_ids: list[int], offset: int, limit: int) -> list[dict]:
+        """One page of orders matching `domain` written since `not_before`, oldest first."""
+        full = [*domain, ("write_date", ">=", not_before)]
+        if written_before:
+            full.append(("write_date", "<=", written_before))
+        if exclude_ids:
+            full.append(("id", "not in", sorted(exclude_ids)))
+        rows = self.execute(ORDER, "search_read", full, fields=["name", "state", "write_date"], offset=offset,
+                            limit=limit, order="write_date asc, id asc", context=self._all_companies())
+        return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_date": r["write_date"]}
+                for r in rows]

@@ -181,7 +181,12 @@ def build_release_facts(bundle: dict) -> dict:
 
 
 def release_request_from_webhook(body: dict) -> dict:
-    """{order_id, requested_by} from the body of Odoo's 'Send Webhook Notification' on a sale.order."""
+    """{order_id, write_date} from the body of Odoo's 'Send Webhook Notification' on a sale.order.
+
+    Only the order's id and the moment Odoo says it wrote it are used: every other field of the body
+    (state, tags, users) is untrusted, since anyone who reaches the webhook can write it; the sidecar
+    asks Odoo instead. `write_date` is kept as Odoo sent it (UTC, microseconds kept) or None.
+    """
     if not isinstance(body, dict):
         raise InvalidPayload("webhook body must be a JSON object")
     model = body.get("_model", "sale.order")
@@ -192,9 +197,18 @@ def release_request_from_webhook(body: dict) -> dict:
     if order_id is None or order_id < 1:
         raise InvalidPayload("webhook body has no order id",
                              details=[{"pointer": "/_id", "message": "a positive integer is required"}])
-    requested_by = None
-    for key in ("requested_by", "write_uid", "user_id"):
-        requested_by = m2o_id(body.get(key))
-        if requested_by is not None:
-            break
-    return {"order_id": order_id, "requested_by": requested_by}
+    return {"order_id": order_id, "write_date": _write_date(body.get("write_date"))}
+
+
+def _write_date(value) -> str | None:
+    """Odoo's 'YYYY-MM-DD HH:MM:SS[.ffffff]' as sent, checked; None when the body has none."""
+    if value in (None, False):
+        return None
+    try:
+        if not isinstance(value, str) or len(value) < 19 or value[10] != " ":
+            raise ValueError(value)
+        datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
+    except ValueError:
+        raise InvalidPayload("webhook write_date is not Odoo's UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'",
+                             details=[{"pointer": "/write_date", "message": "not an Odoo datetime"}]) from None
+    return value

@@ -1,6 +1,8 @@
 """``OdooDouble``: an Odoo 17 server stand-in speaking the real JSON-RPC wire protocol."""
 from __future__ import annotations
 
+import threading
+
 from . import errors
 from .models import all_specs
 from .registry import Registry
@@ -92,3 +94,14 @@ class OdooDouble:
     def env(self, uid: int = 2, **context):
         """An environment over the double's data (reads and writes bypass the wire)."""
         return self._backend.env(uid, context)
+
+    def commit_later(self, delay: float, model: str, ids: list, vals: dict, uid: int = 2) -> threading.Timer:
+        """Apply a write ``delay`` seconds from now: what other connections see of a transaction
+        that Odoo 17 has not committed yet when its Automation Rule's webhook is already posted."""
+        def apply():
+            with self._backend.db.transaction():
+                self._backend.env(uid).write(model, ids, vals)
+        timer = threading.Timer(delay, apply)
+        timer.daemon = True
+        timer.start()
+        return timer

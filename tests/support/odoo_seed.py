@@ -14,6 +14,8 @@ MESSAGE_FIELDS = ["body", "message_type", "subtype_id", "author_id", "date", "ma
 ACTIVITY_FIELDS = ["res_model", "res_model_id", "res_id", "activity_type_id", "user_id", "date_deadline",
                    "summary", "note", "state", "active", "date_done"]
 ORDER_STATES = ("draft", "sent", "sale", "cancel")
+RELEASE_TAG = "Release requested"  # sidecar.odoo.setup.TAG_NAME
+WEBHOOK_FIELDS = ["write_date", "write_uid", "name", "state", "tag_ids"]  # sidecar.odoo.setup.WEBHOOK_FIELDS
 
 
 class OdooRPCError(RuntimeError):
@@ -267,3 +269,25 @@ class OdooSeed:
             context = {**company.get("context", {}), "disable_cancel_warning": True}
             self.call("sale.order", "action_cancel", [order_id], context=context)
         return order_id
+
+    # -- release submission ------------------------------------------------------------
+    def release_tag_id(self) -> int:
+        """The sales tag that marks a quotation submitted for release (made when missing)."""
+        found = self.call("crm.tag", "search", [("name", "=", RELEASE_TAG)], limit=1)
+        return found[0] if found else self.call("crm.tag", "create", {"name": RELEASE_TAG})
+
+    def request_release(self, order_id: int) -> dict:
+        """Submit a quotation as the "Request release" server action does (the tag is removed, then
+        added); returns the body Odoo's Automation Rule would post (see webhook_body)."""
+        tag = self.release_tag_id()
+        if tag in self.read("sale.order", order_id, ["tag_ids"])[0]["tag_ids"]:
+            self.call("sale.order", "write", [order_id], {"tag_ids": [(3, tag)]})
+        self.call("sale.order", "write", [order_id], {"tag_ids": [(4, tag)]})
+        return self.webhook_body(order_id)
+
+    def webhook_body(self, order_id: int) -> dict:
+        """The body of the Automation Rule's webhook for this order, from what Odoo shows now.  Odoo
+        itself sends write_date with microseconds; JSON-RPC answers it without them, which only makes
+        the "committed yet?" question easier to answer yes."""
+        row = self.call("sale.order", "read", [order_id], WEBHOOK_FIELDS, load=None)[0]
+        return {"_action": "Send Webhook Notification(#0)", "_id": order_id, "_model": "sale.order", **row}

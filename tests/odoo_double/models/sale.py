@@ -171,6 +171,14 @@ def action_unlock(env, model, ids):
     return None
 
 
+def tag_spec():
+    """crm.tag (sales_team): the sales tags of sale.order.tag_ids."""
+    return ModelSpec("crm.tag", "CRM Tag", order="name", fields={
+        "name": F.Char("Tag Name", required=True),
+        "color": F.Integer("Color", default=0),
+    })
+
+
 def spec(sale_margin: bool = True):
     methods = {fn.__name__: fn for fn in (action_confirm, action_cancel, action_draft, action_quotation_sent,
                                           action_lock, action_unlock)}
@@ -206,6 +214,7 @@ def spec(sale_margin: bool = True):
                                             compute=lambda env, m, rid: env.get(m, rid, "amount_total")),
             "partner_credit_warning": F.Text("Partner Credit Warning", compute=account.credit_warning),
             "client_order_ref": F.Char("Customer Reference"),
+            "tag_ids": F.Many2many("crm.tag", "Tags"),
             "origin": F.Char("Source Document"),
             "reference": F.Char("Payment Ref."),
             "note": F.Html("Terms and conditions"),
