@@ -1,9 +1,9 @@
 """Dead letters: see every failure in one place and replay it."""
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 
-from sidecar.api.common import actor, get_services, json_body, page_limit, requires
+from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
 from sidecar.flows import deadletters
 
 bp = Blueprint("deadletters", __name__, url_prefix="/v1/dead-letters")
@@ -13,10 +13,10 @@ bp = Blueprint("deadletters", __name__, url_prefix="/v1/dead-letters")
 @requires("deadletters.read")
 def list_dead_letters():
     """Dead letters, newest first, by status, category and kind."""
-    args = request.args
-    return {"items": deadletters.list_letters(get_services(), status=args.get("status"),
-                                              category=args.get("category"), kind=args.get("kind"),
-                                              limit=page_limit())}
+    return {"items": deadletters.list_letters(
+        get_services(), status=query_value("status", deadletters.STATUSES),
+        category=query_value("category", deadletters.CATEGORIES), kind=query_value("kind", deadletters.KINDS),
+        limit=page_limit())}
 
 
 @bp.get("/<dead_letter_id>")

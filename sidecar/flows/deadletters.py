@@ -12,6 +12,9 @@ from sidecar.store.records import iso
 MAX_PAGE = 200
 N8N_FAILURE = "n8n_failure"
 LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed"}
+CATEGORIES = tuple(LABELS)
+STATUSES = tuple(value for value, _ in dead_letters.STATUSES)
+KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION)
 
 
 def describe(letter: dict, full: bool = False) -> dict:
