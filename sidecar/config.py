@@ -12,7 +12,7 @@ from sidecar.errors import ConfigError
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-order-release.json"
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
-    "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read",
+    "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
 })
 
 

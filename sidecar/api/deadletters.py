@@ -46,3 +46,17 @@ def replay_dead_letter(dead_letter_id):
 def replay_dead_letters():
     """Replay many dead letters."""
     return deadletters.replay_many(get_services(), json_body(), actor()), 202
+
+
+@bp.post("/<dead_letter_id>/resolve")
+@requires("deadletters.resolve")
+def resolve_dead_letter(dead_letter_id):
+    """Close an open letter whose work was done another way; the reason is audited."""
+    return deadletters.resolve(get_services(), dead_letter_id, json_body(), actor())
+
+
+@bp.post("/<dead_letter_id>/abandon")
+@requires("deadletters.resolve")
+def abandon_dead_letter(dead_letter_id):
+    """Close an open letter whose work nobody will do; the reason is audited."""
+    return deadletters.abandon(get_services(), dead_letter_id, json_body(), actor())

@@ -1,6 +1,8 @@
 """Event intake, releases and reconciliation."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
@@ -9,13 +11,14 @@ from sidecar.flows import reconcile, release
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
 MAX_KEY_LENGTH = 255  # the store's key column
+KEY_PATTERN = re.compile(rf"[ -~]{{1,{MAX_KEY_LENGTH}}}")  # as the spec says: printable ASCII
 
 
 def idempotency_key() -> str | None:
     """The Idempotency-Key header: printable, at most MAX_KEY_LENGTH characters; None when absent."""
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and (len(key) > MAX_KEY_LENGTH or not key.isprintable()):
-        raise InvalidPayload(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+    if key is not None and not KEY_PATTERN.fullmatch(key):
+        raise InvalidPayload(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
                              details=[{"pointer": "Idempotency-Key", "message": f"got {len(key)} characters"}])
     return key
 
