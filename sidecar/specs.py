@@ -75,7 +75,8 @@ def _header(name: str, value) -> dict:
 def _operation(spec: dict) -> dict:
     operation = {
         "operationId": spec["operation"], "summary": spec["displayName"], "description": spec["description"],
-        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        "parameters": [{"name": name, "in": "path", "required": True,
+                        "schema": spec.get("path_parameters", {}).get(name, {"type": "string"})}
                        for name in re.findall(r"\{(\w+)\}", spec["path"])],
         "responses": {status: {"description": status, "content": {"application/json": {"schema": schema}}}
                       for status, schema in spec["responses"].items()},

@@ -93,6 +93,8 @@ BATTERY = [
     ("POST", "/v1/events", {**JSON, "Idempotency-Key": "k" * 256}, event_with(), 400, "invalid_payload"),
     ("POST", "/v1/events", {**JSON, "Idempotency-Key": "k" * 255}, event_with(), 503, "odoo_unreachable"),
     ("POST", "/v1/events", {**JSON, "Idempotency-Key": "a\x07b"}, event_with(), 400, "invalid_payload"),
+    ("POST", "/v1/events", {**JSON, "Idempotency-Key": ""}, event_with(), 400, "invalid_payload"),
+    ("POST", "/v1/events", {**JSON, "Idempotency-Key": "caf\u00e9"}, event_with(), 400, "invalid_payload"),
     # Query values (D1e, D9).
     ("GET", "/v1/approvals?limit=%C2%B2", {}, b"", 400, "invalid_payload"),
     ("GET", "/v1/dead-letters?limit=%C2%B2", {}, b"", 400, "invalid_payload"),
@@ -175,6 +177,12 @@ def test_405_keeps_its_allow_header(api):
     assert answer.status_code == 405 and answer.json["error"]["code"] == "method_not_allowed"
     assert set(answer.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}
     assert answer.mimetype == "application/json"
+
+
+def test_allow_names_only_the_methods_of_the_literal_path(api):
+    answer = api.options("/v1/dead-letters/replay", headers=bearer())
+    assert set(answer.headers["Allow"].replace(" ", "").split(",")) == {"POST", "OPTIONS"}
+    assert api.get("/v1/dead-letters/replay", headers=bearer(ALL_SCOPES_KEY)).status_code == 405
 
 
 def chunked(app, url: str, body: bytes, headers: dict):

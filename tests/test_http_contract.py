@@ -21,7 +21,7 @@ def routes(app_without_odoo):
             continue
         view = app_without_odoo.view_functions[rule.endpoint]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            found[(method, rule.rule)] = getattr(view, "required_scope", None)
+            found[(method, re.sub(r"<\w+:(\w+)>", r"<\1>", rule.rule))] = getattr(view, "required_scope", None)
     return found
 
 

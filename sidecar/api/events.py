@@ -16,8 +16,8 @@ KEY_PATTERN = re.compile(rf"[ -~]{{1,{MAX_KEY_LENGTH}}}")  # as the spec says: p
 
 def idempotency_key() -> str | None:
     """The Idempotency-Key header: printable, at most MAX_KEY_LENGTH characters; None when absent."""
-    key = request.headers.get("Idempotency-Key") or None
-    if key is not None and not KEY_PATTERN.fullmatch(key):
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not KEY_PATTERN.fullmatch(key):  # sent but empty is a mistake, not "no key"
         raise InvalidPayload(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
                              details=[{"pointer": "Idempotency-Key", "message": f"got {len(key)} characters"}])
     return key
