@@ -16,6 +16,7 @@ from sidecar.store import signatures
 logger = logging.getLogger(__name__)
 
 EXTENSION = "sidecar"
+MAX_PAGE = 200
 
 
 def get_services() -> Services:
@@ -71,9 +72,6 @@ def json_body(default=None):
         raise InvalidPayload("request body must be a JSON object", code="malformed_json",
                              details=[{"pointer": "", "message": f"got {type(body).__name__}"}])
     return body
-
-
-MAX_PAGE = 200
 
 
 def query_value(name: str, choices=None) -> str | None:
