@@ -81,6 +81,8 @@ def _operation(spec: dict) -> dict:
         "responses": {status: {"description": status, "content": {"application/json": {"schema": schema}}}
                       for status, schema in spec["responses"].items()},
     }
+    for status, links in spec.get("links", {}).items():  # where an answer's ids lead: API testers follow them
+        operation["responses"][status]["links"] = links
     operation["parameters"] += [{"name": name, "in": "query", "schema": schema}
                                 for name, schema in spec.get("query", {}).items()]
     operation["parameters"] += [_header(name, value) for name, value in spec.get("headers", {}).items()]
