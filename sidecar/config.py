@@ -21,7 +21,7 @@ class Client:
     """An integration allowed to call the sidecar: an API key or an HMAC secret, with scopes."""
 
     name: str
-    secret: str
+    secret: str = field(repr=False)  # never in a log line or a traceback's repr
     scopes: frozenset[str]
 
     def allows(self, scope: str) -> bool:
@@ -37,7 +37,7 @@ class Settings:
     odoo_url: str = ""
     odoo_db: str = ""
     odoo_user: str = ""
-    odoo_password: str = ""
+    odoo_password: str = field(default="", repr=False)
     odoo_timeout: float = 10.0
     api_keys: tuple[Client, ...] = ()
     hmac_clients: tuple[Client, ...] = ()

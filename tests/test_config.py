@@ -81,3 +81,12 @@ def test_a_database_url_problem_does_not_echo_it():
     with pytest.raises(ConfigError) as caught:
         load_settings({**BASE, "SIDECAR_DATABASE_URL": "postgres:user:DbPassw0rd@host"})
     assert "DbPassw0rd" not in str(caught.value)
+
+
+def test_settings_and_clients_never_show_their_secrets():
+    settings = load_settings({**BASE, "ODOO_PASSWORD": "OdooPassw0rd",
+                              "SIDECAR_HMAC_CLIENTS": "shop:HmacSecret0123456789:events.write"})
+    shown = repr(settings) + str(settings) + repr(settings.api_keys) + repr(settings.hmac_clients)
+    for secret in ("OdooPassw0rd", "0123456789abcdef", "HmacSecret0123456789"):
+        assert secret not in shown
+    assert "shop" in shown  # still says who the clients are
