@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask
 from sqlalchemy.exc import OperationalError
@@ -16,6 +17,7 @@ from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5  # what a 503 asks the client to wait: the store's lock or Odoo coming back
+SCHEMA_OR_SQL_BUG = re.compile(r"no such (table|column)|syntax error|has no column", re.IGNORECASE)
 
 
 def error_response(status: int, code: str, message: str, details: list | None = None):
@@ -41,6 +43,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
     def _store_busy(err: Exception):
+        if SCHEMA_OR_SQL_BUG.search(str(getattr(err, "orig", None) or err)):
+            return _unexpected(err)  # SQLite reports these as OperationalError too; they are bugs, not load
         # "database is locked" past the busy timeout, a lost connection: the store, not the request, failed.
         logger.warning("store unavailable: %s", getattr(err, "orig", None) or err)
         body, status = error_response(503, "store_unavailable", "the sidecar's store is busy or down; retry later")
