@@ -1,4 +1,4 @@
-"""Dead letters over HTTP and the CLI: record n8n failures, list, show, replay."""
+"""Dead letters over HTTP and the CLI: record n8n failures, list, show, replay, resolve, abandon."""
 from __future__ import annotations
 
 from sidecar import contracts
