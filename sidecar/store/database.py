@@ -46,8 +46,10 @@ class Database:
         self.engine = make_engine(url)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
+        """Create missing tables and add new nullable columns (idempotent)."""
+        from sidecar.store.upgrade import add_missing_columns
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
