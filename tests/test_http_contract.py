@@ -21,7 +21,7 @@ def routes(app_without_odoo):
             continue
         view = app_without_odoo.view_functions[rule.endpoint]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            found[(method, rule.rule)] = getattr(view, "required_scope", None)
+            found[(method, re.sub(r"<\w+:(\w+)>", r"<\1>", rule.rule))] = getattr(view, "required_scope", None)
     return found
 
 
@@ -91,3 +91,29 @@ def test_workflows_hold_no_secret(path):
     names = [n["name"] for n in workflow["nodes"]]
     assert len(names) == len(set(names))
     assert set(workflow["connections"]) <= set(names)
+
+
+def test_openapi_is_served_without_credentials(app_without_odoo):
+    answer = app_without_odoo.test_client().get("/openapi.json")
+    assert answer.status_code == 200 and answer.json == json.loads(json.dumps(openapi_document()))
+
+
+def test_dead_letter_schema_names_what_the_code_uses():
+    from sidecar.flows import deadletters
+    from sidecar.specs import load_schemas
+
+    properties = load_schemas()["DeadLetter"]["properties"]
+    assert properties["status"]["enum"] == list(deadletters.STATUSES)
+    assert properties["kind"]["enum"] == list(deadletters.KINDS)
+    assert properties["category"]["enum"] == list(deadletters.CATEGORIES)
+
+
+def test_every_authenticated_operation_documents_its_refusals():
+    for spec in load_specs():
+        statuses = set(spec["responses"])
+        if spec["scope"]:
+            assert {"401", "403", "503"} <= statuses, spec["operation"]
+        if spec.get("request"):
+            assert {"400", "413", "415"} <= statuses, spec["operation"]
+        if "{" in spec["path"]:
+            assert "404" in statuses, spec["operation"]

@@ -1,10 +1,9 @@
 """Approvals in flight and approvers' decisions."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from sidecar.api.common import get_services, json_body, page_limit, requires
-from sidecar.errors import InvalidPayload
+from sidecar.api.common import get_services, json_body, page_limit, query_value, requires
 from sidecar.flows import approvals
 
 bp = Blueprint("approvals", __name__, url_prefix="/v1/approvals")
@@ -15,10 +14,7 @@ STATUSES = ("pending", "approved", "rejected")
 @requires("approvals.read")
 def list_approvals():
     """Approvals, newest first, optionally by status."""
-    status = request.args.get("status")
-    if status and status not in STATUSES:
-        raise InvalidPayload(f"status must be one of {', '.join(STATUSES)}",
-                             details=[{"pointer": "?status", "message": f"got '{status}'"}])
+    status = query_value("status", STATUSES)
     return {"items": approvals.list_approvals(get_services(), status, page_limit())}
 
 

@@ -202,9 +202,8 @@ def _record(services: Services, envelope: dict, key: str, digest: str, facts: di
             audit.append(conn, "event.duplicate", in_flight["id"], {"event_id": envelope["id"]})
         else:
             answer, status = _decide(conn, services, envelope, facts, decision), 201
-        letter = dead_letters.open_for_ref(conn, key)
-        if letter:  # a parked copy of this event is now handled
-            dead_letters.set_status(conn, letter["id"], dead_letters.RESOLVED)
+        # Parked copies of this event, and of any other event for the same order, are now handled.
+        dead_letters.resolve_handled(conn, key, order["id"], f"order decided in release {answer['release_id']}")
         idempotency.save(conn, key, OPERATION, digest, status, answer)
     return status, answer, False
 

@@ -89,6 +89,10 @@ dead_letters = sa.Table(
     sa.Column("replay_count", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # Why it cannot be replayed or why it was closed, who closed it, and the letter it duplicates.
+    sa.Column("reason", sa.Text),
+    sa.Column("closed_by", sa.String(255)),
+    sa.Column("linked_to", sa.String(40)),
 )
 
 audit_log = sa.Table(

@@ -18,3 +18,8 @@ def remember(conn: Connection, signature: str, ttl_seconds: float) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def forget(conn: Connection, signature: str) -> None:
+    """Drop a signature, so the same signed request is accepted again (its first try failed)."""
+    conn.execute(seen_signatures.delete().where(seen_signatures.c.signature == signature))

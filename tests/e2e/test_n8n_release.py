@@ -281,7 +281,7 @@ def _pending_approval(stack: Stack, order_id: int) -> dict | None:
     return next((a for a in items if a["order_id"] == order_id), None)
 
 
-def test_a_failed_execution_becomes_a_replayable_dead_letter(stack, odoo_seed):
+def test_a_failed_execution_becomes_a_dead_letter_that_says_why_it_cannot_replay(stack, odoo_seed):
     partner = odoo_seed.customer()
     body = {"_action": "Notify n8n: quotation submitted(#1)", "_id": partner, "_model": "res.partner",
             "id": partner, "write_date": "2024-05-01 10:00:00"}
@@ -297,7 +297,8 @@ def test_a_failed_execution_becomes_a_replayable_dead_letter(stack, odoo_seed):
     letter = wait_for(new_letter, "the error handler's dead letter", logs=stack.logs)
     assert letter["kind"] == "n8n_execution" and letter["status"] == "open"
     assert "Sales order release" in letter["summary"] and "Sidecar: decide release" in letter["summary"]
-    assert letter["replayable"] is True
+    # Its event is about a res.partner: the sidecar refused it (400) and a replay could only fail again.
+    assert letter["replayable"] is False and "event contract" in letter["reason"]
     detail = stack.sidecar("GET", f"/v1/dead-letters/{letter['id']}").json()["detail"]
     assert detail["event"]["id"] == f"odoo:sale.order:{partner}:2024-05-01 10:00:00"
     assert detail["event"]["data"]["_model"] == "res.partner"
