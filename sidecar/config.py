@@ -11,8 +11,10 @@ from sidecar.errors import ConfigError
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-order-release.json"
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
-    "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read",
+    "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read", "approvals.admin",
 })
+MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
+DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Settings:
     retry_base_seconds: float = 10.0
     retry_max_seconds: float = 600.0
     reconcile_grace_minutes: int = 10
+    approval_secret: str = field(default="", repr=False)
+    approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
+    approval_grace_hours: float = 72.0
     extra: dict = field(default_factory=dict)
 
 
@@ -112,6 +117,13 @@ def load_settings(env: dict | None = None) -> Settings:
     database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
     if "://" not in database_url:
         problems.append(f"SIDECAR_DATABASE_URL: '{database_url}' is not a database URL")
+    approval_secret = env.get("SIDECAR_APPROVAL_SECRET", "")
+    if len(approval_secret) < MIN_APPROVAL_SECRET:
+        problems.append(f"SIDECAR_APPROVAL_SECRET: required, at least {MIN_APPROVAL_SECRET} random characters "
+                        "(signs approvers' decision tokens; keep it out of the database)")
+    link_base = env.get("SIDECAR_APPROVAL_LINK_BASE") or DEFAULT_APPROVAL_LINK_BASE
+    if urlparse(link_base).scheme not in ("http", "https") or not urlparse(link_base).netloc:
+        problems.append("SIDECAR_APPROVAL_LINK_BASE: must be an http:// or https:// URL")
     policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
@@ -133,6 +145,9 @@ def load_settings(env: dict | None = None) -> Settings:
         retry_base_seconds=_number(env, "SIDECAR_RETRY_BASE_SECONDS", 10.0, float, problems, 0),
         retry_max_seconds=_number(env, "SIDECAR_RETRY_MAX_SECONDS", 600.0, float, problems, 0),
         reconcile_grace_minutes=_number(env, "SIDECAR_RECONCILE_GRACE_MINUTES", 10, int, problems, 0),
+        approval_secret=approval_secret,
+        approval_link_base=link_base,
+        approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
     )
     if problems:
         raise ConfigError(problems)

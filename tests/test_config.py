@@ -4,7 +4,8 @@ from sidecar.config import load_settings
 from sidecar.errors import ConfigError
 
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
-        "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write"}
+        "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
+        "SIDECAR_APPROVAL_SECRET": "0123456789abcdef0123456789abcdef"}
 
 
 def test_valid_environment_loads():
@@ -25,6 +26,9 @@ def test_valid_environment_loads():
     ({"SIDECAR_WORKER_IN_PROCESS": "maybe"}, "is not a boolean"),
     ({"SIDECAR_POLICY_FILE": "/nonexistent.json"}, "no file at"),
     ({"SIDECAR_DATABASE_URL": "var/db"}, "is not a database URL"),
+    ({"SIDECAR_APPROVAL_SECRET": ""}, "SIDECAR_APPROVAL_SECRET: required"),
+    ({"SIDECAR_APPROVAL_SECRET": "short"}, "at least 32"),
+    ({"SIDECAR_APPROVAL_LINK_BASE": "n8n/webhook"}, "SIDECAR_APPROVAL_LINK_BASE: must be"),
 ])
 def test_each_problem_is_named(change, expected):
     with pytest.raises(ConfigError) as caught:
@@ -36,3 +40,11 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigError) as caught:
         load_settings({})
     assert len(caught.value.problems) >= 5
+
+
+def test_the_approval_secret_is_never_echoed():
+    secret = "not-long-enough-secret-value"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "SIDECAR_APPROVAL_SECRET": secret})
+    assert secret not in str(caught.value)
+    assert secret not in repr(load_settings({**BASE, "SIDECAR_APPROVAL_SECRET": secret * 2}))
