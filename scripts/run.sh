@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the product on this machine: the sidecar under gunicorn, its outbox worker, and n8n with
 # the project's workflows imported and active. Needs ODOO_URL, ODOO_DB, ODOO_USER, ODOO_PASSWORD
-# and SIDECAR_N8N_API_KEY (the key n8n uses to call the sidecar) in the environment.
+# SIDECAR_N8N_API_KEY (the key n8n uses to call the sidecar), SIDECAR_APPROVAL_SECRET (signs
+# approvers' decision tokens) and ODOO_WEBHOOK_AUTH (user:password Odoo's webhook sends to n8n).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${SIDECAR_N8N_API_KEY:?set SIDECAR_N8N_API_KEY (16+ characters): the key n8n uses to call the sidecar}"
+: "${ODOO_WEBHOOK_AUTH:?set ODOO_WEBHOOK_AUTH=user:password, also put in the Automation Rule URL as user:password@}"
 export SIDECAR_API_KEYS="${SIDECAR_API_KEYS:-n8n:${SIDECAR_N8N_API_KEY}:events.write,releases.read,approvals.write,approvals.read,deadletters.write}"
 export SIDECAR_DATABASE_URL="${SIDECAR_DATABASE_URL:-sqlite:///$PWD/var/sidecar.db}"
 export SIDECAR_BIND="${SIDECAR_BIND:-127.0.0.1:8000}"

@@ -6,6 +6,7 @@ folder on free ports for this module.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -32,6 +33,11 @@ ODOO_WEBHOOK_TIMEOUT = 1.0  # seconds: Odoo's "Send Webhook Notification" gives 
 INSTALL_TIMEOUT = 30 * 60
 N8N_TIMEOUT = 5 * 60
 SETTLE = 60  # seconds for n8n + sidecar + worker to finish one event
+# What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
+WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "odoo17-wire" / "outgoing-webhook-sample.json"
+# The new Automation Rule sends these fields on top of the recorded sample's.
+RULE_FIELDS = ("write_date", "write_uid", "name", "state", "tag_ids")
 
 
 def free_port() -> int:
@@ -73,8 +79,9 @@ class Stack:
     def logs(self):
         return [self.folder / "sidecar.log", self.folder / "worker.log", self.folder / "n8n" / "n8n.log"]
 
-    def webhook(self, path: str, body: dict) -> requests.Response:
-        return requests.post(f"{self.n8n_url}/webhook/{path}", json=body, timeout=30)
+    def webhook(self, path: str, body: dict, auth=(WEBHOOK_USER, WEBHOOK_PASSWORD)) -> requests.Response:
+        """POST to an n8n webhook; by default with the Basic auth Odoo sends (user:pass@ in its URL)."""
+        return requests.post(f"{self.n8n_url}/webhook/{path}", json=body, timeout=30, auth=auth)
 
     def sidecar(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {ALL_SCOPES_KEY}"}
@@ -124,6 +131,7 @@ def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
         "N8N_RUNNERS_BROKER_PORT": str(free_port()),
         "SIDECAR_URL": sidecar_url,
         "SIDECAR_N8N_API_KEY": N8N_KEY,
+        "ODOO_WEBHOOK_AUTH": f"{WEBHOOK_USER}:{WEBHOOK_PASSWORD}",
         "N8N_START_TIMEOUT": "180",
     })
     return env
@@ -176,7 +184,8 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
     env = {**os.environ, **sidecar_env(folder, odoo_target.url, odoo_target.db, odoo_target.login,
                                        odoo_target.password),
            "SIDECAR_BIND": f"127.0.0.1:{sidecar_port}", "SIDECAR_WORKERS": "2",
-           "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0"}
+           "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0",
+           "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}"}
     n8n_env = _n8n_env(folder, n8n_port, sidecar_url)
     stack = Stack(sidecar_url, f"http://127.0.0.1:{n8n_port}", env["SIDECAR_DATABASE_URL"], folder)
     processes = []
@@ -203,20 +212,34 @@ def _answers(url: str) -> bool:
 
 
 def odoo_webhook_body(seed, order_id: int) -> dict:
-    """What Odoo's Automation Rule posts: the chosen fields, many2one as bare ids (see
-    odoo17-wire/outgoing-webhook-sample.json)."""
-    order = seed.read("sale.order", [order_id], ["name", "state", "partner_id", "user_id", "write_uid",
-                                                  "write_date", "amount_total"])[0]
-    def bare(value):
-        return value[0] if isinstance(value, list) else value
+    """What Odoo's Automation Rule posts: the recorded sample's keys plus the new rule's fields
+    (read(load=None): many2one as bare ids, many2many as id lists), values from Odoo."""
+    sample = json.loads(SAMPLE.read_text())["body"]
+    fields = sorted((set(sample) - {"_action", "_id", "_model", "id"}) | set(RULE_FIELDS))
+    readable = [f for f in fields if f != "tag_ids"]
+    order = seed.read("sale.order", [order_id], readable)[0]
+    try:  # sales tags; the protocol double has none
+        order["tag_ids"] = seed.read("sale.order", [order_id], ["tag_ids"])[0]["tag_ids"]
+    except Exception:  # noqa: BLE001 - any refusal means "no tags here"
+        order["tag_ids"] = []
 
-    return {
-        "_action": "Notify n8n: quotation submitted(#1)", "_id": order_id, "_model": "sale.order",
-        "id": order_id, "name": order["name"], "state": order["state"],
-        "amount_total": order["amount_total"], "partner_id": bare(order["partner_id"]),
-        "user_id": bare(order["user_id"]), "write_uid": bare(order["write_uid"]),
-        "write_date": order["write_date"],
-    }
+    def bare(value):
+        return value[0] if isinstance(value, list) and len(value) == 2 and isinstance(value[1], str) else value
+
+    body = {"_action": sample["_action"], "_id": order_id, "_model": "sale.order", "id": order_id}
+    body.update({name: bare(order[name]) for name in fields})
+    assert set(body) == set(sample) | set(RULE_FIELDS)
+    return body
+
+
+def request_release(seed, order_id: int) -> None:
+    """What the "Request release" server action does: tag the quotation (where Odoo has sales tags)."""
+    try:
+        found = seed.search_read("crm.tag", [("name", "=", "Release requested")], ["id"])
+        tag = found[0]["id"] if found else seed.call("crm.tag", "create", {"name": "Release requested"})
+        seed.call("sale.order", "write", [order_id], {"tag_ids": [(4, tag)]})
+    except Exception:  # noqa: BLE001 - the protocol double has no sales tags
+        pass
 
 
 def release_messages(seed, order_id: int) -> list:
@@ -233,6 +256,7 @@ def test_released_quotation_is_confirmed_once_and_a_repeat_changes_nothing(stack
     partner = odoo_seed.customer()
     product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
     order = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="sent")
+    request_release(odoo_seed, order)
     body = odoo_webhook_body(odoo_seed, order)
     seen = stack.events_received()
 
@@ -254,29 +278,77 @@ def test_released_quotation_is_confirmed_once_and_a_repeat_changes_nothing(stack
     assert len(release_messages(odoo_seed, order)) == 1
 
 
-def test_thin_margin_waits_for_an_approver_then_the_approval_webhook_confirms(stack, odoo_seed):
+def test_the_release_webhook_refuses_callers_without_odoos_credentials(stack, odoo_seed):
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
+    order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="draft")
+    body = odoo_webhook_body(odoo_seed, order)
+    seen = stack.events_received()
+    for auth in (None, (WEBHOOK_USER, "wrong-password")):
+        answer = stack.webhook(RELEASE_HOOK, body, auth=auth)
+        assert answer.status_code in (401, 403), (auth, answer.status_code, answer.text)
+    time.sleep(2)
+    assert stack.events_received() == seen
+    assert stack.counts(order)["releases"] == 0 and odoo_seed.order_state(order) == "draft"
+
+
+def _first_answer(stack: Stack, body: dict) -> dict:
+    """The sidecar's 201 answer to n8n, asked again as n8n's own retry would (same key, same event)."""
+    event_id = f"odoo:sale.order:{body['_id']}:{body['write_date']}"
+    event = {"id": event_id, "type": "sale_order.release_requested", "source": "odoo", "data": body}
+    answer = requests.post(f"{stack.sidecar_url}/v1/events", json=event, timeout=30,
+                           headers={"Authorization": f"Bearer {N8N_KEY}", "Idempotency-Key": event_id})
+    assert answer.status_code == 201 and answer.headers.get("Idempotent-Replayed") == "true", answer.text
+    return answer.json()
+
+
+def test_thin_margin_waits_for_an_approver_who_decides_with_their_token_through_n8n(stack, odoo_seed):
     partner = odoo_seed.customer()
     product = odoo_seed.product(cost=190.0, price=200.0, on_hand=50.0)
     order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
+    request_release(odoo_seed, order)
+    body = odoo_webhook_body(odoo_seed, order)
 
-    assert_answered_at_once(stack.webhook(RELEASE_HOOK, odoo_webhook_body(odoo_seed, order)))
+    assert_answered_at_once(stack.webhook(RELEASE_HOOK, body))
     approval = wait_for(lambda: _pending_approval(stack, order), "an approval for the order", logs=stack.logs)
     activities = wait_for(lambda: odoo_seed.activities(order), "the approver's activity", logs=stack.logs)
     assert len(activities) == 1
     assert activities[0]["user_id"][0] == odoo_seed.user_id(approval["assignee"])
     assert odoo_seed.order_state(order) == "sent"
 
-    decided = stack.webhook(APPROVAL_HOOK, {"approval_id": approval["id"], "decision": "approve",
-                                            "approver": approval["assignee"], "comment": "strategic customer"})
+    first = _first_answer(stack, body)
+    assert first["approval_id"] == approval["id"]
+    link = next(x for x in first["decision_links"] if x["approver"] == approval["assignee"])
+    assert link["approve_url"].startswith(f"{stack.n8n_url}/webhook/{APPROVAL_HOOK}?")
+    texts = [m.get("body") or "" for m in odoo_seed.messages(order)] + [a.get("note") or "" for a in activities]
+    assert not any(link["approve_token"] in t or link["reject_token"] in t for t in texts)
+
+    forged = [
+        ({"approval_id": approval["id"], "decision": "approve", "approver": approval["assignee"]}, 400),
+        ({"approval_id": approval["id"], "decision": "approve", "token": link["approve_token"] + "x"}, 403),
+        ({"approval_id": approval["id"], "decision": "approve", "token": link["reject_token"]}, 403),
+        ({"approval_id": approval["id"], "decision": "approve", "token": link["approve_token"],
+          "approver": "admin"}, 400),
+    ]
+    for payload, status in forged:
+        refused = stack.webhook(APPROVAL_HOOK, payload, auth=None)
+        assert refused.status_code == status, (payload, refused.text)
+        assert refused.json()["error"]["code"]
+    assert _pending_approval(stack, order) is not None
+
+    # The link itself: approval_id, decision and token in the query string, the comment in the body.
+    decided = requests.post(link["approve_url"], json={"comment": "strategic customer"}, timeout=30)
     assert decided.status_code == 200, decided.text
     assert decided.json()["approval"]["status"] == "approved"
+    assert decided.json()["approval"]["decided_by"] == approval["assignee"]
     wait_for(lambda: odoo_seed.order_state(order) == "sale", "the approved order to be confirmed",
              logs=stack.logs)
 
-    again = stack.webhook(APPROVAL_HOOK, {"approval_id": approval["id"], "decision": "reject",
-                                          "approver": approval["assignee"]})
+    repeat = requests.post(link["approve_url"], json={"comment": "strategic customer"}, timeout=30)
+    assert repeat.status_code == 200 and repeat.json()["approval"] == decided.json()["approval"]
+    again = requests.post(link["reject_url"], json={}, timeout=30)
     assert again.status_code == 409, again.text  # the sidecar's answer reaches the caller as it is
-    assert again.json()["error"]["code"]
+    assert again.json()["error"]["code"] == "already_decided"
 
 
 def _pending_approval(stack: Stack, order_id: int) -> dict | None:
@@ -284,23 +356,28 @@ def _pending_approval(stack: Stack, order_id: int) -> dict | None:
     return next((a for a in items if a["order_id"] == order_id), None)
 
 
-def test_a_failed_execution_becomes_a_replayable_dead_letter(stack, odoo_seed):
+def test_a_refused_event_becomes_one_replayable_dead_letter_without_retries(stack, odoo_seed):
     partner = odoo_seed.customer()
     body = {"_action": "Notify n8n: quotation submitted(#1)", "_id": partner, "_model": "res.partner",
             "id": partner, "write_date": "2024-05-01 10:00:00"}
     known = {d["id"] for d in stack.sidecar("GET", "/v1/dead-letters", params={"kind": "n8n_execution"})
              .json()["items"]}
+    seen = stack.events_received()
 
     assert_answered_at_once(stack.webhook(RELEASE_HOOK, body))
 
-    def new_letter():
+    def new_letters():
         items = stack.sidecar("GET", "/v1/dead-letters", params={"kind": "n8n_execution"}).json()["items"]
-        return next((d for d in items if d["id"] not in known), None)
+        return [d for d in items if d["id"] not in known]
 
-    letter = wait_for(new_letter, "the error handler's dead letter", logs=stack.logs)
+    letter = wait_for(new_letters, "the error handler's dead letter", logs=stack.logs)[0]
     assert letter["kind"] == "n8n_execution" and letter["status"] == "open"
-    assert "Sales order release" in letter["summary"] and "Sidecar: decide release" in letter["summary"]
+    assert "Sales order release" in letter["summary"] and "Sidecar answered 400" in letter["summary"]
     assert letter["replayable"] is True
     detail = stack.sidecar("GET", f"/v1/dead-letters/{letter['id']}").json()["detail"]
     assert detail["event"]["id"] == f"odoo:sale.order:{partner}:2024-05-01 10:00:00"
     assert detail["event"]["data"]["_model"] == "res.partner"
+    assert len(json.dumps(detail)) < 64 * 1024
+    time.sleep(3)
+    assert stack.events_received() == seen + 1  # a final 4xx is asked once, never retried
+    assert len(new_letters()) == 1
