@@ -221,3 +221,10 @@ def test_overdue_lists_open_approvals_past_their_sla(client, pending):
     bad = client.get("/v1/approvals", query_string={"overdue": "maybe"}, headers=OPS)
     assert bad.status_code == 400
     assert client.get("/v1/approvals", headers=bearer(READONLY_KEY)).status_code == 403
+
+
+def test_the_stored_decision_still_meets_its_contract(client, pending):
+    from sidecar import contracts
+    release = client.get(f"/v1/releases/{pending['release_id']}", headers=OPS).json
+    contracts.validate("sale_order.release_decision.v1", release["decision"])
+    assert release["decision"]["route"]["salesperson"] == "admin"
