@@ -150,3 +150,23 @@ def test_node_versions_are_n8n_2_41_defaults(type_, version):
     found = [(workflow, node["name"], node["typeVersion"]) for workflow, node in _nodes(type_)]
     stale = [f for f in found if f[0] != "sales-order-reconcile.json" and f[2] != version]
     assert not stale
+
+
+def test_the_release_workflow_branches_on_the_sidecars_status():
+    """2xx goes on, 5xx/429 is asked again a bounded number of times, the rest stops with the event."""
+    workflow = json.loads((ROOT / "n8n-workflows" / "sales-order-release.json").read_text())
+    nodes = {n["name"]: n for n in workflow["nodes"]}
+    wiring = {name: [[c["node"] for c in out] for out in links["main"]]
+              for name, links in workflow["connections"].items()}
+    assert wiring["Sidecar: decide release"] == [["Sidecar answer"]]
+    assert wiring["Sidecar answer"] == [["Route by outcome"], ["Wait before asking again"], ["Sidecar refused the event"]]
+    assert wiring["Wait before asking again"] == [["Sidecar: decide release"]]
+    accepted, retry = nodes["Sidecar answer"]["parameters"]["rules"]["values"]
+    assert "statusCode >= 200 && $json.statusCode < 300" in accepted["conditions"]["conditions"][0]["leftValue"]
+    assert "$runIndex < 2" in retry["conditions"]["conditions"][0]["leftValue"]
+    assert nodes["Sidecar answer"]["parameters"]["options"]["fallbackOutput"] == "extra"
+    refused = nodes["Sidecar refused the event"]
+    assert refused["type"] == "n8n-nodes-base.stopAndError" and "event:" in refused["parameters"]["errorObject"]
+    # Every expression reads the event from the webhook node, so a second ask sends the same event.
+    sent = nodes["Sidecar: decide release"]["parameters"]
+    assert "$json.body" not in sent["jsonBody"].replace("$('Odoo: quotation submitted').item.json.body", "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -339,8 +340,15 @@ def test_thin_margin_waits_for_an_approver_who_decides_with_their_token_through_
         assert refused.json()["error"]["code"]
     assert _pending_approval(stack, order) is not None
 
-    # The link itself: approval_id, decision and token in the query string, the comment in the body.
-    decided = requests.post(link["approve_url"], json={"comment": "strategic customer"}, timeout=30)
+    # Opening the link (GET, as a mail client or a link scanner does) only shows a confirmation form.
+    page = requests.get(link["approve_url"], timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), page.text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    assert fields == {"approval_id": approval["id"], "decision": "approve", "token": link["approve_token"]}
+    time.sleep(1)
+    assert _pending_approval(stack, order) is not None
+    # Submitting that form (form-encoded, to the link's URL) decides.
+    decided = requests.post(link["approve_url"], data={**fields, "comment": "strategic customer"}, timeout=30)
     assert decided.status_code == 200, decided.text
     assert decided.json()["approval"]["status"] == "approved"
     assert decided.json()["approval"]["decided_by"] == approval["assignee"]
