@@ -228,3 +228,20 @@ def test_the_stored_decision_still_meets_its_contract(client, pending):
     release = client.get(f"/v1/releases/{pending['release_id']}", headers=OPS).json
     contracts.validate("sale_order.release_decision.v1", release["decision"])
     assert release["decision"]["route"]["salesperson"] == "admin"
+
+
+def test_concurrent_decisions_take_one_effect_and_the_other_is_a_409(app, pending):
+    from concurrent.futures import ThreadPoolExecutor
+    link, url = links_of(pending), f"/v1/approvals/{pending['approval_id']}/decision"
+
+    def post(decision):
+        with app.test_client() as own_client:
+            answer = own_client.post(url, json={"token": link[f"{decision}_token"], "decision": decision},
+                                     headers=bearer())
+            return answer.status_code, answer.json
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(post, ["approve", "reject"] * 3))
+    codes = sorted(code for code, _ in results)
+    winners = {body["approval"]["status"] for code, body in results if code == 200}
+    assert len(winners) == 1 and set(codes) <= {200, 409} and 409 in codes, results

@@ -159,7 +159,8 @@ def test_the_release_workflow_branches_on_the_sidecars_status():
     wiring = {name: [[c["node"] for c in out] for out in links["main"]]
               for name, links in workflow["connections"].items()}
     assert wiring["Sidecar: decide release"] == [["Sidecar answer"]]
-    assert wiring["Sidecar answer"] == [["Route by outcome"], ["Wait before asking again"], ["Sidecar refused the event"]]
+    assert wiring["Sidecar answer"] == [["Route by outcome"], ["Wait before asking again"],
+                                        ["Sidecar refused the event"]]
     assert wiring["Wait before asking again"] == [["Sidecar: decide release"]]
     accepted, retry = nodes["Sidecar answer"]["parameters"]["rules"]["values"]
     assert "statusCode >= 200 && $json.statusCode < 300" in accepted["conditions"]["conditions"][0]["leftValue"]

@@ -166,14 +166,16 @@ def _stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def n8n_installed():
-    """n8n 2.41.1 with its Node.js; skips the module only when it cannot be installed at all."""
+    """n8n 2.41.1 with its Node.js; skips the module only when it cannot be installed at all (fails in CI)."""
+    # In CI the end-to-end run is part of the verdict: a missing n8n fails rather than shrinks the suite.
+    give_up = pytest.fail if os.environ.get("CI") == "true" else pytest.skip
     try:
         done = _n8n(["install"], dict(os.environ), INSTALL_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as err:
-        pytest.skip(f"n8n cannot be installed: {err}")
+        give_up(f"n8n cannot be installed: {err}")
     if done.returncode != 0:
-        pytest.skip("n8n cannot be installed (scripts/n8n.sh install failed):\n"
-                    + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
+        give_up("n8n cannot be installed (scripts/n8n.sh install failed):\n"
+                + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
 
 
 @pytest.fixture(scope="module")
