@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -81,8 +82,11 @@ class Stack:
         return [self.folder / "sidecar.log", self.folder / "worker.log", self.folder / "n8n" / "n8n.log"]
 
     def webhook(self, path: str, body: dict, auth=(WEBHOOK_USER, WEBHOOK_PASSWORD)) -> requests.Response:
-        """POST to an n8n webhook; by default with the Basic auth Odoo sends (user:pass@ in its URL)."""
-        return requests.post(f"{self.n8n_url}/webhook/{path}", json=body, timeout=30, auth=auth)
+        """POST to an n8n webhook as Odoo does: credentials as user:password@ in the URL (sent as Basic auth)."""
+        url = f"{self.n8n_url}/webhook/{path}"
+        if auth:
+            url = url.replace("http://", f"http://{quote(auth[0], safe='')}:{quote(auth[1], safe='')}@", 1)
+        return requests.post(url, json=body, timeout=30)
 
     def sidecar(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {ALL_SCOPES_KEY}"}
