@@ -35,6 +35,7 @@ ODOO_WEBHOOK_TIMEOUT = 1.0  # seconds: Odoo's "Send Webhook Notification" gives 
 INSTALL_TIMEOUT = 30 * 60
 N8N_TIMEOUT = 5 * 60
 SETTLE = 60  # seconds for n8n + sidecar + worker to finish one event
+N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadletters.write"  # as scripts/run.sh
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
 WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "odoo17-wire" / "outgoing-webhook-sample.json"
@@ -91,6 +92,11 @@ class Stack:
     def sidecar(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {ALL_SCOPES_KEY}"}
         return requests.request(method, f"{self.sidecar_url}{path}", headers=headers, timeout=30, **kwargs)
+
+    def n8n_letters(self) -> dict:
+        """The dead letters n8n's error handler recorded: id -> summary."""
+        items = self.sidecar("GET", "/v1/dead-letters", params={"kind": "n8n_execution", "limit": 200}).json()
+        return {d["id"]: d["summary"] for d in items["items"]}
 
     def audit_entries(self) -> int:
         report = self.sidecar("GET", "/v1/audit/verify").json()
@@ -192,7 +198,10 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
                                        odoo_target.password),
            "SIDECAR_BIND": f"127.0.0.1:{sidecar_port}", "SIDECAR_WORKERS": "2",
            "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0",
-           "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}"}
+           "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}",
+           # n8n's key holds what scripts/run.sh gives it: its scheduled workflows (reconcile at :00/:15/...,
+           # overdue approvals) may run during the test and must succeed.
+           "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:{N8N_SCOPES}"}
     n8n_env = _n8n_env(folder, n8n_port, sidecar_url)
     stack = Stack(sidecar_url, f"http://127.0.0.1:{n8n_port}", env["SIDECAR_DATABASE_URL"], folder)
     processes = []
@@ -318,6 +327,7 @@ def test_thin_margin_waits_for_an_approver_who_decides_with_their_token_through_
     order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
     request_release(odoo_seed, order)
     body = odoo_webhook_body(odoo_seed, order)
+    letters_before = stack.n8n_letters()
 
     assert_answered_at_once(stack.webhook(RELEASE_HOOK, body))
     approval = wait_for(lambda: _pending_approval(stack, order), "an approval for the order", logs=stack.logs)
@@ -370,6 +380,8 @@ def test_thin_margin_waits_for_an_approver_who_decides_with_their_token_through_
     again = requests.post(link["reject_url"], json={}, timeout=30)
     assert again.status_code == 409, again.text  # the sidecar's answer reaches the caller as it is
     assert again.json()["error"]["code"] == "already_decided"
+    # Every execution on the way (release with its per-approver notices, decisions) ran through.
+    assert stack.n8n_letters() == letters_before
 
 
 def _pending_approval(stack: Stack, order_id: int) -> dict | None:
