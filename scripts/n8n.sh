@@ -175,7 +175,14 @@ cmd_import() {
   fi
   render_workflows "$dir" "$RENDERED"
   dir=$RENDERED
-  n8n import:workflow --separate --input="$dir"
+  if ! n8n import:workflow --separate --input="$dir"; then
+    # n8n refuses to overwrite a published workflow: unpublish ours, then import again.
+    log "re-importing over published workflows: unpublishing them first"
+    while IFS=$'\t' read -r id _; do
+      n8n unpublish:workflow --id="$id" || true
+    done < <(workflow_index "$dir")
+    n8n import:workflow --separate --input="$dir"
+  fi
   # import:workflow deactivates what it imports (--activeState=fromJson only works in queue
   # mode); publishing marks the imported version active, and `start` activates it.
   while IFS=$'\t' read -r id active _; do
