@@ -49,7 +49,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
-    def _store_busy(err: Exception):
+    def _store_unavailable(err: Exception):
         if SCHEMA_OR_SQL_BUG.search(str(getattr(err, "orig", None) or err)):
             return _unexpected(err)  # SQLite reports these as OperationalError too; they are bugs, not load
         # "database is locked" past the busy timeout, a lost connection: the store, not the request, failed.

@@ -15,7 +15,10 @@ MIN_AUDIT_KEY_LENGTH = 32
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
     "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
+    "approvals.admin",
 })
+MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
+DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class Settings:
     audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
     commit_wait_seconds: float = 5.0  # how long intake waits for Odoo to commit what its webhook describes
     go_live_at: str | None = None  # reconciliation never looks at orders last written before this (UTC)
+    approval_secret: str = field(default="", repr=False)
+    approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
+    approval_grace_hours: float = 72.0
     extra: dict = field(default_factory=dict)
 
 
@@ -167,6 +173,13 @@ def load_settings(env: dict | None = None) -> Settings:
     if len(audit_key) < MIN_AUDIT_KEY_LENGTH:
         problems.append(f"SIDECAR_AUDIT_KEY: required, at least {MIN_AUDIT_KEY_LENGTH} random characters "
                         f"(kept outside the store; it seals the audit chain)")
+    approval_secret = env.get("SIDECAR_APPROVAL_SECRET", "")
+    if len(approval_secret) < MIN_APPROVAL_SECRET:
+        problems.append(f"SIDECAR_APPROVAL_SECRET: required, at least {MIN_APPROVAL_SECRET} random characters "
+                        "(signs approvers' decision tokens; keep it out of the database)")
+    link_base = env.get("SIDECAR_APPROVAL_LINK_BASE") or DEFAULT_APPROVAL_LINK_BASE
+    if urlparse(link_base).scheme not in ("http", "https") or not urlparse(link_base).netloc:
+        problems.append("SIDECAR_APPROVAL_LINK_BASE: must be an http:// or https:// URL")
     policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
@@ -200,6 +213,9 @@ def load_settings(env: dict | None = None) -> Settings:
         audit_checkpoint_file=Path(env.get("SIDECAR_AUDIT_CHECKPOINT_FILE") or Settings.audit_checkpoint_file),
         commit_wait_seconds=_number(env, "SIDECAR_COMMIT_WAIT_SECONDS", 5.0, float, problems, 0),
         go_live_at=go_live_at,
+        approval_secret=approval_secret,
+        approval_link_base=link_base,
+        approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
     )
     if problems:
         raise ConfigError(problems)

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from sidecar.auth import sign
-from sidecar.store import audit, idempotency
+from sidecar.store import audit
 from tests.conftest import ALL_SCOPES_KEY, HMAC_SECRET, bearer
 
 EVENT = {"id": "evt-bad-1", "type": "sale_order.release_requested", "source": "odoo",

@@ -7,7 +7,8 @@ from sidecar.policy import DEMO_POLICY_PATH
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
         "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
         "SIDECAR_AUDIT_KEY": "k" * 32,
-        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH)}
+        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),
+        "SIDECAR_APPROVAL_SECRET": "0123456789abcdef0123456789abcdef"}
 
 
 def test_valid_environment_loads():
@@ -31,6 +32,9 @@ def test_valid_environment_loads():
     ({"SIDECAR_POLICY_FILE": ""}, "route 'sales-manager' has no approver"),
     ({"SIDECAR_GO_LIVE_AT": "soon"}, "SIDECAR_GO_LIVE_AT: 'soon' is not a date-time"),
     ({"SIDECAR_COMMIT_WAIT_SECONDS": "-1"}, "SIDECAR_COMMIT_WAIT_SECONDS: must be at least 0"),
+    ({"SIDECAR_APPROVAL_SECRET": ""}, "SIDECAR_APPROVAL_SECRET: required"),
+    ({"SIDECAR_APPROVAL_SECRET": "short"}, "at least 32"),
+    ({"SIDECAR_APPROVAL_LINK_BASE": "n8n/webhook"}, "SIDECAR_APPROVAL_LINK_BASE: must be"),
 ])
 def test_each_problem_is_named(change, expected):
     with pytest.raises(ConfigError) as caught:
@@ -51,7 +55,7 @@ SECRET = "SuperSecretValue0123456789"
 @pytest.mark.parametrize("value, names", [
     (SECRET, ["entry 1 must be"]),                                  # a bare key, the easy mistake
     (f"ops:{SECRET}", ["entry 1 must be"]),                          # scopes forgotten
-    (f"ops:Super Secret Value 0123456789:*", ["entry 1 must be", "entry 4 must be"]),  # a secret with spaces
+    ("ops:Super Secret Value 0123456789:*", ["entry 1 must be", "entry 4 must be"]),  # a secret with spaces
     (f"n8n:0123456789abcdef:events.write ops:{SECRET}:", ["entry 2 (client 'ops') must be"]),
     (f"ops:events.write:{SECRET}", ["client 'ops' has unknown scopes [] and 1 more not shown"]),
     (f"op$!:{SECRET}:*", ["entry 1: the name must be"]),
@@ -96,3 +100,11 @@ def test_settings_and_clients_never_show_their_secrets():
     for secret in ("OdooPassw0rd", "0123456789abcdef", "HmacSecret0123456789"):
         assert secret not in shown
     assert "shop" in shown  # still says who the clients are
+
+
+def test_the_approval_secret_is_never_echoed():
+    secret = "not-long-enough-secret-value"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "SIDECAR_APPROVAL_SECRET": secret})
+    assert secret not in str(caught.value)
+    assert secret not in repr(load_settings({**BASE, "SIDECAR_APPROVAL_SECRET": secret * 2}))

@@ -7,7 +7,7 @@ from flask import Blueprint, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
 from sidecar.errors import InvalidPayload
-from sidecar.flows import reconcile, release
+from sidecar.flows import approval_routing, reconcile, release
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
 MAX_KEY_LENGTH = 255  # the store's key column
@@ -32,6 +32,8 @@ def submit_event():
     headers = {"Location": url_for("events.get_release", release_id=answer["release_id"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
+    if status == 201:  # the approvers' links go to n8n here only, for private delivery
+        answer = approval_routing.with_decision_links(get_services(), answer)
     return answer, status, headers
 
 

@@ -1,7 +1,6 @@
 """Signatures already seen, so a captured signed request cannot be replayed."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
