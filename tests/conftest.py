@@ -20,7 +20,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
                             f"viewer:{READONLY_KEY}:releases.read",
         "SIDECAR_HMAC_CLIENTS": f"shop:{HMAC_SECRET}:events.write",
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
-        "SIDECAR_RETRY_MAX_SECONDS": "0",
+        "SIDECAR_RETRY_MAX_SECONDS": "0", "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "0",
         **extra,
     }
 

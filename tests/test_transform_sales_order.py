@@ -67,6 +67,7 @@ def test_the_recorded_bundle_gives_valid_complete_facts():
         "partner_name": "Azure Interior", "warehouse_id": 1, "warehouse_name": "YourCompany",
         "salesperson_id": 2, "date_order": "2026-11-23T19:03:11Z", "commitment_date": None,
         "amount_untaxed": 2250.0, "amount_total": 2587.5, "currency": "USD",
+        "write_date": None,  # the recorded bundle predates reading write_date
     }
     assert facts["lines"] == [
         {"line_id": 53, "product_id": 37, "product_name": "Customizable Desk", "default_code": "DESK0005",

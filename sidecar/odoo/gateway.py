@@ -20,7 +20,7 @@ NOTE_SUBTYPE = "mail.mt_note"
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 ORDER_FIELDS = [
     "name", "state", "partner_id", "user_id", "write_uid", "company_id", "warehouse_id", "date_order",
-    "commitment_date", "amount_untaxed", "amount_total", "currency_id", "order_line",
+    "commitment_date", "amount_untaxed", "amount_total", "currency_id", "order_line", "write_date",
 ]
 LINE_FIELDS = ["product_id", "product_uom_qty", "product_uom", "price_unit", "price_subtotal", "name"]
 PRODUCT_FIELDS = ["name", "default_code", "standard_price", "detailed_type", "sale_delay"]

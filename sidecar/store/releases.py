@@ -13,11 +13,15 @@ RELEASING = "releasing"      # confirm + message queued
 REJECTING = "rejecting"      # cancel + message queued
 RELEASED = "released"
 REJECTED = "rejected"
+BLOCKED = "blocked"          # a write-back is a dead letter: resolve, replay or abandon it
+SUPERSEDED = "superseded"    # the order changed after the decision; a new decision was asked for
+ABANDONED = "abandoned"      # given up by a person, with a reason
 STATUSES = [
     (AWAITING_APPROVAL, "Awaiting approval"), (RELEASING, "Releasing"), (REJECTING, "Rejecting"),
-    (RELEASED, "Released"), (REJECTED, "Rejected"),
+    (RELEASED, "Released"), (REJECTED, "Rejected"), (BLOCKED, "Blocked by a dead letter"),
+    (SUPERSEDED, "Superseded by a new decision"), (ABANDONED, "Abandoned"),
 ]
-FINAL = {RELEASED, REJECTED}
+FINAL = {RELEASED, REJECTED, SUPERSEDED, ABANDONED}
 
 PENDING, APPROVED, REJECTED_BY_APPROVER = "pending", "approved", "rejected"
 

@@ -67,6 +67,7 @@ def _order(order: dict, partner: dict, company: dict) -> dict:
         "amount_untaxed": _number(order["amount_untaxed"]),
         "amount_total": _number(order["amount_total"]),
         "currency": m2o_name(order.get("currency_id")),
+        "write_date": _text(order.get("write_date")),  # Odoo's raw UTC string: write-backs compare it verbatim
     }
 
 
