@@ -68,7 +68,7 @@ def refresh_release(conn: Connection, release_id: str | None) -> str | None:
         if final and all(state == jobs.DONE for state in states):
             wanted = final
     if wanted != status:
-        releases.set_status(conn, release_id, wanted)
+        wanted = releases.set_status(conn, release_id, wanted)
         kind = "release.completed" if wanted in releases.FINAL else "release.status"
         audit.append(conn, kind, release_id, {"status": wanted, "was": status})
     return wanted

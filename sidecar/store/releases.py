@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar.store.records import as_dict, new_id, now
-from sidecar.store.schema import approvals, releases
+from sidecar.store.schema import approvals, jobs, releases
 
 # Release statuses: what the sidecar is waiting for.
 AWAITING_APPROVAL = "awaiting_approval"
@@ -51,11 +51,16 @@ def release_in_flight(conn: Connection, order_id: int) -> dict | None:
     return as_dict(conn.execute(query).first())
 
 
-def set_status(conn: Connection, release_id: str, status: str) -> None:
-    """Move a release on; a final status takes it out of flight."""
+def set_status(conn: Connection, release_id: str, status: str) -> str:
+    """Move a release on; a final status takes it out of flight. A release with a dead job stays blocked."""
+    if status not in FINAL:
+        dead = sa.select(jobs.c.id).where(jobs.c.release_id == release_id, jobs.c.state == "dead").limit(1)
+        if conn.execute(dead).first():
+            status = BLOCKED
     conn.execute(releases.update().where(releases.c.id == release_id).values(
         status=status, in_flight=0 if status in FINAL else 1, updated_at=now(),
     ))
+    return status
 
 
 def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: dict,
