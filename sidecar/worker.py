@@ -198,10 +198,12 @@ class OutboxWorker:
             self._dead(job, INTERNAL, f"the worker stopped {job['crashes']} times while running this job",
                        ran=False)
             return
+        with self.services.db.transaction() as conn:
+            payload = writebacks.as_expected_now(conn, job)
         beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
             with beat:
-                result = writeback.run(self.services.odoo, job["operation"], job["payload"])
+                result = writeback.run(self.services.odoo, job["operation"], payload)
         except writeback.Superseded as stale:
             self._superseded(job, stale)
         except OdooError as err:
@@ -219,6 +221,7 @@ class OutboxWorker:
                 return
             audit.append(conn, "writeback.done", job["release_id"] or job["id"],
                          {"job_id": job["id"], "operation": job["operation"], "result": result})
+            writebacks.note_own_write(conn, job, result)
             writebacks.refresh_release(conn, job["release_id"])
 
     def _failed(self, job: dict, err: OdooError) -> None:

@@ -265,6 +265,23 @@ def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(
     assert "release.superseded" in kinds and "release.redecided" in kinds
 
 
+def test_our_own_activity_moving_write_date_does_not_supersede_the_approval(client, services, odoo_seed, admin_id):
+    """On Odoo 17, scheduling an activity for someone else subscribes them, which writes the order."""
+    order_id = quotation(odoo_seed, cost=190.0)
+    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    decided = release_row(services, answer["release_id"])["facts"]["order"]["write_date"]
+    time.sleep(1.05)  # read() answers write_date in whole seconds
+    worker = OutboxWorker(services)
+    worker.drain()
+    moved = odoo_seed.read("sale.order", [order_id], ["write_date"])[0]["write_date"]
+    assert moved != decided
+    assert release_row(services, answer["release_id"])["expected_write_date"] == moved
+    approve(client, answer["approval_id"])
+    worker.drain()
+    assert odoo_seed.order_state(order_id) == "sale"
+    assert release_row(services, answer["release_id"])["status"] == "released"
+
+
 # -- failures ------------------------------------------------------------------------------------
 
 

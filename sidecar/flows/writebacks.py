@@ -9,6 +9,7 @@ from sidecar.flows import messages
 from sidecar.store import audit, jobs, releases
 
 ACTS_ON_THE_ORDER = ("confirm_order", "cancel_order")  # they carry what the decision saw
+MOVES_WRITE_DATE = ("schedule_activity",)  # Odoo writes the order when it subscribes the assignee
 
 
 def decided_on(order: dict) -> dict:
@@ -32,13 +33,40 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
     for operation, payload in operations:
         key = f"{release_id}/{phase}/{operation}"
         payload = {"ref": key, **payload}
-        if operation in ACTS_ON_THE_ORDER and "decided_on" not in payload:
+        if operation in ACTS_ON_THE_ORDER + MOVES_WRITE_DATE and "decided_on" not in payload:
             payload["decided_on"] = decided_on(order)
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=operation, payload=payload,
                               release_id=release_id, max_attempts=max_attempts)
         audit.append(conn, "writeback.queued", release_id, {"job_id": job_id, "operation": operation})
         job_ids.append(job_id)
     return job_ids
+
+
+def expected_write_date(release: dict) -> str | None:
+    """The order's write_date the release still expects: as decided, or as our own write-backs left it."""
+    return release.get("expected_write_date") or ((release.get("facts") or {}).get("order") or {}).get("write_date")
+
+
+def as_expected_now(conn: Connection, job: dict) -> dict:
+    """The job's payload with the write_date its release expects at this moment (our own writes move it)."""
+    payload = job["payload"]
+    if "decided_on" not in payload or not job["release_id"]:
+        return payload
+    release = releases.get_release(conn, job["release_id"])
+    expected = expected_write_date(release) if release else None
+    if not expected:
+        return payload
+    return {**payload, "decided_on": {**payload["decided_on"], "write_date": expected}}
+
+
+def note_own_write(conn: Connection, job: dict, result: dict) -> None:
+    """A write-back of ours moved the order's write_date: the release expects the new one from now on."""
+    moved = result.get("order_write_date") or {}
+    release = releases.get_release(conn, job["release_id"]) if job["release_id"] else None
+    if not release or not moved.get("after") or moved.get("before") != expected_write_date(release):
+        return  # someone else changed the order before we wrote: the confirm will see it and re-decide
+    if moved["after"] != moved["before"]:
+        releases.set_expected_write_date(conn, release["id"], moved["after"])
 
 
 def _working_status(conn: Connection, release: dict) -> str:

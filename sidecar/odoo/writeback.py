@@ -15,7 +15,7 @@ ALREADY_CONFIRMED = "not in a state requiring confirmation"  # Odoo's UserError 
 REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends before any other
 DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only while these are as decided
 # Odoo calls each operation makes at most (the worker sizes its lease from them).
-RPC_COUNT = {"confirm_order": 3, "cancel_order": 3, "post_message": 2, "schedule_activity": 5,
+RPC_COUNT = {"confirm_order": 3, "cancel_order": 3, "post_message": 2, "schedule_activity": 7,
              "close_activity": 2}
 
 
@@ -185,12 +185,17 @@ def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
     if _find_message(gateway, order_id, ref):  # done and deleted: its "done" message keeps the note
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
     note = text_to_html(with_ref(payload.get("note") or "", ref))
+    # Odoo subscribes the assignee, which writes the order: its write_date moves because of us, not a person.
+    before = _order_now(gateway, order_id, payload).get("write_date") if _decided_on(payload) else None
     activity_id = gateway.schedule_activity(ORDER, order_id, user_id=user_id, summary=payload["summary"],
                                             note_html=note, deadline=deadline)
     if activity_id is None:
         created = _find_activity(gateway, order_id, ref, include_done=False)
         activity_id = created["id"] if created else None
-    return {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
+    result = {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
+    if before is not None:
+        result["order_write_date"] = {"before": before, "after": _order_now(gateway, order_id, payload)["write_date"]}
+    return result
 
 
 def close_activity(gateway: OdooGateway, payload: dict) -> dict:

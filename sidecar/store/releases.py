@@ -63,6 +63,12 @@ def set_status(conn: Connection, release_id: str, status: str) -> str:
     return status
 
 
+def set_expected_write_date(conn: Connection, release_id: str, write_date: str) -> None:
+    """The order's write_date after a write-back of our own moved it."""
+    conn.execute(releases.update().where(releases.c.id == release_id).values(
+        expected_write_date=write_date, updated_at=now()))
+
+
 def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: dict,
                     requested_by: str | None, due_at: float | None) -> str:
     """Open an approval for a release."""

@@ -30,6 +30,8 @@ releases = sa.Table(
     sa.Column("requested_by", sa.String(255)),
     # 1 while the release is in flight; at most one in flight per order (partial unique index).
     sa.Column("in_flight", sa.Integer, nullable=False, default=1),
+    # The order's write_date as our own write-backs left it (scheduling an activity writes the order).
+    sa.Column("expected_write_date", sa.String(32)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
