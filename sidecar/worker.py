@@ -1,10 +1,11 @@
 """Outbox worker: delivers write-back jobs to Odoo one at a time, in order per document, exactly once.
 
 Timing (T = the Odoo timeout, SIDECAR_ODOO_TIMEOUT):
-- a claim's lease first covers the whole run: T times the RPCs the operation makes (plus a
-  login) plus a margin; while the job runs a heartbeat renews it every T/3 to T + 2*T/3 + margin,
-  which always outlasts the call in progress, so a crashed worker's job comes back within
-  about 2 T while a live worker's job is never taken from it;
+- a claim's lease covers the whole run: T times the RPCs the operation makes (plus a login)
+  plus a margin, in case the store cannot be written while the job runs; a heartbeat sets it
+  at once, then every T/3, to T + 2*T/3 + margin, which always outlasts the call in progress,
+  so a crashed worker's job comes back within about 2 T while a live worker's job is never
+  taken from it;
 - a retry waits at least that short lease (then exponential backoff with full jitter), so it
   never starts while the failed call may still be running in Odoo;
 - "Odoo unreachable" is retried for SIDECAR_UNREACHABLE_BUDGET_SECONDS, other retryable errors
@@ -72,16 +73,18 @@ class _Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.interval):
+        # The first beat comes at once: from then on a crash frees the job after the short lease.
+        while not self._stop.is_set():
             try:
                 with self.services.db.transaction() as conn:
                     kept = jobs.extend_lease(conn, self.job["id"], self.job["claim_token"], now() + self.lease)
-            except Exception:  # the store is busy or down: the first lease still covers the run for a while
+            except Exception:  # the store is busy or down: the claim's first lease still covers the run
                 logger.warning("could not renew the lease of job %s", self.job["id"], exc_info=True)
-                continue
+                kept = True
             if not kept:
                 logger.warning("job %s: claim lost while running", self.job["id"])
                 return
+            self._stop.wait(self.interval)
 
 
 class OutboxWorker:

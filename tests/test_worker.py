@@ -188,16 +188,19 @@ def test_two_workers_and_a_slow_odoo_post_one_note(tmp_path, odoo_target, odoo_p
     """Review 5: the claim lasts as long as the job runs, however slow Odoo is; only the heartbeat keeps it here."""
     from sidecar.config import load_settings
 
+    # Leases far shorter than the job: only renewing them keeps the rival out.
     monkeypatch.setattr(worker_module, "run_lease", lambda operation, timeout: 1.0)
+    monkeypatch.setattr(worker_module, "short_lease", lambda timeout: 1.0)
+    monkeypatch.setattr(worker_module, "heartbeat_seconds", lambda timeout: 0.2)
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
-                      SIDECAR_ODOO_TIMEOUT="2")
+                      SIDECAR_ODOO_TIMEOUT="5")
     first, second = (Services.from_settings(load_settings(env)) for _ in range(2))
     order_id = quotation(odoo_seed, cost=100.0)
     ref = f"two-workers-{order_id}/post_message"
     with first.db.transaction() as conn:
         job_id = jobs.enqueue(conn, idempotency_key=ref, operation="post_message", release_id=None,
                               payload={"order_id": order_id, "body": "One note only", "ref": ref}, max_attempts=3)
-    odoo_proxy.delay = 0.6  # each request: about 3 s for the whole job, three times its first lease
+    odoo_proxy.delay = 0.6  # each request: about 3 s for the whole job, three times its lease
     runner = threading.Thread(target=OutboxWorker(first).run_once)
     runner.start()
     while jobs_state(first, job_id) == "pending":
