@@ -190,9 +190,13 @@ class OutboxWorker:
                 seen.add(letter_id)
                 try:
                     deadletters.replay(self.services, letter_id, actor=ACTOR)
-                    logger.info("replayed dead letter %s now that Odoo answers", letter_id)
                 except SidecarError as err:  # another worker got there first, or it closed meanwhile
                     logger.info("dead letter %s not replayed: %s", letter_id, err)
+                    continue
+                logger.info("replayed dead letter %s now that Odoo answers", letter_id)
+                with self.services.db.transaction() as conn:
+                    job = jobs.get(conn, (dead_letters.get(conn, letter_id) or {}).get("ref") or "")
+                    writebacks.refresh_release(conn, job and job["release_id"])  # no longer blocked
 
     # -- one job ----------------------------------------------------------------------------------
 
@@ -248,6 +252,13 @@ class OutboxWorker:
         with self.services.db.transaction() as conn:
             if not jobs.set_dead(conn, job["id"], job["claim_token"], message, category, ran=ran):
                 logger.warning("job %s failed after its claim was lost; its outcome is not recorded", job["id"])
+                return
+            release = releases.get_release(conn, job["release_id"]) if job["release_id"] else None
+            if release and not release["in_flight"]:  # abandoned or superseded while it ran: nothing to hold
+                state = jobs.ABANDONED if release["status"] == releases.ABANDONED else jobs.SUPERSEDED
+                jobs.settle_release(conn, release["id"], state, f"failed after the release was {release['status']}")
+                audit.append(conn, "writeback.settled", release["id"],
+                             {"job_id": job["id"], "state": state, "error": message}, actor=ACTOR)
                 return
             summary = f"{job['operation']} for sale.order {job['payload'].get('order_id')}: " \
                       f"{CATEGORY_LABELS.get(category, category)}"

@@ -373,6 +373,25 @@ def test_abandoning_a_blocked_release_takes_it_out_of_flight(client, services, o
     assert odoo_seed.order_state(order_id) == "sale"
 
 
+def test_a_job_that_fails_after_its_release_was_abandoned_holds_nothing_back(client, services, odoo_double,
+                                                                               odoo_seed, admin_id):
+    order_id = quotation(odoo_seed, cost=100.0)
+    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    with services.db.transaction() as conn:
+        running = jobs.claim_next(conn, lambda operation: 60.0)  # a worker has the note in hand...
+        writebacks.abandon_release_jobs(conn, answer["release_id"], "withdrawn", actor="ops")  # ...when ops give up
+    odoo_double.fail_next("sale.order", "message_post", "odoo.exceptions.UserError", "Not allowed", times=1)
+    OutboxWorker(services)._handle(running)
+    states = [j["state"] for j in release_jobs(services, answer["release_id"])]
+    assert states == ["abandoned", "abandoned"]
+    with services.db.transaction() as conn:
+        assert dead_letters.open_for_ref(conn, running["id"]) is None
+    fresh = client.post("/v1/events", json=event_for(order_id, admin_id, "after-abandon"), headers=bearer())
+    assert fresh.status_code == 201
+    OutboxWorker(services).drain()
+    assert odoo_seed.order_state(order_id) == "sale"
+
+
 def test_resolving_a_dead_job_by_hand_lets_the_release_finish(client, services, odoo_double, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json

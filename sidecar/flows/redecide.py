@@ -31,12 +31,14 @@ def request(services: Services, release: dict, current: dict) -> dict | None:
     event = redecide_event(release, current)
     try:
         status, answer, _ = submit_release(services, event)
-    except SidecarError as err:
+    except Exception as err:  # the release is already out of flight: reconciliation can still pick the order up
+        code, message = (err.code, err.message) if isinstance(err, SidecarError) else ("internal_error", repr(err))
         logger.warning("no new decision for %s after release %s was superseded: %s %s",
-                       release["order_name"], release["id"], err.code, err.message)
+                       release["order_name"], release["id"], code, message,
+                       exc_info=not isinstance(err, SidecarError))
         with services.db.transaction() as conn:
             audit.append(conn, "release.redecide_failed", release["id"],
-                         {"event_id": event["id"], "code": err.code, "message": err.message}, actor="worker")
+                         {"event_id": event["id"], "code": code, "message": message}, actor="worker")
         return None
     with services.db.transaction() as conn:
         audit.append(conn, "release.redecided", release["id"],
