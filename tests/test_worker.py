@@ -456,6 +456,34 @@ def test_sigterm_finishes_the_job_in_hand_then_exits_0(tmp_path, client, service
     assert "outbox worker stopped" in stderr
 
 
+def test_a_killed_workers_job_comes_back_within_seconds_as_a_crash(tmp_path, client, services, odoo_target,
+                                                                  odoo_proxy, odoo_seed, admin_id):
+    order_id = quotation(odoo_seed, cost=100.0)
+    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
+                      SIDECAR_ODOO_TIMEOUT="1")
+    odoo_proxy.delay = 0.3
+    process = run_worker(env)
+    try:
+        held, deadline = [], time.monotonic() + 30
+        while not held and time.monotonic() < deadline:
+            held = [j for j in release_jobs(services, answer["release_id"]) if j["state"] == "started"]
+            time.sleep(0.02)
+        time.sleep(0.1)  # let its heartbeat run once
+        process.kill()
+        process.communicate(timeout=30)
+    finally:
+        odoo_proxy.delay = 0.0
+    [job] = [j for j in release_jobs(services, held[0]["release_id"]) if j["id"] == held[0]["id"]]
+    assert job["state"] == "started" and job["locked_until"] - time.time() <= worker_module.short_lease(1.0)
+    time.sleep(max(0.0, job["locked_until"] - time.time()) + 0.05)
+    OutboxWorker(services).drain()
+    [again] = [j for j in release_jobs(services, answer["release_id"]) if j["id"] == job["id"]]
+    assert (again["state"], again["crashes"], again["attempts"]) == ("done", 1, 1)
+    assert odoo_seed.order_state(order_id) == "sale"
+    assert len(note_ids(odoo_seed, order_id, "Release decision")) == 1
+
+
 def test_worker_once_exits_1_while_odoo_is_unreachable_and_0_once_drained(tmp_path, client, services, odoo_target,
                                                                           odoo_proxy, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
