@@ -2,6 +2,7 @@ import pytest
 
 from sidecar.app import create_app
 from sidecar.config import load_settings
+from sidecar.policy import DEMO_POLICY_PATH
 
 pytest_plugins = ["tests.support.odoo_fixtures"]
 
@@ -9,6 +10,7 @@ ALL_SCOPES_KEY = "0123456789abcdef-ops"
 N8N_KEY = "0123456789abcdef-n8n"
 READONLY_KEY = "0123456789abcdef-ro"
 HMAC_SECRET = "0123456789abcdef-hmac"
+AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
 
 
 def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin", **extra):
@@ -16,11 +18,13 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
     return {
         "ODOO_URL": odoo_url, "ODOO_DB": db, "ODOO_USER": login, "ODOO_PASSWORD": password,
         "SIDECAR_DATABASE_URL": f"sqlite:///{tmp_path}/sidecar.db",
+        "SIDECAR_AUDIT_KEY": AUDIT_KEY, "SIDECAR_AUDIT_CHECKPOINT_FILE": f"{tmp_path}/audit-checkpoints.jsonl",
         "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:events.write,approvals.write,deadletters.write "
                             f"viewer:{READONLY_KEY}:releases.read",
         "SIDECAR_HMAC_CLIENTS": f"shop:{HMAC_SECRET}:events.write",
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
         "SIDECAR_RETRY_MAX_SECONDS": "0", "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "0",
+        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),  # the shipped policy names no approvers
         **extra,
     }
 

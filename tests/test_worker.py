@@ -24,9 +24,10 @@ OPS = bearer(ALL_SCOPES_KEY)
 SERIALIZATION_FAILURE = ("psycopg2.errors.SerializationFailure", "could not serialize access due to concurrent update")
 
 
-def event_for(order_id, requester_id, event_id=None):
+def event_for(odoo_seed, order_id, event_id=None):
+    """The event n8n forwards for the webhook body of Odoo's Automation Rule on this quotation."""
     return {"id": event_id or f"odoo:sale.order:{order_id}:worker-test", "type": "sale_order.release_requested",
-            "source": "odoo", "data": {"_model": "sale.order", "_id": order_id, "write_uid": requester_id}}
+            "source": "odoo", "data": odoo_seed.webhook_body(order_id)}
 
 
 @pytest.fixture
@@ -35,8 +36,11 @@ def admin_id(odoo_seed):
 
 
 def quotation(odoo_seed, cost, price=200.0, qty=1):
+    """A sent quotation submitted for release (tagged as the "Request release" action does)."""
     product = odoo_seed.product(cost=cost, price=price, on_hand=50.0)
-    return odoo_seed.quotation(odoo_seed.customer(), lines=[(product, qty, price)], state="sent")
+    order_id = odoo_seed.quotation(odoo_seed.customer(), lines=[(product, qty, price)], state="sent")
+    odoo_seed.request_release(order_id)
+    return order_id
 
 
 def release_jobs(services, release_id):
@@ -86,7 +90,7 @@ def note_ids(odoo_seed, order_id, text):
 def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, odoo_seed, odoo_proxy, admin_id):
     """Reliability D3 / review 6, as reproduced: decision jobs dead while Odoo was down, then approved."""
     order_id = quotation(odoo_seed, cost=190.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     assert answer["outcome"] == "approve"
     assert [j["operation"] for j in answer["jobs"]] == ["post_message", "schedule_activity"]
     odoo_proxy.go_down()
@@ -121,7 +125,7 @@ def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, 
 def test_approval_while_a_decision_job_waits_for_a_retry(client, services, odoo_double, odoo_seed, admin_id):
     """Review 6 without dead letters: the decision's activity is on backoff when the approver decides."""
     order_id = quotation(odoo_seed, cost=190.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     odoo_double.fail_next("sale.order", "activity_schedule", *SERIALIZATION_FAILURE)
     worker = OutboxWorker(services)
     worker.drain()
@@ -140,7 +144,7 @@ def test_approval_while_a_decision_job_waits_for_a_retry(client, services, odoo_
 
 def test_no_cancel_before_the_note_that_explains_it(client, services, odoo_double, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=300.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     assert answer["outcome"] == "reject"
     odoo_double.fail_next("sale.order", "message_post", *SERIALIZATION_FAILURE)
     worker = OutboxWorker(services)
@@ -244,7 +248,7 @@ def test_a_job_that_keeps_crashing_the_worker_becomes_a_dead_letter(services):
 def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(client, services, odoo_seed,
                                                                                  admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     assert answer["outcome"] == "release"
     decided = release_row(services, answer["release_id"])["facts"]["order"]
     assert decided["write_date"] and decided["amount_total"]
@@ -270,7 +274,7 @@ def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(
 def test_our_own_activity_moving_write_date_does_not_supersede_the_approval(client, services, odoo_seed, admin_id):
     """On Odoo 17, scheduling an activity for someone else subscribes them, which writes the order."""
     order_id = quotation(odoo_seed, cost=190.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     decided = release_row(services, answer["release_id"])["facts"]["order"]["write_date"]
     time.sleep(1.05)  # read() answers write_date in whole seconds
     worker = OutboxWorker(services)
@@ -312,7 +316,7 @@ def test_an_outage_is_waited_out_then_one_probe_not_one_call_per_job(client, ser
     patient = OutboxWorker(with_settings(services, unreachable_budget_seconds=3600))
     orders = [quotation(odoo_seed, cost=100.0) for _ in range(3)]
     for order_id in orders:
-        assert client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).status_code == 201
+        assert client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).status_code == 201
     odoo_proxy.go_down()
     try:
         report = patient.drain()
@@ -331,7 +335,7 @@ def test_an_outage_is_waited_out_then_one_probe_not_one_call_per_job(client, ser
 def test_when_odoo_answers_again_the_worker_replays_its_letters_once(client, services, odoo_proxy, odoo_seed,
                                                                      admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     worker = OutboxWorker(services)
     odoo_proxy.go_down()
     try:
@@ -353,9 +357,9 @@ def test_when_odoo_answers_again_the_worker_replays_its_letters_once(client, ser
 # -- a way out -----------------------------------------------------------------------------------
 
 
-def dead_first_job(client, services, odoo_proxy, order_id, admin_id) -> dict:
+def dead_first_job(client, services, odoo_proxy, odoo_seed, order_id) -> dict:
     """A release whose first write-back died while Odoo was unreachable (budget 0 in tests)."""
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     odoo_proxy.go_down()
     try:
         OutboxWorker(services).drain()
@@ -366,16 +370,16 @@ def dead_first_job(client, services, odoo_proxy, order_id, admin_id) -> dict:
 
 def test_abandoning_a_blocked_release_takes_it_out_of_flight(client, services, odoo_proxy, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = dead_first_job(client, services, odoo_proxy, order_id, admin_id)
+    answer = dead_first_job(client, services, odoo_proxy, odoo_seed, order_id)
     assert release_row(services, answer["release_id"])["status"] == "blocked"
-    again = client.post("/v1/events", json=event_for(order_id, admin_id, "while-blocked"), headers=bearer())
+    again = client.post("/v1/events", json=event_for(odoo_seed, order_id, "while-blocked"), headers=bearer())
     assert again.status_code == 200 and again.json["duplicate_of"] == answer["release_id"]
     with services.db.transaction() as conn:
         abandoned = writebacks.abandon_release_jobs(conn, answer["release_id"], "customer withdrew", actor="ops")
     assert len(abandoned) == 2
     release = release_row(services, answer["release_id"])
     assert (release["status"], release["in_flight"]) == ("abandoned", 0)
-    fresh = client.post("/v1/events", json=event_for(order_id, admin_id, "after-abandon"), headers=bearer())
+    fresh = client.post("/v1/events", json=event_for(odoo_seed, order_id, "after-abandon"), headers=bearer())
     assert fresh.status_code == 201 and fresh.json["release_id"] != answer["release_id"]
     OutboxWorker(services).drain()  # the new release's jobs are not held back by the abandoned ones
     assert odoo_seed.order_state(order_id) == "sale"
@@ -384,7 +388,7 @@ def test_abandoning_a_blocked_release_takes_it_out_of_flight(client, services, o
 def test_a_job_that_fails_after_its_release_was_abandoned_holds_nothing_back(client, services, odoo_double,
                                                                                odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     with services.db.transaction() as conn:
         running = jobs.claim_next(conn, lambda operation: 60.0)  # a worker has the note in hand...
         writebacks.abandon_release_jobs(conn, answer["release_id"], "withdrawn", actor="ops")  # ...when ops give up
@@ -394,7 +398,7 @@ def test_a_job_that_fails_after_its_release_was_abandoned_holds_nothing_back(cli
     assert states == ["abandoned", "abandoned"]
     with services.db.transaction() as conn:
         assert dead_letters.open_for_ref(conn, running["id"]) is None
-    fresh = client.post("/v1/events", json=event_for(order_id, admin_id, "after-abandon"), headers=bearer())
+    fresh = client.post("/v1/events", json=event_for(odoo_seed, order_id, "after-abandon"), headers=bearer())
     assert fresh.status_code == 201
     OutboxWorker(services).drain()
     assert odoo_seed.order_state(order_id) == "sale"
@@ -402,7 +406,7 @@ def test_a_job_that_fails_after_its_release_was_abandoned_holds_nothing_back(cli
 
 def test_resolving_a_dead_job_by_hand_lets_the_release_finish(client, services, odoo_proxy, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = dead_first_job(client, services, odoo_proxy, order_id, admin_id)
+    answer = dead_first_job(client, services, odoo_proxy, odoo_seed, order_id)
     worker = OutboxWorker(services)
     dead = [j for j in release_jobs(services, answer["release_id"]) if j["state"] == "dead"][0]
     with services.db.transaction() as conn:
@@ -440,7 +444,7 @@ def run_worker(env, *args, **kwargs):
 def test_sigterm_finishes_the_job_in_hand_then_exits_0(tmp_path, client, services, odoo_target, odoo_proxy,
                                                        odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password)
     odoo_proxy.delay = 0.3
     process = run_worker(env)
@@ -465,7 +469,7 @@ def test_sigterm_finishes_the_job_in_hand_then_exits_0(tmp_path, client, service
 def test_a_killed_workers_job_comes_back_within_seconds_as_a_crash(tmp_path, client, services, odoo_target,
                                                                   odoo_proxy, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    answer = client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).json
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
                       SIDECAR_ODOO_TIMEOUT="1")
     odoo_proxy.delay = 0.3
@@ -493,7 +497,7 @@ def test_a_killed_workers_job_comes_back_within_seconds_as_a_crash(tmp_path, cli
 def test_worker_once_exits_1_while_odoo_is_unreachable_and_0_once_drained(tmp_path, client, services, odoo_target,
                                                                           odoo_proxy, odoo_seed, admin_id):
     order_id = quotation(odoo_seed, cost=100.0)
-    assert client.post("/v1/events", json=event_for(order_id, admin_id), headers=bearer()).status_code == 201
+    assert client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).status_code == 201
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
                       SIDECAR_UNREACHABLE_BUDGET_SECONDS="3600")
     odoo_proxy.go_down()

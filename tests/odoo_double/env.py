@@ -34,6 +34,20 @@ class Env:
     def now(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT)
 
+    def now_precise(self) -> str:
+        """Odoo's ``cr.now()`` for create/write dates: stored with microseconds (``read`` drops them)."""
+        return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT + ".%f")
+
+    def company(self) -> int:
+        """Odoo's ``env.company``: the first of ``allowed_company_ids``, else the user's company."""
+        user_companies = self.get("res.users", self.uid, "company_ids")
+        allowed = self.context.get("allowed_company_ids")
+        if allowed:
+            if not isinstance(allowed, list) or not set(allowed) <= set(user_companies):
+                raise errors.access_error("Access to unauthorized or invalid companies.")
+            return allowed[0]
+        return self.get("res.users", self.uid, "company_id")
+
     def today(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATE_FMT)
 
@@ -181,7 +195,7 @@ class Env:
                 continue
             default = fdef.default(self, vals) if callable(fdef.default) else copy.deepcopy(fdef.default)
             row[fname] = self._to_raw(fdef, default, [])
-        now = self.now()
+        now = self.now_precise()
         row.update(create_uid=self.uid, write_uid=self.uid, create_date=now, write_date=now)
         later = []
         for fname, value in vals.items():
@@ -223,7 +237,7 @@ class Env:
                     later.append((fdef, value))
                 elif fdef.compute is None and fname != "id":
                     changes[fname] = self._to_raw(fdef, value, row.get(fname) or [])
-            changes.update(write_uid=self.uid, write_date=self.now())
+            changes.update(write_uid=self.uid, write_date=self.now_precise())
             self._check_required(spec, {**row, **changes}, only=changes)
             self.db.update(model, rid, changes)
             for fdef, value in later:

@@ -77,7 +77,7 @@ def _subscribe(env, model, rid, partner_id) -> None:
     followers = list(row.get("_follower_partner_ids") or [])
     if partner_id and partner_id not in followers:
         env.db.update(model, rid, {"_follower_partner_ids": followers + [partner_id], "write_uid": env.uid,
-                                   "write_date": env.now()})
+                                   "write_date": env.now_precise()})
 
 
 def _activities_of(env, model, ids, act_type_xmlids, user_id=None) -> list:
