@@ -124,7 +124,7 @@ class OutboxWorker:
         handled = 0
         while self.run_once():
             handled += 1
-        with self.services.db.transaction() as conn:
+        with self.services.db.read() as conn:
             retrying = jobs.count_by_state(conn).get(jobs.RETRYING, 0)
         return {"handled": handled, "odoo_unreachable": self._outage_since is not None, "retrying": retrying}
 
@@ -180,7 +180,7 @@ class OutboxWorker:
 
         seen: set[str] = set()
         while True:
-            with self.services.db.transaction() as conn:
+            with self.services.db.read() as conn:
                 letters = dead_letters.list_letters(conn, status=dead_letters.OPEN, category=UNREACHABLE,
                                                     kind=dead_letters.JOB, limit=200)
             todo = [letter["id"] for letter in letters if letter["id"] not in seen]
@@ -205,7 +205,7 @@ class OutboxWorker:
             self._dead(job, INTERNAL, f"the worker stopped {job['crashes']} times while running this job",
                        ran=False)
             return
-        with self.services.db.transaction() as conn:
+        with self.services.db.read() as conn:
             payload = writebacks.as_expected_now(conn, job)
         beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
