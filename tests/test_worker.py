@@ -30,11 +30,6 @@ def event_for(odoo_seed, order_id, event_id=None):
             "source": "odoo", "data": odoo_seed.webhook_body(order_id)}
 
 
-@pytest.fixture
-def admin_id(odoo_seed):
-    return odoo_seed.user_id("admin")
-
-
 def quotation(odoo_seed, cost, price=200.0, qty=1):
     """A sent quotation submitted for release (tagged as the "Request release" action does)."""
     product = odoo_seed.product(cost=cost, price=price, on_hand=50.0)
@@ -87,7 +82,7 @@ def note_ids(odoo_seed, order_id, text):
 # -- in order per document ----------------------------------------------------------------------
 
 
-def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, odoo_seed, odoo_proxy, admin_id):
+def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, odoo_seed, odoo_proxy):
     """Reliability D3 / review 6, as reproduced: decision jobs dead while Odoo was down, then approved."""
     order_id = quotation(odoo_seed, cost=190.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
@@ -122,7 +117,7 @@ def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, 
     assert release_row(services, answer["release_id"])["status"] == "released"
 
 
-def test_approval_while_a_decision_job_waits_for_a_retry(client, services, odoo_double, odoo_seed, admin_id):
+def test_approval_while_a_decision_job_waits_for_a_retry(client, services, odoo_double, odoo_seed):
     """Review 6 without dead letters: the decision's activity is on backoff when the approver decides."""
     order_id = quotation(odoo_seed, cost=190.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
@@ -142,7 +137,7 @@ def test_approval_while_a_decision_job_waits_for_a_retry(client, services, odoo_
     assert len(approval_activities(odoo_seed, order_id)) <= 1
 
 
-def test_no_cancel_before_the_note_that_explains_it(client, services, odoo_double, odoo_seed, admin_id):
+def test_no_cancel_before_the_note_that_explains_it(client, services, odoo_double, odoo_seed):
     order_id = quotation(odoo_seed, cost=300.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     assert answer["outcome"] == "reject"
@@ -245,8 +240,7 @@ def test_a_job_that_keeps_crashing_the_worker_becomes_a_dead_letter(services):
 # -- stale facts ---------------------------------------------------------------------------------
 
 
-def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(client, services, odoo_seed,
-                                                                                 admin_id):
+def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(client, services, odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     assert answer["outcome"] == "release"
@@ -271,7 +265,7 @@ def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(
     assert "release.superseded" in kinds and "release.redecided" in kinds
 
 
-def test_our_own_activity_moving_write_date_does_not_supersede_the_approval(client, services, odoo_seed, admin_id):
+def test_our_own_activity_moving_write_date_does_not_supersede_the_approval(client, services, odoo_seed):
     """On Odoo 17, scheduling an activity for someone else subscribes them, which writes the order."""
     order_id = quotation(odoo_seed, cost=190.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
@@ -311,8 +305,7 @@ def test_bugs_and_unknown_operations_are_permanent_internal_errors(services, mon
     assert len(tracebacks) == 2
 
 
-def test_an_outage_is_waited_out_then_one_probe_not_one_call_per_job(client, services, odoo_proxy, odoo_seed,
-                                                                      admin_id):
+def test_an_outage_is_waited_out_then_one_probe_not_one_call_per_job(client, services, odoo_proxy, odoo_seed):
     patient = OutboxWorker(with_settings(services, unreachable_budget_seconds=3600))
     orders = [quotation(odoo_seed, cost=100.0) for _ in range(3)]
     for order_id in orders:
@@ -332,8 +325,7 @@ def test_an_outage_is_waited_out_then_one_probe_not_one_call_per_job(client, ser
     assert [odoo_seed.order_state(o) for o in orders] == ["sale"] * 3
 
 
-def test_when_odoo_answers_again_the_worker_replays_its_letters_once(client, services, odoo_proxy, odoo_seed,
-                                                                     admin_id):
+def test_when_odoo_answers_again_the_worker_replays_its_letters_once(client, services, odoo_proxy, odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     worker = OutboxWorker(services)
@@ -368,7 +360,7 @@ def dead_first_job(client, services, odoo_proxy, odoo_seed, order_id) -> dict:
     return answer
 
 
-def test_abandoning_a_blocked_release_takes_it_out_of_flight(client, services, odoo_proxy, odoo_seed, admin_id):
+def test_abandoning_a_blocked_release_takes_it_out_of_flight(client, services, odoo_proxy, odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = dead_first_job(client, services, odoo_proxy, odoo_seed, order_id)
     assert release_row(services, answer["release_id"])["status"] == "blocked"
@@ -386,7 +378,7 @@ def test_abandoning_a_blocked_release_takes_it_out_of_flight(client, services, o
 
 
 def test_a_job_that_fails_after_its_release_was_abandoned_holds_nothing_back(client, services, odoo_double,
-                                                                               odoo_seed, admin_id):
+                                                                               odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     with services.db.transaction() as conn:
@@ -404,7 +396,7 @@ def test_a_job_that_fails_after_its_release_was_abandoned_holds_nothing_back(cli
     assert odoo_seed.order_state(order_id) == "sale"
 
 
-def test_resolving_a_dead_job_by_hand_lets_the_release_finish(client, services, odoo_proxy, odoo_seed, admin_id):
+def test_resolving_a_dead_job_by_hand_lets_the_release_finish(client, services, odoo_proxy, odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = dead_first_job(client, services, odoo_proxy, odoo_seed, order_id)
     worker = OutboxWorker(services)
@@ -442,7 +434,7 @@ def run_worker(env, *args, **kwargs):
 
 
 def test_sigterm_finishes_the_job_in_hand_then_exits_0(tmp_path, client, services, odoo_target, odoo_proxy,
-                                                       odoo_seed, admin_id):
+                                                       odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password)
@@ -467,7 +459,7 @@ def test_sigterm_finishes_the_job_in_hand_then_exits_0(tmp_path, client, service
 
 
 def test_a_killed_workers_job_comes_back_within_seconds_as_a_crash(tmp_path, client, services, odoo_target,
-                                                                  odoo_proxy, odoo_seed, admin_id):
+                                                                  odoo_proxy, odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
@@ -495,7 +487,7 @@ def test_a_killed_workers_job_comes_back_within_seconds_as_a_crash(tmp_path, cli
 
 
 def test_worker_once_exits_1_while_odoo_is_unreachable_and_0_once_drained(tmp_path, client, services, odoo_target,
-                                                                          odoo_proxy, odoo_seed, admin_id):
+                                                                          odoo_proxy, odoo_seed):
     order_id = quotation(odoo_seed, cost=100.0)
     assert client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).status_code == 201
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
