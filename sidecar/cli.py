@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -34,16 +35,20 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    """Deliver outbox jobs: until stopped, or once with --once."""
+    """Deliver outbox jobs until SIGTERM/SIGINT, or with --once everything due now.
+
+    --once exits 0 when nothing due is left, 1 when work remains because of errors (Odoo
+    unreachable, or jobs waiting for a retry). A stop signal finishes the job in hand, then exits 0.
+    """
     from sidecar.worker import OutboxWorker
     worker = OutboxWorker(_services())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
     if args.once:
-        worker.drain()
-        return 0
-    try:
-        worker.run_forever()
-    except KeyboardInterrupt:
-        worker.stop()
+        report = worker.drain()
+        _print(report)
+        return 1 if report["odoo_unreachable"] or report["retrying"] else 0
+    worker.run_forever()
     return 0
 
 
@@ -122,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--bind", help="host:port (default SIDECAR_BIND or 127.0.0.1:8000)")
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="deliver outbox jobs to Odoo")
-    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    worker.add_argument("--once", action="store_true",
+                        help="deliver everything due now, then exit (1 when work remains because of errors)")
     worker.set_defaults(func=cmd_worker)
     dlq = sub.add_parser("dlq", help="dead letters")
     dlq.add_argument("action", choices=["list", "show", "replay", "resolve", "abandon"])

@@ -54,6 +54,7 @@ class Settings:
     max_attempts: int = 5
     retry_base_seconds: float = 10.0
     retry_max_seconds: float = 600.0
+    unreachable_budget_seconds: float = 6 * 3600.0  # how long a write-back waits out an Odoo outage
     reconcile_grace_minutes: int = 10
     audit_key: str = field(default="", repr=False)  # seals the audit chain; the store never holds it
     audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
@@ -208,6 +209,8 @@ def load_settings(env: dict | None = None) -> Settings:
         max_attempts=_number(env, "SIDECAR_MAX_ATTEMPTS", 5, int, problems, 1),
         retry_base_seconds=_number(env, "SIDECAR_RETRY_BASE_SECONDS", 10.0, float, problems, 0),
         retry_max_seconds=_number(env, "SIDECAR_RETRY_MAX_SECONDS", 600.0, float, problems, 0),
+        unreachable_budget_seconds=_number(env, "SIDECAR_UNREACHABLE_BUDGET_SECONDS", 6 * 3600.0, float,
+                                           problems, 0),
         reconcile_grace_minutes=_number(env, "SIDECAR_RECONCILE_GRACE_MINUTES", 10, int, problems, 0),
         audit_key=audit_key,
         audit_checkpoint_file=Path(env.get("SIDECAR_AUDIT_CHECKPOINT_FILE") or Settings.audit_checkpoint_file),

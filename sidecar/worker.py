@@ -1,70 +1,148 @@
-"""Outbox worker: delivers write-back jobs to Odoo with retries; exhausted jobs become dead letters."""
+"""Outbox worker: delivers write-back jobs to Odoo one at a time, in order per document, exactly once.
+
+Timing (T = the Odoo timeout, SIDECAR_ODOO_TIMEOUT):
+- a claim's lease covers the whole run: T times the RPCs the operation makes (plus a login)
+  plus a margin, in case the store cannot be written while the job runs; a heartbeat sets it
+  at once, then every T/3, to T + 2*T/3 + margin, which always outlasts the call in progress,
+  so a crashed worker's job comes back within about 2 T while a live worker's job is never
+  taken from it;
+- a retry waits at least that short lease (then exponential backoff with full jitter), so it
+  never starts while the failed call may still be running in Odoo;
+- "Odoo unreachable" is retried for SIDECAR_UNREACHABLE_BUDGET_SECONDS, other retryable errors
+  SIDECAR_MAX_ATTEMPTS times; bugs and unknown operations are dead at once (`internal_error`);
+- after an unreachable Odoo the worker stops claiming and probes Odoo every 2 T instead of
+  spending T on every job; when Odoo answers again it replays its open `odoo_unreachable`
+  job letters once.
+"""
 from __future__ import annotations
 
 import logging
 import random
 import threading
+import time
 
+from sidecar.errors import SidecarError
+from sidecar.flows import redecide, writebacks
 from sidecar.odoo import writeback
-from sidecar.odoo.errors import CATEGORY_LABELS, OdooError
+from sidecar.odoo.errors import CATEGORY_LABELS, INTERNAL, UNREACHABLE, OdooError
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, jobs, releases
+from sidecar.store.records import now
 
 logger = logging.getLogger(__name__)
-BATCH_SIZE = 10
+LEASE_MARGIN = 2.0  # seconds: clock drift and the store's own latency
+MAX_CRASHES = 3     # a job that lost its worker this often is a dead letter, not a fourth crash
+ACTOR = "worker"
 
 
-def backoff_seconds(attempt: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
-    return random.uniform(0, min(cap, base * 2 ** max(attempt - 1, 0)))
+def heartbeat_seconds(timeout: float) -> float:
+    """How often a running job's lease is renewed."""
+    return max(0.2, timeout / 3)
 
 
-def _finish_release(conn, release_id: str | None) -> None:
-    """Once every job of a releasing/rejecting release is done, the release is final."""
-    if not release_id:
-        return
-    release = releases.get_release(conn, release_id)
-    final = {releases.RELEASING: releases.RELEASED, releases.REJECTING: releases.REJECTED}.get(release["status"])
-    if final and all(j["state"] == jobs.DONE for j in jobs.for_release(conn, release_id)):
-        releases.set_status(conn, release_id, final)
-        audit.append(conn, "release.completed", release_id, {"status": final})
+def short_lease(timeout: float) -> float:
+    """A renewed lease: it outlasts any call started before the next heartbeat."""
+    return timeout + 2 * heartbeat_seconds(timeout) + LEASE_MARGIN
+
+
+def run_lease(operation: str, timeout: float) -> float:
+    """The first lease of a claim: every RPC the operation makes, plus a login, at the timeout each."""
+    rpcs = writeback.RPC_COUNT.get(operation, max(writeback.RPC_COUNT.values()))
+    return max(timeout * (rpcs + 1) + LEASE_MARGIN, short_lease(timeout))
+
+
+def backoff_seconds(attempt: int, base: float, cap: float, floor: float = 0.0) -> float:
+    """`floor`, then exponential backoff with full jitter: floor + uniform[0, min(cap, base * 2**(attempt-1))]."""
+    return floor + random.uniform(0, min(cap, base * 2 ** max(attempt - 1, 0)))
+
+
+class _Heartbeat:
+    """Renews a running job's lease in a thread; notices when the claim was lost."""
+
+    def __init__(self, services: Services, job: dict, interval: float, lease: float):
+        self.services, self.job, self.interval, self.lease = services, job, interval, lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{job['id']}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        # The first beat comes at once: from then on a crash frees the job after the short lease.
+        while not self._stop.is_set():
+            try:
+                with self.services.db.transaction() as conn:
+                    kept = jobs.extend_lease(conn, self.job["id"], self.job["claim_token"], now() + self.lease)
+            except Exception:  # the store is busy or down: the claim's first lease still covers the run
+                logger.warning("could not renew the lease of job %s", self.job["id"], exc_info=True)
+                kept = True
+            if not kept:
+                logger.warning("job %s: claim lost while running", self.job["id"])
+                return
+            self._stop.wait(self.interval)
 
 
 class OutboxWorker:
-    """Claims due jobs, runs them against Odoo, records each outcome."""
+    """Claims one due job at a time, runs it against Odoo, records its outcome under the claim."""
 
     def __init__(self, services: Services):
         self.services = services
         self._stop = threading.Event()
+        self._outage_since: float | None = None  # monotonic time Odoo was last found unreachable
+        self._probe_at = 0.0
 
-    def run_once(self) -> int:
-        """Deliver every job due now; returns how many were attempted."""
+    @property
+    def timeout(self) -> float:
+        return self.services.settings.odoo_timeout
+
+    # -- loops --------------------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """Deliver the next due job, if any, and Odoo is not known to be down; True when one was handled."""
+        if self._stop.is_set() or not self._odoo_available():
+            return False
         with self.services.db.transaction() as conn:
-            claimed = jobs.claim_due(conn, BATCH_SIZE)
-        for job in claimed:
-            self._deliver(job)
-        return len(claimed)
+            job = jobs.claim_next(conn, lambda operation: run_lease(operation, self.timeout))
+        if job is None:
+            return False
+        if self._stop.is_set():  # stopped while claiming: hand the job back untouched
+            with self.services.db.transaction() as conn:
+                jobs.release_claim(conn, job["id"], job["claim_token"])
+            return False
+        self._handle(job)
+        return True
 
-    def drain(self, max_rounds: int = 100) -> None:
-        """Run until nothing is due (tests and `worker --once`)."""
-        for _ in range(max_rounds):
-            if not self.run_once():
-                return
+    def drain(self) -> dict:
+        """Deliver until nothing is due (`worker --once`, tests); stops early when Odoo is unreachable."""
+        if self._outage_since is not None:
+            self._probe_at = 0.0  # a drain asks Odoo once more right away
+        handled = 0
+        while self.run_once():
+            handled += 1
+        with self.services.db.read() as conn:
+            retrying = jobs.count_by_state(conn).get(jobs.RETRYING, 0)
+        return {"handled": handled, "odoo_unreachable": self._outage_since is not None, "retrying": retrying}
 
     def run_forever(self) -> None:
-        """Poll until stop() is called."""
+        """Poll until stop() is called; the job in hand is finished first."""
         poll = self.services.settings.worker_poll_seconds
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
             except Exception:  # the store itself failed; keep the loop alive
                 logger.exception("outbox worker round failed")
-                busy = 0
+                busy = False
             if not busy:
                 self._stop.wait(poll)
+        logger.info("outbox worker stopped")
 
     def stop(self) -> None:
-        """Ask run_forever to return."""
+        """Ask the loops to return after the job in hand."""
         self._stop.set()
 
     def start_thread(self) -> threading.Thread:
@@ -73,39 +151,140 @@ class OutboxWorker:
         thread.start()
         return thread
 
-    def _deliver(self, job: dict) -> None:
+    # -- Odoo's availability --------------------------------------------------------------------
+
+    def _odoo_available(self) -> bool:
+        if self._outage_since is None:
+            return True
+        if time.monotonic() < self._probe_at:
+            return False
         try:
-            result = writeback.run(self.services.odoo, job["operation"], job["payload"])
+            self.services.odoo.ping()
+        except OdooError as err:
+            logger.info("Odoo still unreachable (%s)", err.message)
+            self._probe_at = time.monotonic() + 2 * self.timeout
+            return False
+        logger.info("Odoo answers again after %.0fs", time.monotonic() - self._outage_since)
+        self._outage_since = None
+        self._replay_unreachable_letters()
+        return True
+
+    def _odoo_unreachable(self) -> None:
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+        self._probe_at = time.monotonic() + 2 * self.timeout
+
+    def _replay_unreachable_letters(self) -> None:
+        """Once per recovery: the write-backs that died of the outage go again (audited, actor `worker`)."""
+        from sidecar.flows import deadletters  # flows import the release flow; keep the worker light to import
+
+        seen: set[str] = set()
+        while True:
+            with self.services.db.read() as conn:
+                letters = dead_letters.list_letters(conn, status=dead_letters.OPEN, category=UNREACHABLE,
+                                                    kind=dead_letters.JOB, limit=200)
+            todo = [letter["id"] for letter in letters if letter["id"] not in seen]
+            if not todo:
+                return
+            for letter_id in todo:
+                seen.add(letter_id)
+                try:
+                    deadletters.replay(self.services, letter_id, actor=ACTOR)
+                except SidecarError as err:  # another worker got there first, or it closed meanwhile
+                    logger.info("dead letter %s not replayed: %s", letter_id, err)
+                    continue
+                logger.info("replayed dead letter %s now that Odoo answers", letter_id)
+                with self.services.db.transaction() as conn:
+                    job = jobs.get(conn, (dead_letters.get(conn, letter_id) or {}).get("ref") or "")
+                    writebacks.refresh_release(conn, job and job["release_id"])  # no longer blocked
+
+    # -- one job ----------------------------------------------------------------------------------
+
+    def _handle(self, job: dict) -> None:
+        if job["crashes"] >= MAX_CRASHES:
+            self._dead(job, INTERNAL, f"the worker stopped {job['crashes']} times while running this job",
+                       ran=False)
+            return
+        with self.services.db.read() as conn:
+            payload = writebacks.as_expected_now(conn, job)
+        beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
+        try:
+            with beat:
+                result = writeback.run(self.services.odoo, job["operation"], payload)
+        except writeback.Superseded as stale:
+            self._superseded(job, stale)
         except OdooError as err:
             self._failed(job, err)
-            return
-        except Exception as err:  # a bug, not Odoo: keep the traceback once, treat as retryable
-            logger.exception("job %s (%s) failed unexpectedly", job["id"], job["operation"])
-            self._failed(job, OdooError("odoo_error", f"{type(err).__name__}: {err}", retryable=True))
-            return
+        except Exception as err:  # a bug or an unknown operation, not Odoo: permanent, traceback once
+            logger.exception("job %s (%s) failed inside the sidecar", job["id"], job["operation"])
+            self._dead(job, INTERNAL, f"{type(err).__name__}: {err}")
+        else:
+            self._done(job, result)
+
+    def _done(self, job: dict, result: dict) -> None:
         with self.services.db.transaction() as conn:
-            jobs.set_done(conn, job["id"], result)
+            if not jobs.set_done(conn, job["id"], job["claim_token"], result):
+                logger.warning("job %s finished after its claim was lost; its outcome is not recorded", job["id"])
+                return
             audit.append(conn, "writeback.done", job["release_id"] or job["id"],
                          {"job_id": job["id"], "operation": job["operation"], "result": result})
-            _finish_release(conn, job["release_id"])
+            writebacks.note_own_write(conn, job, result)
+            writebacks.refresh_release(conn, job["release_id"])
 
     def _failed(self, job: dict, err: OdooError) -> None:
-        settings = self.services.settings
+        settings, stamp = self.services.settings, now()
+        if err.category == UNREACHABLE:
+            self._odoo_unreachable()
+            within = stamp - (job["first_failed_at"] or stamp) < settings.unreachable_budget_seconds
+        else:
+            within = job["attempts"] + 1 < job["max_attempts"]
+        if not (err.retryable and within):
+            self._dead(job, err.category, err.message)
+            return
+        attempt = job["attempts"] + 1
+        delay = backoff_seconds(attempt, settings.retry_base_seconds, settings.retry_max_seconds,
+                                floor=short_lease(self.timeout))
         with self.services.db.transaction() as conn:
-            if err.retryable and job["attempts"] < job["max_attempts"]:
-                delay = backoff_seconds(job["attempts"], settings.retry_base_seconds, settings.retry_max_seconds)
-                jobs.set_retry(conn, job["id"], delay, err.message, err.category)
-                logger.warning("job %s attempt %s failed (%s); retry in %.1fs",
-                               job["id"], job["attempts"], err.category, delay)
+            if jobs.set_retry(conn, job["id"], job["claim_token"], delay, err.message, err.category):
+                logger.warning("job %s attempt %s failed (%s); retry in %.1fs", job["id"], attempt, err.category, delay)
+
+    def _dead(self, job: dict, category: str, message: str, ran: bool = True) -> None:
+        with self.services.db.transaction() as conn:
+            if not jobs.set_dead(conn, job["id"], job["claim_token"], message, category, ran=ran):
+                logger.warning("job %s failed after its claim was lost; its outcome is not recorded", job["id"])
                 return
-            jobs.set_dead(conn, job["id"], err.message, err.category)
+            release = releases.get_release(conn, job["release_id"]) if job["release_id"] else None
+            if release and not release["in_flight"]:  # abandoned or superseded while it ran: nothing to hold
+                state = jobs.ABANDONED if release["status"] == releases.ABANDONED else jobs.SUPERSEDED
+                jobs.settle_release(conn, release["id"], state, f"failed after the release was {release['status']}")
+                audit.append(conn, "writeback.settled", release["id"],
+                             {"job_id": job["id"], "state": state, "error": message}, actor=ACTOR)
+                return
             summary = f"{job['operation']} for sale.order {job['payload'].get('order_id')}: " \
-                      f"{CATEGORY_LABELS.get(err.category, err.category)}"
-            letter_id = dead_letters.insert(conn, kind=dead_letters.JOB, category=err.category, summary=summary,
+                      f"{CATEGORY_LABELS.get(category, category)}"
+            attempts = job["attempts"] + (1 if ran else 0)
+            letter_id = dead_letters.insert(conn, kind=dead_letters.JOB, category=category, summary=summary,
                                             ref=job["id"], detail={"job_id": job["id"], "operation": job["operation"],
-                                                                   "payload": job["payload"], "error": err.message,
-                                                                   "attempts": job["attempts"]})
+                                                                   "payload": job["payload"], "error": message,
+                                                                   "attempts": attempts, "crashes": job["crashes"]})
             audit.append(conn, "writeback.dead", job["release_id"] or job["id"],
-                         {"job_id": job["id"], "dead_letter_id": letter_id, "category": err.category})
-            logger.error("job %s is a dead letter %s after %s attempts: %s",
-                         job["id"], letter_id, job["attempts"], err.message)
+                         {"job_id": job["id"], "dead_letter_id": letter_id, "category": category})
+            writebacks.refresh_release(conn, job["release_id"])
+        logger.error("job %s is a dead letter %s after %s attempts: %s", job["id"], letter_id, attempts, message)
+
+    def _superseded(self, job: dict, stale: writeback.Superseded) -> None:
+        """The order changed after the decision: do nothing, take the release out of flight, decide again."""
+        result = {"effect": "superseded", "decided": stale.decided, "current": stale.current}
+        release = None
+        with self.services.db.transaction() as conn:
+            if not jobs.set_superseded(conn, job["id"], job["claim_token"], result):
+                return
+            audit.append(conn, "writeback.superseded", job["release_id"] or job["id"],
+                         {"job_id": job["id"], "operation": job["operation"], **result}, actor=ACTOR)
+            found = releases.get_release(conn, job["release_id"]) if job["release_id"] else None
+            if found and found["in_flight"]:
+                writebacks.supersede_release(conn, found["id"], str(stale))
+                release = found
+        logger.warning("job %s not run: %s", job["id"], stale)
+        if release:
+            redecide.request(self.services, release, stale.current)

@@ -25,7 +25,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
         "SIDECAR_HMAC_CLIENTS": f"shop:{HMAC_SECRET}:events.write",
         "SIDECAR_APPROVAL_SECRET": APPROVAL_SECRET,
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
-        "SIDECAR_RETRY_MAX_SECONDS": "0",
+        "SIDECAR_RETRY_MAX_SECONDS": "0", "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "0",
         "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),  # the shipped policy names no approvers
         **extra,
     }

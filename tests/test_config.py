@@ -27,6 +27,7 @@ def test_valid_environment_loads():
     ({"SIDECAR_API_KEYS": "broken"}, "must be name:secret:scope"),
     ({"SIDECAR_MAX_ATTEMPTS": "many"}, "SIDECAR_MAX_ATTEMPTS: 'many' is not a valid int"),
     ({"SIDECAR_WORKER_IN_PROCESS": "maybe"}, "is not a boolean"),
+    ({"SIDECAR_UNREACHABLE_BUDGET_SECONDS": "-1"}, "SIDECAR_UNREACHABLE_BUDGET_SECONDS: must be at least 0"),
     ({"SIDECAR_POLICY_FILE": "/nonexistent.json"}, "no file at"),
     ({"SIDECAR_DATABASE_URL": "var/db"}, "is not a database URL"),
     ({"SIDECAR_POLICY_FILE": ""}, "route 'sales-manager' has no approver"),
@@ -40,6 +41,11 @@ def test_each_problem_is_named(change, expected):
     with pytest.raises(ConfigError) as caught:
         load_settings({**BASE, **change})
     assert any(expected in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_an_unreachable_odoo_is_waited_out_for_hours_by_default():
+    assert load_settings(BASE).unreachable_budget_seconds == 6 * 3600
+    assert load_settings({**BASE, "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "600"}).unreachable_budget_seconds == 600
 
 
 def test_every_problem_is_reported_at_once():

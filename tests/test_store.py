@@ -1,5 +1,6 @@
 import pytest
 import sqlalchemy as sa
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from sidecar.store import Database, audit, dead_letters, idempotency, jobs, signatures
@@ -25,20 +26,24 @@ def test_transaction_rolls_back_everything(db):
 
 
 def test_job_lifecycle_and_key_covers_finished_jobs(db):
+    lease = lambda operation: 60.0  # noqa: E731
     with db.transaction() as conn:
         job_id = jobs.enqueue(conn, idempotency_key="rel/decision/confirm_order", operation="confirm_order",
                               payload={"order_id": 1}, release_id=None, max_attempts=3)
     with db.transaction() as conn:
-        [claimed] = jobs.claim_due(conn)
-        assert claimed["id"] == job_id and claimed["attempts"] == 1 and claimed["state"] == jobs.STARTED
-        assert jobs.claim_due(conn) == []  # claimed jobs are not handed out twice
-        jobs.set_retry(conn, job_id, 3600, "down", "odoo_unreachable")
-        assert jobs.claim_due(conn) == []  # not due yet
-        jobs.set_dead(conn, job_id, "down", "odoo_unreachable")
+        claimed = jobs.claim_next(conn, lease)
+        assert claimed["id"] == job_id and claimed["attempts"] == 0 and claimed["state"] == jobs.STARTED
+        assert jobs.claim_next(conn, lease) is None  # claimed jobs are not handed out twice
+        assert jobs.set_retry(conn, job_id, claimed["claim_token"], 3600, "down", "odoo_unreachable")
+        assert jobs.get(conn, job_id)["attempts"] == 1  # an attempt counts when the Odoo call came back
+        assert jobs.claim_next(conn, lease) is None  # not due yet
+        conn.execute(sa.text("UPDATE jobs SET next_attempt_at = 0"))
+        again = jobs.claim_next(conn, lease)
+        assert jobs.set_dead(conn, job_id, again["claim_token"], "down", "odoo_unreachable")
         assert jobs.requeue(conn, job_id)
         assert not jobs.requeue(conn, job_id)
-        [claimed] = jobs.claim_due(conn)
-        jobs.set_done(conn, job_id, {"effect": "applied"})
+        claimed = jobs.claim_next(conn, lease)
+        assert jobs.set_done(conn, job_id, claimed["claim_token"], {"effect": "applied"})
     with pytest.raises(IntegrityError), db.transaction() as conn:
         jobs.enqueue(conn, idempotency_key="rel/decision/confirm_order", operation="confirm_order",
                      payload={}, release_id=None, max_attempts=3)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -48,7 +49,10 @@ def test_carries_ref(stored, ref, expected):
 class ScriptedGateway:
     """Stands in for OdooGateway: answers from a script, records the write calls."""
 
-    def __init__(self, states=("draft",), confirm=None, cancel=True, activities=(), feedback=None, messages=()):
+    def __init__(self, states=("draft",), confirm=None, cancel=True, activities=(), feedback=None, messages=(),
+                 order=None):
+        self.order = order or {"write_date": "2026-11-25 02:10:11.123456", "amount_total": 230.0}
+        self.reads = []
         self.states = list(states)
         self.confirm = confirm
         self.cancel = cancel
@@ -59,6 +63,10 @@ class ScriptedGateway:
 
     def order_state(self, order_id):
         return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+
+    def search_read(self, model, domain, fields, limit=0, order=None, context=None):
+        self.reads.append((model, domain, tuple(fields), context))
+        return [{"id": domain[0][2], "state": self.order_state(domain[0][2]), **self.order}]
 
     def confirm_order(self, order_id):
         self.writes.append("action_confirm")
@@ -131,6 +139,38 @@ def test_cancel_skips_odoos_warning_only_for_a_sent_quotation(state, write):
     assert gateway.writes == [write]
 
 
+DECIDED = {"write_date": "2026-11-25 02:10:11.123456", "amount_total": 230.0, "company_id": 3}
+
+
+@pytest.mark.parametrize("operation, write", [("confirm_order", "action_confirm"), ("cancel_order", "action_cancel")])
+def test_an_order_still_as_decided_is_acted_on_reading_in_its_company(operation, write):
+    gateway = ScriptedGateway(states=["draft"])
+    assert writeback.run(gateway, operation, {"order_id": 28, "decided_on": DECIDED})["effect"] == "applied"
+    assert gateway.writes == [write]
+    assert gateway.reads == [("sale.order", [("id", "=", 28)], ("state", "write_date", "amount_total"),
+                              {"allowed_company_ids": [3]})]
+
+
+@pytest.mark.parametrize("operation", ["confirm_order", "cancel_order"])
+@pytest.mark.parametrize("changed", [
+    {"write_date": "2026-11-25 02:10:11.123457", "amount_total": 230.0},  # microseconds count
+    {"write_date": "2026-11-25 02:10:11.123456", "amount_total": 230.01},
+])
+def test_an_order_changed_since_the_decision_is_not_touched(operation, changed):
+    gateway = ScriptedGateway(states=["sent"], order=changed)
+    with pytest.raises(writeback.Superseded) as caught:
+        writeback.run(gateway, operation, {"order_id": 28, "decided_on": DECIDED})
+    assert gateway.writes == []
+    assert caught.value.decided == {"write_date": DECIDED["write_date"], "amount_total": 230.0}
+    assert caught.value.current == changed
+
+
+@pytest.mark.parametrize("operation, state", [("confirm_order", "sale"), ("cancel_order", "cancel")])
+def test_an_order_already_in_the_wanted_state_is_done_whatever_changed(operation, state):
+    gateway = ScriptedGateway(states=[state], order={"write_date": "2030-01-01 00:00:00", "amount_total": 1.0})
+    assert writeback.run(gateway, operation, {"order_id": 28, "decided_on": DECIDED})["effect"] == "already_done"
+
+
 def test_schedule_finds_the_new_activity_when_odoo_returns_no_id():
     created = {"id": 19, "note": "<p>Check margin<br><br>Ref: rel-1/activity</p>"}
 
@@ -182,7 +222,8 @@ def test_bad_payloads_are_permanent_validation_errors(operation, payload):
 def test_registry():
     assert set(writeback.OPERATIONS) == {
         "confirm_order", "cancel_order", "post_message", "schedule_activity", "close_activity"}
-    with pytest.raises(ValueError):
+    assert set(writeback.RPC_COUNT) == set(writeback.OPERATIONS)
+    with pytest.raises(writeback.UnknownOperation):
         writeback.run(ScriptedGateway(), "delete_everything", {})
 
 
@@ -378,3 +419,23 @@ def test_a_server_failure_during_the_write_leaves_the_job_retryable(gateway, odo
     assert writeback.confirm_order(gateway, {"order_id": order_id})["effect"] == "applied"
     assert len(odoo_double.calls_to("sale.order", "action_confirm")) >= 1
     assert len(confirmations(odoo_seed, order_id)) == 1
+
+
+def test_confirm_refuses_an_order_changed_since_it_was_read(gateway, odoo_seed, quotation):
+    order_id = quotation("sent")
+
+    def as_read():
+        [order] = odoo_seed.read("sale.order", [order_id], ["write_date", "amount_total", "company_id", "order_line"])
+        return order, {"write_date": order["write_date"], "amount_total": order["amount_total"],
+                       "company_id": order["company_id"][0]}
+
+    order, decided = as_read()
+    time.sleep(1.05)  # read() answers write_date in whole seconds, on Odoo as on the double
+    odoo_seed.call("sale.order.line", "write", order["order_line"][:1], {"product_uom_qty": 3.0})
+    with pytest.raises(writeback.Superseded) as caught:
+        writeback.confirm_order(gateway, {"order_id": order_id, "decided_on": decided})
+    assert caught.value.current["write_date"] != decided["write_date"]
+    assert odoo_seed.order_state(order_id) == "sent"
+    _, decided_again = as_read()
+    result = writeback.confirm_order(gateway, {"order_id": order_id, "decided_on": decided_again})
+    assert result["effect"] == "applied" and odoo_seed.order_state(order_id) == "sale"

@@ -1,4 +1,4 @@
-"""Queue a decision's write-backs into the outbox, in the caller's transaction."""
+"""Queue a decision's write-backs into the outbox, and keep the release's status in step with its jobs."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,25 +6,131 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from sidecar.flows import messages
-from sidecar.store import audit, jobs
+from sidecar.store import audit, jobs, releases
+
+ACTS_ON_THE_ORDER = ("confirm_order", "cancel_order")  # they carry what the decision saw
+MOVES_WRITE_DATE = ("schedule_activity",)  # Odoo writes the order when it subscribes the assignee
+
+
+def decided_on(order: dict) -> dict:
+    """What a confirm or cancel must still find in Odoo: the order as the decision read it."""
+    return {"write_date": order.get("write_date"), "amount_total": order.get("amount_total"),
+            "company_id": order.get("company_id")}
 
 
 def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[str, dict]],
           max_attempts: int) -> list[str]:
-    """Enqueue operations keyed `release/phase/operation`, so each runs once ever.
+    """Enqueue operations keyed `release/phase/operation`, so each runs once ever, behind the order's earlier jobs.
 
     The key doubles as the reference written into Odoo, unless an operation names the
-    reference it looks for (closing an activity looks for the activity's own).
+    reference it looks for (closing an activity looks for the activity's own). A confirm or
+    cancel carries the order's `write_date` and `amount_total` from the release's facts (for an
+    approval, the facts the approver saw), so the worker refuses to act once the order changed.
     """
+    release = releases.get_release(conn, release_id)
+    order = (release or {}).get("facts", {}).get("order") or {}
     job_ids = []
     for operation, payload in operations:
         key = f"{release_id}/{phase}/{operation}"
         payload = {"ref": key, **payload}
+        if operation in ACTS_ON_THE_ORDER + MOVES_WRITE_DATE and "decided_on" not in payload:
+            payload["decided_on"] = decided_on(order)
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=operation, payload=payload,
                               release_id=release_id, max_attempts=max_attempts)
         audit.append(conn, "writeback.queued", release_id, {"job_id": job_id, "operation": operation})
         job_ids.append(job_id)
     return job_ids
+
+
+def expected_write_date(release: dict) -> str | None:
+    """The order's write_date the release still expects: as decided, or as our own write-backs left it."""
+    return release.get("expected_write_date") or ((release.get("facts") or {}).get("order") or {}).get("write_date")
+
+
+def as_expected_now(conn: Connection, job: dict) -> dict:
+    """The job's payload with the write_date its release expects at this moment (our own writes move it)."""
+    payload = job["payload"]
+    if "decided_on" not in payload or not job["release_id"]:
+        return payload
+    release = releases.get_release(conn, job["release_id"])
+    expected = expected_write_date(release) if release else None
+    if not expected:
+        return payload
+    return {**payload, "decided_on": {**payload["decided_on"], "write_date": expected}}
+
+
+def note_own_write(conn: Connection, job: dict, result: dict) -> None:
+    """A write-back of ours moved the order's write_date: the release expects the new one from now on."""
+    moved = result.get("order_write_date") or {}
+    release = releases.get_release(conn, job["release_id"]) if job["release_id"] else None
+    if not release or not moved.get("after") or moved.get("before") != expected_write_date(release):
+        return  # someone else changed the order before we wrote: the confirm will see it and re-decide
+    if moved["after"] != moved["before"]:
+        releases.set_expected_write_date(conn, release["id"], moved["after"])
+
+
+def _working_status(conn: Connection, release: dict) -> str:
+    """What a release in flight waits for, from its outcome and its approval."""
+    if release["outcome"] == "release":
+        return releases.RELEASING
+    if release["outcome"] == "reject":
+        return releases.REJECTING
+    approval = releases.approval_for_release(conn, release["id"]) or {}
+    return {releases.APPROVED: releases.RELEASING,
+            releases.REJECTED_BY_APPROVER: releases.REJECTING}.get(approval.get("status"),
+                                                                    releases.AWAITING_APPROVAL)
+
+
+def refresh_release(conn: Connection, release_id: str | None) -> str | None:
+    """Bring a release's status in line with its jobs: blocked by a dead job, back at work, or final."""
+    release = releases.get_release(conn, release_id) if release_id else None
+    if release is None or not release["in_flight"]:
+        return None
+    states = [job["state"] for job in jobs.for_release(conn, release_id)]
+    status = release["status"]
+    if jobs.DEAD in states:
+        wanted = releases.BLOCKED
+    else:
+        wanted = _working_status(conn, release) if status == releases.BLOCKED else status
+        final = {releases.RELEASING: releases.RELEASED, releases.REJECTING: releases.REJECTED}.get(wanted)
+        if final and all(state == jobs.DONE for state in states):
+            wanted = final
+    if wanted != status:
+        wanted = releases.set_status(conn, release_id, wanted)
+        kind = "release.completed" if wanted in releases.FINAL else "release.status"
+        audit.append(conn, kind, release_id, {"status": wanted, "was": status})
+    return wanted
+
+
+def supersede_release(conn: Connection, release_id: str, reason: str) -> list[str]:
+    """The order changed after the decision: the release leaves flight, its open jobs will never run."""
+    job_ids = jobs.settle_release(conn, release_id, jobs.SUPERSEDED, reason)
+    releases.set_status(conn, release_id, releases.SUPERSEDED)
+    audit.append(conn, "release.superseded", release_id, {"reason": reason, "jobs": job_ids}, actor="worker")
+    return job_ids
+
+
+def abandon_release_jobs(conn: Connection, release_id: str, reason: str, actor: str | None = None) -> list[str]:
+    """Give up a release: its unfinished jobs (dead ones too) are abandoned and it leaves flight.
+
+    For the dead-letter "abandon" action; returns the abandoned job ids (their letters are the
+    caller's to close). A job a worker runs at this moment finishes on its own.
+    """
+    job_ids = jobs.settle_release(conn, release_id, jobs.ABANDONED, reason)
+    releases.set_status(conn, release_id, releases.ABANDONED)
+    audit.append(conn, "release.abandoned", release_id, {"reason": reason, "jobs": job_ids}, actor=actor)
+    return job_ids
+
+
+def resolve_job(conn: Connection, job_id: str, note: str, actor: str | None = None) -> bool:
+    """A dead job done by hand in Odoo counts as done; the release moves on. False unless it was dead."""
+    job = jobs.get(conn, job_id)
+    if job is None or not jobs.resolve(conn, job_id, {"effect": "resolved_by_hand", "note": note}):
+        return False
+    audit.append(conn, "writeback.resolved", job["release_id"] or job_id, {"job_id": job_id, "note": note},
+                 actor=actor)
+    refresh_release(conn, job["release_id"])
+    return True
 
 
 def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:

@@ -14,6 +14,7 @@ VALIDATION = "validation_error"
 RECORD_MISSING = "record_missing"
 STATE_CONFLICT = "state_conflict"
 ODOO_ERROR = "odoo_error"
+INTERNAL = "internal_error"  # the sidecar's own bug or an unknown operation: never retried as if Odoo were down
 
 CATEGORY_LABELS = {
     UNREACHABLE: "Odoo unreachable",
@@ -22,6 +23,7 @@ CATEGORY_LABELS = {
     RECORD_MISSING: "Record missing in Odoo",
     STATE_CONFLICT: "Record in a conflicting state",
     ODOO_ERROR: "Odoo error",
+    INTERNAL: "Sidecar internal error",
 }
 CATEGORIES = tuple(CATEGORY_LABELS)
 RETRYABLE_BY_DEFAULT = {UNREACHABLE: True, ODOO_ERROR: True}

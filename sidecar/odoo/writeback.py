@@ -13,6 +13,10 @@ APPLIED = "applied"
 ALREADY_DONE = "already_done"
 ALREADY_CONFIRMED = "not in a state requiring confirmation"  # Odoo's UserError on a second action_confirm
 REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends before any other
+DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only while these are as decided
+# Odoo calls each operation makes at most (the worker sizes its lease from them).
+RPC_COUNT = {"confirm_order": 3, "cancel_order": 3, "post_message": 2, "schedule_activity": 7,
+             "close_activity": 2}
 
 
 def _require(payload: dict, *keys: str) -> None:
@@ -56,14 +60,57 @@ def _state_conflict(order_id: int, state: str, action: str) -> OdooError:
     return OdooError(STATE_CONFLICT, f"sale.order {order_id} is '{state}': cannot {action}", retryable=False)
 
 
+class Superseded(Exception):
+    """The order changed after the decision: acting now would act on facts nobody decided on."""
+
+    def __init__(self, order_id: int, decided: dict, current: dict):
+        changed = ", ".join(f"{key} {decided[key]!r} -> {current.get(key)!r}" for key in decided
+                            if _differs(decided[key], current.get(key)))
+        super().__init__(f"sale.order {order_id} changed since the decision ({changed})")
+        self.order_id, self.decided, self.current = order_id, decided, current
+
+
+def _differs(decided, current) -> bool:
+    if isinstance(decided, (int, float)) and isinstance(current, (int, float)):
+        return abs(float(decided) - float(current)) > 1e-9
+    return decided != current
+
+
+def _decided_on(payload: dict) -> dict:
+    """What the decision saw (`write_date`, `amount_total`), as the job carries it."""
+    expect = payload.get("decided_on") or {}
+    return {key: expect[key] for key in DECIDED_FIELDS if expect.get(key) is not None}
+
+
+def _order_now(gateway: OdooGateway, order_id: int, payload: dict) -> dict:
+    """The order's state, plus what the decision saw when the job carries it (read in the order's company)."""
+    decided = _decided_on(payload)
+    if not decided:
+        return {"state": gateway.order_state(order_id)}
+    company_id = (payload.get("decided_on") or {}).get("company_id")
+    context = {"allowed_company_ids": [company_id]} if company_id else None
+    rows = gateway.search_read(ORDER, [("id", "=", order_id)], ["state", *DECIDED_FIELDS], limit=1, context=context)
+    if not rows:
+        raise OdooError(RECORD_MISSING, f"{ORDER} {order_id} does not exist")
+    return rows[0]
+
+
+def _check_still_decided(order_id: int, payload: dict, current: dict) -> None:
+    decided = _decided_on(payload)
+    if any(_differs(value, current.get(key)) for key, value in decided.items()):
+        raise Superseded(order_id, decided, {key: current.get(key) for key in decided})
+
+
 def confirm_order(gateway: OdooGateway, payload: dict) -> dict:
-    """Confirm a quotation; already confirmed counts as done, cancelled is a conflict."""
+    """Confirm a quotation still as decided; already confirmed counts as done, cancelled is a conflict."""
     order_id = _order_id(payload)
-    state = gateway.order_state(order_id)
+    current = _order_now(gateway, order_id, payload)
+    state = current["state"]
     if state == "sale":
         return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
     if state == "cancel":
         raise _state_conflict(order_id, state, "confirm it")
+    _check_still_decided(order_id, payload, current)
     try:
         gateway.confirm_order(order_id)
     except OdooError as err:
@@ -77,13 +124,15 @@ def confirm_order(gateway: OdooGateway, payload: dict) -> dict:
 
 
 def cancel_order(gateway: OdooGateway, payload: dict) -> dict:
-    """Cancel a quotation; a confirmed order is never cancelled from here."""
+    """Cancel a quotation still as decided; a confirmed order is never cancelled from here."""
     order_id = _order_id(payload)
-    state = gateway.order_state(order_id)
+    current = _order_now(gateway, order_id, payload)
+    state = current["state"]
     if state == "cancel":
         return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
     if state == "sale":
         raise _state_conflict(order_id, state, "cancel a confirmed order")
+    _check_still_decided(order_id, payload, current)
     # A sent quotation needs the wizard's own flag; the state check above keeps confirmed orders out.
     result = gateway.cancel_order(order_id, skip_warning=state == "sent")
     if result is not True:  # a wizard action: Odoo did not cancel
@@ -136,12 +185,17 @@ def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
     if _find_message(gateway, order_id, ref):  # done and deleted: its "done" message keeps the note
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
     note = text_to_html(with_ref(payload.get("note") or "", ref))
+    # Odoo subscribes the assignee, which writes the order: its write_date moves because of us, not a person.
+    before = _order_now(gateway, order_id, payload).get("write_date") if _decided_on(payload) else None
     activity_id = gateway.schedule_activity(ORDER, order_id, user_id=user_id, summary=payload["summary"],
                                             note_html=note, deadline=deadline)
     if activity_id is None:
         created = _find_activity(gateway, order_id, ref, include_done=False)
         activity_id = created["id"] if created else None
-    return {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
+    result = {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
+    if before is not None:
+        result["order_write_date"] = {"before": before, "after": _order_now(gateway, order_id, payload)["write_date"]}
+    return result
 
 
 def close_activity(gateway: OdooGateway, payload: dict) -> dict:
@@ -169,10 +223,14 @@ OPERATIONS: dict[str, Callable[[OdooGateway, dict], dict]] = {
 }
 
 
+class UnknownOperation(ValueError):
+    """No write-back has this name: a bug or a job from a newer version, never Odoo's fault."""
+
+
 def run(gateway: OdooGateway, operation: str, payload: dict) -> dict:
-    """Run the write-back `operation`; ValueError when no such operation exists."""
+    """Run the write-back `operation`; UnknownOperation when no such operation exists."""
     try:
         op = OPERATIONS[operation]
     except KeyError:
-        raise ValueError(f"unknown write-back operation '{operation}'") from None
+        raise UnknownOperation(f"unknown write-back operation '{operation}'") from None
     return op(gateway, payload)

@@ -1,5 +1,15 @@
-"""Outbox jobs: write-backs waiting for Odoo, modelled as a small state machine."""
+"""Outbox jobs: write-backs waiting for Odoo, modelled as a small state machine.
+
+Jobs of one order run in `seq` order: a job is claimable only while every earlier job of its
+order is settled (done, superseded or abandoned), so a later phase never overtakes an earlier
+one, on first delivery as on replay. A claim takes one job at a time under a lease and a
+token; every later update is fenced to that token, so a worker that lost its claim cannot
+overwrite what another one recorded.
+"""
 from __future__ import annotations
+
+import uuid
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -7,23 +17,32 @@ from sqlalchemy.engine import Connection
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import jobs
 
-PENDING = "pending"   # waiting for its next attempt
-STARTED = "started"   # claimed by a worker until locked_until
+PENDING = "pending"        # waiting for its first attempt
+RETRYING = "retrying"      # an attempt failed; waiting for the next one
+STARTED = "started"        # claimed by a worker until locked_until
 DONE = "done"
-DEAD = "dead"         # budget exhausted or permanent error: a dead letter holds it
-STATES = [(PENDING, "Pending"), (STARTED, "Started"), (DONE, "Done"), (DEAD, "Dead letter")]
-
-LOCK_SECONDS = 120  # a crashed worker's claim expires after this
+DEAD = "dead"              # budget exhausted or permanent error: a dead letter holds it
+SUPERSEDED = "superseded"  # the order changed after the decision; a new decision replaces it
+ABANDONED = "abandoned"    # given up by a person, with a reason
+STATES = [(PENDING, "Pending"), (RETRYING, "Retrying"), (STARTED, "Started"), (DONE, "Done"),
+          (DEAD, "Dead letter"), (SUPERSEDED, "Superseded"), (ABANDONED, "Abandoned")]
+SETTLED = (DONE, SUPERSEDED, ABANDONED)  # states that no longer hold back later jobs of the order
+WAITING = (PENDING, RETRYING)
 
 
 def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: dict,
-            release_id: str | None, max_attempts: int) -> str:
-    """Add a job; IntegrityError when its idempotency key was ever used."""
+            release_id: str | None, max_attempts: int, order_id: int | None = None) -> str:
+    """Add a job behind the order's earlier jobs; IntegrityError when its idempotency key was ever used."""
     job_id = new_id("job")
     stamp = now()
+    order_id = order_id if order_id is not None else payload.get("order_id")
+    seq = None
+    if order_id is not None:
+        last = conn.execute(sa.select(sa.func.max(jobs.c.seq)).where(jobs.c.order_id == order_id)).scalar()
+        seq = (last or 0) + 1
     conn.execute(jobs.insert().values(
-        id=job_id, idempotency_key=idempotency_key, release_id=release_id, operation=operation,
-        payload=payload, state=PENDING, attempts=0, max_attempts=max_attempts,
+        id=job_id, idempotency_key=idempotency_key, release_id=release_id, order_id=order_id, seq=seq,
+        operation=operation, payload=payload, state=PENDING, attempts=0, crashes=0, max_attempts=max_attempts,
         next_attempt_at=stamp, created_at=stamp, updated_at=stamp,
     ))
     return job_id
@@ -35,59 +54,134 @@ def get(conn: Connection, job_id: str) -> dict | None:
 
 
 def for_release(conn: Connection, release_id: str) -> list[dict]:
-    """A release's jobs in the order they were queued."""
-    query = sa.select(jobs).where(jobs.c.release_id == release_id).order_by(jobs.c.created_at, jobs.c.id)
+    """A release's jobs in the order they run."""
+    query = sa.select(jobs).where(jobs.c.release_id == release_id).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id)
     return [as_dict(row) for row in conn.execute(query)]
 
 
-def claim_due(conn: Connection, limit: int = 10) -> list[dict]:
-    """Claim jobs whose time has come (or whose worker died); each claim is a conditional update."""
-    stamp = now()
-    due = sa.or_(
-        sa.and_(jobs.c.state == PENDING, jobs.c.next_attempt_at <= stamp),
-        sa.and_(jobs.c.state == STARTED, jobs.c.locked_until < stamp),
+def _due(stamp: float):
+    return sa.or_(
+        sa.and_(jobs.c.state.in_(WAITING), jobs.c.next_attempt_at <= stamp),
+        sa.and_(jobs.c.state == STARTED, jobs.c.locked_until < stamp),  # its worker stopped renewing
     )
-    candidates = conn.execute(sa.select(jobs.c.id).where(due).order_by(jobs.c.next_attempt_at).limit(limit)).all()
-    claimed = []
-    for (job_id,) in candidates:
+
+
+def _head_of_its_order():
+    earlier = jobs.alias("earlier")
+    held_back = sa.exists().where(earlier.c.order_id == jobs.c.order_id, earlier.c.seq < jobs.c.seq,
+                                  earlier.c.state.notin_(SETTLED))
+    return sa.not_(held_back)
+
+
+def claim_next(conn: Connection, lease_for: Callable[[str], float], candidates: int = 5) -> dict | None:
+    """Claim the next due job that heads its order's queue; its `claim_token` fences later updates.
+
+    A job taken back from a worker whose lease ran out counts a crash, not an attempt.
+    """
+    stamp = now()
+    due = sa.and_(_due(stamp), _head_of_its_order())
+    query = sa.select(jobs.c.id, jobs.c.state, jobs.c.operation).where(due).order_by(jobs.c.next_attempt_at,
+                                                                                     jobs.c.seq)
+    for job_id, state, operation in conn.execute(query.limit(candidates)).all():
+        token = uuid.uuid4().hex
         result = conn.execute(jobs.update().where(jobs.c.id == job_id, due).values(
-            state=STARTED, locked_until=stamp + LOCK_SECONDS, attempts=jobs.c.attempts + 1, updated_at=stamp,
+            state=STARTED, claim_token=token, locked_until=stamp + lease_for(operation), updated_at=stamp,
+            crashes=jobs.c.crashes + (1 if state == STARTED else 0),
         ))
         if result.rowcount == 1:
-            claimed.append(get(conn, job_id))
-    return claimed
+            return get(conn, job_id)
+    return None
 
 
-def set_done(conn: Connection, job_id: str, result: dict) -> None:
-    """The write-back took effect (now or earlier)."""
+def _fenced(job_id: str, token: str):
+    return sa.and_(jobs.c.id == job_id, jobs.c.state == STARTED, jobs.c.claim_token == token)
+
+
+def extend_lease(conn: Connection, job_id: str, token: str, until: float) -> bool:
+    """Keep a running job's claim; False when the claim was lost."""
+    result = conn.execute(jobs.update().where(_fenced(job_id, token)).values(locked_until=until))
+    return result.rowcount == 1
+
+
+def release_claim(conn: Connection, job_id: str, token: str) -> bool:
+    """Hand a claimed job back untouched (the worker stops before running it)."""
+    job = get(conn, job_id)
+    state = RETRYING if job and job["attempts"] else PENDING
+    result = conn.execute(jobs.update().where(_fenced(job_id, token)).values(
+        state=state, claim_token=None, locked_until=None, updated_at=now()))
+    return result.rowcount == 1
+
+
+def set_done(conn: Connection, job_id: str, token: str, result: dict) -> bool:
+    """The write-back took effect (now or earlier); False when the claim was lost."""
     stamp = now()
-    conn.execute(jobs.update().where(jobs.c.id == job_id).values(
-        state=DONE, result=result, locked_until=None, last_error=None, category=None,
-        done_at=stamp, updated_at=stamp,
+    outcome = conn.execute(jobs.update().where(_fenced(job_id, token)).values(
+        state=DONE, result=result, locked_until=None, claim_token=None, last_error=None, category=None,
+        attempts=jobs.c.attempts + 1, done_at=stamp, updated_at=stamp,
     ))
+    return outcome.rowcount == 1
 
 
-def set_retry(conn: Connection, job_id: str, delay_seconds: float, error: str, category: str) -> None:
-    """Try again after `delay_seconds`."""
+def set_retry(conn: Connection, job_id: str, token: str, delay_seconds: float, error: str, category: str) -> bool:
+    """Try again after `delay_seconds`; False when the claim was lost."""
     stamp = now()
-    conn.execute(jobs.update().where(jobs.c.id == job_id).values(
-        state=PENDING, next_attempt_at=stamp + delay_seconds, locked_until=None,
+    result = conn.execute(jobs.update().where(_fenced(job_id, token)).values(
+        state=RETRYING, next_attempt_at=stamp + delay_seconds, locked_until=None, claim_token=None,
+        attempts=jobs.c.attempts + 1, first_failed_at=sa.func.coalesce(jobs.c.first_failed_at, stamp),
         last_error=error, category=category, updated_at=stamp,
     ))
+    return result.rowcount == 1
 
 
-def set_dead(conn: Connection, job_id: str, error: str, category: str) -> None:
-    """No more attempts; a dead letter now holds the job."""
-    conn.execute(jobs.update().where(jobs.c.id == job_id).values(
-        state=DEAD, locked_until=None, last_error=error, category=category, updated_at=now(),
+def set_dead(conn: Connection, job_id: str, token: str, error: str, category: str, *, ran: bool = True) -> bool:
+    """No more attempts; a dead letter now holds the job. False when the claim was lost."""
+    stamp = now()
+    result = conn.execute(jobs.update().where(_fenced(job_id, token)).values(
+        state=DEAD, locked_until=None, claim_token=None, last_error=error, category=category,
+        attempts=jobs.c.attempts + (1 if ran else 0),
+        first_failed_at=sa.func.coalesce(jobs.c.first_failed_at, stamp), updated_at=stamp,
     ))
+    return result.rowcount == 1
+
+
+def set_superseded(conn: Connection, job_id: str, token: str, result: dict) -> bool:
+    """The order changed after the decision: the job did nothing and never will."""
+    stamp = now()
+    outcome = conn.execute(jobs.update().where(_fenced(job_id, token)).values(
+        state=SUPERSEDED, result=result, locked_until=None, claim_token=None, attempts=jobs.c.attempts + 1,
+        done_at=stamp, updated_at=stamp,
+    ))
+    return outcome.rowcount == 1
+
+
+def settle_release(conn: Connection, release_id: str, state: str, reason: str) -> list[str]:
+    """Mark every unfinished job of a release superseded or abandoned; their ids.
+
+    A job a worker is running right now is left alone: its own outcome settles it.
+    """
+    open_states = (*WAITING, DEAD)
+    ids = [row.id for row in conn.execute(sa.select(jobs.c.id).where(
+        jobs.c.release_id == release_id, jobs.c.state.in_(open_states)))]
+    if ids:
+        conn.execute(jobs.update().where(jobs.c.id.in_(ids), jobs.c.state.in_(open_states)).values(
+            state=state, last_error=reason, locked_until=None, claim_token=None, updated_at=now()))
+    return ids
+
+
+def resolve(conn: Connection, job_id: str, result: dict) -> bool:
+    """A dead job done by hand in Odoo counts as done; False unless it was dead."""
+    stamp = now()
+    outcome = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.state == DEAD).values(
+        state=DONE, result=result, done_at=stamp, updated_at=stamp))
+    return outcome.rowcount == 1
 
 
 def requeue(conn: Connection, job_id: str) -> bool:
     """Give a dead job a fresh budget, due now; False unless it was dead."""
     stamp = now()
     result = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.state == DEAD).values(
-        state=PENDING, attempts=0, next_attempt_at=stamp, locked_until=None, updated_at=stamp,
+        state=PENDING, attempts=0, crashes=0, first_failed_at=None, next_attempt_at=stamp, locked_until=None,
+        claim_token=None, updated_at=stamp,
     ))
     return result.rowcount == 1
 
@@ -96,3 +190,9 @@ def count_by_state(conn: Connection) -> dict[str, int]:
     """How many jobs are in each state."""
     query = sa.select(jobs.c.state, sa.func.count()).group_by(jobs.c.state)
     return {state: count for state, count in conn.execute(query)}
+
+
+def count_due(conn: Connection) -> int:
+    """Jobs a worker could claim right now (due and heading their order's queue)."""
+    query = sa.select(sa.func.count()).select_from(jobs).where(_due(now()), _head_of_its_order())
+    return conn.execute(query).scalar() or 0

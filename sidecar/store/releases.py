@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar.store.records import as_dict, new_id, now
-from sidecar.store.schema import approvals, releases
+from sidecar.store.schema import approvals, jobs, releases
 
 # Release statuses: what the sidecar is waiting for.
 AWAITING_APPROVAL = "awaiting_approval"
@@ -13,12 +13,15 @@ RELEASING = "releasing"      # confirm + message queued
 REJECTING = "rejecting"      # cancel + message queued
 RELEASED = "released"
 REJECTED = "rejected"
-ABANDONED = "abandoned"      # its approval was cancelled: Odoo is left as it is
+BLOCKED = "blocked"          # a write-back is a dead letter: resolve, replay or abandon it
+SUPERSEDED = "superseded"    # the order changed after the decision; a new decision was asked for
+ABANDONED = "abandoned"      # given up by a person, with a reason
 STATUSES = [
     (AWAITING_APPROVAL, "Awaiting approval"), (RELEASING, "Releasing"), (REJECTING, "Rejecting"),
-    (RELEASED, "Released"), (REJECTED, "Rejected"), (ABANDONED, "Abandoned"),
+    (RELEASED, "Released"), (REJECTED, "Rejected"), (BLOCKED, "Blocked by a dead letter"),
+    (SUPERSEDED, "Superseded by a new decision"), (ABANDONED, "Abandoned"),
 ]
-FINAL = {RELEASED, REJECTED, ABANDONED}
+FINAL = {RELEASED, REJECTED, SUPERSEDED, ABANDONED}
 
 # Approval statuses. Unroutable: nobody may decide it; it leaves only by re-route or cancel.
 PENDING, APPROVED, REJECTED_BY_APPROVER = "pending", "approved", "rejected"
@@ -52,11 +55,22 @@ def release_in_flight(conn: Connection, order_id: int) -> dict | None:
     return as_dict(conn.execute(query).first())
 
 
-def set_status(conn: Connection, release_id: str, status: str) -> None:
-    """Move a release on; a final status takes it out of flight."""
+def set_status(conn: Connection, release_id: str, status: str) -> str:
+    """Move a release on; a final status takes it out of flight. A release with a dead job stays blocked."""
+    if status not in FINAL:
+        dead = sa.select(jobs.c.id).where(jobs.c.release_id == release_id, jobs.c.state == "dead").limit(1)
+        if conn.execute(dead).first():
+            status = BLOCKED
     conn.execute(releases.update().where(releases.c.id == release_id).values(
         status=status, in_flight=0 if status in FINAL else 1, updated_at=now(),
     ))
+    return status
+
+
+def set_expected_write_date(conn: Connection, release_id: str, write_date: str) -> None:
+    """The order's write_date after a write-back of our own moved it."""
+    conn.execute(releases.update().where(releases.c.id == release_id).values(
+        expected_write_date=write_date, updated_at=now()))
 
 
 def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: dict,

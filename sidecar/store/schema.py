@@ -30,6 +30,8 @@ releases = sa.Table(
     sa.Column("requested_by", sa.String(255)),
     # 1 while the release is in flight; at most one in flight per order (partial unique index).
     sa.Column("in_flight", sa.Integer, nullable=False, default=1),
+    # The order's write_date as our own write-backs left it (scheduling an activity writes the order).
+    sa.Column("expected_write_date", sa.String(32)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
@@ -68,13 +70,19 @@ jobs = sa.Table(
     # Unique across every state, finished ones too: a duplicate never runs twice.
     sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
     sa.Column("release_id", sa.String(40), index=True),
+    # Jobs of one document run in `seq` order: a job waits while an earlier one is not settled.
+    sa.Column("order_id", sa.Integer),
+    sa.Column("seq", sa.Integer),
     sa.Column("operation", sa.String(64), nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("state", sa.String(16), nullable=False, index=True),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),  # Odoo calls that came back
+    sa.Column("crashes", sa.Integer, nullable=False, default=0),   # claims lost with no outcome
     sa.Column("max_attempts", sa.Integer, nullable=False),
     sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("first_failed_at", sa.Float),  # start of the current run of failures (time budget)
     sa.Column("locked_until", sa.Float),
+    sa.Column("claim_token", sa.String(40)),  # fences every update to the claim that ran the job
     sa.Column("last_error", sa.Text),
     sa.Column("category", sa.String(32)),
     sa.Column("result", sa.JSON),
@@ -82,6 +90,7 @@ jobs = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("done_at", sa.Float),
 )
+sa.Index("jobs_order_seq", jobs.c.order_id, jobs.c.seq, unique=True)
 
 dead_letters = sa.Table(
     "dead_letters", metadata,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 
 _BUFFER = 65536
 
@@ -23,6 +24,7 @@ class SwitchableProxy:
         self._connections: set = set()
         self._lock = threading.Lock()
         self._up = False
+        self.delay = 0.0  # seconds each chunk from a client waits before it reaches Odoo (a slow Odoo)
 
     @property
     def url(self) -> str:
@@ -118,6 +120,8 @@ class SwitchableProxy:
                 data = source.recv(_BUFFER)
                 if not data:
                     break
+                if self.delay and source is pair.socks[0]:
+                    time.sleep(self.delay)
                 dest.sendall(data)
         except OSError:
             pass

@@ -67,7 +67,17 @@ def activity_schedule(env, model, ids, act_type_xmlid="", date_deadline=None, su
         if not vals.get("user_id"):
             vals["user_id"] = get_type("default_user_id") or env.uid
         created.append(env.create("mail.activity", vals))
+        _subscribe(env, model, rid, env.get("res.users", vals["user_id"], "partner_id"))
     return Records("mail.activity", created)
+
+
+def _subscribe(env, model, rid, partner_id) -> None:
+    """Odoo makes the assignee a follower; adding a follower writes the record (its write_date moves)."""
+    row = env.db.row(model, rid)
+    followers = list(row.get("_follower_partner_ids") or [])
+    if partner_id and partner_id not in followers:
+        env.db.update(model, rid, {"_follower_partner_ids": followers + [partner_id], "write_uid": env.uid,
+                                   "write_date": env.now_precise()})
 
 
 def _activities_of(env, model, ids, act_type_xmlids, user_id=None) -> list:

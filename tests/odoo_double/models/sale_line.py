@@ -121,6 +121,21 @@ def _display(env, rid):
     return f"{order} - {first}"
 
 
+AMOUNT_FIELDS = {"product_id", "product_uom_qty", "product_uom", "price_unit", "discount", "tax_id", "order_id"}
+
+
+def _touch_orders(env, order_ids) -> None:
+    """Odoo stores the order's amounts: recomputing them writes the order, so its write_date moves."""
+    for order_id in {oid for oid in order_ids if oid}:
+        if env.db.row("sale.order", order_id) is not None:
+            env.db.update("sale.order", order_id, {"write_uid": env.uid, "write_date": env.now_precise()})
+
+
+def _after_line_write(env, ids, vals) -> None:
+    if AMOUNT_FIELDS & set(vals):
+        _touch_orders(env, [env.row("sale.order.line", rid).get("order_id") for rid in ids])
+
+
 def spec(sale_margin: bool = True):
     margin_fields = {
         "purchase_price": F.Float("Cost", default=0.0),
@@ -130,6 +145,10 @@ def spec(sale_margin: bool = True):
     return ModelSpec(
         "sale.order.line", "Sales Order Line", order="order_id, sequence, id", display=_display,
         prepare_create=_prepare_line,
+        after_create=lambda env, rid, vals: _touch_orders(env, [env.row("sale.order.line", rid).get("order_id")]),
+        after_write=_after_line_write,
+        before_unlink=lambda env, ids: _touch_orders(env, [env.row("sale.order.line", rid).get("order_id")
+                                                           for rid in ids]),
         fields={
             "order_id": F.Many2one("sale.order", "Order Reference", required=True),
             "sequence": F.Integer("Sequence", default=10),
