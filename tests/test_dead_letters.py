@@ -150,3 +150,58 @@ def test_a_parked_event_is_resolved_when_its_order_is_decided_under_another_key(
     assert decided.status_code == 201, decided.json
     handled = letter(client, parked)
     assert handled["status"] == "resolved" and decided.json["release_id"] in handled["reason"]
+
+
+# -- a dead write-back closed by hand moves its release on -------------------------------------------
+
+
+@pytest.fixture
+def blocked_release(client, worker, odoo_proxy, healthy_quotation):
+    """A released decision whose first write-back (the note) died while Odoo was down."""
+    answer = client.post("/v1/events", json=event_for(healthy_quotation, "evt-blocked"), headers=bearer())
+    assert answer.status_code == 201 and answer.json["outcome"] == "release", answer.json
+    odoo_proxy.go_down()
+    try:
+        worker.drain()
+    finally:
+        odoo_proxy.come_up()
+    release = client.get(f"/v1/releases/{answer.json['release_id']}", headers=OPS).json
+    assert release["status"] == "blocked", release
+    letters = client.get("/v1/dead-letters", query_string={"kind": "job", "status": "open"}, headers=OPS).json
+    dead_job = next(j["id"] for j in release["jobs"] if j["state"] == "dead")
+    return release, next(item["id"] for item in letters["items"] if item["ref"] == dead_job)
+
+
+def test_abandoning_a_dead_write_back_gives_up_its_release_so_the_order_can_be_decided_again(
+        client, worker, odoo_seed, healthy_quotation, blocked_release):
+    release, letter_id = blocked_release
+    answer = client.post(f"/v1/dead-letters/{letter_id}/abandon", json={"reason": "customer withdrew"},
+                         headers=OPS)
+    assert answer.status_code == 200 and answer.json["status"] == "abandoned", answer.json
+    after = client.get(f"/v1/releases/{release['release_id']}", headers=OPS).json
+    assert after["status"] == "abandoned" and {j["state"] for j in after["jobs"]} == {"abandoned"}
+    worker.drain()
+    assert odoo_seed.order_state(healthy_quotation) == "sent"  # nothing queued behind it ran
+    again = client.post("/v1/events", json=event_for(healthy_quotation, "evt-after-abandon"), headers=bearer())
+    assert again.status_code == 201 and again.json["duplicate_of"] is None
+
+
+def test_resolving_a_dead_write_back_counts_it_done_and_the_release_goes_on(
+        client, worker, odoo_seed, healthy_quotation, blocked_release):
+    release, letter_id = blocked_release
+    answer = client.post(f"/v1/dead-letters/{letter_id}/resolve", json={"reason": "note posted by hand"},
+                         headers=OPS)
+    assert answer.status_code == 200 and answer.json["status"] == "resolved", answer.json
+    worker.drain()
+    after = client.get(f"/v1/releases/{release['release_id']}", headers=OPS).json
+    assert after["status"] == "released" and odoo_seed.order_state(healthy_quotation) == "sale"
+
+
+def test_replaying_a_dead_write_back_unblocks_its_release(client, worker, odoo_seed, healthy_quotation,
+                                                          blocked_release):
+    release, letter_id = blocked_release
+    assert client.post(f"/v1/dead-letters/{letter_id}/replay", headers=OPS).status_code == 202
+    assert client.get(f"/v1/releases/{release['release_id']}", headers=OPS).json["status"] == "releasing"
+    worker.drain()
+    assert client.get(f"/v1/releases/{release['release_id']}", headers=OPS).json["status"] == "released"
+    assert odoo_seed.order_state(healthy_quotation) == "sale"

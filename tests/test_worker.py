@@ -12,13 +12,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from sidecar import approval_tokens
 from sidecar import worker as worker_module
 from sidecar.flows import writebacks
 from sidecar.odoo import writeback
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, jobs, releases
 from sidecar.worker import OutboxWorker
-from tests.conftest import ALL_SCOPES_KEY, bearer, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, APPROVAL_SECRET, bearer, sidecar_env
 
 OPS = bearer(ALL_SCOPES_KEY)
 SERIALIZATION_FAILURE = ("psycopg2.errors.SerializationFailure", "could not serialize access due to concurrent update")
@@ -65,8 +66,10 @@ def with_settings(services, **changes) -> Services:
 
 
 def approve(client, approval_id, approver="demo"):
+    """Decide as the approver does: with the token the sidecar issued them (it can issue it again)."""
+    token = approval_tokens.issue(APPROVAL_SECRET, approval_id, approver, "approve", 0, time.time() + 3600)
     answer = client.post(f"/v1/approvals/{approval_id}/decision",
-                         json={"decision": "approve", "approver": approver, "comment": "ok"}, headers=bearer())
+                         json={"token": token, "decision": "approve", "comment": "ok"}, headers=bearer())
     assert answer.status_code == 200, answer.json
     return answer.json
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sidecar import contracts
 from sidecar.errors import Conflict, NotFound, SidecarError
+from sidecar.flows import writebacks
 from sidecar.flows.release import submit_release
 from sidecar.odoo.errors import CATEGORY_LABELS
 from sidecar.services import Services
@@ -121,6 +122,7 @@ def _replay_job(services: Services, letter: dict, actor: str | None) -> dict:
         if jobs.requeue(conn, letter["ref"]):
             dead_letters.set_status(conn, letter["id"], dead_letters.REPLAYED, replayed=True)
             audit.append(conn, "deadletter.replayed", letter["id"], {"job_id": letter["ref"]}, actor=actor)
+            writebacks.refresh_release(conn, jobs.get(conn, letter["ref"])["release_id"])  # no longer blocked
             return describe(dead_letters.get(conn, letter["id"]))
         reason = f"job {letter['ref']} is not dead any more; nothing to replay"
         _close(conn, letter, dead_letters.CLOSED, reason, actor)
@@ -193,8 +195,26 @@ def _close_by_hand(services: Services, letter_id: str, body: dict, actor: str | 
             raise NotFound(f"no dead letter {letter_id}")
         if letter["status"] != dead_letters.OPEN:
             raise Conflict(f"dead letter {letter_id} is {letter['status']}, not open", code="not_open")
-        _close(conn, letter, status, body["reason"].strip(), actor)
+        reason = body["reason"].strip()
+        _close(conn, letter, status, reason, actor)
+        if letter["kind"] == dead_letters.JOB:
+            _settle_job(conn, letter["ref"], status, reason, actor)
         return describe(dead_letters.get(conn, letter_id), full=True)
+
+
+def _settle_job(conn, job_id: str, status: str, reason: str, actor: str | None) -> None:
+    """A job letter closed by hand moves its release on: resolved counts the job as done; abandoned
+    gives the release up (out of flight, so the order can be submitted again) with its other letters."""
+    if status == dead_letters.RESOLVED:
+        writebacks.resolve_job(conn, job_id, reason, actor)
+        return
+    job = jobs.get(conn, job_id)
+    if job is None or not job["release_id"]:
+        return
+    for settled in writebacks.abandon_release_jobs(conn, job["release_id"], reason, actor):
+        sibling = dead_letters.open_for_ref(conn, settled)
+        if sibling:
+            _close(conn, sibling, dead_letters.ABANDONED, reason, actor)
 
 
 def replay_many(services: Services, body: dict, actor: str | None = None) -> dict:
