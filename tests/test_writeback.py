@@ -378,3 +378,24 @@ def test_a_server_failure_during_the_write_leaves_the_job_retryable(gateway, odo
     assert writeback.confirm_order(gateway, {"order_id": order_id})["effect"] == "applied"
     assert len(odoo_double.calls_to("sale.order", "action_confirm")) >= 1
     assert len(confirmations(odoo_seed, order_id)) == 1
+
+
+@pytest.mark.parametrize("due_at, tz, deadline", [
+    ("2030-11-24T20:00:00Z", "Pacific/Auckland", "2030-11-25"),   # 09:00 on the 25th there, the 24th in UTC
+    ("2030-11-25T03:00:00Z", "America/Los_Angeles", "2030-11-24"),
+    ("2030-11-24T20:00:00Z", False, "2030-11-24"),
+])
+def test_the_deadline_is_the_due_date_in_the_assignees_time_zone(gateway, odoo_target, odoo_seed, quotation,
+                                                                  due_at, tz, deadline):
+    """Odoo shows an activity's date_deadline, and computes whether it is late, in the assignee's time zone."""
+    uid = odoo_seed.user_id(odoo_target.login)
+    before = odoo_seed.read("res.users", uid, ["tz"])[0]["tz"]
+    odoo_seed.call("res.users", "write", [uid], {"tz": tz})
+    try:
+        order_id, ref = quotation(), unique_ref("schedule_activity")
+        payload = dict(activity_payload(order_id, odoo_target.login, ref), due_at=due_at)
+        assert writeback.schedule_activity(gateway, payload)["effect"] == "applied"
+        activity = with_ref_in(odoo_seed.activities(order_id), "note", ref)[0]
+        assert activity["date_deadline"] == deadline
+    finally:
+        odoo_seed.call("res.users", "write", [uid], {"tz": before})

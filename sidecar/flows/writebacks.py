@@ -42,7 +42,7 @@ def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:
         operations.append(("schedule_activity", {
             "order_id": order_id, "assignee_login": route["assignee"],
             "summary": messages.activity_summary(order["name"]), "note": decision["summary"],
-            "deadline": deadline,
+            "deadline": deadline, "due_at": sla["due_at"],
         }))
     return operations
 

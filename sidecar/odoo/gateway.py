@@ -195,6 +195,11 @@ class OdooGateway:
         rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1)
         return rows[0]["id"] if rows else None
 
+    def user_timezone(self, user_id: int) -> str | None:
+        """A user's time zone (res.users.tz), in which Odoo shows them dates such as a deadline; None if unset."""
+        rows = self.read("res.users", [user_id], ["tz"])
+        return (rows[0].get("tz") or None) if rows else None
+
     def field_names(self, model: str) -> frozenset:
         """The fields `model` has on this server (what installed modules added), asked once per connection."""
         known = vars(self._client()).setdefault(FIELD_CACHE, {})  # kept on the client: a new login asks again
