@@ -302,8 +302,10 @@ def test_release_bundle_reads_what_the_contract_says(gateway, double, release_or
     company = double.env().get("sale.order", release_order["order_id"], "company_id")
     in_company = [c for c in calls if (c[3].get("context") or {}).get("allowed_company_ids") == [company]]
     reads = {(c[0], c[1]) for c in in_company}
-    for model in ("sale.order", "sale.order.line", "product.product", "res.partner", "res.company", "stock.quant"):
+    for model in ("sale.order.line", "product.product", "res.partner", "res.company", "stock.quant"):
         assert any(m == model for m, _method in reads), f"{model} not read in the order's company"
+    order_reads = [c for c in calls if c[:2] == ("sale.order", "read") and c[2][0] == [release_order["order_id"]]]
+    assert order_reads and all(company in c[3]["context"]["allowed_company_ids"] for c in order_reads)
 
 
 def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_target):

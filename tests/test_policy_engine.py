@@ -396,3 +396,14 @@ def test_margin_is_compared_unrounded():
     """14.996 % shows as 15.0 % but is below a 15 % minimum (the review's rounding finding)."""
     got = reason(decide(facts(percent=14.996)), "margin")
     assert (got["code"], got["observed"]) == ("margin_below_threshold", 14.996)
+
+
+@pytest.mark.parametrize("percent, shown", [
+    (14.996, "Margin 14.996% (149.96 EUR) is below the minimum of 15.0%."),
+    (14.99999, "Margin 14.99999% (150.00 EUR) is below the minimum of 15.0%."),  # money in the currency's decimals
+    (15 - 1e-12, "Margin 15.0%"),
+    (8.04, "Margin 8.0% (80.40 EUR) is below the minimum of 15.0%."),
+])
+def test_a_margin_is_never_shown_equal_to_a_minimum_it_misses(percent, shown):
+    message = reason(decide(facts(percent=percent)), "margin")["message"]
+    assert message.startswith(shown) or shown in message

@@ -439,3 +439,24 @@ def test_confirm_refuses_an_order_changed_since_it_was_read(gateway, odoo_seed, 
     _, decided_again = as_read()
     result = writeback.confirm_order(gateway, {"order_id": order_id, "decided_on": decided_again})
     assert result["effect"] == "applied" and odoo_seed.order_state(order_id) == "sale"
+
+
+@pytest.mark.parametrize("due_at, tz, deadline", [
+    ("2030-11-24T20:00:00Z", "Pacific/Auckland", "2030-11-25"),   # 09:00 on the 25th there, the 24th in UTC
+    ("2030-11-25T03:00:00Z", "America/Los_Angeles", "2030-11-24"),
+    ("2030-11-24T20:00:00Z", False, "2030-11-24"),
+])
+def test_the_deadline_is_the_due_date_in_the_assignees_time_zone(gateway, odoo_target, odoo_seed, quotation,
+                                                                  due_at, tz, deadline):
+    """Odoo shows an activity's date_deadline, and computes whether it is late, in the assignee's time zone."""
+    uid = odoo_seed.user_id(odoo_target.login)
+    before = odoo_seed.read("res.users", uid, ["tz"])[0]["tz"]
+    odoo_seed.call("res.users", "write", [uid], {"tz": tz})
+    try:
+        order_id, ref = quotation(), unique_ref("schedule_activity")
+        payload = dict(activity_payload(order_id, odoo_target.login, ref), due_at=due_at)
+        assert writeback.schedule_activity(gateway, payload)["effect"] == "applied"
+        activity = with_ref_in(odoo_seed.activities(order_id), "note", ref)[0]
+        assert activity["date_deadline"] == deadline
+    finally:
+        odoo_seed.call("res.users", "write", [uid], {"tz": before})

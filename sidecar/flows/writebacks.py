@@ -149,7 +149,7 @@ def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:
             "order_id": order_id, "assignee_login": route["assignee"],
             "summary": messages.activity_summary(order["name"]),
             "note": messages.activity_note(decision["summary"]),
-            "deadline": deadline,
+            "deadline": deadline, "due_at": sla["due_at"],
         }))
     return operations
 

@@ -195,6 +195,11 @@ class OdooGateway:
         rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1)
         return rows[0]["id"] if rows else None
 
+    def user_timezone(self, user_id: int) -> str | None:
+        """A user's time zone (res.users.tz), in which Odoo shows them dates such as a deadline; None if unset."""
+        rows = self.read("res.users", [user_id], ["tz"])
+        return (rows[0].get("tz") or None) if rows else None
+
     def field_names(self, model: str) -> frozenset:
         """The fields `model` has on this server (what installed modules added), asked once per connection."""
         known = vars(self._client()).setdefault(FIELD_CACHE, {})  # kept on the client: a new login asks again
@@ -206,11 +211,16 @@ class OdooGateway:
         """`names` when every one exists on `model` (their module is installed), else nothing."""
         return list(names) if set(names) <= self.field_names(model) else []
 
-    def order_company_id(self, order_id: int) -> int | None:
-        """The company of a sales order, read across every company the integration user may see."""
+    def _read_across_companies(self, order_id: int, fields: list[str]) -> dict:
+        """A sales order read with every company the integration user may see allowed (Odoo's
+        multi-company rule hides an order of another company otherwise)."""
         companies = self._one("res.users", self._client().env.uid, ["company_ids"])["company_ids"]
         context = {"allowed_company_ids": companies} if companies else None
-        return _id(self._one(ORDER, order_id, ["company_id"], context=context)["company_id"])
+        return self._one(ORDER, order_id, fields, context=context)
+
+    def order_company_id(self, order_id: int) -> int | None:
+        """The company of a sales order, whichever of the user's companies it belongs to."""
+        return _id(self._read_across_companies(order_id, ["company_id"])["company_id"])
 
     def read_release_bundle(self, order_id: int, requested_by: int | None) -> dict:
         """Everything Odoo knows that the release policy needs, as Odoo answered it, in the order's company.
@@ -218,9 +228,10 @@ class OdooGateway:
         Company-dependent values (credit limit, cost) and computed ones (credit, credit to invoice)
         depend on the company Odoo computes them in: every read runs with the order's company.
         """
-        company_id = self.order_company_id(order_id)
+        # the order's own fields are stored, the same in any company; what is read after it depends on one
+        order = self._read_across_companies(order_id, ORDER_FIELDS + self._optional(ORDER, MARGIN_ORDER_FIELDS))
+        company_id = _id(order["company_id"])
         ctx = company_context(company_id)
-        order = self._one(ORDER, order_id, ORDER_FIELDS + self._optional(ORDER, MARGIN_ORDER_FIELDS), context=ctx)
         line_fields = (LINE_FIELDS + self._optional("sale.order.line", MARGIN_LINE_FIELDS)
                        + self._optional("sale.order.line", DELIVERY_LINE_FIELDS))
         lines = self.read("sale.order.line", order["order_line"], line_fields, context=ctx)

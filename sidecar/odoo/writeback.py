@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway
@@ -171,6 +172,21 @@ def _deadline(value) -> str:
         raise OdooError(VALIDATION, f"deadline '{value}' is not a YYYY-MM-DD date") from None
 
 
+def local_date(instant: str, tz: str | None) -> str:
+    """The date an ISO 8601 instant falls on in time zone `tz` (UTC when unset or unknown)."""
+    try:
+        moment = datetime.fromisoformat(str(instant).replace("Z", "+00:00"))
+    except ValueError:
+        raise OdooError(VALIDATION, f"due_at '{instant}' is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        zone = ZoneInfo(tz) if tz else timezone.utc
+    except (ValueError, LookupError):
+        zone = timezone.utc
+    return moment.astimezone(zone).date().isoformat()
+
+
 def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
     """Schedule a To-Do for a user, once: an activity (open or done) carrying the ref is the same one."""
     order_id = _order_id(payload)
@@ -179,6 +195,8 @@ def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
     user_id = gateway.user_id_for_login(payload["assignee_login"])
     if user_id is None:
         raise OdooError(VALIDATION, f"no Odoo user has the login '{payload['assignee_login']}'")
+    if payload.get("due_at"):  # Odoo reads date_deadline in the assignee's time zone, not in UTC
+        deadline = local_date(payload["due_at"], gateway.user_timezone(user_id))
     existing = _find_activity(gateway, order_id, ref, include_done=True)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": existing["id"]}

@@ -39,8 +39,15 @@ def _credit_money(facts: dict) -> Callable[[float], str]:
     return lambda value: _money(value, credit.get("currency"), credit.get("currency_decimals", 2))
 
 
-def _pct(value: float) -> str:
-    return f"{value:.1f}%"
+def _pct(value: float, *thresholds: float | None) -> str:
+    """A percentage with one decimal, or as many more as it takes not to look equal to a threshold
+    it is not equal to (14.996 % is below 15 %: it must not read "15.0%")."""
+    others = [t for t in thresholds if t is not None and abs(value - t) > EPSILON]
+    for places in range(1, 7):
+        text = f"{value:.{places}f}"
+        if all(text != f"{t:.{places}f}" for t in others):
+            break
+    return f"{text}%"
 
 
 def _num(value: float) -> str:
@@ -75,23 +82,24 @@ def check_margin(facts: dict, cfg: dict, now: datetime) -> Finding:
                         f"Margin percent is undefined because the untaxed amount is {untaxed}; "
                         "a person must review the order.", None, minimum,
                         "margin undefined (untaxed amount is 0)")
-    shown = f"Margin {_pct(percent)} ({money(facts['margin']['amount'])})"
     floor, tolerance = cfg.get("reject_below_percent"), cfg.get("tolerance_points", 0)
+    pct = _pct(percent, minimum, floor, minimum - tolerance)
+    shown = f"Margin {pct} ({money(facts['margin']['amount'])})"
     if floor is not None and percent < floor - EPSILON:
         return _finding("margin", "margin_below_reject_threshold", "reject",
                         f"{shown} is below the reject threshold of {_pct(floor)}.", percent, floor,
-                        f"margin {_pct(percent)} is below the reject threshold {_pct(floor)}")
+                        f"margin {pct} is below the reject threshold {_pct(floor)}")
     if percent >= minimum - EPSILON:
         return _finding("margin", "margin_ok", "none", f"{shown} meets the minimum of {_pct(minimum)}.",
-                        percent, minimum, f"margin {_pct(percent)} ok")
+                        percent, minimum, f"margin {pct} ok")
     if percent >= minimum - tolerance - EPSILON:
         return _finding("margin", "margin_within_tolerance", "none",
                         f"{shown} is below the minimum of {_pct(minimum)} but within tolerance of "
                         f"{_num(tolerance)} points.", percent, minimum,
-                        f"margin {_pct(percent)} within tolerance of {_pct(minimum)}")
+                        f"margin {pct} within tolerance of {_pct(minimum)}")
     return _finding("margin", "margin_below_threshold", cfg["on_breach"],
                     f"{shown} is below the minimum of {_pct(minimum)}.", percent, minimum,
-                    f"margin {_pct(percent)} is below {_pct(minimum)}")
+                    f"margin {pct} is below {_pct(minimum)}")
 
 
 def check_credit(facts: dict, cfg: dict, now: datetime) -> Finding:
@@ -109,10 +117,10 @@ def check_credit(facts: dict, cfg: dict, now: datetime) -> Finding:
                         f"{shown} is within the limit of {money(limit)}.", exposure, limit,
                         "credit ok")
     over_pct = (exposure - limit) / limit * 100 if limit > 0 else math.inf
-    over = f"by {money(exposure - limit)}" + (f" ({_pct(over_pct)})" if limit > 0 else "")
+    ceiling, tolerance = cfg.get("reject_over_percent"), cfg.get("tolerance_percent", 0)
+    over = f"by {money(exposure - limit)}" + (f" ({_pct(over_pct, ceiling, tolerance)})" if limit > 0 else "")
     base = f"{shown} exceeds the limit of {money(limit)} {over}"
     brief = f"credit exposure {money(exposure)} exceeds limit {money(limit)}"
-    ceiling, tolerance = cfg.get("reject_over_percent"), cfg.get("tolerance_percent", 0)
     if ceiling is not None and over_pct > ceiling + EPSILON:
         return _finding("credit", "credit_over_reject_threshold", "reject",
                         f"{base}, more than the {_pct(ceiling)} allowed.", exposure, limit,
