@@ -503,3 +503,13 @@ def test_the_commit_wait_polls_at_growing_intervals_and_is_bounded():
     started = time.monotonic()
     assert wait_for_commit(Odoo(10**6), 7, "x", 0.3, sleep=time.sleep) is False
     assert 0.3 <= time.monotonic() - started < 0.3 + MAX_POLL_SECONDS
+
+
+def test_an_approval_opened_by_reconciliation_hands_its_links_to_n8n(client, go_live, thin_margin_quotation):
+    """Reconciliation answers n8n like the webhook path does: each approver's links, for private delivery."""
+    answer = client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer())
+    assert answer.status_code == 200, answer.json
+    decided = next(d for d in answer.json["decided"] if d["order_id"] == thin_margin_quotation)
+    assert decided["outcome"] == "approve" and decided["approval_id"]
+    assert [link["approver"] for link in decided["decision_links"]] == ["demo"]  # admin asked: excluded
+    assert decided["decision_links"][0]["approve_url"].endswith(decided["decision_links"][0]["approve_token"])

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from sidecar import contracts
 from sidecar.errors import DependencyDown, PolicyInvalid, SidecarError
+from sidecar.flows import approval_routing
 from sidecar.flows.release import preview_release, submit_release
 from sidecar.odoo.errors import OdooError
 from sidecar.policy.loader import parse_moment
@@ -95,7 +96,11 @@ def reconcile(services: Services, body: dict) -> dict:
                 planned.append({**ref, **preview_release(services, quotation["id"])})
             else:
                 _, answer, _ = submit_release(services, _event(quotation))
-                decided.append({**ref, "release_id": answer["release_id"], "outcome": answer["outcome"]})
+                entry = {**ref, "release_id": answer["release_id"], "outcome": answer["outcome"]}
+                if answer.get("approval_id"):  # the approvers' links, for n8n to deliver as for a webhook
+                    linked = approval_routing.with_decision_links(services, answer)
+                    entry.update(approval_id=answer["approval_id"], decision_links=linked["decision_links"])
+                decided.append(entry)
         except SidecarError as err:
             logger.warning("reconciliation of %s failed: %s", quotation["name"], err.message)
             failed.append({**ref, "code": err.code, "message": err.message})
