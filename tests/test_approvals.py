@@ -6,7 +6,6 @@ import pytest
 
 from sidecar import approval_tokens
 from sidecar.store import audit
-from tests.support.odoo_seed import OdooSeed
 from tests.conftest import ALL_SCOPES_KEY, APPROVAL_SECRET, READONLY_KEY, bearer
 
 OPS = bearer(ALL_SCOPES_KEY)
@@ -132,21 +131,20 @@ def test_unknown_approval_is_404(client, pending):
     assert answer.status_code == 404
 
 
-def test_the_salesperson_may_not_decide_and_an_approval_nobody_can_take_is_unroutable(
-        client, worker, odoo_seed, odoo_target, thin_margin_quotation):
-    # Requested by demo, sold by admin: admin (the route's approver) sells it, demo (the fallback) asked.
-    as_demo = OdooSeed(odoo_target.url, odoo_target.db, "demo", "demo")
-    try:
-        as_demo.request_release(thin_margin_quotation)  # Odoo records demo as the submission's writer
-    finally:
-        as_demo.close()
+def test_the_salesperson_may_not_decide_and_an_approval_nobody_can_take_is_unroutable(client, worker, odoo_seed):
+    # Sold by demo, submitted by admin: admin (the route's approver) asked, demo (the fallback) sells it.
+    partner = odoo_seed.customer()
+    product = odoo_seed.product(cost=190.0, price=200.0, on_hand=50.0)
+    thin_margin_quotation = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent",
+                                                user_id=odoo_seed.user_id("demo"))
+    odoo_seed.request_release(thin_margin_quotation)  # Odoo records admin as the submission's writer
     answer = client.post("/v1/events", json=event_for(thin_margin_quotation, odoo_seed.user_id("demo")),
                          headers=bearer())
     assert answer.status_code == 201 and answer.json["outcome"] == "approve"
     assert answer.json["decision_links"] == []
     approval = client.get(f"/v1/approvals/{answer.json['approval_id']}", headers=OPS).json
     assert approval["status"] == "unroutable" and approval["eligible"] == []
-    assert approval["salesperson"] == "admin" and approval["requested_by"] == "demo"
+    assert approval["salesperson"] == "demo" and approval["requested_by"] == "admin"
     listed = client.get("/v1/approvals", query_string={"status": "unroutable"}, headers=OPS).json["items"]
     assert approval["id"] in [a["id"] for a in listed]
 
