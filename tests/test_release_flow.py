@@ -91,6 +91,12 @@ def test_selling_under_cost_is_rejected_and_cancelled(client, worker, odoo_seed,
     assert answer.json["outcome"] == "reject"
     worker.drain()
     assert odoo_seed.order_state(order) == "cancel"
+    # The submission is withdrawn with it: set back to quotation, the order is no longer submitted.
+    assert odoo_seed.read("sale.order", [order], ["tag_ids"])[0]["tag_ids"] == []
+    odoo_seed.call("sale.order", "action_draft", [order])
+    again = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(order), "after-reset"),
+                        headers=bearer())
+    assert again.status_code == 409 and again.json["error"]["code"] == "not_submitted"
 
 
 def test_odoo_down_then_dead_letters_then_replay_delivers_once(client, worker, services, odoo_seed, odoo_proxy,

@@ -78,6 +78,10 @@ class ScriptedGateway:
         self.writes.append("action_cancel, skip warning" if skip_warning else "action_cancel")
         return self.cancel
 
+    def withdraw_submission(self, order_id, tag_name):
+        self.withdrawn = tag_name
+        return True
+
     def find_activities(self, model, res_id, text, include_done=False):
         return self.activities
 

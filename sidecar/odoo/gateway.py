@@ -303,6 +303,14 @@ class OdooGateway:
         kwargs = {"context": {"disable_cancel_warning": True}} if skip_warning else {}
         return self.execute(ORDER, "action_cancel", [order_id], **kwargs)
 
+    def withdraw_submission(self, order_id: int, tag_name: str) -> bool:
+        """Take the submission tag off an order (a no-op when it is not there); False when Odoo has no such tag."""
+        tags = self.search_read("crm.tag", [("name", "=", tag_name)], ["id"], limit=1)
+        if not tags:
+            return False
+        self.execute(ORDER, "write", [order_id], {"tag_ids": [(3, tags[0]["id"])]}, context=self._all_companies())
+        return True
+
     def post_note(self, model: str, res_id: int, body_html: str) -> int | None:
         """Post an internal note (HTML body) in a record's chatter; its mail.message id."""
         result = self.execute(model, "message_post", [res_id], body=body_html, body_is_html=True,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway
+from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
 
 APPLIED = "applied"
 ALREADY_DONE = "already_done"
@@ -16,7 +17,7 @@ ALREADY_CONFIRMED = "not in a state requiring confirmation"  # Odoo's UserError 
 REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends before any other
 DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only while these are as decided
 # Odoo calls each operation makes at most (the worker sizes its lease from them).
-RPC_COUNT = {"confirm_order": 3, "cancel_order": 3, "post_message": 2, "schedule_activity": 7,
+RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
              "close_activity": 2}
 
 
@@ -125,11 +126,16 @@ def confirm_order(gateway: OdooGateway, payload: dict) -> dict:
 
 
 def cancel_order(gateway: OdooGateway, payload: dict) -> dict:
-    """Cancel a quotation still as decided; a confirmed order is never cancelled from here."""
+    """Cancel a quotation still as decided; a confirmed order is never cancelled from here.
+
+    The submission tag comes off too: a cancelled order set back to quotation is not submitted
+    until someone asks again, so reconciliation never decides it a second time on its own.
+    """
     order_id = _order_id(payload)
     current = _order_now(gateway, order_id, payload)
     state = current["state"]
     if state == "cancel":
+        gateway.withdraw_submission(order_id, SUBMISSION_TAG)
         return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
     if state == "sale":
         raise _state_conflict(order_id, state, "cancel a confirmed order")
@@ -140,6 +146,7 @@ def cancel_order(gateway: OdooGateway, payload: dict) -> dict:
         state = gateway.order_state(order_id)
         if state != "cancel":
             raise _state_conflict(order_id, state, "cancel it")
+    gateway.withdraw_submission(order_id, SUBMISSION_TAG)
     return {"effect": APPLIED, "order_id": order_id, "state": "cancel"}
 
 
