@@ -11,7 +11,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from . import domain as dom
-from . import errors, ordering, values
+from . import errors, ordering, security, values
 
 
 class Env:
@@ -132,6 +132,9 @@ class Env:
         spec = self.spec(model)
         domain = list(domain or [])
         dom.validate(self.registry, model, domain)
+        rules = security.rule_domain(self, model)
+        if rules:
+            domain = ["&"] + rules + (domain or [dom.TRUE_LEAF])
         if active_test is None:
             active_test = self.context.get("active_test", True)
         if active_test and "active" in self.registry.all_fields(model) and not any(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import security
 from .models import sale
 from .values import DATETIME_FMT
 
@@ -66,6 +67,7 @@ def seed(backend) -> None:
     with backend.db.transaction():
         _base(env)
         _configuration(env, backend.registry)
+        _groups(env)
         _stock(env)
         _products(env)
         _orders(env)
@@ -131,6 +133,13 @@ def _configuration(env, registry) -> None:
                forced_id=2)
     env.create("product.category", {"name": "All"}, forced_id=1)
     env.create("product.category", {"name": "Saleable", "parent_id": 1}, forced_id=2)
+
+
+def _groups(env) -> None:
+    """Odoo's groups; admin holds the manager groups, Marc Demo is a salesman of his own orders."""
+    ids = security.seed_groups(env)
+    env.write("res.users", [2], {"groups_id": [(6, 0, [ids[security.SYSTEM]])]})
+    env.write("res.users", [6], {"groups_id": [(6, 0, [ids[security.SALESMAN], ids[security.STOCK_USER]])]})
 
 
 def _stock(env) -> None:

@@ -132,6 +132,22 @@ class OdooSeed:
             self.call("res.company", "write", [company], {"account_use_credit_limit": True})
 
     # -- creating --------------------------------------------------------------------
+    def user(self, groups, login: str | None = None, password: str = "user-pw-1") -> tuple[int, str, str]:
+        """An internal user holding exactly ``groups`` (external ids) and what they imply, in the
+        seeding user's company; returns ``(uid, login, password)``."""
+        login = login or unique("user").replace(" ", "-")
+        group_ids = []
+        for xmlid in groups:
+            module, _dot, name = xmlid.partition(".")
+            found = self.search_read("ir.model.data", [("module", "=", module), ("name", "=", name),
+                                                       ("model", "=", "res.groups")], ["res_id"], limit=1)
+            group_ids.append(found[0]["res_id"])
+        company = self.company_id()
+        uid = self.call("res.users", "create", {
+            "name": login, "login": login, "password": password, "groups_id": [(6, 0, group_ids)],
+            "company_id": company, "company_ids": [(6, 0, [company])]})
+        return uid, login, password
+
     def customer(self, name: str | None = None, credit_limit: float | None = None, **extra) -> int:
         """A company customer; with ``credit_limit`` the partner limit is set and the company's
         credit-limit setting switched on."""
