@@ -106,8 +106,6 @@ def swap_ids(value, mapping: dict):
 
 
 def method_sample(key: str):
-    if key not in METHODS:
-        pytest.skip("method-samples.json absent")
     return METHODS[key]
 
 
@@ -452,9 +450,11 @@ def test_odoorpc_logs_in_and_calls(odoo_target):
     parts = "jsonrpc+ssl" if odoo_target.url.startswith("https") else "jsonrpc"
     odoo = odoorpc.ODOO(odoo_target.host, protocol=parts, port=odoo_target.port, timeout=30)
     assert odoo.version.startswith("17")
-    odoo.login(odoo_target.db, odoo_target.login, odoo_target.password)
+    # odoorpc's model proxies (odoo.env[...]) read ir.model, which Odoo 17 opens to
+    # administrators only (base ir.model.access.csv); the sidecar calls execute_kw instead.
+    odoo.login(odoo_target.db, odoo_target.admin_login, odoo_target.admin_password)
     user = odoo.env.user
-    assert user.login == odoo_target.login and user.name
+    assert user.login == odoo_target.admin_login and user.name
     assert "sale.order" in odoo.env
     partner_ids = odoo.env["res.partner"].search([("customer_rank", ">", 0)], limit=3)
     assert partner_ids and all(isinstance(pid, int) for pid in partner_ids)

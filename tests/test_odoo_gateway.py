@@ -267,10 +267,8 @@ def test_first_connection_while_down_then_up(proxied, odoo_target, odoo_proxy):
 
 
 @pytest.fixture
-def double(odoo_target):
-    if not odoo_target.is_double:
-        pytest.skip("needs the Odoo protocol double")
-    return odoo_target.double
+def double(odoo_double):
+    return odoo_double
 
 
 @pytest.mark.parametrize("error_name, category, retryable", [

@@ -48,7 +48,8 @@ ACCESS = {
     "res.users": [(USER, "r"), (SYSTEM, "rwcu")],
     "res.groups": [(USER, "r"), (SYSTEM, "rwcu")],
     "res.company": [(USER, "r"), (SYSTEM, "rwcu")],
-    "ir.model.data": [(USER, "r"), (SYSTEM, "rwcu")],
+    "ir.model": [(SYSTEM, "rwcu")],  # base: group_user has no right on ir.model(.data)
+    "ir.model.data": [(SYSTEM, "rwcu")],
     "product.product": [(USER, "r"), (SYSTEM, "rwcu")],
     "product.template": [(USER, "r"), (SYSTEM, "rwcu")],
     "stock.quant": [(USER, "r"), (STOCK_USER, "rwc")],

@@ -23,6 +23,7 @@ from tests.support.odoo_seed import OdooSeed
 from tests.support.switchable_proxy import SwitchableProxy
 
 DOUBLE_DB = "gov17"
+ONLY_ON_THE_DOUBLE = "needs the Odoo double"  # the one skip reason a strict run accepts (on a real Odoo)
 INTEGRATION_LOGIN = "sidecar-integration"
 INTEGRATION_PASSWORD = "sidecar-integration-pw"
 
@@ -66,6 +67,8 @@ def _real_db(url: str) -> str:
 def odoo_target():
     """The Odoo the suite runs against: ``ODOO_URL`` if set, else a fresh double on a free port."""
     url = os.environ.get("ODOO_URL")
+    if not url and os.environ.get("SIDECAR_LIVE") == "1":
+        raise pytest.UsageError("SIDECAR_LIVE=1: the live suite needs ODOO_URL (a real Odoo 17)")
     if url:
         url = url.rstrip("/")
         yield OdooTarget(url=url, db=_real_db(url), login=os.environ.get("ODOO_USER", "admin"),
@@ -96,7 +99,7 @@ def provision_integration_user(url: str, db: str) -> dict:
 def odoo_double(odoo_target) -> OdooDouble:
     """The double itself; skips the test when the suite runs against a real Odoo."""
     if not odoo_target.is_double:
-        pytest.skip("needs the Odoo double (ODOO_URL points to a real server)")
+        pytest.skip(f"{ONLY_ON_THE_DOUBLE} (ODOO_URL points to a real server)")
     return odoo_target.double
 
 
