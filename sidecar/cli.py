@@ -96,7 +96,7 @@ def cmd_odoo_user(args) -> int:
         return 2
     admin = OdooGateway(args.url, args.db, args.admin_login, args.admin_password, timeout=60.0)
     try:
-        _print(provision(admin, args.login, args.password, name=args.name))
+        _print(provision(admin, args.login, args.password, name=args.name, email=args.email))
     except (OdooError, LookupError) as err:
         print(f"sidecar odoo-user: {err}", file=sys.stderr)
         return 1
@@ -139,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the integration user's login (default ODOO_USER or sidecar-integration)")
     user.add_argument("--password", default=os.environ.get("ODOO_PASSWORD"), help="default ODOO_PASSWORD")
     user.add_argument("--name", default=None, help="display name (default 'Sidecar integration')")
+    user.add_argument("--email", default=None,
+                      help="author address of its notes (Odoo requires one; default <login>@example.invalid)")
     user.set_defaults(func=cmd_odoo_user)
     return parser
 

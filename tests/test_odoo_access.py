@@ -83,3 +83,13 @@ def test_a_company_outside_the_users_companies_is_refused(salesman):
         salesman.execute("sale.order", "search", [], context={"allowed_company_ids": [999999]})
     assert caught.value.category == "access_denied"
     assert caught.value.message == "Access to unauthorized or invalid companies."
+
+
+def test_an_author_without_an_email_address_cannot_post_a_note(salesman, odoo_seed):
+    """Why the integration user is given an email address."""
+    order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1.0, price=2.0), 1)],
+                                user_id=salesman.uid)
+    with pytest.raises(OdooError) as caught:
+        salesman.execute("sale.order", "message_post", [order], body="hello")
+    assert (caught.value.category, caught.value.odoo_name) == ("validation_error", "odoo.exceptions.UserError")
+    assert caught.value.message == "Unable to send message, please configure the sender's email address."

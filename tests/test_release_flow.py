@@ -171,10 +171,34 @@ def test_event_parked_while_odoo_is_down_is_replayed_later(client, worker, odoo_
     assert odoo_seed.order_state(healthy_quotation) == "sale"
 
 
-def test_reconciliation_decides_a_quotation_whose_webhook_was_lost(client, worker, odoo_seed, healthy_quotation):
+@pytest.fixture
+def confined_client(tmp_path, odoo_target, odoo_proxy, healthy_quotation):
+    """A sidecar whose intake rule also names this test's quotation: reconciliation with no age
+    condition must not decide (confirm or cancel) anybody else's quotations on a shared Odoo."""
+    import json
+
+    from sidecar.app import create_app
+    from sidecar.config import DEFAULT_POLICY_FILE, load_settings
+    from tests.conftest import sidecar_env
+
+    policy = json.loads(DEFAULT_POLICY_FILE.read_text())
+    policy["intake"]["submitted_domain"] = [["id", "=", healthy_quotation]] + policy["intake"]["submitted_domain"]
+    policy_file = tmp_path / "policy.json"
+    policy_file.write_text(json.dumps(policy))
+    env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
+                      SIDECAR_POLICY_FILE=str(policy_file))
+    application = create_app(settings=load_settings(env))
+    yield application.test_client()
+    application.extensions["sidecar"].close()
+
+
+def test_reconciliation_decides_a_quotation_whose_webhook_was_lost(confined_client, odoo_seed, healthy_quotation):
+    from sidecar.worker import OutboxWorker
+    client = confined_client
+    worker = OutboxWorker(client.application.extensions["sidecar"])
     first = client.post("/v1/reconciliations/sales-order-release", json={"older_than_minutes": 0}, headers=bearer())
     assert first.status_code == 200, first.json
-    assert healthy_quotation in [d["order_id"] for d in first.json["decided"]]
+    assert [d["order_id"] for d in first.json["decided"]] == [healthy_quotation]
     second = client.post("/v1/reconciliations/sales-order-release", json={"older_than_minutes": 0}, headers=bearer())
     assert healthy_quotation not in [m["order_id"] for m in second.json["missed"]]
     worker.drain()

@@ -31,9 +31,13 @@ def _group_ids(admin: OdooGateway, xmlids) -> dict[str, int]:
     return found
 
 
-def provision(admin: OdooGateway, login: str, password: str, name: str | None = None) -> dict:
+def provision(admin: OdooGateway, login: str, password: str, name: str | None = None,
+              email: str | None = None) -> dict:
     """Create or update ``login`` as an internal user with exactly ``REQUIRED_GROUPS`` in every
-    company (the sidecar works in each order's company); returns what Odoo then reports."""
+    company (the sidecar works in each order's company); returns what Odoo then reports.
+
+    The user needs an email address: Odoo's ``message_post`` refuses an author without one
+    ("Unable to send message, please configure the sender's email address.")."""
     groups = _group_ids(admin, REQUIRED_GROUPS)
     companies = admin.execute("res.company", "search", [], order="id")
     vals = {
@@ -42,6 +46,7 @@ def provision(admin: OdooGateway, login: str, password: str, name: str | None = 
         "company_ids": [(6, 0, companies)],
         "company_id": companies[0],
         "password": password,
+        "email": email or f"{login}@example.invalid",
     }
     existing = admin.execute("res.users", "search", [("login", "=", login)],
                              context={"active_test": False})
@@ -55,11 +60,12 @@ def provision(admin: OdooGateway, login: str, password: str, name: str | None = 
 
 def describe(admin: OdooGateway, user_id: int, groups: dict[str, int]) -> dict:
     """The user, the groups given and every group Odoo made effective (implied ones included)."""
-    user = admin.read("res.users", [user_id], ["login", "groups_id", "company_ids", "share"])[0]
+    user = admin.read("res.users", [user_id], ["login", "email", "groups_id", "company_ids", "share"])[0]
     effective = admin.read("res.groups", user["groups_id"], ["full_name"])
     return {
         "user_id": user_id,
         "login": user["login"],
+        "email": user["email"],
         "internal": not user["share"],
         "companies": user["company_ids"],
         "groups": {xmlid: REQUIRED_GROUPS[xmlid] for xmlid in groups},

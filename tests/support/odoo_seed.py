@@ -53,9 +53,16 @@ class OdooSeed:
         self._uid: int | None = None
         self._company_id: int | None = None
         self._stock_location_id: int | None = None
+        self._restore: list = []  # (model, id, values) company settings changed by this seed
 
     def close(self) -> None:
-        self._http.close()
+        """Put back the company settings this seed changed, so tests do not leak into each other."""
+        try:
+            for model, rid, vals in reversed(self._restore):
+                self.call(model, "write", [rid], vals)
+        finally:
+            self._restore.clear()
+            self._http.close()
 
     # -- JSON-RPC ----------------------------------------------------------------
     def rpc(self, service: str, method: str, *args):
@@ -130,6 +137,7 @@ class OdooSeed:
         company = self.company_id()
         if not self.read("res.company", [company], ["account_use_credit_limit"])[0]["account_use_credit_limit"]:
             self.call("res.company", "write", [company], {"account_use_credit_limit": True})
+            self._restore.append(("res.company", company, {"account_use_credit_limit": False}))
 
     # -- creating --------------------------------------------------------------------
     def user(self, groups, login: str | None = None, password: str = "user-pw-1") -> tuple[int, str, str]:

@@ -31,6 +31,9 @@ def message_post(env, model, ids, *, body="", subject=None, message_type="notifi
     if partner_ids and not all(isinstance(pid, int) for pid in partner_ids):
         raise errors.value_error(
             f"Posting a message should receive partners as a list of IDs (received {partner_ids!r})")
+    author = author_id or env.user_partner()
+    if not email_from and not env.get("res.partner", author, "email") and env.uid != 1:
+        raise errors.user_error("Unable to send message, please configure the sender's email address.")
     body = sanitize_html(body or "", escape=not body_is_html) if body else ""
     extra = {key: value for key, value in kwargs.items() if env.registry.field("mail.message", key)}
     return chatter.post(env, model, rid, body, message_type=message_type,
