@@ -119,6 +119,7 @@ def specs():
             "vat": F.Char("Tax ID"),
             "function": F.Char("Job Position"),
             "lang": F.Selection(LANGS, "Language", default="en_US"),
+            "property_stock_customer": F.Many2one("stock.location", "Customer Location"),  # stock
             "tz": F.Selection(TIMEZONES, "Timezone"),
             "active": F.Boolean("Active", default=True),
             "customer_rank": F.Integer("Customer Rank", default=0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+from .. import errors
 from .. import fields as F
 from ..registry import ModelSpec
 from . import chatter
@@ -96,13 +97,21 @@ def mark_done(env, ids, feedback=False) -> list:
     return messages
 
 
+def _still_there(env, model, ids) -> list:
+    """Odoo reads ``res_model`` of each activity first: a deleted one raises MissingError."""
+    missing = [rid for rid in ids if env.db.row(model, rid) is None]
+    if missing:
+        raise errors.record_missing(model, missing, env.uid)
+    return list(ids)
+
+
 def action_feedback(env, model, ids, feedback=False, attachment_ids=None):
-    messages = mark_done(env, env.exists(model, ids), feedback)
+    messages = mark_done(env, _still_there(env, model, ids), feedback)
     return messages[0] if messages else False
 
 
 def action_done(env, model, ids):
-    messages = mark_done(env, env.exists(model, ids))
+    messages = mark_done(env, _still_there(env, model, ids))
     return messages[0] if messages else False
 
 
