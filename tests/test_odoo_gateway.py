@@ -224,7 +224,8 @@ def test_search_quotations_waits_for_the_grace_period(gateway, odoo_seed):
     assert isinstance(found[0]["write_uid"], int)
 
 
-def test_concurrent_first_calls_share_one_login(odoo_target):
+def test_concurrent_first_calls_share_one_login(odoo_target, caplog):
+    caplog.set_level("INFO", logger="sidecar.odoo.gateway")
     gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.login, odoo_target.password)
     results, errors = [], []
 
@@ -241,6 +242,8 @@ def test_concurrent_first_calls_share_one_login(odoo_target):
         thread.join()
     assert errors == []
     assert len(set(results)) == 1 and results[0]
+    assert [r.message for r in caplog.records if r.message.startswith("logged in to Odoo")] == [
+        f"logged in to Odoo {odoo_target.url} db {odoo_target.db} as {odoo_target.login}"]
 
 
 def test_proxy_down_is_unreachable_within_the_timeout_then_reconnects(proxied, odoo_target, odoo_proxy):
@@ -286,7 +289,7 @@ def test_server_errors_are_classified(gateway, double, release_order, error_name
     assert gateway.read_release_bundle(release_order["order_id"], None)["order"]["id"] == release_order["order_id"]
 
 
-def test_release_bundle_reads_what_the_contract_says(gateway, double, release_order, odoo_target):
+def test_release_bundle_counts_internal_quants_of_the_orders_warehouse(gateway, double, release_order, odoo_target):
     gateway.user_id_for_login(odoo_target.login)  # logged in before counting
     start = len(double.calls)
     gateway.read_release_bundle(release_order["order_id"], None)
