@@ -34,6 +34,11 @@ class Env:
     def now(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT)
 
+    def write_stamp(self) -> str:
+        """``create_date``/``write_date``: the transaction's start with microseconds (Odoo's
+        ``cr.now()``); ``read`` answers whole seconds, domains compare the microseconds."""
+        return self.db.stamp or dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT + ".%f")
+
     def today(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATE_FMT)
 
@@ -184,7 +189,7 @@ class Env:
                 continue
             default = fdef.default(self, vals) if callable(fdef.default) else copy.deepcopy(fdef.default)
             row[fname] = self._to_raw(fdef, default, [])
-        now = self.now()
+        now = self.write_stamp()
         row.update(create_uid=self.uid, write_uid=self.uid, create_date=now, write_date=now)
         later = []
         for fname, value in vals.items():
@@ -211,6 +216,8 @@ class Env:
         missing = [rid for rid in ids if self.db.row(model, rid) is None]
         if missing:
             raise errors.record_missing(model, missing, self.uid)
+        from .models import tracking  # models import env indirectly
+        before = tracking.snapshot(self, model, ids)
         for parent, link in spec.inherits.items():
             parent_vals = {key: vals.pop(key) for key in list(vals)
                            if key not in spec.fields and self.registry.field(parent, key) is not None}
@@ -226,13 +233,15 @@ class Env:
                     later.append((fdef, value))
                 elif fdef.compute is None and fname != "id":
                     changes[fname] = self._to_raw(fdef, value, row.get(fname) or [])
-            changes.update(write_uid=self.uid, write_date=self.now())
+            changes.update(write_uid=self.uid, write_date=self.write_stamp())
             self._check_required(spec, {**row, **changes}, only=changes)
             self.db.update(model, rid, changes)
             for fdef, value in later:
                 self._write_special(model, rid, fdef, value)
         if spec.after_write is not None and ids:
             spec.after_write(self, ids, vals)
+        if before:
+            tracking.post_changes(self, model, before)
         return True
 
     def unlink(self, model: str, ids) -> bool:

@@ -55,6 +55,7 @@ ACCESS = {
     "stock.quant": [(USER, "r"), (STOCK_USER, "rwc")],
     "stock.location": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
     "stock.warehouse": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    "mail.tracking.value": [(SYSTEM, "rwcu")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)
@@ -65,6 +66,7 @@ FIELD_GROUPS = {
     ("res.partner", "credit_limit"): CREDIT_GROUPS,
     ("res.partner", "use_partner_credit_limit"): CREDIT_GROUPS,
     ("res.partner", "show_credit_limit"): CREDIT_GROUPS,
+    ("mail.message", "tracking_value_ids"): (SYSTEM,),
 }
 # Record rules: (model, name, group or None for a global rule, domain(env) -> Odoo domain)
 RULES = [
@@ -76,6 +78,10 @@ RULES = [
     ("sale.order.line", "Personal Order Lines", SALESMAN,
      lambda env: ["|", ("salesman_id", "=", env.uid), ("salesman_id", "=", False)]),
     ("sale.order.line", "All Orders Lines", ALL_LEADS, lambda env: [(1, "=", 1)]),
+    # mail.message._search: a user notification is seen by its author and its recipients only
+    ("mail.message", "User notifications", None,
+     lambda env: ["|", ("message_type", "!=", "user_notification"), "|", ("author_id", "=", env.user_partner()),
+                  ("partner_ids", "in", [env.user_partner()])]),
 ]
 READ_METHODS = {"read", "search", "search_read", "search_count", "name_search", "name_get", "fields_get",
                 "default_get", "context_get", "check_object_reference", "read_group"}

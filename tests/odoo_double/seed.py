@@ -21,6 +21,7 @@ XMLIDS = [  # (module, name, model, res_id)
     ("product", "product_category_1", "product.category", 2),
     ("mail", "mt_comment", "mail.message.subtype", 1), ("mail", "mt_note", "mail.message.subtype", 2),
     ("mail", "mt_activities", "mail.message.subtype", 3), ("sale", "mt_order_confirmed", "mail.message.subtype", 12),
+    ("sale", "mt_order_sent", "mail.message.subtype", 11),
     ("mail", "mail_activity_data_email", "mail.activity.type", 1),
     ("mail", "mail_activity_data_call", "mail.activity.type", 2),
     ("mail", "mail_activity_data_meeting", "mail.activity.type", 3),
@@ -113,6 +114,7 @@ def _configuration(env, registry) -> None:
         env.create("ir.model", {"model": name, "name": registry[name].description}, forced_id=forced)
     for rid, name, internal, model in [(1, "Discussions", False, False), (2, "Note", True, False),
                                        (3, "Activities", True, False),
+                                       (11, "Quotation sent", False, "sale.order"),
                                        (12, "Sales Order Confirmed", False, "sale.order")]:
         env.create("mail.message.subtype", {"name": name, "internal": internal, "res_model": model,
                                             "default": not internal}, forced_id=rid)

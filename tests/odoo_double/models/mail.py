@@ -7,7 +7,7 @@ import html
 from .. import errors
 from .. import fields as F
 from ..registry import ModelSpec
-from . import chatter
+from . import chatter, tracking
 
 MESSAGE_TYPES = [
     ("email", "Incoming Email"), ("comment", "Comment"), ("email_outgoing", "Outgoing Email"),
@@ -142,6 +142,7 @@ def specs():
             "partner_ids": F.Many2many("res.partner", "Recipients"),
             "parent_id": F.Many2one("mail.message", "Parent Message"),
             "is_internal": F.Boolean("Employee Only"),
+            "tracking_value_ids": F.One2many("mail.tracking.value", "mail_message_id", "Tracking values"),
         }),
         ModelSpec("mail.activity.type", "Activity Type", order="sequence, id", fields={
             "name": F.Char("Name", required=True),
@@ -166,6 +167,7 @@ def specs():
         }),
         ModelSpec("mail.activity", "Activity", order="date_deadline ASC, id ASC", rec_name="summary",
                   display=_activity_display, prepare_create=_prepare_activity,
+                  after_create=lambda env, rid, vals: tracking.notify_assignee(env, rid),
                   methods={"action_feedback": action_feedback, "action_done": action_done},
                   fields={
             "res_model_id": F.Many2one("ir.model", "Document Model", required=True),
