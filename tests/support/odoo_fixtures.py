@@ -96,11 +96,12 @@ def provision_integration_user(url: str, db: str) -> dict:
 
 
 @pytest.fixture
-def odoo_double(odoo_target) -> OdooDouble:
+def odoo_double(odoo_target):
     """The double itself; skips the test when the suite runs against a real Odoo."""
     if not odoo_target.is_double:
         pytest.skip(f"{ONLY_ON_THE_DOUBLE} (ODOO_URL points to a real server)")
-    return odoo_target.double
+    yield odoo_target.double
+    odoo_target.double.clear_failures()  # injected failures and delays end with the test
 
 
 @pytest.fixture
