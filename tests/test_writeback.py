@@ -379,7 +379,8 @@ def test_close_without_any_activity_is_already_done(gateway, quotation):
 
 def test_odoo_down_is_a_retryable_unreachable_error(odoo_target, odoo_proxy, odoo_seed, quotation):
     order_id = quotation()
-    gw = OdooGateway(odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=2.0)
+    # refused at once while down; a loaded real Odoo may take seconds to log in once back
+    gw = OdooGateway(odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=10.0)
     ref = unique_ref("post_message")
     try:
         odoo_proxy.go_down()
