@@ -1,22 +1,144 @@
 #!/usr/bin/env bash
 # Runs the product on this machine: the sidecar under gunicorn, its outbox worker, and n8n with
-# the project's workflows imported and active. Needs ODOO_URL, ODOO_DB, ODOO_USER, ODOO_PASSWORD
-# and SIDECAR_N8N_API_KEY (the key n8n uses to call the sidecar) in the environment.
+# the project's workflows imported and active.
+#
+#   With ODOO_URL (and ODOO_DB, ODOO_USER, ODOO_PASSWORD): runs against that Odoo.
+#   Without ODOO_URL: starts a DEMO Odoo (the project's Odoo 17 protocol double, seeded with
+#   demo quotations; nothing real is touched) and prints how to send a first event.
+#
+# Secrets not given in the environment (SIDECAR_N8N_API_KEY, SIDECAR_OPS_API_KEY,
+# SIDECAR_AUDIT_KEY) are generated once into var/secrets.env and reused. n8n is skipped, with a
+# warning, when it cannot be installed (no npm) or when RUN_N8N=0. RUN_VAR_DIR moves var/ (the
+# store, secrets, logs); RUN_SKIP_BOOTSTRAP=1 skips re-installing .venv (the tests use both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${SIDECAR_N8N_API_KEY:?set SIDECAR_N8N_API_KEY (16+ characters): the key n8n uses to call the sidecar}"
-export SIDECAR_API_KEYS="${SIDECAR_API_KEYS:-n8n:${SIDECAR_N8N_API_KEY}:events.write,releases.read,approvals.write,approvals.read,deadletters.write}"
-export SIDECAR_DATABASE_URL="${SIDECAR_DATABASE_URL:-sqlite:///$PWD/var/sidecar.db}"
+ROOT=$PWD
+VAR=${RUN_VAR_DIR:-$ROOT/var}
+
+[ "${RUN_SKIP_BOOTSTRAP:-0}" = 1 ] || bash scripts/bootstrap.sh
+PY="$ROOT/.venv/bin/python"
+mkdir -p "$VAR"
+chmod 700 "$VAR"
+
+# --- secrets: given, or generated once into var/secrets.env -------------------------------------
+SECRETS=$VAR/secrets.env
+[ -f "$SECRETS" ] || (umask 077 && : >"$SECRETS")
+for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY; do
+  [ -n "${!name:-}" ] && continue  # given in the environment: that one wins
+  value=$(sed -n "s/^$name=//p" "$SECRETS" | tail -n 1)
+  if [ -z "$value" ]; then
+    value=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    echo "$name=$value" >>"$SECRETS"
+    echo "run.sh: generated $name into $SECRETS" >&2
+  fi
+  printf -v "$name" %s "$value"
+  [ "$name" != SIDECAR_AUDIT_KEY ] || [ -z "${ODOO_URL:-}" ] ||
+    echo "run.sh: SIDECAR_AUDIT_KEY comes from $SECRETS, beside the store: for production keep it elsewhere" \
+         "(a secret manager), so whoever can edit the database cannot re-seal the audit trail" >&2
+done
+export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY
+
+# --- Odoo: the one given, or a demo ------------------------------------------------------------
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "${N8N_STARTED:-0}" = 1 ] && bash scripts/n8n.sh stop || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() {  # URL, what, seconds
+  local deadline=$((SECONDS + $3))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "run.sh: $2 did not answer at $1" >&2; exit 1; }
+    sleep 0.3
+  done
+}
+
+DEMO=0
+if [ -z "${ODOO_URL:-}" ]; then
+  DEMO=1
+  DEMO_ODOO_PORT=${DEMO_ODOO_PORT:-18069}
+  export ODOO_URL="http://127.0.0.1:$DEMO_ODOO_PORT" ODOO_DB=gov17 ODOO_USER=admin ODOO_PASSWORD=admin
+  # The demo Odoo starts from its seed every time, so the demo store does too.
+  rm -rf "$VAR/demo" && mkdir -p "$VAR/demo"
+  export SIDECAR_DATABASE_URL="sqlite:///$VAR/demo/sidecar.db"
+  export SIDECAR_AUDIT_CHECKPOINT_FILE="$VAR/demo/audit-checkpoints.jsonl"
+  # The shipped policy names no approvers on purpose; the demo routes to the double's users.
+  export SIDECAR_POLICY_FILE="${SIDECAR_POLICY_FILE:-$ROOT/sidecar/policy/policies/sales-order-release.demo.json}"
+  "$PY" -m tests.odoo_double --port "$DEMO_ODOO_PORT" >"$VAR/demo/odoo.log" 2>&1 &
+  pids+=($!)
+  wait_for "$ODOO_URL/web/health" "the demo Odoo" 30
+fi
+
+export SIDECAR_API_KEYS="${SIDECAR_API_KEYS:-n8n:${SIDECAR_N8N_API_KEY}:events.write,releases.read,approvals.write,approvals.read,deadletters.write ops:${SIDECAR_OPS_API_KEY}:*}"
+export SIDECAR_DATABASE_URL="${SIDECAR_DATABASE_URL:-sqlite:///$VAR/sidecar.db}"
+export SIDECAR_AUDIT_CHECKPOINT_FILE="${SIDECAR_AUDIT_CHECKPOINT_FILE:-$VAR/audit-checkpoints.jsonl}"
 export SIDECAR_BIND="${SIDECAR_BIND:-127.0.0.1:8000}"
 export SIDECAR_URL="${SIDECAR_URL:-http://$SIDECAR_BIND}"
-bash scripts/bootstrap.sh
-.venv/bin/python -c 'from sidecar.config import load_settings; load_settings()' \
+"$PY" -c 'from sidecar.config import load_settings; load_settings()' \
   || { echo "fix the configuration above, then run again" >&2; exit 2; }
-bash scripts/n8n.sh install
-bash scripts/n8n.sh import
-bash scripts/n8n.sh start
-trap 'kill $(jobs -p) 2>/dev/null; bash scripts/n8n.sh stop' EXIT
-.venv/bin/python -m sidecar worker &
-.venv/bin/python -m sidecar serve &
-echo "sidecar on $SIDECAR_URL, n8n on http://127.0.0.1:${N8N_PORT:-5678}; Ctrl-C stops everything"
-wait
+
+# --- n8n (optional on a machine without npm) ---------------------------------------------------
+if [ "${RUN_N8N:-1}" != 0 ] && { bash scripts/n8n.sh install && bash scripts/n8n.sh import; } >"$VAR/n8n-setup.log" 2>&1; then
+  bash scripts/n8n.sh start && N8N_STARTED=1
+else
+  echo "run.sh: n8n is not running (RUN_N8N=0, or it could not be installed: see $VAR/n8n-setup.log);" \
+       "the sidecar answers on its own" >&2
+fi
+
+# --- the sidecar ------------------------------------------------------------------------------
+"$PY" -m sidecar worker &
+pids+=($!)
+"$PY" -m sidecar serve &
+pids+=($!)
+wait_for "$SIDECAR_URL/health" "the sidecar" 60
+
+echo
+echo "sidecar on $SIDECAR_URL${N8N_STARTED:+, n8n on http://127.0.0.1:${N8N_PORT:-5678}}; Ctrl-C stops everything"
+if [ "$DEMO" = 1 ]; then
+  order=$("$PY" - "$ODOO_URL" <<'EOF'
+import sys, requests
+def call(model, method, *args, **kw):
+    params = {"service": "object", "method": "execute_kw", "args": ["gov17", 2, "admin", model, method, list(args), kw]}
+    return requests.post(sys.argv[1] + "/jsonrpc", json={"jsonrpc": "2.0", "method": "call", "params": params},
+                         timeout=10).json().get("result")
+# Submit one quotation the way Odoo's "Request release" action does: the "Release requested" tag.
+tag = (call("crm.tag", "search", [["name", "=", "Release requested"]]) or [None])[0] \
+    or call("crm.tag", "create", {"name": "Release requested"})
+order = (call("sale.order", "search", [["state", "=", "sent"]], limit=1, order="id") or [""])[0]
+if order:
+    call("sale.order", "write", [order], {"tag_ids": [[4, tag]]})
+print(order)
+EOF
+)
+  cat <<EOF
+
+======================================== DEMO ========================================
+No ODOO_URL was given, so this runs against a DEMO Odoo: the project's Odoo 17 protocol
+double with demo data at $ODOO_URL (database gov17, admin/admin). Nothing real is
+touched; the demo store in $VAR/demo/ starts empty on every run. Set ODOO_URL, ODOO_DB,
+ODOO_USER and ODOO_PASSWORD to run against your own Odoo.
+
+Send a first event (quotation $order was submitted with the "Release requested" tag):
+
+  curl -sS -X POST $SIDECAR_URL/v1/events \\
+    -H "Authorization: Bearer $SIDECAR_N8N_API_KEY" -H "Content-Type: application/json" \\
+    -d '{"id": "demo-1", "type": "sale_order.release_requested", "source": "odoo",
+         "data": {"_model": "sale.order", "_id": $order}}'
+
+The answer is the decision (outcome release / approve / reject, with its reasons). See it
+again, with the write-back jobs the outbox worker delivers to the demo Odoo:
+
+  curl -sS $SIDECAR_URL/v1/releases/<release_id from the answer> -H "Authorization: Bearer $SIDECAR_OPS_API_KEY"
+
+and check that the audit trail is intact:
+
+  curl -sS $SIDECAR_URL/v1/audit/verify -H "Authorization: Bearer $SIDECAR_OPS_API_KEY"
+
+(the demo keys are kept in $SECRETS)
+======================================================================================
+EOF
+fi
+wait -n "${pids[@]}"

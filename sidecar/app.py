@@ -1,7 +1,9 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
@@ -9,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from sidecar.api import BLUEPRINTS
 from sidecar.api.common import EXTENSION
 from sidecar.config import Settings, load_settings
-from sidecar.errors import SidecarError
+from sidecar.errors import SidecarError, StoreBusy
 from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,11 @@ def register_error_handlers(app: Flask) -> None:
     def _sidecar_error(err: SidecarError):
         return error_response(err.status, err.code, err.message, err.details)
 
+    @app.errorhandler(StoreBusy)
+    def _store_busy(err: StoreBusy):
+        body, status = error_response(err.status, err.code, err.message, err.details)
+        return body, status, {"Retry-After": str(err.retry_after)}
+
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         code = (err.name or "error").lower().replace(" ", "_")
@@ -38,11 +45,25 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(500, "internal_error", "the sidecar failed; see its log")
 
 
+WORKER_STOP_SECONDS = 20  # as gunicorn's graceful_timeout: the job in hand may finish
+
+
+def stop_worker(app: Flask, timeout: float = WORKER_STOP_SECONDS) -> None:
+    """Stop the in-process outbox worker and wait for its job in hand (the app's shutdown hook)."""
+    worker = app.extensions.pop("outbox_worker", None)
+    thread = app.extensions.pop("outbox_worker_thread", None)
+    if worker is not None:
+        worker.stop()
+    if thread is not None:
+        thread.join(timeout)
+
+
 def create_app(overrides: dict | None = None, settings: Settings | None = None,
                services: Services | None = None) -> Flask:
-    """Build the app: settings from the environment (or given), services, blueprints, handlers."""
+    """Build the app: settings from the environment with `overrides` on top (or given), services,
+    blueprints, handlers."""
     app = Flask(__name__)
-    settings = settings or load_settings(overrides)
+    settings = settings or load_settings({**os.environ, **(overrides or {})})
     services = services or Services.from_settings(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
@@ -53,5 +74,6 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None,
     if settings.worker_in_process:
         from sidecar.worker import OutboxWorker
         app.extensions["outbox_worker"] = OutboxWorker(services)
-        app.extensions["outbox_worker"].start_thread()
+        app.extensions["outbox_worker_thread"] = app.extensions["outbox_worker"].start_thread()
+        atexit.register(stop_worker, app)  # gunicorn's worker_exit hook calls it too
     return app

@@ -11,7 +11,7 @@ from pathlib import Path
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError, SidecarError
 
-ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONFIG = "python:sidecar.gunicorn_conf"  # a module, so it ships in the wheel
 
 
 def _services():
@@ -26,11 +26,10 @@ def _print(data) -> None:
 def cmd_serve(args) -> int:
     """Run the HTTP API under gunicorn with the project's config."""
     load_settings()  # fail fast with a readable message before gunicorn forks
-    config = ROOT / "gunicorn.conf.py"
-    argv = ["gunicorn", "--config", str(config)]
+    argv = [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG]
     if args.bind:
         argv += ["--bind", args.bind]
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
+    os.execvp(sys.executable, argv)
     return 0
 
 
@@ -65,10 +64,16 @@ def cmd_dlq(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    """Verify the audit chain; exit 1 when it was tampered with."""
-    from sidecar.store import audit
-    with _services().db.transaction() as conn:
-        report = audit.verify(conn)
+    """Verify the audit chain; exit 1 when it was tampered with or the store is missing."""
+    from sidecar.store import Database
+    from sidecar.store.audit import AuditSeal
+    from sidecar.store.audit_verify import verify
+    settings = load_settings()
+    db = Database(settings.database_url, AuditSeal.from_settings(settings))  # never creates the store
+    try:
+        report = verify(db, incremental=args.incremental)
+    finally:
+        db.dispose()
     _print(report)
     return 0 if report["ok"] else 1
 
@@ -105,6 +110,28 @@ def cmd_odoo_user(args) -> int:
     return 0
 
 
+def cmd_odoo_setup(args) -> int:
+    """Install (or repair) release submission in Odoo: tag, "Request release" action, Automation Rule."""
+    from sidecar.odoo.errors import OdooError
+    from sidecar.odoo.gateway import OdooGateway
+    from sidecar.odoo.setup import install_submission
+    url, db = args.url or os.environ.get("ODOO_URL", ""), args.db or os.environ.get("ODOO_DB", "")
+    password = args.admin_password or os.environ.get("ODOO_ADMIN_PASSWORD", "")
+    missing = [name for name, value in (("--url or ODOO_URL", url), ("--db or ODOO_DB", db),
+                                        ("--admin-password or ODOO_ADMIN_PASSWORD", password)) if not value]
+    if missing:
+        raise ConfigError([f"{name}: required" for name in missing])
+    try:
+        _print(install_submission(OdooGateway(url, db, args.admin_login, password), args.webhook_url).as_dict())
+    except OdooError as err:
+        print(f"sidecar: odoo-setup failed ({err.category}): {err.message}", file=sys.stderr)
+        return 1
+    except ValueError as err:
+        print(f"sidecar: odoo-setup failed: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="sidecar", description=__doc__)
@@ -124,7 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.set_defaults(func=cmd_dlq)
     audit = sub.add_parser("audit", help="audit log")
     audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--incremental", action="store_true",
+                       help="resume from the last checkpoint a passing verify signed")
     audit.set_defaults(func=cmd_audit)
+    setup = sub.add_parser("odoo-setup", help="install release submission in Odoo (tag, action, automation rule)")
+    setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
+    setup.add_argument("--admin-login", default="admin", help="an Odoo administrator (Settings rights)")
+    setup.add_argument("--admin-password", default=None, help="its password or API key (or ODOO_ADMIN_PASSWORD)")
+    setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")
+    setup.add_argument("--db", default=None, help="Odoo database (default ODOO_DB)")
+    setup.set_defaults(func=cmd_odoo_setup)
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)

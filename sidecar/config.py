@@ -7,8 +7,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sidecar.errors import ConfigError
+from sidecar.policy.loader import load_policy, parse_moment
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-order-release.json"
+MIN_AUDIT_KEY_LENGTH = 32
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
     "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read",
@@ -49,6 +51,10 @@ class Settings:
     retry_base_seconds: float = 10.0
     retry_max_seconds: float = 600.0
     reconcile_grace_minutes: int = 10
+    audit_key: str = field(default="", repr=False)  # seals the audit chain; the store never holds it
+    audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
+    commit_wait_seconds: float = 5.0  # how long intake waits for Odoo to commit what its webhook describes
+    go_live_at: str | None = None  # reconciliation never looks at orders last written before this (UTC)
     extra: dict = field(default_factory=dict)
 
 
@@ -95,6 +101,15 @@ def _flag(env, name, problems) -> bool:
     return False
 
 
+def _policy_problems(path: Path) -> list[str]:
+    """The policy file's problems (approvers missing included), named after the variable."""
+    try:
+        load_policy(path)
+    except ConfigError as err:
+        return [f"SIDECAR_POLICY_FILE: {problem}" for problem in err.problems]
+    return []
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
     env = dict(os.environ if env is None else env)
@@ -112,9 +127,21 @@ def load_settings(env: dict | None = None) -> Settings:
     database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
     if "://" not in database_url:
         problems.append(f"SIDECAR_DATABASE_URL: '{database_url}' is not a database URL")
+    audit_key = env.get("SIDECAR_AUDIT_KEY", "")
+    if len(audit_key) < MIN_AUDIT_KEY_LENGTH:
+        problems.append(f"SIDECAR_AUDIT_KEY: required, at least {MIN_AUDIT_KEY_LENGTH} random characters "
+                        f"(kept outside the store; it seals the audit chain)")
     policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
+    else:
+        problems.extend(_policy_problems(policy_file))
+    go_live_at = env.get("SIDECAR_GO_LIVE_AT") or None
+    if go_live_at:
+        try:
+            parse_moment(go_live_at)
+        except ValueError:
+            problems.append(f"SIDECAR_GO_LIVE_AT: '{go_live_at}' is not a date-time (UTC 'YYYY-MM-DD HH:MM:SS')")
     settings = Settings(
         database_url=database_url,
         odoo_url=odoo_url.rstrip("/"),
@@ -133,6 +160,10 @@ def load_settings(env: dict | None = None) -> Settings:
         retry_base_seconds=_number(env, "SIDECAR_RETRY_BASE_SECONDS", 10.0, float, problems, 0),
         retry_max_seconds=_number(env, "SIDECAR_RETRY_MAX_SECONDS", 600.0, float, problems, 0),
         reconcile_grace_minutes=_number(env, "SIDECAR_RECONCILE_GRACE_MINUTES", 10, int, problems, 0),
+        audit_key=audit_key,
+        audit_checkpoint_file=Path(env.get("SIDECAR_AUDIT_CHECKPOINT_FILE") or Settings.audit_checkpoint_file),
+        commit_wait_seconds=_number(env, "SIDECAR_COMMIT_WAIT_SECONDS", 5.0, float, problems, 0),
+        go_live_at=go_live_at,
     )
     if problems:
         raise ConfigError(problems)

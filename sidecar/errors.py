@@ -51,6 +51,13 @@ class DependencyDown(SidecarError):
     status, code = 503, "dependency_unavailable"
 
 
+class StoreBusy(DependencyDown):
+    """The store waited too long for a lock; the client should retry after `retry_after` seconds."""
+
+    code = "store_busy"
+    retry_after = 5
+
+
 class ConfigError(Exception):
     """Configuration is missing or malformed; raised at start-up with every problem listed."""
 

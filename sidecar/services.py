@@ -7,6 +7,7 @@ from sidecar.config import Settings
 from sidecar.odoo.gateway import OdooGateway
 from sidecar.policy import Policy, load_policy
 from sidecar.store import Database
+from sidecar.store.audit import AuditSeal
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Services:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Services":
         """Build every service; creates missing tables; does not contact Odoo."""
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, AuditSeal.from_settings(settings))
         db.create_schema()
         return cls(settings=settings, db=db, odoo=OdooGateway.from_settings(settings),
                    policy=load_policy(settings.policy_file))

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from sidecar import contracts
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "node-specs"
+# In a checkout the top-level node-specs/ is the source of truth; a wheel carries a copy in the
+# package (setup.py puts it there at build time).
+CHECKOUT_SPECS = Path(__file__).resolve().parent.parent / "node-specs"
+PACKAGED_SPECS = Path(__file__).resolve().parent / "node_specs"
+SPECS_DIR = CHECKOUT_SPECS if CHECKOUT_SPECS.is_dir() else PACKAGED_SPECS
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
     "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {

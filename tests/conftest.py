@@ -5,17 +5,20 @@ import pytest
 
 from sidecar.app import create_app
 from sidecar.config import load_settings
+from sidecar.policy import DEMO_POLICY_PATH
 
 pytest_plugins = ["tests.support.odoo_fixtures"]
 
-# CI sets SIDECAR_TEST_STRICT=1: the suite must not shrink silently.  The only skip it accepts is
-# a double-only test on a real Odoo (the double run covers it); any other skip fails the run.
+# CI sets SIDECAR_TEST_STRICT=1: the suite must not shrink silently.  It accepts only the skips
+# the run on the other target covers (a double-only test on a real Odoo, a real-Odoo-only test on
+# the double; CI runs both); any other skip fails the run.
 STRICT = os.environ.get("SIDECAR_TEST_STRICT") == "1"
 
 ALL_SCOPES_KEY = "0123456789abcdef-ops"
 N8N_KEY = "0123456789abcdef-n8n"
 READONLY_KEY = "0123456789abcdef-ro"
 HMAC_SECRET = "0123456789abcdef-hmac"
+AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
 
 
 def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin", **extra):
@@ -23,11 +26,13 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
     return {
         "ODOO_URL": odoo_url, "ODOO_DB": db, "ODOO_USER": login, "ODOO_PASSWORD": password,
         "SIDECAR_DATABASE_URL": f"sqlite:///{tmp_path}/sidecar.db",
+        "SIDECAR_AUDIT_KEY": AUDIT_KEY, "SIDECAR_AUDIT_CHECKPOINT_FILE": f"{tmp_path}/audit-checkpoints.jsonl",
         "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:events.write,approvals.write,deadletters.write "
                             f"viewer:{READONLY_KEY}:releases.read",
         "SIDECAR_HMAC_CLIENTS": f"shop:{HMAC_SECRET}:events.write",
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
         "SIDECAR_RETRY_MAX_SECONDS": "0",
+        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),  # the shipped policy names no approvers
         **extra,
     }
 
@@ -87,10 +92,10 @@ def _skip_reasons(terminalreporter) -> Counter:
 
 
 def _unaccepted(reasons: Counter) -> Counter:
-    from tests.support.odoo_fixtures import ONLY_ON_THE_DOUBLE
-    on_real_odoo = bool(os.environ.get("ODOO_URL"))
-    return Counter({reason: n for reason, n in reasons.items()
-                    if not (on_real_odoo and reason.startswith(ONLY_ON_THE_DOUBLE))})
+    """Skips not covered by the run on the other target (the double, or a real Odoo)."""
+    from tests.support.odoo_fixtures import ONLY_ON_REAL_ODOO, ONLY_ON_THE_DOUBLE
+    covered = ONLY_ON_THE_DOUBLE if os.environ.get("ODOO_URL") else ONLY_ON_REAL_ODOO
+    return Counter({reason: n for reason, n in reasons.items() if not reason.startswith(covered)})
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

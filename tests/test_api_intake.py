@@ -59,6 +59,10 @@ def test_api_key_problems(api, app_without_odoo, headers, status, code):
     (json.dumps({**EVENT, "data": {"_model": "sale.order"}}).encode(), 400, "invalid_payload", "/data"),
     (json.dumps({**EVENT, "data": {"_model": "sale.order", "_id": -4}}).encode(), 400, "invalid_payload", "/data/_id"),
     (json.dumps({"type": "x"}).encode(), 400, "invalid_payload", ""),
+    (json.dumps({**EVENT, "data": {**EVENT["data"], "write_date": "2026-11-25T02:17:01Z"}}).encode(), 400,
+     "invalid_payload", "/data/write_date"),
+    (json.dumps({**EVENT, "data": {**EVENT["data"], "write_date": 1795572890}}).encode(), 400,
+     "invalid_payload", "/data/write_date"),
 ])
 def test_bad_bodies(api, app_without_odoo, body, status, code, pointer):
     answer = api.post("/v1/events", data=body, headers={**bearer(), "Content-Type": "application/json"})

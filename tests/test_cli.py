@@ -22,7 +22,8 @@ def test_bad_configuration_is_a_clear_message_not_a_traceback(tmp_path):
 def test_audit_verify_and_dead_letters_from_the_command_line(tmp_path):
     env = sidecar_env(tmp_path, "http://127.0.0.1:9")
     from sidecar.store import Database, audit, dead_letters
-    db = Database(env["SIDECAR_DATABASE_URL"])
+    from sidecar.store.audit import AuditSeal
+    db = Database(env["SIDECAR_DATABASE_URL"], AuditSeal(env["SIDECAR_AUDIT_KEY"].encode()))
     db.create_schema()
     with db.transaction() as conn:
         audit.append(conn, "test.entry", "s", {"n": 1})
@@ -42,3 +43,34 @@ def test_audit_verify_and_dead_letters_from_the_command_line(tmp_path):
     tampered = run_cli(env, "audit", "verify")
     assert tampered.returncode == 1 and "content changed" in tampered.stdout
     db.dispose()
+
+
+def test_audit_verify_on_a_missing_store_fails_and_creates_nothing(tmp_path):
+    env = sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_DATABASE_URL=f"sqlite:///{tmp_path}/typo/sidecar.db")
+    result = run_cli(env, "audit", "verify")
+    assert result.returncode == 1 and "store_missing" in result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+def test_audit_key_is_required_and_never_echoed(tmp_path):
+    env = sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_AUDIT_KEY="short-secret-value")
+    result = run_cli(env, "audit", "verify")
+    assert result.returncode == 2 and "SIDECAR_AUDIT_KEY" in result.stderr
+    assert "short-secret-value" not in result.stderr
+
+
+def test_shipped_policy_without_approvers_stops_the_start_with_a_clear_message(tmp_path):
+    env = {**sidecar_env(tmp_path, "http://127.0.0.1:9"), "SIDECAR_POLICY_FILE": ""}
+    result = run_cli(env, "audit", "verify")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "route 'sales-manager' has no approver" in result.stderr
+
+
+def test_odoo_setup_names_what_is_missing_and_never_echoes_the_password(tmp_path):
+    missing = run_cli({"ODOO_URL": "", "ODOO_DB": "", "ODOO_ADMIN_PASSWORD": ""}, "odoo-setup",
+                      "--webhook-url", "http://127.0.0.1:9/hook")
+    assert missing.returncode == 2 and "--db or ODOO_DB: required" in missing.stderr
+    down = run_cli({}, "odoo-setup", "--webhook-url", "http://127.0.0.1:9/hook", "--url", "http://127.0.0.1:9",
+                   "--db", "x", "--admin-password", "s3cret-pass-word")
+    assert down.returncode == 1 and "odoo_unreachable" in down.stderr
+    assert "s3cret-pass-word" not in down.stderr + down.stdout and "Traceback" not in down.stderr

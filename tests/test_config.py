@@ -2,9 +2,12 @@ import pytest
 
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError
+from sidecar.policy import DEMO_POLICY_PATH
 
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
-        "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write"}
+        "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
+        "SIDECAR_AUDIT_KEY": "k" * 32,
+        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH)}
 
 
 def test_valid_environment_loads():
@@ -25,6 +28,9 @@ def test_valid_environment_loads():
     ({"SIDECAR_WORKER_IN_PROCESS": "maybe"}, "is not a boolean"),
     ({"SIDECAR_POLICY_FILE": "/nonexistent.json"}, "no file at"),
     ({"SIDECAR_DATABASE_URL": "var/db"}, "is not a database URL"),
+    ({"SIDECAR_POLICY_FILE": ""}, "route 'sales-manager' has no approver"),
+    ({"SIDECAR_GO_LIVE_AT": "soon"}, "SIDECAR_GO_LIVE_AT: 'soon' is not a date-time"),
+    ({"SIDECAR_COMMIT_WAIT_SECONDS": "-1"}, "SIDECAR_COMMIT_WAIT_SECONDS: must be at least 0"),
 ])
 def test_each_problem_is_named(change, expected):
     with pytest.raises(ConfigError) as caught:

@@ -8,6 +8,7 @@ import json
 import numbers
 import re
 import threading
+import uuid
 from pathlib import Path
 
 import odoorpc
@@ -195,28 +196,44 @@ def test_create_and_read_a_quotation_like_the_recording(odoo_double):
     url = odoo_double.url
     order = new_order(url)
     expected = method_sample("sale.order.read_new")["response"]["result"][0]
-    fields = [f for f in method_sample("sale.order.read_new")["request"][2][1] if f != "margin"]
+    fields = method_sample("sale.order.read_new")["request"][2][1]  # margin: sale_margin is installed
     row = read_one(url, "sale.order", order, fields)
-    assert set(row) == set(expected) - {"margin"}
+    assert set(row) == set(expected)
     for key in ("amount_total", "amount_untaxed", "client_order_ref", "commitment_date", "state", "warehouse_id"):
         assert row[key] == expected[key], key
     assert re.fullmatch(r"S\d{5}", row["name"]) and len(row["order_line"]) == 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row["expected_date"])
-    line_fields = [f for f in method_sample("sale.order.line.read")["request"][3]["fields"] if f not in ("margin", "purchase_price")]
+    line_fields = method_sample("sale.order.line.read")["request"][3]["fields"]
     lines = result_of(execute_kw(url, "sale.order.line", "search_read", [[["order_id", "=", order]]], {"fields": line_fields}))
     recorded = method_sample("sale.order.line.read")["response"]["result"][0]
-    assert len(lines) == 1
-    assert {k: v for k, v in lines[0].items() if k != "id"} == \
+    assert len(lines) == 1 and set(lines[0]) == set(recorded)
+    # the recorded server's desk cost nothing (margin = subtotal); Odoo's rule holds for any cost
+    assert lines[0]["margin"] == lines[0]["price_subtotal"] - lines[0]["purchase_price"] * lines[0]["product_uom_qty"]
+    assert row["margin"] == lines[0]["margin"]
+    assert {k: v for k, v in lines[0].items() if k not in ("id", "margin", "purchase_price")} == \
         {k: v for k, v in recorded.items() if k not in ("id", "margin", "purchase_price")}
 
 
+@pytest.fixture(scope="module")
+def double_without_sale_margin():
+    """A second double modelling a server where sale_margin is not installed."""
+    from tests.odoo_double import OdooDouble
+    double = OdooDouble(sale_margin=False)
+    double.start()
+    try:
+        yield double
+    finally:
+        double.stop()
+
+
 @pytest.mark.parametrize("key", sorted(NO_MARGIN))
-def test_margin_fields_are_invalid_without_sale_margin(odoo_double, key):
+def test_margin_fields_are_invalid_without_sale_margin(odoo_double, double_without_sale_margin, key):
+    url = double_without_sale_margin.url
     model, method, args, kwargs = NO_MARGIN[key]["request"]
-    order = new_order(odoo_double.url)
+    order = new_order(url)
     args = swap_ids(args, {26: order})
     data = NO_MARGIN[key]["response"]["error"]["data"]
-    assert_odoo_error(execute_kw(odoo_double.url, model, method, args, kwargs), data["name"], data["message"])
+    assert_odoo_error(execute_kw(url, model, method, args, kwargs), data["name"], data["message"])
 
 
 def test_action_confirm_twice_is_a_user_error_naming_the_order(odoo_double):
@@ -537,3 +554,71 @@ def test_seed_activities_include_done_ones_when_kept(odoo_seed: OdooSeed):
     assert odoo_seed.activities(order) == []  # a To-Do is deleted once done (keep_done is off)
     notes = [m for m in odoo_seed.messages(order) if m["mail_activity_type_id"]]
     assert notes and notes[0]["subtype_id"][1] == "Activities"
+
+
+def test_ordering_by_a_many2one_follows_the_target_models_order(odoo_seed: OdooSeed):
+    """Odoo orders by a many2one with the target's ``_order`` (product: favourites first, then
+    internal reference), not by its display name; descending reverses the whole of it."""
+    plain = odoo_seed.product(cost=1, price=2, storable=False, default_code=f"A-{uuid.uuid4().hex[:8]}")
+    favourite = odoo_seed.product(cost=1, price=2, storable=False, default_code=f"B-{uuid.uuid4().hex[:8]}")
+    odoo_seed.call("product.product", "write", [favourite], {"priority": "1"})
+    order = odoo_seed.quotation(odoo_seed.customer(), [(plain, 1), (favourite, 1)])
+    lines = odoo_seed.search_read("sale.order.line", [("order_id", "=", order)], ["product_id"], order="product_id")
+    assert [line["product_id"][0] for line in lines] == [favourite, plain]
+    lines = odoo_seed.search_read("sale.order.line", [("order_id", "=", order)], ["product_id"],
+                                  order="product_id desc")
+    assert [line["product_id"][0] for line in lines] == [plain, favourite]
+
+
+def test_credit_limit_and_cost_are_company_dependent(odoo_seed: OdooSeed):
+    answer = odoo_seed.call("res.partner", "fields_get", ["credit_limit"], attributes=["company_dependent"])
+    assert answer["credit_limit"]["company_dependent"] is True
+    answer = odoo_seed.call("product.product", "fields_get", ["standard_price"], attributes=["company_dependent"])
+    assert answer["standard_price"]["company_dependent"] is True
+    partner, other = odoo_seed.customer(), odoo_seed.other_company_id()
+    odoo_seed.call("res.partner", "write", [partner], {"credit_limit": 700.0}, **odoo_seed.as_company(other))
+    mine = odoo_seed.read("res.partner", partner, ["credit_limit", "use_partner_credit_limit"])[0]
+    theirs = odoo_seed.read("res.partner", partner, ["credit_limit", "use_partner_credit_limit"], company_id=other)[0]
+    assert (theirs["credit_limit"], theirs["use_partner_credit_limit"]) == (700.0, True)
+    assert mine["credit_limit"] != 700.0
+
+
+def test_credit_is_what_posted_customer_invoices_leave_open(odoo_seed: OdooSeed):
+    company, contact = odoo_seed.customer(), None
+    contact = odoo_seed.call("res.partner", "create", {"name": "Buyer", "parent_id": company})
+
+    def credit():
+        return odoo_seed.read("res.partner", company, ["credit"])[0]["credit"]
+
+    odoo_seed.invoice(company, 300.0, post=False)
+    assert credit() == 0.0  # a draft counts for nothing
+    odoo_seed.invoice(company, 300.0)
+    assert credit() == 300.0
+    odoo_seed.invoice(contact, 50.0)  # a contact's invoice is its company's receivable
+    assert credit() == 350.0
+    odoo_seed.invoice(company, 100.0, refund=True)
+    assert credit() == 250.0
+
+
+def test_credit_to_invoice_is_confirmed_orders_of_the_partner_itself(odoo_seed: OdooSeed):
+    company = odoo_seed.customer()
+    contact = odoo_seed.call("res.partner", "create", {"name": "Buyer", "parent_id": company})
+    service = odoo_seed.product(cost=1.0, price=100.0, storable=False)
+    odoo_seed.quotation(company, [(service, 1, 100.0)], state="sent")         # a quotation: nothing
+    confirmed = odoo_seed.quotation(company, [(service, 2, 100.0)], state="sale")
+    odoo_seed.quotation(contact, [(service, 5, 100.0)], state="sale")         # Odoo 17 counts the partner's own only
+    total = odoo_seed.read("sale.order", confirmed, ["amount_total"])[0]["amount_total"]
+    assert odoo_seed.read("res.partner", company, ["credit_to_invoice"])[0]["credit_to_invoice"] == total
+
+
+def test_write_date_is_read_in_whole_seconds_but_compared_with_its_microseconds(odoo_seed: OdooSeed):
+    """Odoo stores write_date with microseconds (the transaction's start) and answers ``read`` in
+    whole seconds; a domain compares the stored value, so the record is newer than what was read.
+    (The Automation Rule's webhook body, serialised with ``str``, keeps the microseconds.)"""
+    order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1, price=2, storable=False), 1)])
+    odoo_seed.call("sale.order", "write", [order], {"client_order_ref": "REF"})
+    read = odoo_seed.read("sale.order", order, ["write_date"])[0]["write_date"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", read)
+    assert odoo_seed.call("sale.order", "search_count", [("id", "=", order), ("write_date", ">=", read)]) == 1
+    assert odoo_seed.call("sale.order", "search_count", [("id", "=", order), ("write_date", ">", read)]) == 1
+    assert odoo_seed.call("sale.order", "search_count", [("id", "=", order), ("write_date", ">", read + ".999999")]) == 0

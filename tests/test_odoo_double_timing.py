@@ -47,7 +47,7 @@ def test_the_webhook_leaves_before_its_transaction_commits(odoo_double, odoo_see
     order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1.0, price=2.0), 1)],
                                 state="draft")
     before = odoo_seed.read("sale.order", [order], ["state", "write_date"])[0]
-    body = odoo_double.commit_later("sale.order", order, {"state": "sent"}, 0.3)
+    body = odoo_double.webhook_before_commit("sale.order", order, {"state": "sent"}, 0.3)
     assert (body["_id"], body["state"]) == (order, "sent")
     assert len(body["write_date"]) == 26 and body["write_date"][:19] >= before["write_date"]
     assert odoo_seed.read("sale.order", [order], ["state", "write_date"])[0] == before  # not committed yet
@@ -61,7 +61,7 @@ def test_the_webhook_leaves_before_its_transaction_commits(odoo_double, odoo_see
 def test_a_webhook_whose_transaction_rolls_back_never_lands(odoo_double, odoo_seed):
     order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1.0, price=2.0), 1)],
                                 state="draft")
-    body = odoo_double.commit_later("sale.order", order, {"state": "sent"}, 0.05, rollback=True)
+    body = odoo_double.webhook_before_commit("sale.order", order, {"state": "sent"}, 0.05, rollback=True)
     assert body["state"] == "sent"
     time.sleep(0.2)
     assert odoo_seed.order_state(order) == "draft"

@@ -166,12 +166,15 @@ def test_release_bundle_gives_valid_facts(gateway, odoo_target, odoo_seed, relea
     assert problems("sale_order.release_facts.v1", facts) == []
 
     order = facts["order"]
+    odoo = odoo_seed.read("sale.order", release_order["order_id"], ["write_date", "amount_total", "currency_rate"])[0]
     assert (order["id"], order["state"], order["partner_id"]) == (
         release_order["order_id"], "sent", release_order["customer"])
     assert order["amount_untaxed"] == 350.0
     assert order["amount_total"] >= order["amount_untaxed"]
     assert order["date_order"].endswith("Z") and "T" in order["date_order"]
     assert order["commitment_date"] == "2030-01-15T09:30:00Z"
+    assert order["write_date"] == odoo["write_date"]
+    assert order["currency_rate"] == odoo["currency_rate"]
 
     lines = {line["product_id"]: line for line in facts["lines"]}
     desk, service = lines[release_order["desk"]], lines[release_order["service"]]
@@ -179,14 +182,12 @@ def test_release_bundle_gives_valid_facts(gateway, odoo_target, odoo_seed, relea
     assert (desk["storable"], desk["available_quantity"], desk["customer_lead_days"]) == (True, 5.0, 4.0)
     assert (service["storable"], service["available_quantity"], service["unit_cost"]) == (False, None, 10.0)
 
-    assert facts["margin"] == {"amount": 150.0, "percent": 42.86}  # (300 - 3*60) + (50 - 2*10) over 350
-
-    company = bundle["company"]
-    partner = bundle["commercial_partner"]
-    assert partner["credit_limit"] == 1000.0
-    applies = company["account_use_credit_limit"] and partner["use_partner_credit_limit"]
-    assert facts["credit"]["limit"] == (1000.0 if applies else None)
-    assert facts["credit"]["exposure"] == facts["credit"]["receivable"] + order["amount_total"]
+    # Odoo's own view of the same partner, read as Odoo's credit warning reads it (the order's company)
+    partner = odoo_seed.read("res.partner", release_order["customer"], ["credit", "credit_to_invoice", "credit_limit"],
+                             company_id=odoo_seed.company_id())[0]
+    assert facts["credit"]["limit"] == partner["credit_limit"] == 1000.0
+    assert (facts["credit"]["receivable"], facts["credit"]["to_invoice"]) == (partner["credit"], partner["credit_to_invoice"])
+    assert facts["credit"]["order_amount"] == odoo["amount_total"] / odoo["currency_rate"]
 
     writer = odoo_target.admin_login  # the order was last written by the seeding administrator
     assert facts["requested_by"] == {"user_id": odoo_seed.user_id(writer), "login": writer}
@@ -299,4 +300,53 @@ def test_release_bundle_counts_internal_quants_of_the_orders_warehouse(gateway, 
     domain = quants[0][2][0]
     assert ["location_id.usage", "=", "internal"] in [list(leaf) for leaf in domain]
     assert any(list(leaf)[0] == "warehouse_id" for leaf in domain)
-    assert all(c[1] in ("read", "search_read") for c in calls)  # a read never writes
+    assert all(c[1] in ("read", "search_read", "fields_get") for c in calls)  # a read never writes
+    company = double.env().get("sale.order", release_order["order_id"], "company_id")
+    in_company = [c for c in calls if (c[3].get("context") or {}).get("allowed_company_ids") == [company]]
+    reads = {(c[0], c[1]) for c in in_company}
+    for model in ("sale.order", "sale.order.line", "product.product", "res.partner", "res.company", "stock.quant"):
+        assert any(m == model for m, _method in reads), f"{model} not read in the order's company"
+
+
+def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_target):
+    """A server without sale_margin (the double, switched): no margin field is asked for, the cost
+    is the product's, converted to the line's unit as sale_margin would."""
+    if not odoo_target.is_double:
+        pytest.skip("needs the Odoo protocol double")
+    from tests.odoo_double import OdooDouble
+    from tests.support.odoo_seed import OdooSeed
+    double = OdooDouble(sale_margin=False)
+    url = double.start()
+    seed = OdooSeed(url, double.db, "admin", "admin")
+    gw = OdooGateway(url, double.db, "admin", "admin")
+    try:
+        product = seed.product(cost=60.0, price=100.0, storable=False)
+        line = {"product_id": product, "product_uom_qty": 2.0, "product_uom": seed.uom_id("Dozens"), "price_unit": 1000.0}
+        order_id = seed.quotation(seed.customer(), [line], state="sent")
+        facts = build_release_facts(gw.read_release_bundle(order_id, None))
+        assert problems("sale_order.release_facts.v1", facts) == []
+        assert (facts["margin"]["amount"], facts["margin"]["source"]) == (560.0, "standard_price")
+        assert facts["margin"]["percent"] == pytest.approx(28.0)
+        assert facts["lines"][0]["unit_cost"] == pytest.approx(720.0)
+        asked = [c[2][1] for c in double.calls_to("sale.order.line", "read")]
+        assert asked and all("purchase_price" not in fields for fields in asked)
+    finally:
+        gw.close()
+        seed.close()
+        double.stop()
+
+
+def test_a_company_the_user_may_not_use_is_refused(gateway, double, release_order):
+    """Odoo refuses allowed_company_ids the user does not belong to: the gateway never guesses a company."""
+    env = double.env()
+    uid = env.search("res.users", [("login", "=", gateway.login)])[0]  # the integration user
+    companies = env.get("res.users", uid, "company_ids")
+    env.write("res.users", [uid], {"company_ids": [1]})
+    try:
+        env.write("sale.order", [release_order["order_id"]], {"company_id": 2})
+        with pytest.raises(OdooError) as caught:
+            gateway.read_release_bundle(release_order["order_id"], None)
+        assert caught.value.category == "access_denied"
+    finally:
+        env.write("res.users", [uid], {"company_ids": companies})
+        env.write("sale.order", [release_order["order_id"]], {"company_id": 1})

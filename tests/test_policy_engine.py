@@ -9,36 +9,46 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from sidecar.policy import DEFAULT_POLICY_PATH, build_policy, evaluate
+from sidecar.policy import DEMO_POLICY_PATH, build_policy, evaluate
 
 CONTRACTS = Path(__file__).resolve().parent.parent / "sidecar" / "contracts"
 FACTS_SCHEMA = Draft202012Validator(json.loads((CONTRACTS / "sale_order.release_facts.v1.json").read_text()))
 DECISION_SCHEMA = Draft202012Validator(json.loads((CONTRACTS / "sale_order.release_decision.v1.json").read_text()))
-DEFAULT = json.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+DEFAULT = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
 
-def line(qty=1.0, available=10.0, *, code="DESK0005", product_id=5, storable=True, lead=0.0, name="Desk"):
+def line(qty=1.0, available=10.0, *, code="DESK0005", product_id=5, storable=True, lead=0.0, name="Desk",
+         product_qty=None, product_uom="Units", delivery=False):
     """One order line of the facts contract."""
     return {"line_id": product_id * 10, "product_id": product_id, "product_name": name, "default_code": code,
-            "storable": storable, "quantity": qty, "uom": "Units", "price_subtotal": 100.0 * qty,
-            "unit_cost": 60.0, "available_quantity": available if storable else None,
-            "customer_lead_days": lead}
+            "storable": storable, "quantity": qty, "uom": "Units",
+            "product_quantity": qty if product_qty is None else product_qty, "product_uom": product_uom,
+            "price_subtotal": 100.0 * qty, "unit_cost": 60.0, "margin": 40.0 * qty,
+            "available_quantity": available if storable else None, "customer_lead_days": lead,
+            "is_delivery": delivery}
 
 
-def facts(*, percent=20.0, untaxed=1000.0, exposure=500.0, limit=5000.0, lines=None,
-          commitment=None, date_order="2026-11-20T09:00:00Z", login="sales1", warehouse="WH"):
+def facts(*, percent=20.0, untaxed=1000.0, exposure=500.0, limit=5000.0, lines=None, commitment=None,
+          date_order="2026-11-20T09:00:00Z", login="sales1", warehouse="WH", state="sent", policy="direct",
+          decimals=2, currency="EUR", salesperson=None):
     """Facts about one quotation, valid against sale_order.release_facts.v1."""
     data = {
-        "order": {"id": 7, "name": "S00007", "state": "sent", "company_id": 1, "partner_id": 9,
+        "order": {"id": 7, "name": "S00007", "state": state, "company_id": 1, "partner_id": 9,
                   "partner_name": "Deco Addict", "warehouse_id": 1, "warehouse_name": warehouse,
                   "salesperson_id": 2, "date_order": date_order, "commitment_date": commitment,
-                  "amount_untaxed": untaxed, "amount_total": untaxed * 1.15, "currency": "EUR"},
+                  "write_date": "2026-11-20 09:00:00", "amount_untaxed": untaxed, "amount_total": untaxed * 1.15,
+                  "currency": currency, "currency_decimals": decimals, "currency_rate": 1.0,
+                  "picking_policy": policy},
         "lines": [line()] if lines is None else lines,
-        "margin": {"amount": 0.0 if percent is None else untaxed * percent / 100, "percent": percent},
-        "credit": {"receivable": exposure - untaxed, "order_amount": untaxed, "exposure": exposure, "limit": limit},
+        "margin": {"amount": 0.0 if percent is None else untaxed * percent / 100, "percent": percent,
+                   "source": "sale_margin"},
+        "credit": {"receivable": exposure - untaxed, "to_invoice": 0.0, "order_amount": untaxed,
+                   "exposure": exposure, "limit": limit, "currency": currency, "currency_decimals": decimals},
         "requested_by": {"user_id": 6, "login": login},
     }
+    if salesperson:
+        data["order"]["salesperson_login"] = salesperson
     errors = [e.message for e in FACTS_SCHEMA.iter_errors(data)]
     assert not errors, errors
     return data
@@ -145,17 +155,17 @@ def test_no_credit_limit_summary_phrase_is_no_credit_limit():
 
 
 @pytest.mark.parametrize("lines, code, effect, observed, fragment", [
-    ([line(3, 1)], "stock_short", "approve", 1, "[DESK0005] (needs 3, has 1)"),
+    ([line(3, 1)], "stock_short", "approve", 1, "[DESK0005] (needs 3 Units, has 1 Units)"),
     ([line(3, 3)], "stock_ok", "none", 0, "All 1 storable product(s) are available in WH."),
-    ([line(3.5, 3.25)], "stock_short", "approve", 1, "(needs 3.5, has 3.25)"),
-    ([line(2, 3), line(2, 3)], "stock_short", "approve", 1, "[DESK0005] (needs 4, has 3)"),
-    ([line(1, None)], "stock_short", "approve", 1, "(needs 1, has 0)"),
-    ([line(1, 0, code=None, name="Office Chair")], "stock_short", "approve", 1, "Office Chair (needs 1, has 0)"),
+    ([line(3.5, 3.25)], "stock_short", "approve", 1, "(needs 3.5 Units, has 3.25 Units)"),
+    ([line(2, 3), line(2, 3)], "stock_short", "approve", 1, "[DESK0005] (needs 4 Units, has 3 Units)"),
+    ([line(1, None)], "stock_short", "approve", 1, "(needs 1 Units, has 0 Units)"),
+    ([line(1, 0, code=None, name="Office Chair")], "stock_short", "approve", 1, "Office Chair (needs 1 Units, has 0 Units)"),
     ([line(5, None, storable=False)], "stock_no_storable_lines", "none", 0, "no storable products"),
     ([], "stock_no_storable_lines", "none", 0, "nothing to check"),
     ([line(5, None, storable=False, product_id=8), line(1, 2)], "stock_ok", "none", 0, "All 1 storable"),
     ([line(3, 1), line(4, 9, code="CHAIR01", product_id=6), line(2, 0, code="LAMP", product_id=7)],
-     "stock_short", "approve", 2, "for [DESK0005] (needs 3, has 1), [LAMP] (needs 2, has 0)."),
+     "stock_short", "approve", 2, "for [DESK0005] (needs 3 Units, has 1 Units), [LAMP] (needs 2 Units, has 0 Units)."),
 ])
 def test_stock(lines, code, effect, observed, fragment):
     got = reason(decide(facts(lines=lines)), "stock")
@@ -168,29 +178,57 @@ def test_stock_breach_can_reject():
     assert got["effect"] == "reject"
 
 
-@pytest.mark.parametrize("commitment, leads, buffer, code, effect, threshold", [
-    (None, [3], 0, "lead_time_no_requested_date", "none", None),
-    ("2026-11-23T09:00:00Z", [3], 0, "lead_time_ok", "none", "2026-11-23T09:00:00Z"),
-    ("2026-11-23T08:59:59Z", [3], 0, "lead_time_too_short", "approve", "2026-11-23T09:00:00Z"),
-    ("2026-11-23T09:00:00Z", [1, 7, 3], 0, "lead_time_too_short", "approve", "2026-11-27T09:00:00Z"),
-    ("2026-11-27T09:00:00Z", [1, 7, 3], 0, "lead_time_ok", "none", "2026-11-27T09:00:00Z"),
-    ("2026-11-24T09:00:00Z", [3], 2, "lead_time_too_short", "approve", "2026-11-25T09:00:00Z"),
-    ("2026-11-25T09:00:00Z", [3], 2, "lead_time_ok", "none", "2026-11-25T09:00:00Z"),
-    ("2026-11-20T20:59:00Z", [0.5], 0, "lead_time_too_short", "approve", "2026-11-20T21:00:00Z"),
-    ("2026-11-20 09:00:00", [], 0, "lead_time_ok", "none", "2026-11-20T09:00:00Z"),
-    ("2026-11-23T10:00:00+01:00", [3], 0, "lead_time_ok", "none", "2026-11-23T09:00:00Z"),
+# Odoo 17's expected date of a quotation (sale `_expected_date`, sale_stock `_select_expected_date`):
+# now + each line's customer_lead, the earliest line under the 'direct' shipping policy, the latest
+# under 'one'; counted from the order date only once the order is confirmed.  NOW is 2026-11-23 10:00,
+# the order date three days earlier: a date that order date + lead would allow is still too soon.
+@pytest.mark.parametrize("commitment, leads, buffer, shipping, code, effect, threshold", [
+    (None, [3], 0, "direct", "lead_time_no_requested_date", "none", None),
+    ("2026-11-26T10:00:00Z", [3], 0, "direct", "lead_time_ok", "none", "2026-11-26T10:00:00Z"),
+    ("2026-11-26T09:59:59Z", [3], 0, "direct", "lead_time_too_short", "approve", "2026-11-26T10:00:00Z"),
+    ("2026-11-23T09:00:00Z", [3], 0, "direct", "lead_time_too_short", "approve", "2026-11-26T10:00:00Z"),
+    ("2026-11-24T10:00:00Z", [1, 7, 3], 0, "direct", "lead_time_ok", "none", "2026-11-24T10:00:00Z"),
+    ("2026-11-24T10:00:00Z", [1, 7, 3], 0, "one", "lead_time_too_short", "approve", "2026-11-30T10:00:00Z"),
+    ("2026-11-30T10:00:00Z", [1, 7, 3], 0, "one", "lead_time_ok", "none", "2026-11-30T10:00:00Z"),
+    ("2026-11-27T10:00:00Z", [3], 2, "direct", "lead_time_too_short", "approve", "2026-11-28T10:00:00Z"),
+    ("2026-11-28T10:00:00Z", [3], 2, "direct", "lead_time_ok", "none", "2026-11-28T10:00:00Z"),
+    ("2026-11-23T21:59:00Z", [0.5], 0, "direct", "lead_time_too_short", "approve", "2026-11-23T22:00:00Z"),
+    ("2026-11-23 10:00:00", [0], 0, "direct", "lead_time_ok", "none", "2026-11-23T10:00:00Z"),
+    ("2026-11-26T11:00:00+01:00", [3], 0, "direct", "lead_time_ok", "none", "2026-11-26T10:00:00Z"),
+    ("2026-01-10T09:00:00Z", [0], 0, "direct", "lead_time_too_short", "approve", "2026-11-23T10:00:00Z"),
 ])
-def test_lead_time(commitment, leads, buffer, code, effect, threshold):
+def test_lead_time_counts_from_now(commitment, leads, buffer, shipping, code, effect, threshold):
     lines = [line(lead=lead, product_id=i + 1, code=f"P{i}") for i, lead in enumerate(leads)]
-    decision = decide(facts(commitment=commitment, lines=lines), policy(checks__lead_time__buffer_days=buffer))
+    decision = decide(facts(commitment=commitment, lines=lines, policy=shipping),
+                      policy(checks__lead_time__buffer_days=buffer))
     got = reason(decision, "lead_time")
     assert (got["code"], got["effect"], got["threshold"]) == (code, effect, threshold)
+
+
+def test_a_delivery_date_already_past_is_never_in_time():
+    """Reproduces the review's case: decided on 2026-03-01, delivery promised for 2026-01-10."""
+    decision = decide(facts(commitment="2026-01-10T00:00:00Z", date_order="2025-12-01T00:00:00Z",
+                            lines=[line(lead=0)]), now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    assert reason(decision, "lead_time")["code"] == "lead_time_too_short"
+    assert decision["outcome"] == "approve"
+
+
+def test_lead_time_ignores_shipping_lines_and_counts_a_confirmed_order_from_its_date():
+    lines = [line(lead=5, product_id=1), line(lead=0, product_id=2, storable=False, delivery=True)]
+    got = reason(decide(facts(commitment="2026-11-28T10:00:00Z", lines=lines)), "lead_time")
+    assert (got["code"], got["threshold"]) == ("lead_time_ok", "2026-11-28T10:00:00Z")
+    shipping_only = [line(lead=0, product_id=2, storable=False, delivery=True)]
+    got = reason(decide(facts(commitment="2026-11-01T10:00:00Z", lines=shipping_only)), "lead_time")
+    assert (got["code"], got["effect"]) == ("lead_time_no_lead_lines", "none")
+    confirmed = facts(commitment="2026-11-22T09:00:00Z", lines=[line(lead=2)], state="sale")
+    assert reason(decide(confirmed), "lead_time")["threshold"] == "2026-11-22T09:00:00Z"
 
 
 def test_lead_time_message_names_the_dates_and_basis():
     got = reason(decide(facts(commitment="2026-11-21T09:00:00Z", lines=[line(lead=3)])), "lead_time")
     assert got["message"] == ("Requested delivery 2026-11-21 09:00 UTC is before the earliest possible "
-                              "2026-11-23 09:00 UTC (longest lead time 3 days + 0 buffer days).")
+                              "2026-11-26 10:00 UTC (shortest line lead time (ships as soon as possible) 3 days "
+                              "+ 0 buffer days from 2026-11-23 10:00 UTC).")
 
 
 SHORT, BROKE, THIN, LOSS = [line(3, 1)], 6000.0, 8.0, -1.0
@@ -201,7 +239,7 @@ SHORT, BROKE, THIN, LOSS = [line(3, 1)], 6000.0, 8.0, -1.0
     ({"percent": THIN}, {}, "approve"),
     ({"lines": SHORT}, {}, "approve"),
     ({"exposure": BROKE}, {}, "approve"),
-    ({"commitment": "2026-11-20T09:00:00Z", "lines": [line(lead=2)]}, {}, "approve"),
+    ({"commitment": "2026-11-24T09:00:00Z", "lines": [line(lead=2)]}, {}, "approve"),
     ({"percent": THIN, "lines": SHORT, "exposure": BROKE}, {}, "approve"),
     ({"percent": LOSS}, {}, "reject"),
     ({"percent": LOSS, "lines": SHORT}, {}, "reject"),
@@ -231,7 +269,7 @@ def test_reasons_list_every_enabled_check_in_fixed_order(disabled, checks):
 
 @pytest.mark.parametrize("kwargs, changes, summary", [
     ({"percent": THIN, "lines": SHORT}, {},
-     "Approval needed: margin 8.0% is below 15.0%; stock short for [DESK0005] (needs 3, has 1)"),
+     "Approval needed: margin 8.0% is below 15.0%; stock short for [DESK0005] (needs 3 Units, has 1 Units)"),
     ({"percent": LOSS, "exposure": 6000.0}, {},
      "Rejected: margin -1.0% is below the reject threshold 0.0%; "
      "credit exposure 6,000.00 EUR exceeds limit 5,000.00 EUR"),
@@ -255,10 +293,18 @@ FINANCE = {"role": "finance-director", "approvers": ["admin"], "fallback": ["dem
     ({"untaxed": 9999.99}, {}, "sales-manager", ["admin"], False, None),
     ({"untaxed": 10000.0}, {}, "finance-director", ["admin"], False, None),
     ({"untaxed": 250000.0}, {}, "finance-director", ["admin"], False, None),
-    ({"login": None}, {}, "sales-manager", ["admin"], False, None),
+    ({"login": None}, {}, "sales-manager", ["admin"], False, "no known requester"),
+    ({"login": None, "untaxed": 10000.0}, {}, "sales-manager", ["admin"], False, "no known requester"),
+    ({"login": None}, {"routing__unknown_requester_route": "finance-director"}, "finance-director", ["admin"],
+     False, "no known requester"),
+    ({"salesperson": "admin"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
+    ({"login": "demo", "salesperson": "admin"}, {"routing__routes__0__fallback": ["demo"]},
+     "sales-manager", [], True, "no fallback"),
     ({"login": "admin"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
     ({"login": "ADMIN"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
     ({"login": "admin"}, {"routing__routes__0__approvers": ["admin", "demo"]},
+     "sales-manager", ["demo"], False, "may not approve their own order"),
+    ({"login": "other", "salesperson": "admin"}, {"routing__routes__0__approvers": ["admin", "demo"]},
      "sales-manager", ["demo"], False, "may not approve their own order"),
     ({"login": "admin"}, {"routing__routes__0__fallback": ["admin"]}, "sales-manager", [], True, "no fallback"),
     ({"login": "admin"}, {"routing__routes__0__fallback": []}, "sales-manager", [], True, "no fallback"),
@@ -325,3 +371,28 @@ def test_evaluate_is_pure():
 ])
 def test_decision_schema_rejects_inconsistent_decisions(decision, valid):
     assert DECISION_SCHEMA.is_valid(decision) is valid
+
+
+def test_stock_compares_in_the_product_unit():
+    """Two dozen sold, 20 units free: Odoo counts 24 units against 20 (sale_stock converts the line's quantity)."""
+    sold_in_dozens = line(2, 20, product_qty=24.0)
+    got = reason(decide(facts(lines=[sold_in_dozens])), "stock")
+    assert (got["code"], got["observed"]) == ("stock_short", 1)
+    assert "(needs 24 Units, has 20 Units)" in got["message"]
+    assert reason(decide(facts(lines=[line(2, 24, product_qty=24.0)])), "stock")["code"] == "stock_ok"
+
+
+@pytest.mark.parametrize("decimals, currency, shown", [
+    (2, "EUR", "Credit exposure 6,000.00 EUR exceeds the limit of 5,000.00 EUR by 1,000.00 EUR (20.0%)."),
+    (0, "JPY", "Credit exposure 6,000 JPY exceeds the limit of 5,000 JPY by 1,000 JPY (20.0%)."),
+    (3, "KWD", "Credit exposure 6,000.000 KWD exceeds the limit of 5,000.000 KWD by 1,000.000 KWD (20.0%)."),
+])
+def test_money_is_shown_with_the_currency_decimals(decimals, currency, shown):
+    got = reason(decide(facts(exposure=6000.0, decimals=decimals, currency=currency)), "credit")
+    assert got["message"] == shown
+
+
+def test_margin_is_compared_unrounded():
+    """14.996 % shows as 15.0 % but is below a 15 % minimum (the review's rounding finding)."""
+    got = reason(decide(facts(percent=14.996)), "margin")
+    assert (got["code"], got["observed"]) == ("margin_below_threshold", 14.996)

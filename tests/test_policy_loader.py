@@ -9,10 +9,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from sidecar.errors import ConfigError
-from sidecar.policy import DEFAULT_POLICY_PATH, Policy, build_policy, load_policy, validate_policy
-from sidecar.policy.loader import SCHEMA_PATH, pointer
+from sidecar.policy import DEFAULT_POLICY_PATH, DEMO_POLICY_PATH, Policy, build_policy, load_policy, validate_policy
+from sidecar.policy.loader import SCHEMA_PATH, parse_moment, pointer
 
-DEFAULT = json.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+SHIPPED = json.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+DEFAULT = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))  # the shipped policy with demo approvers
+SUBMITTED = [["tag_ids.name", "=", "Release requested"], ["state", "in", ["draft", "sent"]]]
 
 
 def mutate(path: str, value=..., data: dict | None = None) -> dict:
@@ -33,9 +35,40 @@ def test_policy_schema_is_a_valid_draft_2020_12_schema():
     Draft202012Validator.check_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
+def test_shipped_policy_names_no_approver_and_does_not_load_until_configured():
+    assert all(route["approvers"] == [] and route.get("fallback", []) == [] for route in SHIPPED["routing"]["routes"])
+    assert "demo" not in json.dumps(SHIPPED["routing"]) and "admin" not in json.dumps(SHIPPED["routing"])
+    assert validate_policy(SHIPPED) == []  # a valid template
+    with pytest.raises(ConfigError) as caught:
+        load_policy(DEFAULT_POLICY_PATH)
+    assert caught.value.problems == [
+        f"{DEFAULT_POLICY_PATH}: /routing/routes/{i}/approvers: route '{role}' has no approver; list the Odoo "
+        "logins allowed to approve it (the shipped policy names none on purpose)"
+        for i, role in enumerate(["sales-manager", "finance-director"])]
+    assert load_policy(DEFAULT_POLICY_PATH, require_approvers=False).routes["sales-manager"]["approvers"] == []
+
+
+def test_shipped_and_demo_policies_differ_only_in_approvers_and_labels():
+    def strip(data):
+        data = copy.deepcopy(data)
+        for key in ("version", "description"):
+            data.pop(key)
+        for route in data["routing"]["routes"]:
+            route["approvers"], route["fallback"] = [], []
+        return data
+    assert strip(SHIPPED) == strip(DEFAULT)
+    assert DEFAULT["version"].endswith("-demo") and DEFAULT["description"].startswith("DEMO ONLY")
+
+
+def test_one_route_without_approver_is_enough_to_refuse(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        build_policy(mutate("routing.routes.1.approvers", []), "inline")
+    assert [p.split(":")[1].strip() for p in caught.value.problems] == ["/routing/routes/1/approvers"]
+
+
 def test_default_policy_loads_with_its_values():
-    policy = load_policy(DEFAULT_POLICY_PATH)
-    assert (policy.name, policy.version) == ("sales-order-release", "2026.11.1")
+    policy = load_policy(DEMO_POLICY_PATH)
+    assert (policy.name, policy.version) == ("sales-order-release", "2026.11.2-demo")
     assert policy.checks["margin"] == {"enabled": True, "on_breach": "approve", "min_percent": 15,
                                        "reject_below_percent": 0, "tolerance_points": 0}
     assert policy.checks["credit"]["reject_over_percent"] == 50
@@ -46,11 +79,27 @@ def test_default_policy_loads_with_its_values():
                                               "fallback": ["demo"], "sla_hours": 24}
     assert policy.routes["finance-director"]["sla_hours"] == 8
     assert policy.amount_bands == [{"min_untaxed": 10000, "route": "finance-director"}]
-    assert policy.submitted_domain == [["state", "=", "sent"]]
+    assert policy.submitted_domain == SUBMITTED
+    assert policy.unknown_requester_route == "sales-manager"
+    assert policy.not_before is None
 
 
 def test_load_policy_defaults_to_the_shipped_file():
-    assert load_policy().data == DEFAULT
+    assert load_policy(require_approvers=False).data == SHIPPED
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-25 00:00:00", "2026-11-25T00:00:00+00:00"),
+    ("2026-11-25T01:30:00Z", "2026-11-25T01:30:00+00:00"),
+    ("2026-11-25T03:30:00+02:00", "2026-11-25T01:30:00+00:00"),
+    ("2026-11-25 02:17:01.140520", "2026-11-25T02:17:01.140520+00:00"),
+    (None, None), ("", None),
+])
+def test_go_live_moments(text, expected):
+    moment = parse_moment(text)
+    assert (moment.isoformat() if moment else None) == expected
+    if text:
+        assert build_policy(mutate("intake.not_before", text)).not_before == moment
 
 
 def test_policy_is_frozen_and_detached_from_its_input():
@@ -79,6 +128,9 @@ def test_amount_bands_are_sorted_highest_first():
     ("checks.lead_time.buffer_days", 2.5),
     ("checks.stock.enabled", False),
     ("routing.routes.0.fallback", []),
+    ("intake.not_before", "2026-12-01 00:00:00"),
+    ("intake.not_before", ...),
+    ("routing.unknown_requester_route", "finance-director"),
     ("routing.routes.1.sla_hours", ...),
     ("intake.submitted_domain", ["&", ["state", "=", "sent"], ["amount_total", ">", 0]]),
     ("intake.submitted_domain", ["!", ["state", "in", ["draft", "cancel"]]]),
@@ -108,7 +160,9 @@ def test_valid_variations(path, value):
     ("checks.stock.route", "Sales Manager", "/checks/stock/route: 'Sales Manager' does not match"),
     ("checks.shipping", {"enabled": True}, "/checks/shipping: is not allowed (unknown property)"),
     ("routing.routes", [], "/routing/routes: [] should be non-empty"),
-    ("routing.routes.0.approvers", [], "/routing/routes/0/approvers: [] should be non-empty"),
+    ("routing.unknown_requester_route", ..., "/routing/unknown_requester_route: is required"),
+    ("routing.unknown_requester_route", "ceo", "/routing/unknown_requester_route: unknown route 'ceo'"),
+    ("intake.not_before", "next monday", "/intake/not_before: is not a date-time"),
     ("routing.routes.0.approvers", ["admin", "admin"],
      "/routing/routes/0/approvers: ['admin', 'admin'] has non-unique"),
     ("routing.routes.0.approvers", [""], "/routing/routes/0/approvers/0: '' should be non-empty"),

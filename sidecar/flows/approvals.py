@@ -26,7 +26,7 @@ def describe_approval(approval: dict) -> dict:
 
 def get_approval(services: Services, approval_id: str) -> dict:
     """One approval."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         approval = releases.get_approval(conn, approval_id)
     if approval is None:
         raise NotFound(f"no approval {approval_id}")
@@ -35,7 +35,7 @@ def get_approval(services: Services, approval_id: str) -> dict:
 
 def list_approvals(services: Services, status: str | None, limit: int) -> list[dict]:
     """Approvals, newest first."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         return [describe_approval(a) for a in releases.list_approvals(conn, status, min(limit, MAX_PAGE))]
 
 

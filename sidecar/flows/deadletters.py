@@ -36,7 +36,7 @@ def replayable(letter: dict) -> bool:
 
 def list_letters(services: Services, *, status=None, category=None, kind=None, limit: int = 50) -> list[dict]:
     """Dead letters, newest first."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         rows = dead_letters.list_letters(conn, status=status, category=category, kind=kind,
                                          limit=min(limit, MAX_PAGE))
     return [describe(row) for row in rows]
@@ -44,7 +44,7 @@ def list_letters(services: Services, *, status=None, category=None, kind=None, l
 
 def get_letter(services: Services, letter_id: str) -> dict:
     """One dead letter with its detail."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         letter = dead_letters.get(conn, letter_id)
     if letter is None:
         raise NotFound(f"no dead letter {letter_id}")

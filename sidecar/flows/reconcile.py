@@ -1,22 +1,34 @@
-"""Reconciliation: quotations submitted for release whose webhook was lost get decided now."""
+"""Reconciliation: quotations submitted for release whose webhook was lost get decided now.
+
+Only documents somebody submitted (the policy's intake domain, asked of Odoo), written since go-live,
+and not already in flight are looked at, oldest first, page by page; a dry run lists what each
+would get without deciding or recording anything.
+"""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sidecar import contracts
-from sidecar.errors import DependencyDown, SidecarError
-from sidecar.flows.release import submit_release
+from sidecar.errors import DependencyDown, PolicyInvalid, SidecarError
+from sidecar.flows.release import preview_release, submit_release
 from sidecar.odoo.errors import OdooError
+from sidecar.policy.loader import parse_moment
 from sidecar.services import Services
 from sidecar.store import releases
 
 logger = logging.getLogger(__name__)
 EVENT_TYPE = "sale_order.release_requested"
+DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 200, 100
+ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
 def _epoch(odoo_datetime: str) -> float:
-    return datetime.strptime(odoo_datetime, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(odoo_datetime[:19], ODOO_DATETIME).replace(tzinfo=timezone.utc).timestamp()
+
+
+def _odoo(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(ODOO_DATETIME + (".%f" if moment.microsecond else ""))
 
 
 def missed(quotation: dict, latest: dict | None) -> bool:
@@ -26,33 +38,67 @@ def missed(quotation: dict, latest: dict | None) -> bool:
     return not latest["in_flight"] and latest["updated_at"] < _epoch(quotation["write_date"])
 
 
-def reconcile(services: Services, body: dict) -> dict:
-    """Decide every missed quotation; one failure does not stop the others."""
-    contracts.validate("reconcile_request.v1", body)
-    minutes = body.get("older_than_minutes", services.settings.reconcile_grace_minutes)
-    domain = services.policy.submitted_domain
-    try:
-        quotations = services.odoo.search_quotations(domain, minutes, body.get("limit", 200))
-    except OdooError as err:
-        raise DependencyDown(f"Odoo could not be searched: {err.message}", code=err.category) from err
+def go_live(services: Services) -> datetime:
+    """The later of SIDECAR_GO_LIVE_AT and the policy's intake.not_before; required to reconcile."""
+    moments = [m for m in (parse_moment(services.settings.go_live_at), services.policy.not_before) if m]
+    if not moments:
+        raise PolicyInvalid("reconciliation needs a go-live moment: set SIDECAR_GO_LIVE_AT or the policy's "
+                            "intake.not_before, so that orders from before go-live are never decided",
+                            code="go_live_not_configured")
+    return max(moments)
+
+
+def find_missed(services: Services, not_before: datetime, grace_minutes: int, limit: int,
+                page_size: int) -> tuple[int, list[dict]]:
+    """(orders checked, up to `limit` missed ones), paging through Odoo oldest first."""
+    written_before = None
+    if grace_minutes:
+        written_before = _odoo(datetime.now(timezone.utc) - timedelta(minutes=grace_minutes))
     with services.db.transaction() as conn:
-        latest = releases.latest_for_orders(conn, [q["id"] for q in quotations])
-    todo = [q for q in quotations if missed(q, latest.get(q["id"]))]
-    decided, failed = [], []
-    for quotation in [] if body.get("dry_run") else todo:
-        event = {
-            "id": f"reconcile:sale.order:{quotation['id']}:{quotation['write_date']}",
-            "type": EVENT_TYPE, "source": "reconciliation",
-            "data": {"_model": "sale.order", "_id": quotation["id"], "name": quotation["name"],
-                     "write_uid": quotation.get("write_uid") or False},
-        }
+        in_flight = releases.in_flight_order_ids(conn)
+    checked, found, offset = 0, [], 0
+    while len(found) < limit:
         try:
-            _, answer, _ = submit_release(services, event)
-            decided.append({"order_id": quotation["id"], "order_name": quotation["name"],
-                            "release_id": answer["release_id"], "outcome": answer["outcome"]})
+            page = services.odoo.search_submitted(
+                services.policy.submitted_domain, not_before=_odoo(not_before), written_before=written_before,
+                exclude_ids=in_flight, offset=offset, limit=page_size)
+        except OdooError as err:
+            raise DependencyDown(f"Odoo could not be searched: {err.message}", code=err.category) from err
+        checked, offset = checked + len(page), offset + len(page)
+        with services.db.transaction() as conn:
+            latest = releases.latest_for_orders(conn, [q["id"] for q in page])
+        found += [q for q in page if missed(q, latest.get(q["id"]))]
+        if len(page) < page_size:
+            break
+    return checked, found[:limit]
+
+
+def _event(quotation: dict) -> dict:
+    return {"id": f"reconcile:sale.order:{quotation['id']}:{quotation['write_date']}", "type": EVENT_TYPE,
+            "source": "reconciliation",
+            "data": {"_model": "sale.order", "_id": quotation["id"], "name": quotation["name"]}}
+
+
+def reconcile(services: Services, body: dict) -> dict:
+    """Decide (or, dry, preview) every missed submitted quotation; one failure does not stop the others."""
+    contracts.validate("reconcile_request.v1", body)
+    not_before = go_live(services)
+    dry_run = bool(body.get("dry_run"))
+    checked, todo = find_missed(services, not_before,
+                                body.get("older_than_minutes", services.settings.reconcile_grace_minutes),
+                                body.get("limit", DEFAULT_LIMIT), body.get("page_size", DEFAULT_PAGE_SIZE))
+    decided, planned, failed = [], [], []
+    for quotation in todo:
+        ref = {"order_id": quotation["id"], "order_name": quotation["name"]}
+        try:
+            if dry_run:
+                planned.append({**ref, **preview_release(services, quotation["id"])})
+            else:
+                _, answer, _ = submit_release(services, _event(quotation))
+                decided.append({**ref, "release_id": answer["release_id"], "outcome": answer["outcome"]})
         except SidecarError as err:
             logger.warning("reconciliation of %s failed: %s", quotation["name"], err.message)
-            failed.append({"order_id": quotation["id"], "order_name": quotation["name"],
-                           "code": err.code, "message": err.message})
-    return {"checked": len(quotations), "missed": [{"order_id": q["id"], "order_name": q["name"]} for q in todo],
-            "decided": decided, "failed": failed}
+            failed.append({**ref, "code": err.code, "message": err.message})
+    return {"dry_run": dry_run, "not_before": not_before.strftime("%Y-%m-%dT%H:%M:%SZ"), "checked": checked,
+            "missed": [{"order_id": q["id"], "order_name": q["name"], "write_date": q["write_date"]} for q in todo],
+            "decided": decided, "planned": planned, "failed": failed}

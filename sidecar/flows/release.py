@@ -4,7 +4,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import datetime, timezone
+from typing import Callable, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +23,9 @@ from sidecar.transform.sales_order import build_release_facts, release_request_f
 logger = logging.getLogger(__name__)
 OPERATION = "submit_event"
 QUOTATION_STATES = ("draft", "sent")
+SUPERUSER_ID = 1  # OdooBot (__system__): writes made by Odoo itself name no person
+FIRST_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 1.0
+T = TypeVar("T")
 
 
 def request_hash(payload) -> str:
@@ -58,17 +63,87 @@ def _replayed_answer(existing: dict, digest: str) -> tuple[int, dict, bool]:
     return existing["status_code"], existing["response"], True
 
 
-def _read_facts(services: Services, envelope: dict, key: str) -> dict:
-    """Read the quotation from Odoo; park the event as a dead letter when Odoo cannot answer."""
-    request = release_request_from_webhook(envelope["data"])
+def _ask_odoo(services: Services, envelope: dict, key: str, question: Callable[[], T]) -> T:
+    """Run one Odoo question; a missing order is a 404, an Odoo that cannot answer parks the event."""
     try:
-        return build_release_facts(services.odoo.read_release_bundle(request["order_id"], request["requested_by"]))
+        return question()
     except OdooError as err:
         if err.category == "record_missing":
-            raise NotFound(f"sale.order {request['order_id']} does not exist in Odoo", code="order_not_found") from err
+            order_id = release_request_from_webhook(envelope["data"])["order_id"]
+            raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found") from err
         letter_id = park_event(services, envelope, key, err)
         raise DependencyDown(f"Odoo could not be read: {err.message}", code=err.category,
                              details=[{"dead_letter_id": letter_id, "category": err.category}]) from err
+
+
+def wait_for_commit(odoo, order_id: int, write_date: str, wait_seconds: float,
+                    sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Poll Odoo, at growing intervals, until the order's committed write_date reaches `write_date`.
+
+    Odoo 17 posts an Automation Rule's webhook inside the transaction that made the change, before
+    it commits (and may roll it back afterwards); deciding earlier would read the old order.
+    """
+    deadline, delay = time.monotonic() + wait_seconds, FIRST_POLL_SECONDS
+    while not odoo.order_written_since(order_id, write_date):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        sleep(min(delay, remaining))
+        delay = min(delay * 2, MAX_POLL_SECONDS)
+    return True
+
+
+def _refuse(services: Services, envelope: dict, key: str, kind: str, error: Conflict) -> Conflict:
+    """Audit an event that is not decided (nothing else is stored: a later delivery may succeed)."""
+    with services.db.transaction() as conn:
+        audit.append(conn, kind, key, {"type": envelope["type"], "event_id": envelope["id"],
+                                       "order_id": release_request_from_webhook(envelope["data"])["order_id"],
+                                       "code": error.code})
+    return error
+
+
+def check_submission(services: Services, envelope: dict, key: str) -> dict:
+    """Decide nothing until Odoo committed what the event describes and the order matches the intake rule."""
+    request = release_request_from_webhook(envelope["data"])
+    order_id, write_date, odoo = request["order_id"], request["write_date"], services.odoo
+
+    def exists() -> bool:
+        return bool(_ask_odoo(services, envelope, key, lambda: odoo.count_orders([("id", "=", order_id)])))
+
+    if write_date and not _ask_odoo(services, envelope, key, lambda: wait_for_commit(
+            odoo, order_id, write_date, services.settings.commit_wait_seconds)):
+        if not exists():
+            raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found")
+        raise _refuse(services, envelope, key, "event.not_committed", Conflict(
+            f"Odoo does not show sale.order {order_id} as written at {write_date} yet: its change was not "
+            "committed (or was rolled back); nothing was decided", code="submission_not_committed",
+            details=[{"pointer": "/data/write_date", "message": "not committed in Odoo"}]))
+    domain = services.policy.submitted_domain
+    if not _ask_odoo(services, envelope, key, lambda: odoo.order_matches(order_id, domain)):
+        if not exists():
+            raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found")
+        raise _refuse(services, envelope, key, "event.not_submitted", Conflict(
+            f"sale.order {order_id} is not submitted for release in Odoo (it does not match the policy's "
+            "intake rule); nothing was decided", code="not_submitted",
+            details=[{"pointer": "/data/_id", "message": f"does not match {json.dumps(domain)}"}]))
+    return request
+
+
+def _identify(services: Services, facts: dict) -> dict:
+    """Requester = Odoo's last writer of the committed submission; unknown when Odoo names no person."""
+    requester_id, salesperson_id = facts["requested_by"]["user_id"], facts["order"].get("salesperson_id")
+    logins = services.odoo.user_logins([uid for uid in (requester_id, salesperson_id) if uid])
+    known = requester_id not in (None, SUPERUSER_ID) and requester_id in logins
+    facts["requested_by"] = {"user_id": requester_id, "login": logins[requester_id] if known else None}
+    facts["order"]["salesperson_login"] = logins.get(salesperson_id)
+    return facts
+
+
+def _read_facts(services: Services, envelope: dict, key: str) -> dict:
+    """Read the quotation and its submitter from Odoo; never from the event body."""
+    order_id = release_request_from_webhook(envelope["data"])["order_id"]
+    return _ask_odoo(services, envelope, key, lambda: _identify(
+        services, build_release_facts(services.odoo.read_release_bundle(order_id, None))))
 
 
 def park_event(services: Services, envelope: dict, key: str, err: OdooError) -> str:
@@ -95,6 +170,7 @@ def submit_release(services: Services, envelope: dict, key: str | None = None) -
         existing = idempotency.find(conn, key)
     if existing:
         return _replayed_answer(existing, digest)
+    check_submission(services, envelope, key)
     facts = _read_facts(services, envelope, key)
     order = facts["order"]
     if order["state"] not in QUOTATION_STATES:
@@ -159,8 +235,24 @@ def _decide(conn, services: Services, envelope: dict, facts: dict, decision: dic
 
 def get_release(services: Services, release_id: str) -> dict:
     """One release as the API shows it."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         release = releases.get_release(conn, release_id)
         if release is None:
             raise NotFound(f"no release {release_id}")
         return describe(conn, release)
+
+
+def preview_release(services: Services, order_id: int) -> dict:
+    """What deciding the order now would give; reads Odoo, records nothing, parks nothing."""
+    try:
+        facts = _identify(services, build_release_facts(services.odoo.read_release_bundle(order_id, None)))
+    except OdooError as err:
+        if err.category == "record_missing":
+            raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found") from err
+        raise DependencyDown(f"Odoo could not be read: {err.message}", code=err.category) from err
+    if facts["order"]["state"] not in QUOTATION_STATES:
+        raise Conflict(f"{facts['order']['name']} is in state '{facts['order']['state']}': only quotations "
+                       "can be released", code="not_a_quotation")
+    decision = evaluate(facts, services.policy, datetime.now(timezone.utc))
+    return {"outcome": decision["outcome"], "summary": decision["summary"],
+            "route": (decision.get("route") or {}).get("role"), "requested_by": facts["requested_by"]["login"]}

@@ -19,12 +19,23 @@ TODO_ACTIVITY = "mail.mail_activity_data_todo"
 NOTE_SUBTYPE = "mail.mt_note"
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 ORDER_FIELDS = [
-    "name", "state", "partner_id", "user_id", "write_uid", "company_id", "warehouse_id", "date_order",
-    "commitment_date", "amount_untaxed", "amount_total", "currency_id", "order_line",
+    "name", "state", "partner_id", "user_id", "write_uid", "write_date", "company_id", "warehouse_id",
+    "date_order", "commitment_date", "amount_untaxed", "amount_total", "currency_id", "currency_rate",
+    "picking_policy", "order_line",
 ]
-LINE_FIELDS = ["product_id", "product_uom_qty", "product_uom", "price_unit", "price_subtotal", "name"]
-PRODUCT_FIELDS = ["name", "default_code", "standard_price", "detailed_type", "sale_delay"]
-CREDIT_FIELDS = ["name", "credit", "credit_limit", "use_partner_credit_limit"]
+LINE_FIELDS = ["product_id", "product_uom_qty", "product_uom", "price_unit", "price_subtotal", "name",
+               "customer_lead", "display_type"]
+PRODUCT_FIELDS = ["name", "default_code", "standard_price", "detailed_type", "sale_delay", "uom_id"]
+CREDIT_FIELDS = ["name", "credit", "credit_to_invoice", "credit_limit", "use_partner_credit_limit"]
+COMPANY_FIELDS = ["name", "account_use_credit_limit", "currency_id"]
+CURRENCY_FIELDS = ["name", "decimal_places", "rounding"]
+UOM_FIELDS = ["name", "factor", "rounding", "category_id"]
+# Fields of optional modules, read only when installed: sale_margin (Odoo's cost and margin of
+# a line, and the order's margin) and delivery (shipping lines, which Odoo's expected date skips).
+MARGIN_LINE_FIELDS = ["purchase_price", "margin", "margin_percent"]
+MARGIN_ORDER_FIELDS = ["margin", "margin_percent"]
+DELIVERY_LINE_FIELDS = ["is_delivery"]
+FIELD_CACHE = "_sidecar_field_names"
 RECORDSET_REPR = re.compile(r"^[\w.]+\((\d+),?\)$")  # "mail.activity(19,)"
 
 
@@ -33,6 +44,11 @@ def _id(value) -> int | None:
     if isinstance(value, (list, tuple)):
         return value[0] if value else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def company_context(company_id: int | None) -> dict | None:
+    """The context that makes Odoo read and write as `company_id` (None: the user's default company)."""
+    return {"allowed_company_ids": [company_id]} if company_id else None
 
 
 def record_id_from(result) -> int | None:
@@ -145,11 +161,12 @@ class OdooGateway:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def read(self, model: str, ids: list[int], fields: list[str]) -> list[dict]:
+    def read(self, model: str, ids: list[int], fields: list[str], context: dict | None = None) -> list[dict]:
         """Records by id; missing ids are simply absent."""
         if not ids:
             return []
-        return self.execute(model, "read", list(ids), fields)
+        kwargs = {"context": context} if context else {}
+        return self.execute(model, "read", list(ids), fields, **kwargs)
 
     def search_read(self, model: str, domain: list, fields: list[str], limit: int = 0,
                     order: str | None = None, context: dict | None = None) -> list[dict]:
@@ -167,8 +184,8 @@ class OdooGateway:
         """A sales order's state; OdooError(record_missing) when it does not exist."""
         return self._one(ORDER, order_id, ["state"])["state"]
 
-    def _one(self, model: str, record_id: int, fields: list[str]) -> dict:
-        rows = self.read(model, [record_id], fields)
+    def _one(self, model: str, record_id: int, fields: list[str], context: dict | None = None) -> dict:
+        rows = self.read(model, [record_id], fields, context=context)
         if not rows:
             raise OdooError(RECORD_MISSING, f"{model} {record_id} does not exist")
         return rows[0]
@@ -178,21 +195,50 @@ class OdooGateway:
         rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1)
         return rows[0]["id"] if rows else None
 
+    def field_names(self, model: str) -> frozenset:
+        """The fields `model` has on this server (what installed modules added), asked once per connection."""
+        known = vars(self._client()).setdefault(FIELD_CACHE, {})  # kept on the client: a new login asks again
+        if model not in known:
+            known[model] = frozenset(self.execute(model, "fields_get", attributes=["type"]))
+        return known[model]
+
+    def _optional(self, model: str, names: list[str]) -> list[str]:
+        """`names` when every one exists on `model` (their module is installed), else nothing."""
+        return list(names) if set(names) <= self.field_names(model) else []
+
+    def order_company_id(self, order_id: int) -> int | None:
+        """The company of a sales order, read across every company the integration user may see."""
+        companies = self._one("res.users", self._client().env.uid, ["company_ids"])["company_ids"]
+        context = {"allowed_company_ids": companies} if companies else None
+        return _id(self._one(ORDER, order_id, ["company_id"], context=context)["company_id"])
+
     def read_release_bundle(self, order_id: int, requested_by: int | None) -> dict:
-        """Everything Odoo knows that the release policy needs, as Odoo answered it."""
-        order = self._one(ORDER, order_id, ORDER_FIELDS)
-        lines = self.read("sale.order.line", order["order_line"], LINE_FIELDS)
+        """Everything Odoo knows that the release policy needs, as Odoo answered it, in the order's company.
+
+        Company-dependent values (credit limit, cost) and computed ones (credit, credit to invoice)
+        depend on the company Odoo computes them in: every read runs with the order's company.
+        """
+        company_id = self.order_company_id(order_id)
+        ctx = company_context(company_id)
+        order = self._one(ORDER, order_id, ORDER_FIELDS + self._optional(ORDER, MARGIN_ORDER_FIELDS), context=ctx)
+        line_fields = (LINE_FIELDS + self._optional("sale.order.line", MARGIN_LINE_FIELDS)
+                       + self._optional("sale.order.line", DELIVERY_LINE_FIELDS))
+        lines = self.read("sale.order.line", order["order_line"], line_fields, context=ctx)
         product_ids = sorted({pid for pid in (_id(line["product_id"]) for line in lines) if pid})
-        products = self.read("product.product", product_ids, PRODUCT_FIELDS)
-        partner = self._one("res.partner", _id(order["partner_id"]), ["name", "commercial_partner_id"])
+        products = self.read("product.product", product_ids, PRODUCT_FIELDS, context=ctx)
+        partner = self._one("res.partner", _id(order["partner_id"]), ["name", "commercial_partner_id"], context=ctx)
         commercial_id = _id(partner["commercial_partner_id"]) or partner["id"]
-        credit = self._one("res.partner", commercial_id, CREDIT_FIELDS)
-        company_id = _id(order["company_id"])
-        company = self._one("res.company", company_id, ["name", "account_use_credit_limit"]) if company_id else {}
+        credit = self._one("res.partner", commercial_id, CREDIT_FIELDS, context=ctx)
+        company = self._one("res.company", company_id, COMPANY_FIELDS, context=ctx) if company_id else {}
+        currency_ids = sorted({cid for cid in (_id(order.get("currency_id")), _id(company.get("currency_id"))) if cid})
+        currencies = self.read("res.currency", currency_ids, CURRENCY_FIELDS, context=ctx)
+        uom_ids = sorted({uid for uid in [_id(line.get("product_uom")) for line in lines]
+                          + [_id(p.get("uom_id")) for p in products] if uid})
+        uoms = self.read("uom.uom", uom_ids, UOM_FIELDS, context=ctx)
         storable = [p["id"] for p in products if p.get("detailed_type") == "product"]
-        free = self.free_quantities(storable, _id(order["warehouse_id"]))
+        free = self.free_quantities(storable, _id(order["warehouse_id"]), context=ctx)
         user_id = requested_by if requested_by is not None else _id(order["write_uid"])
-        users = self.read("res.users", [user_id], ["login"]) if user_id else []
+        users = self.read("res.users", [user_id], ["login"], context=ctx) if user_id else []
         return {
             "order": order,
             "lines": lines,
@@ -200,19 +246,22 @@ class OdooGateway:
             "partner": partner,
             "commercial_partner": credit,
             "company": company,
+            "currencies": currencies,
+            "uoms": uoms,
             "free_quantities": {str(pid): free.get(pid, 0.0) for pid in storable},
             "requested_by": {"user_id": user_id, "login": users[0]["login"] if users else None},
         }
 
-    def free_quantities(self, product_ids: list[int], warehouse_id: int | None) -> dict[int, float]:
-        """Free (unreserved) quantity per product in the warehouse's internal locations."""
+    def free_quantities(self, product_ids: list[int], warehouse_id: int | None,
+                        context: dict | None = None) -> dict[int, float]:
+        """Free (unreserved) quantity per product in the warehouse's internal locations, in the product's unit."""
         if not product_ids:
             return {}
         domain = [("product_id", "in", list(product_ids)), ("location_id.usage", "=", "internal")]
         if warehouse_id:
             domain.append(("warehouse_id", "=", warehouse_id))
         totals = dict.fromkeys(product_ids, 0.0)
-        for quant in self.search_read("stock.quant", domain, ["product_id", "available_quantity"]):
+        for quant in self.search_read("stock.quant", domain, ["product_id", "available_quantity"], context=context):
             pid = _id(quant["product_id"])
             totals[pid] = totals.get(pid, 0.0) + (quant.get("available_quantity") or 0.0)
         return totals
@@ -271,3 +320,45 @@ class OdooGateway:
     def activity_feedback(self, activity_id: int, feedback: str) -> int | None:
         """Mark an activity done with feedback; the id of the message logging it, when returned."""
         return record_id_from(self.execute("mail.activity", "action_feedback", [activity_id], feedback=feedback))
+
+    # -- intake: what Odoo committed, and whether it was submitted ---------------------------
+
+    def _all_companies(self) -> dict:
+        """Context allowing every company of the integration user: an order is found whatever its company."""
+        if getattr(self, "_company_ids", None) is None:
+            uid = self._client().env.uid
+            self._company_ids = self.read("res.users", [uid], ["company_ids"])[0]["company_ids"]
+        return {"allowed_company_ids": list(self._company_ids)}
+
+    def count_orders(self, domain: list) -> int:
+        """How many sales orders Odoo finds for `domain` (Odoo's own domain rules)."""
+        return self.execute(ORDER, "search_count", list(domain), context=self._all_companies())
+
+    def order_written_since(self, order_id: int, write_date: str) -> bool:
+        """True once Odoo's committed write_date of the order has reached `write_date` (microseconds count)."""
+        return bool(self.count_orders([("id", "=", order_id), ("write_date", ">=", write_date)]))
+
+    def order_matches(self, order_id: int, domain: list) -> bool:
+        """True when the order, as committed, matches `domain`."""
+        return bool(self.count_orders([("id", "=", order_id), *domain]))
+
+    def user_logins(self, user_ids: list[int]) -> dict[int, str]:
+        """Login of each existing user (archived ones too); missing ids are absent."""
+        ids = sorted({uid for uid in user_ids if uid})
+        if not ids:
+            return {}
+        rows = self.execute("res.users", "read", ids, ["login"], context={"active_test": False})
+        return {row["id"]: row["login"] for row in rows}
+
+    def search_submitted(self, domain: list, *, not_before: str, written_before: str | None,
+                         exclude_ids: list[int], offset: int, limit: int) -> list[dict]:
+        """One page of orders matching `domain` written since `not_before`, oldest first."""
+        full = [*domain, ("write_date", ">=", not_before)]
+        if written_before:
+            full.append(("write_date", "<=", written_before))
+        if exclude_ids:
+            full.append(("id", "not in", sorted(exclude_ids)))
+        rows = self.execute(ORDER, "search_read", full, fields=["name", "state", "write_date"], offset=offset,
+                            limit=limit, order="write_date asc, id asc", context=self._all_companies())
+        return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_date": r["write_date"]}
+                for r in rows]

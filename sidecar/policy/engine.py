@@ -24,8 +24,19 @@ def _finding(check: str, code: str, effect: str, message: str, observed: Any, th
     return Finding(reason, brief)
 
 
-def _money(value: float, currency: str | None) -> str:
-    return f"{value:,.2f}" + (f" {currency}" if currency else "")
+def _money(value: float, currency: str | None, decimals: int = 2) -> str:
+    """An amount shown with its currency's decimal places (Odoo's res.currency.decimal_places)."""
+    return f"{value:,.{decimals}f}" + (f" {currency}" if currency else "")
+
+
+def _order_money(facts: dict) -> Callable[[float], str]:
+    order = facts["order"]
+    return lambda value: _money(value, order.get("currency"), order.get("currency_decimals", 2))
+
+
+def _credit_money(facts: dict) -> Callable[[float], str]:
+    credit = facts["credit"]
+    return lambda value: _money(value, credit.get("currency"), credit.get("currency_decimals", 2))
 
 
 def _pct(value: float) -> str:
@@ -35,6 +46,10 @@ def _pct(value: float) -> str:
 def _num(value: float) -> str:
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _utc(text: str) -> datetime:
@@ -50,17 +65,17 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def check_margin(facts: dict, cfg: dict) -> Finding:
-    """Margin percent against the minimum, the reject floor and the tolerance."""
+def check_margin(facts: dict, cfg: dict, now: datetime) -> Finding:
+    """Margin percent (unrounded) against the minimum, the reject floor and the tolerance."""
     percent, minimum = facts["margin"]["percent"], cfg["min_percent"]
-    currency = facts["order"].get("currency")
+    money = _order_money(facts)
     if percent is None:
-        untaxed = _money(facts["order"]["amount_untaxed"], currency)
+        untaxed = money(facts["order"]["amount_untaxed"])
         return _finding("margin", "margin_undefined", "approve",
                         f"Margin percent is undefined because the untaxed amount is {untaxed}; "
                         "a person must review the order.", None, minimum,
                         "margin undefined (untaxed amount is 0)")
-    shown = f"Margin {_pct(percent)} ({_money(facts['margin']['amount'], currency)})"
+    shown = f"Margin {_pct(percent)} ({money(facts['margin']['amount'])})"
     floor, tolerance = cfg.get("reject_below_percent"), cfg.get("tolerance_points", 0)
     if floor is not None and percent < floor - EPSILON:
         return _finding("margin", "margin_below_reject_threshold", "reject",
@@ -79,23 +94,24 @@ def check_margin(facts: dict, cfg: dict) -> Finding:
                     f"margin {_pct(percent)} is below {_pct(minimum)}")
 
 
-def check_credit(facts: dict, cfg: dict) -> Finding:
-    """Credit exposure against the customer's limit, with tolerance and a reject ceiling."""
+def check_credit(facts: dict, cfg: dict, now: datetime) -> Finding:
+    """Credit exposure against the customer's limit (Odoo's rule: over when strictly above), with
+    tolerance and a reject ceiling; amounts in the company's currency."""
     exposure, limit = facts["credit"]["exposure"], facts["credit"]["limit"]
-    currency = facts["order"].get("currency")
-    shown = f"Credit exposure {_money(exposure, currency)}"
+    money = _credit_money(facts)
+    shown = f"Credit exposure {money(exposure)}"
     if limit is None:
         return _finding("credit", "credit_no_limit", "none",
-                        f"No credit limit applies to the customer; exposure is {_money(exposure, currency)}.",
+                        f"No credit limit applies to the customer; exposure is {money(exposure)}.",
                         exposure, None, "no credit limit")
     if exposure <= limit + EPSILON:
         return _finding("credit", "credit_ok", "none",
-                        f"{shown} is within the limit of {_money(limit, currency)}.", exposure, limit,
+                        f"{shown} is within the limit of {money(limit)}.", exposure, limit,
                         "credit ok")
     over_pct = (exposure - limit) / limit * 100 if limit > 0 else math.inf
-    over = f"by {_money(exposure - limit, currency)}" + (f" ({_pct(over_pct)})" if limit > 0 else "")
-    base = f"{shown} exceeds the limit of {_money(limit, currency)} {over}"
-    brief = f"credit exposure {_money(exposure, currency)} exceeds limit {_money(limit, currency)}"
+    over = f"by {money(exposure - limit)}" + (f" ({_pct(over_pct)})" if limit > 0 else "")
+    base = f"{shown} exceeds the limit of {money(limit)} {over}"
+    brief = f"credit exposure {money(exposure)} exceeds limit {money(limit)}"
     ceiling, tolerance = cfg.get("reject_over_percent"), cfg.get("tolerance_percent", 0)
     if ceiling is not None and over_pct > ceiling + EPSILON:
         return _finding("credit", "credit_over_reject_threshold", "reject",
@@ -114,14 +130,16 @@ def _label(line: dict) -> str:
     return line.get("product_name") or f"product {line['product_id']}"
 
 
-def check_stock(facts: dict, cfg: dict) -> Finding:
-    """Each storable product's ordered quantity against its free quantity in the warehouse."""
+def check_stock(facts: dict, cfg: dict, now: datetime) -> Finding:
+    """Each storable product's ordered quantity against its free quantity in the warehouse, both in
+    the product's unit of measure (lines sold in another unit are converted as Odoo does)."""
     needs: dict[int, dict] = {}
     for line in facts["lines"]:
         if line["storable"]:
             entry = needs.setdefault(line["product_id"], {
-                "label": _label(line), "needed": 0.0, "available": line["available_quantity"] or 0.0})
-            entry["needed"] += line["quantity"]
+                "label": _label(line), "needed": 0.0, "available": line["available_quantity"] or 0.0,
+                "unit": f" {line['product_uom']}" if line.get("product_uom") else ""})
+            entry["needed"] += line.get("product_quantity", line["quantity"])
     where = f" in {facts['order']['warehouse_name']}" if facts["order"].get("warehouse_name") else ""
     if not needs:
         return _finding("stock", "stock_no_storable_lines", "none",
@@ -130,22 +148,42 @@ def check_stock(facts: dict, cfg: dict) -> Finding:
     if not short:
         return _finding("stock", "stock_ok", "none",
                         f"All {len(needs)} storable product(s) are available{where}.", 0, 0, "stock ok")
-    listed = ", ".join(f"{e['label']} (needs {_num(e['needed'])}, has {_num(e['available'])})" for e in short)
+    listed = ", ".join(f"{e['label']} (needs {_num(e['needed'])}{e['unit']}, has {_num(e['available'])}{e['unit']})"
+                       for e in short)
     return _finding("stock", "stock_short", cfg["on_breach"], f"Stock is short{where} for {listed}.",
                     len(short), 0, f"stock short for {listed}")
 
 
-def check_lead_time(facts: dict, cfg: dict) -> Finding:
-    """Requested delivery date against order date + longest customer lead time + buffer."""
+def _lead_days(facts: dict) -> list[float]:
+    """Lead times Odoo's expected date counts: every product line but shipping-cost lines."""
+    return [line["customer_lead_days"] for line in facts["lines"] if not line.get("is_delivery")]
+
+
+def check_lead_time(facts: dict, cfg: dict, now: datetime) -> Finding:
+    """Requested delivery date against Odoo's expected date plus a buffer.
+
+    Odoo 17 (sale `_compute_expected_date`, sale_stock `_select_expected_date`) counts each
+    line's customer_lead from now for a quotation (from the order date once confirmed) and
+    promises the earliest line under the 'direct' shipping policy, the latest under 'one'.
+    """
     requested = facts["order"].get("commitment_date")
     if not requested:
         return _finding("lead_time", "lead_time_no_requested_date", "none",
                         "No requested delivery date; nothing to check.", None, None, "no requested date")
-    lead = max((line["customer_lead_days"] for line in facts["lines"]), default=0)
+    leads = _lead_days(facts)
+    if not leads:
+        return _finding("lead_time", "lead_time_no_lead_lines", "none",
+                        "No line has a lead time to check the requested date against.", None, None,
+                        "no lead time")
+    direct = facts["order"].get("picking_policy", "direct") == "direct"
+    lead = min(leads) if direct else max(leads)
+    start = _utc(facts["order"]["date_order"]) if facts["order"]["state"] == "sale" else _aware(now)
     buffer = cfg.get("buffer_days", 0)
-    earliest = _utc(facts["order"]["date_order"]) + timedelta(days=lead + buffer)
+    earliest = start + timedelta(days=lead + buffer)
     wanted = _utc(requested)
-    basis = f"(longest lead time {_num(lead)} days + {_num(buffer)} buffer days)"
+    which = "shortest line lead time (ships as soon as possible)" if direct else \
+        "longest line lead time (ships when all products are ready)"
+    basis = f"({which} {_num(lead)} days + {_num(buffer)} buffer days from {_when(start)})"
     if wanted >= earliest:
         return _finding("lead_time", "lead_time_ok", "none",
                         f"Requested delivery {_when(wanted)} is on or after the earliest possible "
@@ -156,7 +194,7 @@ def check_lead_time(facts: dict, cfg: dict) -> Finding:
                     f"requested delivery {_when(wanted)} is before earliest {_when(earliest)}")
 
 
-CHECKS: dict[str, Callable[[dict, dict], Finding]] = {
+CHECKS: dict[str, Callable[[dict, dict, datetime], Finding]] = {
     "margin": check_margin, "credit": check_credit, "stock": check_stock, "lead_time": check_lead_time,
 }
 
@@ -177,9 +215,9 @@ def _choose_role(facts: dict, policy: Policy, findings: list[Finding]) -> str:
     return band["route"] if band else policy.default_route
 
 
-def _without(logins: list[str], requester: str | None) -> list[str]:
-    """Logins other than the requester (segregation of duties), without duplicates."""
-    seen = {requester.casefold()} if requester else set()
+def _without(logins: list[str], excluded: list[str]) -> list[str]:
+    """Logins other than the excluded ones (segregation of duties), without duplicates."""
+    seen = {login.casefold() for login in excluded}
     kept = []
     for login in logins:
         if login.casefold() not in seen:
@@ -189,20 +227,31 @@ def _without(logins: list[str], requester: str | None) -> list[str]:
 
 
 def route_for(facts: dict, policy: Policy, findings: list[Finding]) -> tuple[dict, float]:
-    """The approver route of an approval and its SLA hours."""
-    role = _choose_role(facts, policy, findings)
-    route, requester = policy.routes[role], facts["requested_by"].get("login")
-    eligible, note = _without(route["approvers"], requester), None
+    """The approver route of an approval and its SLA hours.
+
+    The requester (Odoo's submitter) and the order's salesperson never approve it. When Odoo names
+    no known requester, nobody can be excluded for sure: the policy's unknown-requester role decides.
+    """
+    requester = facts["requested_by"].get("login")
+    salesperson = facts["order"].get("salesperson_login")
+    role = _choose_role(facts, policy, findings) if requester else policy.unknown_requester_route
+    route = policy.routes[role]
+    excluded = [login for login in (requester, salesperson) if login]
+    eligible, notes = _without(route["approvers"], excluded), []
+    if not requester:
+        notes.append(f"Odoo names no known requester; route {role} for unknown requesters applies.")
     if len(eligible) < len(route["approvers"]):
-        note = f"Requester {requester} may not approve their own order and is excluded."
+        notes.append(f"Requester and salesperson ({', '.join(excluded)}) may not approve their own order "
+                     "and are excluded.")
     if not eligible:
-        eligible = _without(route.get("fallback", []), requester)
-        note = f"Every approver of route {role} is the requester {requester}; fallback approvers apply."
+        eligible = _without(route.get("fallback", []), excluded)
+        notes.append(f"Every approver of route {role} is excluded; fallback approvers apply.")
     if not eligible:
-        note = (f"No eligible approver on route {role}: requester {requester} is excluded "
-                "and no fallback approver remains.")
+        notes.append(f"No eligible approver on route {role}: requester and salesperson are excluded "
+                     "and no fallback approver remains.")
     decided = {"role": role, "approvers": list(route["approvers"]), "eligible": eligible,
-               "assignee": eligible[0] if eligible else None, "unroutable": not eligible, "reason": note}
+               "assignee": eligible[0] if eligible else None, "unroutable": not eligible,
+               "reason": " ".join(notes) or None}
     return decided, route.get("sla_hours", policy.default_sla_hours)
 
 
@@ -221,13 +270,13 @@ def _summary(outcome: str, findings: list[Finding], route: dict | None) -> str:
 
 def evaluate(facts: dict, policy: Policy, now: datetime) -> dict:
     """Decide release, approval or rejection of one quotation; `facts` must match its contract."""
-    findings = [CHECKS[name](facts, policy.checks[name])
+    now = _aware(now)
+    findings = [CHECKS[name](facts, policy.checks[name], now)
                 for name in CHECK_ORDER if policy.checks[name]["enabled"]]
     outcome = _outcome(findings)
     route = sla = None
     if outcome == "approve":
         route, hours = route_for(facts, policy, findings)
-        now = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
         sla = {"hours": hours, "due_at": _iso(now + timedelta(hours=hours))}
     return {
         "outcome": outcome,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from sidecar.errors import ConfigError
 
 SCHEMA_PATH = Path(__file__).with_name("release-policy.schema.json")
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "sales-order-release.json"
+DEMO_POLICY_PATH = Path(__file__).parent / "policies" / "sales-order-release.demo.json"
 CHECK_ORDER = ("margin", "credit", "stock", "lead_time")
 
 
@@ -52,9 +54,27 @@ class Policy:
         return sorted(bands, key=lambda band: band["min_untaxed"], reverse=True)
 
     @property
+    def unknown_requester_route(self) -> str:
+        """Role that approves when Odoo cannot name the requester."""
+        return self.data["routing"]["unknown_requester_route"]
+
+    @property
     def submitted_domain(self) -> list:
         """Odoo domain of quotations submitted for release."""
         return self.data["intake"]["submitted_domain"]
+
+    @property
+    def not_before(self) -> datetime | None:
+        """Go-live moment (UTC) before which reconciliation never looks; None when unset."""
+        return parse_moment(self.data["intake"].get("not_before"))
+
+
+def parse_moment(text: str | None) -> datetime | None:
+    """A UTC moment from 'YYYY-MM-DD HH:MM:SS' (Odoo's form) or ISO 8601; ValueError when malformed."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +126,7 @@ def _reference_problems(data: dict) -> list[str]:
             problems.append(f"{where}: unknown route '{role}' (defined: {known})")
 
     need(routing["default_route"], "/routing/default_route")
+    need(routing["unknown_requester_route"], "/routing/unknown_requester_route")
     for name in CHECK_ORDER:
         need(data["checks"][name].get("route"), f"/checks/{name}/route")
     seen: set[float] = set()
@@ -127,18 +148,34 @@ def validate_policy(data: Any) -> list[str]:
     if problems:
         return sorted(set(problems))
     problems = _domain_problems(data["intake"]["submitted_domain"], "/intake/submitted_domain")
+    try:
+        parse_moment(data["intake"].get("not_before"))
+    except ValueError:
+        problems.append("/intake/not_before: is not a date-time ('YYYY-MM-DD HH:MM:SS' UTC or ISO 8601)")
     return sorted(problems + _reference_problems(data))
 
 
-def build_policy(data: Any, source: str = "policy") -> Policy:
-    """Validate a policy document and wrap it; raise ConfigError listing every problem."""
+def unconfigured_routes(data: dict) -> list[str]:
+    """A problem per route that names no approver: the sidecar must not start with one."""
+    return [f"/routing/routes/{i}/approvers: route '{route['role']}' has no approver; list the Odoo logins "
+            "allowed to approve it (the shipped policy names none on purpose)"
+            for i, route in enumerate(data["routing"]["routes"]) if not route["approvers"]]
+
+
+def build_policy(data: Any, source: str = "policy", require_approvers: bool = True) -> Policy:
+    """Validate a policy document and wrap it; raise ConfigError listing every problem.
+
+    `require_approvers=False` accepts a template whose routes name nobody yet (never at start).
+    """
     problems = validate_policy(data)
+    if not problems and require_approvers:
+        problems = unconfigured_routes(data)
     if problems:
         raise ConfigError([f"{source}: {problem}" for problem in problems])
     return Policy(name=data["name"], version=data["version"], data=copy.deepcopy(data))
 
 
-def load_policy(path: str | Path = DEFAULT_POLICY_PATH) -> Policy:
+def load_policy(path: str | Path = DEFAULT_POLICY_PATH, require_approvers: bool = True) -> Policy:
     """Read, validate and wrap a policy file; raise ConfigError listing every problem."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -146,4 +183,4 @@ def load_policy(path: str | Path = DEFAULT_POLICY_PATH) -> Policy:
         raise ConfigError([f"{path}: cannot read policy file ({err.strerror or err})"]) from err
     except ValueError as err:
         raise ConfigError([f"{path}: not valid JSON ({err})"]) from err
-    return build_policy(data, str(path))
+    return build_policy(data, str(path), require_approvers)

@@ -1,38 +1,125 @@
-"""Append-only, hash-chained audit log: each entry seals the one before it."""
+"""Append-only audit log: each entry is sealed with a keyed hash (HMAC-SHA256) over the one
+before it, and signed checkpoints written outside the store pin the chain's progress."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sidecar.store.database import AUDIT_SEAL, after_commit
 from sidecar.store.records import now
-from sidecar.store.schema import audit_head, audit_log
+from sidecar.store.schema import approvals, audit_head, audit_log, dead_letters, jobs, releases
 
+logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
+CHECKPOINT_EVERY = 100  # entries between checkpoints written on append (verify writes one too)
+PAGE_SIZE = 1000  # entries read per (read-only) transaction while verifying
+MAX_PROBLEMS = 100  # a rewritten chain breaks every later entry; the first ones say enough
+SEALED = ("seq", "at", "kind", "subject", "actor", "data", "prev_hash")
+# A wiped log shows against these: the sidecar writes an audit entry for every row they hold.
+AUDITED_TABLES = (releases, approvals, jobs, dead_letters)
 
 
-def entry_hash(entry: dict) -> str:
-    """SHA-256 over the entry's canonical JSON (everything but its own hash)."""
-    sealed = {k: entry[k] for k in ("seq", "at", "kind", "subject", "actor", "data", "prev_hash")}
-    canonical = json.dumps(sealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _canonical(fields: dict) -> bytes:
+    # ASCII escapes keep lone surrogates (which JSON bodies may carry) encodable.
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+@dataclass(frozen=True)
+class AuditSeal:
+    """The key that seals entries (from configuration, never stored) and where checkpoints go."""
+
+    key: bytes
+    checkpoint_file: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> "AuditSeal":
+        """The seal the configuration describes."""
+        return cls(settings.audit_key.encode(), Path(settings.audit_checkpoint_file))
+
+    def entry_hash(self, entry: dict) -> str:
+        """HMAC-SHA256 over the entry's canonical JSON (everything but its own hash)."""
+        return hmac.new(self.key, b"entry:" + _canonical({k: entry[k] for k in SEALED}), hashlib.sha256).hexdigest()
+
+    def _checkpoint_mac(self, point: dict) -> str:
+        fields = {k: point[k] for k in ("seq", "hash", "at", "source")}
+        return hmac.new(self.key, b"checkpoint:" + _canonical(fields), hashlib.sha256).hexdigest()
+
+    def write_checkpoint(self, seq: int, entry_hash_: str, source: str) -> None:
+        """Append one signed line (seq, hash, time, HMAC) to the checkpoint file."""
+        if self.checkpoint_file is None:
+            return
+        point = {"seq": seq, "hash": entry_hash_, "source": source,
+                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        point["mac"] = self._checkpoint_mac(point)
+        self.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
+        # One write() on an O_APPEND descriptor: lines from several processes never interleave.
+        fd = os.open(self.checkpoint_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (json.dumps(point, sort_keys=True) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def read_checkpoints(self) -> tuple[list[dict], list[dict]]:
+        """(checkpoints whose signature holds, problems with the others)."""
+        if self.checkpoint_file is None or not self.checkpoint_file.exists():
+            return [], []
+        good, problems = [], []
+        for number, line in enumerate(self.checkpoint_file.read_text().splitlines(), start=1):
+            try:
+                point = json.loads(line)
+                valid = hmac.compare_digest(str(point["mac"]), self._checkpoint_mac(point)) \
+                    and isinstance(point["seq"], int)
+            except (ValueError, KeyError, TypeError):
+                valid = False
+            if valid:
+                good.append(point)
+            else:
+                problems.append({"seq": None, "problem": f"checkpoint line {number} is not signed with the audit key"})
+        return good, problems
+
+
+def seal_of(conn: Connection) -> AuditSeal:
+    """The seal of the Database this connection comes from."""
+    seal = conn.get_execution_options().get(AUDIT_SEAL)
+    if seal is None:
+        raise RuntimeError("the audit chain has no key: build Database(url, audit_seal=AuditSeal(...))")
+    return seal
 
 
 def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | None = None) -> int:
     """Append one entry inside the caller's transaction; returns its sequence number."""
+    seal = seal_of(conn)
     head = conn.execute(sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()).first()
     seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
     entry = {"seq": seq, "at": now(), "kind": kind, "subject": subject, "actor": actor,
              "data": json.loads(json.dumps(data, default=str)), "prev_hash": prev_hash}
-    entry["hash"] = entry_hash(entry)
+    entry["hash"] = seal.entry_hash(entry)
     conn.execute(audit_log.insert().values(**entry))
     if head:
         conn.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=seq, hash=entry["hash"]))
     else:
         conn.execute(audit_head.insert().values(id=1, seq=seq, hash=entry["hash"]))
+    if seq % CHECKPOINT_EVERY == 0:
+        after_commit(conn, lambda: checkpoint_quietly(seal, seq, entry["hash"], "append"))
     return seq
+
+
+def checkpoint_quietly(seal: AuditSeal, seq: int, entry_hash_: str, source: str) -> None:
+    """Write a checkpoint; a failure is logged, never raised (what it pins is committed already)."""
+    try:
+        seal.write_checkpoint(seq, entry_hash_, source)
+    except OSError:
+        logger.exception("could not write audit checkpoint %s to %s", seq, seal.checkpoint_file)
 
 
 def entries(conn: Connection, subject: str | None = None, limit: int = 1000) -> list[dict]:
@@ -41,25 +128,3 @@ def entries(conn: Connection, subject: str | None = None, limit: int = 1000) -> 
     if subject:
         query = query.where(audit_log.c.subject == subject)
     return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def verify(conn: Connection) -> dict:
-    """Walk the chain; report every changed, missing or reordered entry."""
-    problems: list[dict] = []
-    expected_prev, expected_seq, count = GENESIS, 1, 0
-    for row in conn.execute(sa.select(audit_log).order_by(audit_log.c.seq)):
-        entry = dict(row._mapping)
-        count += 1
-        if entry["seq"] != expected_seq:
-            problems.append({"seq": expected_seq, "problem": f"entries {expected_seq}..{entry['seq'] - 1} are missing"})
-        if entry["prev_hash"] != expected_prev:
-            problems.append({"seq": entry["seq"], "problem": "does not follow the entry before it"})
-        if entry_hash(entry) != entry["hash"]:
-            problems.append({"seq": entry["seq"], "problem": "content changed after it was written"})
-        expected_prev, expected_seq = entry["hash"], entry["seq"] + 1
-    head = conn.execute(sa.select(audit_head)).first()
-    if head and (head.seq != expected_seq - 1 or head.hash != expected_prev):
-        problems.append({"seq": head.seq, "problem": "entries at the end of the log are missing"})
-    if not head and count:
-        problems.append({"seq": 0, "problem": "the chain head is missing"})
-    return {"ok": not problems, "entries": count, "problems": problems}

@@ -3,22 +3,25 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sidecar.errors import StoreBusy
 from sidecar.store.schema import metadata
+
+BUSY_TIMEOUT_SECONDS = 30
+READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
+AFTER_COMMIT = "sidecar_after_commit"  # conn.info key: callbacks to run once the transaction committed
+AUDIT_SEAL = "sidecar_audit_seal"  # execution option: the audit chain's key (see store/audit.py)
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+    """Create an engine; SQLite gets WAL, a busy timeout and write-locking write transactions."""
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True, future=True)
-    path = sa.engine.make_url(url).database
-    if path and path != ":memory:":
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -31,35 +34,93 @@ def make_engine(url: str) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Take the write lock up front: read-then-write transactions (audit chain, claims)
-        # then queue on busy_timeout instead of failing on a lock upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writes take the write lock up front: read-then-write transactions (audit chain, claims)
+        # then queue on busy_timeout instead of failing on a lock upgrade. Reads take none: in WAL
+        # mode a deferred transaction reads a snapshot while writers go on.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
 
-class Database:
-    """Owns the engine; hands out transactions."""
+def sqlite_path(url: str) -> str | None:
+    """The file behind a SQLite URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = sa.engine.make_url(url).database
+    return path if path and path != ":memory:" else None
 
-    def __init__(self, url: str):
+
+def is_lock_timeout(err: sa.exc.OperationalError) -> bool:
+    """True when the database gave up waiting for a lock (SQLite busy, PostgreSQL lock_timeout)."""
+    text = str(err.orig).lower()
+    return "database is locked" in text or "database table is locked" in text \
+        or getattr(err.orig, "pgcode", None) == "55P03"
+
+
+class Database:
+    """Owns the engine; hands out write transactions and read-only ones."""
+
+    def __init__(self, url: str, audit_seal=None):
         self.url = url
         self.engine = make_engine(url)
+        self.audit_seal = audit_seal
+        if audit_seal is not None:
+            self.engine.update_execution_options(**{AUDIT_SEAL: audit_seal})
+
+    def exists(self) -> bool:
+        """True when the store is there already (a SQLite file is not created by asking)."""
+        path = sqlite_path(self.url)
+        if path is not None:
+            return os.path.isfile(path)
+        return sa.inspect(self.engine).has_table("audit_log")
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
+        """Create missing tables (idempotent); a SQLite file's folder too."""
+        path = sqlite_path(self.url)
+        if path:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         metadata.create_all(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on any exception."""
-        with self.engine.begin() as conn:
+        with self._begin(self.engine) as conn:
             yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only unit of work: never takes SQLite's write lock (deferred BEGIN)."""
+        with self._begin(self.engine.execution_options(**{READ_ONLY: True})) as conn:
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def _begin(engine) -> Iterator[Connection]:
+        hooks: list[Callable[[], None]] = []
+        try:
+            with engine.begin() as conn:
+                conn.info[AFTER_COMMIT] = hooks
+                try:
+                    yield conn
+                finally:
+                    conn.info.pop(AFTER_COMMIT, None)
+        except sa.exc.OperationalError as err:
+            if is_lock_timeout(err):
+                raise StoreBusy("the store is busy (a lock was held too long); retry shortly") from err
+            raise
+        for hook in hooks:
+            hook()
 
     def ping(self) -> None:
         """Raise when the database cannot answer a trivial query."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             conn.execute(sa.text("SELECT 1"))
 
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def after_commit(conn: Connection, hook: Callable[[], None]) -> None:
+    """Run `hook` once the caller's transaction has committed (never when it rolls back)."""
+    conn.info[AFTER_COMMIT].append(hook)

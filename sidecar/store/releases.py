@@ -100,3 +100,9 @@ def latest_for_orders(conn: Connection, order_ids: list[int]) -> dict[int, dict]
                        releases.c.updated_at)
              .where(releases.c.order_id.in_(order_ids)).order_by(releases.c.updated_at))
     return {row.order_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def in_flight_order_ids(conn: Connection) -> list[int]:
+    """Ids of the orders whose release is still in flight (reconciliation leaves them alone)."""
+    query = sa.select(releases.c.order_id).where(releases.c.in_flight == 1).distinct()
+    return sorted(row.order_id for row in conn.execute(query))

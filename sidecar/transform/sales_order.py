@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sidecar.errors import InvalidPayload
+from sidecar.transform.uom import convert_price, convert_quantity
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 STORABLE = "product"  # product.product.detailed_type of a stock-tracked product
@@ -46,12 +47,31 @@ def _number(value) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
+def _by_id(rows) -> dict:
+    return {row["id"]: row for row in rows or []}
+
+
 def _free_quantity(bundle: dict, product_id: int) -> float:
     free = bundle.get("free_quantities") or {}
     return _number(free.get(str(product_id), free.get(product_id, 0.0)))
 
 
-def _order(order: dict, partner: dict, company: dict) -> dict:
+def _currency(currencies: dict, value) -> tuple[str | None, int]:
+    """Name and decimal places of a currency many2one; 2 places when Odoo did not say."""
+    row = currencies.get(m2o_id(value)) or {}
+    places = row.get("decimal_places")
+    name = row.get("name") or m2o_name(value)
+    return name, places if isinstance(places, int) and not isinstance(places, bool) else 2
+
+
+def _rate(order: dict) -> float:
+    """Units of order currency per unit of company currency (Odoo's sale.order.currency_rate)."""
+    rate = _number(order.get("currency_rate"))
+    return rate if rate > 0 else 1.0
+
+
+def _order(order: dict, partner: dict, company: dict, currencies: dict) -> dict:
+    currency, places = _currency(currencies, order.get("currency_id"))
     return {
         "id": order["id"],
         "name": order["name"],
@@ -64,45 +84,79 @@ def _order(order: dict, partner: dict, company: dict) -> dict:
         "salesperson_id": m2o_id(order.get("user_id")),
         "date_order": odoo_datetime(order["date_order"]),
         "commitment_date": odoo_datetime(order.get("commitment_date")),
+        "write_date": _text(order.get("write_date")),
         "amount_untaxed": _number(order["amount_untaxed"]),
         "amount_total": _number(order["amount_total"]),
-        "currency": m2o_name(order.get("currency_id")),
+        "currency": currency,
+        "currency_decimals": places,
+        "currency_rate": _rate(order),
+        "picking_policy": _text(order.get("picking_policy")) or "direct",
     }
 
 
-def _line(line: dict, product: dict, bundle: dict) -> dict:
+def _unit_cost(line: dict, product: dict, uoms: dict, rate: float) -> float:
+    """Cost of one line unit in the order's currency: sale_margin's purchase_price when Odoo has it,
+    else the product's cost (per product unit, company currency) converted as sale_margin would."""
+    if "purchase_price" in line:
+        return _number(line["purchase_price"])
+    per_line_unit = convert_price(_number(product.get("standard_price")), uoms.get(m2o_id(product.get("uom_id"))),
+                                  uoms.get(m2o_id(line.get("product_uom"))))
+    return per_line_unit * rate
+
+
+def _line(line: dict, product: dict, bundle: dict, uoms: dict, rate: float) -> dict:
     product_id = m2o_id(line["product_id"])
     storable = product.get("detailed_type") == STORABLE
+    line_uom, product_uom = uoms.get(m2o_id(line.get("product_uom"))), uoms.get(m2o_id(product.get("uom_id")))
+    quantity = _number(line["product_uom_qty"])
+    unit_cost = _unit_cost(line, product, uoms, rate)
+    subtotal = _number(line["price_subtotal"])
     return {
         "line_id": line["id"],
         "product_id": product_id,
         "product_name": product.get("name") or m2o_name(line["product_id"]) or "",
         "default_code": _text(product.get("default_code")),
         "storable": storable,
-        "quantity": _number(line["product_uom_qty"]),
-        "uom": m2o_name(line.get("product_uom")),
-        "price_subtotal": _number(line["price_subtotal"]),
-        "unit_cost": _number(product.get("standard_price")),
+        "quantity": quantity,
+        "uom": m2o_name(line.get("product_uom")) or (line_uom or {}).get("name"),
+        "product_quantity": convert_quantity(quantity, line_uom, product_uom),
+        "product_uom": m2o_name(product.get("uom_id")) or (product_uom or {}).get("name"),
+        "price_subtotal": subtotal,
+        "unit_cost": unit_cost,
+        "margin": _number(line["margin"]) if "margin" in line else subtotal - unit_cost * quantity,
         "available_quantity": _free_quantity(bundle, product_id) if storable else None,
-        "customer_lead_days": _number(product.get("sale_delay")),
+        "customer_lead_days": _number(line.get("customer_lead")),
+        "is_delivery": bool(line.get("is_delivery")),
     }
 
 
-def _margin(lines: list[dict], amount_untaxed: float) -> dict:
-    amount = round(sum(line["price_subtotal"] - line["quantity"] * line["unit_cost"] for line in lines), 2)
-    percent = round(amount / amount_untaxed * 100, 2) if amount_untaxed else None
-    return {"amount": amount, "percent": percent}
+def _margin(order_raw: dict, lines: list[dict], amount_untaxed: float) -> dict:
+    """Odoo's own order margin with sale_margin installed; the same sum over the lines without it."""
+    if "margin" in order_raw:
+        amount, source = _number(order_raw["margin"]), "sale_margin"
+    else:
+        amount, source = sum(line["margin"] for line in lines), "standard_price"
+    percent = amount / amount_untaxed * 100 if amount_untaxed else None
+    return {"amount": amount, "percent": percent, "source": source}
 
 
-def _credit(partner: dict, company: dict, order_amount: float) -> dict:
+def _credit(partner: dict, company: dict, order: dict, currencies: dict) -> dict:
+    """Odoo 17's credit warning: receivable + to invoice + this order in company currency, against the
+    partner's credit_limit (which holds the company default unless the partner has its own)."""
     receivable = _number(partner.get("credit"))
+    to_invoice = _number(partner.get("credit_to_invoice"))
+    order_amount = order["amount_total"] / order["currency_rate"]
     credit_limit = _number(partner.get("credit_limit"))
-    applies = bool(company.get("account_use_credit_limit")) and bool(partner.get("use_partner_credit_limit"))
+    applies = bool(company.get("account_use_credit_limit")) and bool(credit_limit)
+    currency, places = _currency(currencies, company.get("currency_id"))
     return {
         "receivable": receivable,
+        "to_invoice": to_invoice,
         "order_amount": order_amount,
-        "exposure": round(receivable + order_amount, 2),
-        "limit": credit_limit if applies and credit_limit > 0 else None,
+        "exposure": receivable + to_invoice + order_amount,
+        "limit": credit_limit if applies else None,
+        "currency": currency or order["currency"],
+        "currency_decimals": places if currency else order["currency_decimals"],
     }
 
 
@@ -111,22 +165,28 @@ def build_release_facts(bundle: dict) -> dict:
     order_raw = bundle["order"]
     company = bundle.get("company") or {}
     partner = bundle.get("commercial_partner") or bundle.get("partner") or {}
-    order = _order(order_raw, bundle.get("partner") or {}, company)
-    products = {p["id"]: p for p in bundle.get("products", [])}
-    lines = [_line(line, products.get(m2o_id(line["product_id"]), {}), bundle)
+    currencies, uoms = _by_id(bundle.get("currencies")), _by_id(bundle.get("uoms"))
+    order = _order(order_raw, bundle.get("partner") or {}, company, currencies)
+    products = _by_id(bundle.get("products"))
+    lines = [_line(line, products.get(m2o_id(line["product_id"]), {}), bundle, uoms, order["currency_rate"])
              for line in bundle.get("lines", []) if m2o_id(line.get("product_id"))]
     requester = bundle.get("requested_by") or {}
     return {
         "order": order,
         "lines": lines,
-        "margin": _margin(lines, order["amount_untaxed"]),
-        "credit": _credit(partner, company, order["amount_total"]),
+        "margin": _margin(order_raw, lines, order["amount_untaxed"]),
+        "credit": _credit(partner, company, order, currencies),
         "requested_by": {"user_id": m2o_id(requester.get("user_id")), "login": _text(requester.get("login"))},
     }
 
 
 def release_request_from_webhook(body: dict) -> dict:
-    """{order_id, requested_by} from the body of Odoo's 'Send Webhook Notification' on a sale.order."""
+    """{order_id, write_date} from the body of Odoo's 'Send Webhook Notification' on a sale.order.
+
+    Only the order's id and the moment Odoo says it wrote it are used: every other field of the body
+    (state, tags, users) is untrusted, since anyone who reaches the webhook can write it; the sidecar
+    asks Odoo instead. `write_date` is kept as Odoo sent it (UTC, microseconds kept) or None.
+    """
     if not isinstance(body, dict):
         raise InvalidPayload("webhook body must be a JSON object")
     model = body.get("_model", "sale.order")
@@ -137,9 +197,18 @@ def release_request_from_webhook(body: dict) -> dict:
     if order_id is None or order_id < 1:
         raise InvalidPayload("webhook body has no order id",
                              details=[{"pointer": "/_id", "message": "a positive integer is required"}])
-    requested_by = None
-    for key in ("requested_by", "write_uid", "user_id"):
-        requested_by = m2o_id(body.get(key))
-        if requested_by is not None:
-            break
-    return {"order_id": order_id, "requested_by": requested_by}
+    return {"order_id": order_id, "write_date": _write_date(body.get("write_date"))}
+
+
+def _write_date(value) -> str | None:
+    """Odoo's 'YYYY-MM-DD HH:MM:SS[.ffffff]' as sent, checked; None when the body has none."""
+    if value in (None, False):
+        return None
+    try:
+        if not isinstance(value, str) or len(value) < 19 or value[10] != " ":
+            raise ValueError(value)
+        datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
+    except ValueError:
+        raise InvalidPayload("webhook write_date is not Odoo's UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'",
+                             details=[{"pointer": "/write_date", "message": "not an Odoo datetime"}]) from None
+    return value

@@ -6,6 +6,7 @@ folder on free ports for this module.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -202,21 +203,17 @@ def _answers(url: str) -> bool:
         return False
 
 
-def odoo_webhook_body(seed, order_id: int) -> dict:
-    """What Odoo's Automation Rule posts: the chosen fields, many2one as bare ids (see
-    odoo17-wire/outgoing-webhook-sample.json)."""
-    order = seed.read("sale.order", [order_id], ["name", "state", "partner_id", "user_id", "write_uid",
-                                                  "write_date", "amount_total"])[0]
-    def bare(value):
-        return value[0] if isinstance(value, list) else value
+RECORDED_WEBHOOK = json.loads((Path(__file__).resolve().parents[1] / "data" /
+                               "odoo17-release-requested-webhook.json").read_text())["body"]
 
-    return {
-        "_action": "Notify n8n: quotation submitted(#1)", "_id": order_id, "_model": "sale.order",
-        "id": order_id, "name": order["name"], "state": order["state"],
-        "amount_total": order["amount_total"], "partner_id": bare(order["partner_id"]),
-        "user_id": bare(order["user_id"]), "write_uid": bare(order["write_uid"]),
-        "write_date": order["write_date"],
-    }
+
+def odoo_webhook_body(seed, order_id: int) -> dict:
+    """Submit the quotation (the tag "Release requested", as the "Request release" action does) and
+    return what Odoo's Automation Rule then posts: exactly the fields of the recorded sample
+    (tests/data/odoo17-release-requested-webhook.json), many2one as bare ids."""
+    body = seed.request_release(order_id)
+    assert body.keys() == RECORDED_WEBHOOK.keys()
+    return body
 
 
 def release_messages(seed, order_id: int) -> list:

@@ -20,9 +20,10 @@ class OdooDouble:
     with the given Odoo exception; ``env()`` gives direct access to the data for assertions.
     """
 
-    def __init__(self, db: str = "gov17"):
+    def __init__(self, db: str = "gov17", sale_margin: bool = True):
+        """``sale_margin``: whether that module is installed (it is on the reference server)."""
         self.db = db
-        self.registry = Registry(all_specs())
+        self.registry = Registry(all_specs(sale_margin))
         self._backend = self._fresh_backend()
         self._app = WireApp(self._backend)
         self._server: ServerThread | None = None
@@ -87,7 +88,7 @@ class OdooDouble:
         before it answers (``model``/``method`` may be ``"*"``; ``times`` None = until cleared)."""
         self._backend.delay(model, method, seconds, when, times)
 
-    def commit_later(self, model: str, rid: int, vals: dict, seconds: float, *, uid: int = 2,
+    def webhook_before_commit(self, model: str, rid: int, vals: dict, seconds: float, *, uid: int = 2,
                      fields=("write_date", "write_uid", "name", "state", "tag_ids"),
                      rollback: bool = False) -> dict:
         """What an Automation Rule's webhook does in Odoo 17: its body is read inside the writing
@@ -130,11 +131,16 @@ class OdooDouble:
         """An environment over the double's data (reads and writes bypass the wire)."""
         return self._backend.env(uid, context)
 
-    def set_partner_credit(self, partner_id: int, amount: float) -> None:
-        """Set what ``res.partner.credit`` answers (in Odoo it comes from posted invoices)."""
-        with self._backend.db.transaction():
-            self._backend.env().row("res.partner", partner_id)
-            self._backend.db.update("res.partner", partner_id, {"_credit": float(amount)})
+    def commit_later(self, delay: float, model: str, ids: list, vals: dict, uid: int = 2) -> threading.Timer:
+        """Apply a write ``delay`` seconds from now: what other connections see of a transaction
+        that Odoo 17 has not committed yet when its Automation Rule's webhook is already posted."""
+        def apply():
+            with self._backend.db.transaction():
+                self._backend.env(uid).write(model, ids, vals)
+        timer = threading.Timer(delay, apply)
+        timer.daemon = True
+        timer.start()
+        return timer
 
 
 class _NotYet(Exception):

@@ -34,10 +34,20 @@ class Env:
     def now(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT)
 
-    def write_stamp(self) -> str:
-        """``create_date``/``write_date``: the transaction's start with microseconds (Odoo's
-        ``cr.now()``); ``read`` answers whole seconds, domains compare the microseconds."""
+    def now_precise(self) -> str:
+        """Odoo's ``cr.now()`` for create/write dates: the transaction's start, stored with
+        microseconds (``read`` drops them), the same for every write of one call."""
         return self.db.stamp or dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT + ".%f")
+
+    def company(self) -> int:
+        """Odoo's ``env.company``: the first of ``allowed_company_ids``, else the user's company."""
+        user_companies = self.get("res.users", self.uid, "company_ids")
+        allowed = self.context.get("allowed_company_ids")
+        if allowed:
+            if not isinstance(allowed, list) or not set(allowed) <= set(user_companies):
+                raise errors.access_error("Access to unauthorized or invalid companies.")
+            return allowed[0]
+        return self.get("res.users", self.uid, "company_id")
 
     def today(self) -> str:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATE_FMT)
@@ -189,7 +199,7 @@ class Env:
                 continue
             default = fdef.default(self, vals) if callable(fdef.default) else copy.deepcopy(fdef.default)
             row[fname] = self._to_raw(fdef, default, [])
-        now = self.write_stamp()
+        now = self.now_precise()
         row.update(create_uid=self.uid, write_uid=self.uid, create_date=now, write_date=now)
         later = []
         for fname, value in vals.items():
@@ -233,7 +243,7 @@ class Env:
                     later.append((fdef, value))
                 elif fdef.compute is None and fname != "id":
                     changes[fname] = self._to_raw(fdef, value, row.get(fname) or [])
-            changes.update(write_uid=self.uid, write_date=self.write_stamp())
+            changes.update(write_uid=self.uid, write_date=self.now_precise())
             self._check_required(spec, {**row, **changes}, only=changes)
             self.db.update(model, rid, changes)
             for fdef, value in later:

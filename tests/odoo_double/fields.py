@@ -33,6 +33,7 @@ class Field:
     compute: Callable | None = None   # compute(env, model, rid) -> raw value
     inverse: Callable | None = None   # inverse(env, model, rid, raw value)
     default: Any = None               # value, or callable(env, vals)
+    company_dependent: bool = False   # Odoo keeps one value per company (ir.property)
     name: str = ""
     model_name: str = ""
 
@@ -65,7 +66,7 @@ class Field:
             "manual": False,
             "help": "",
             "depends": [],
-            "company_dependent": False,
+            "company_dependent": bool(self.company_dependent),
             "change_default": False,
         }
         if self.relation:

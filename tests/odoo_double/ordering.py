@@ -1,7 +1,8 @@
 """``order`` strings (``"date_order desc, id desc"``): parsing and sorting.
 
 Empty values sort as PostgreSQL does by default: last when ascending, first
-when descending.  A many2one sorts by the target's display name.
+when descending.  A many2one sorts by the target model's own order (its
+``_order``, joined as Odoo does), reversed as a whole when descending.
 """
 from __future__ import annotations
 
@@ -45,17 +46,33 @@ def sort_ids(env, model: str, ids: list, order: str | None) -> list:
     return sorted(ids, key=cmp_to_key(compare))
 
 
-def _key(env, model, rid, fname):
+class _Composite(tuple):
+    """A many2one's sort key: the target's ``(key, descending)`` pairs in its model's order."""
+
+    def compare(self, other) -> int:
+        for (mine, desc), (theirs, _desc) in zip(self, other):
+            result = _cmp(mine, theirs)
+            if result:
+                return -result if desc else result
+        return 0
+
+
+def _key(env, model, rid, fname, depth: int = 0):
     fdef = env.registry.field(model, fname)
     value = env.get(model, rid, fname)
     if fdef.type == "many2one":
-        value = env.display_name(fdef.relation, value) if value and fdef.relation in env.registry else None
-    elif fdef.type in ("one2many", "many2many"):
+        if not value or fdef.relation not in env.registry:
+            return None
+        if depth > 3:  # Odoo stops at a cycle of many2one orders; ids keep the result deterministic
+            return value
+        terms = parse(env.registry, fdef.relation, None)
+        return _Composite((_key(env, fdef.relation, value, name, depth + 1), desc) for name, desc in terms)
+    if fdef.type in ("one2many", "many2many"):
         value = None
     elif value is False and fdef.type != "boolean":
         value = None
     if isinstance(value, str):
-        value = value.lower() if fdef.type in ("char", "text", "many2one") else value
+        value = value.lower() if fdef.type in ("char", "text") else value
     return value
 
 
@@ -66,6 +83,8 @@ def _cmp(a, b) -> int:
         return 1
     if b is None:
         return -1
+    if isinstance(a, _Composite) and isinstance(b, _Composite):
+        return a.compare(b)
     try:
         return (a > b) - (a < b)
     except TypeError:

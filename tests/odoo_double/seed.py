@@ -76,7 +76,7 @@ def seed(backend) -> None:
 
 def _base(env) -> None:
     env.create("res.currency", {"name": "USD", "symbol": "$", "position": "before"}, forced_id=1)
-    env.create("res.currency", {"name": "EUR", "symbol": "€", "position": "after"}, forced_id=2)
+    env.create("res.currency", {"name": "EUR", "symbol": "€", "position": "after", "active": False}, forced_id=2)
     env.create("res.partner", {"name": "YourCompany", "is_company": True, "email": "info@yourcompany.com"},
                forced_id=1)
     env.create("res.company", {"name": "YourCompany", "partner_id": 1, "currency_id": 1,
@@ -94,13 +94,22 @@ def _base(env) -> None:
     env.create("res.partner", {"name": "Marc Demo", "parent_id": 1, "tz": TZ, "company_id": 1,
                                "email": "mark.brown23@example.com"}, forced_id=7)
     env.create("res.users", {"login": "__system__", "partner_id": 2, "active": False}, forced_id=1)
-    env.create("res.users", {"login": "admin", "partner_id": 3, "password": "admin"}, forced_id=2)
-    env.create("res.users", {"login": "demo", "partner_id": 7, "password": "demo"}, forced_id=6)
+    env.create("res.partner", {"name": "My Company (Chicago)", "is_company": True}, forced_id=41)
+    env.create("res.company", {"name": "My Company (Chicago)", "partner_id": 41, "currency_id": 1}, forced_id=2)
+    env.write("res.partner", [41], {"company_id": 2})
+    env.create("res.users", {"login": "admin", "partner_id": 3, "password": "admin", "company_ids": [2, 1]},
+               forced_id=2)
+    env.create("res.users", {"login": "demo", "partner_id": 7, "password": "demo", "company_ids": [2, 1]},
+               forced_id=6)
     for rid, name, parent, is_company, rank, term, credit in CUSTOMERS:
         env.create("res.partner", {"name": name, "parent_id": parent, "is_company": is_company,
                                    "customer_rank": rank, "property_payment_term_id": term, "tz": TZ,
                                    "email": f"{name.lower().replace(' ', '.')}@example.com"}, forced_id=rid)
-        env.db.update("res.partner", rid, {"_credit": credit})
+        if credit:  # an open customer invoice, as the demo's receivables come from posted invoices
+            move = env.create("account.move", {"move_type": "out_invoice", "partner_id": rid,
+                                               "invoice_line_ids": [(0, 0, {"name": "Opening balance",
+                                                                            "price_unit": credit})]})
+            env.db.update("account.move", move, {"state": "posted"})
 
 
 def _configuration(env, registry) -> None:
@@ -152,6 +161,12 @@ def _stock(env) -> None:
         env.create("stock.location", {"name": name, "location_id": parent, "usage": usage}, forced_id=rid)
     env.create("stock.warehouse", {"name": "YourCompany", "code": "WH", "view_location_id": 7,
                                    "lot_stock_id": 8, "partner_id": 1}, forced_id=1)
+    # the demo's second company has its own warehouse (Chicago 1, CHIC1/Stock = location 28)
+    env.create("stock.location", {"name": "CHIC1", "location_id": 1, "usage": "view", "company_id": 2}, forced_id=27)
+    env.create("stock.location", {"name": "Stock", "location_id": 27, "usage": "internal", "company_id": 2},
+               forced_id=28)
+    env.create("stock.warehouse", {"name": "Chicago 1", "code": "CHIC1", "view_location_id": 27, "lot_stock_id": 28,
+                                   "partner_id": 41, "company_id": 2}, forced_id=2)
 
 
 def _products(env) -> None:

@@ -115,8 +115,10 @@ def to_read(env, fdef, value, load: str = "_classic_read"):
         return bool(value)
     if kind == "many2one_reference":
         return value or 0
+    if kind == "datetime" and value:
+        return value[:19]  # Odoo answers whole seconds (fields.Datetime.to_string) whatever it stores
     if value is None:
         return False
     if kind == "datetime" and value:
-        return value[:19]  # JSON-RPC sends whole seconds (fields.Datetime.to_string)
+        return value[:19]  # Odoo's JSON answers format datetimes without microseconds
     return value

@@ -23,7 +23,9 @@ from tests.support.odoo_seed import OdooSeed
 from tests.support.switchable_proxy import SwitchableProxy
 
 DOUBLE_DB = "gov17"
-ONLY_ON_THE_DOUBLE = "needs the Odoo double"  # the one skip reason a strict run accepts (on a real Odoo)
+# The skips a strict run (SIDECAR_TEST_STRICT=1) accepts: each is covered by the run on the other target.
+ONLY_ON_THE_DOUBLE = "needs the Odoo double"   # skipped on a real Odoo
+ONLY_ON_REAL_ODOO = "needs a real Odoo"        # skipped on the double
 INTEGRATION_LOGIN = "sidecar-integration"
 INTEGRATION_PASSWORD = "sidecar-integration-pw"
 
@@ -102,6 +104,14 @@ def odoo_double(odoo_target):
         pytest.skip(f"{ONLY_ON_THE_DOUBLE} (ODOO_URL points to a real server)")
     yield odoo_target.double
     odoo_target.double.clear_failures()  # injected failures and delays end with the test
+
+
+@pytest.fixture
+def real_odoo(odoo_target):
+    """The target, when it is a real Odoo; skips the test on the double."""
+    if odoo_target.is_double:
+        pytest.skip(f"{ONLY_ON_REAL_ODOO} 17 (the suite runs against the double)")
+    return odoo_target
 
 
 @pytest.fixture

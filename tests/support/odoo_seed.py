@@ -14,6 +14,8 @@ MESSAGE_FIELDS = ["body", "message_type", "subtype_id", "author_id", "date", "ma
 ACTIVITY_FIELDS = ["res_model", "res_model_id", "res_id", "activity_type_id", "user_id", "date_deadline",
                    "summary", "note", "state", "active", "date_done"]
 ORDER_STATES = ("draft", "sent", "sale", "cancel")
+RELEASE_TAG = "Release requested"  # sidecar.odoo.setup.TAG_NAME
+WEBHOOK_FIELDS = ["write_date", "write_uid", "name", "state", "tag_ids"]  # sidecar.odoo.setup.WEBHOOK_FIELDS
 
 
 class OdooRPCError(RuntimeError):
@@ -90,9 +92,11 @@ class OdooSeed:
                         list(args), kwargs)
 
     # -- reading -------------------------------------------------------------------
-    def read(self, model: str, ids, fields) -> list:
+    def read(self, model: str, ids, fields, company_id: int | None = None) -> list:
+        """``read``; with ``company_id`` as that company (company-dependent and computed values)."""
         ids = [ids] if isinstance(ids, int) else list(ids)
-        return self.call(model, "read", ids, list(fields))
+        kwargs = {"context": {"allowed_company_ids": [company_id]}} if company_id else {}
+        return self.call(model, "read", ids, list(fields), **kwargs)
 
     def search_read(self, model: str, domain, fields, **kwargs) -> list:
         return self.call(model, "search_read", list(domain), list(fields), **kwargs)
@@ -131,6 +135,34 @@ class OdooSeed:
                                      ["lot_stock_id"], limit=1)
             self._stock_location_id = found[0]["lot_stock_id"][0]
         return self._stock_location_id
+
+    def other_company_id(self) -> int:
+        """A company of the user other than its default one (the demo has two)."""
+        companies = self.read("res.users", [self.uid], ["company_ids"])[0]["company_ids"]
+        others = [company for company in companies if company != self.company_id()]
+        if not others:
+            raise LookupError("the user belongs to one company only")
+        return others[0]
+
+    def as_company(self, company_id: int | None) -> dict:
+        """The context that makes Odoo work in ``company_id`` (the user's default company too)."""
+        if not company_id:
+            return {}
+        return {"context": {"allowed_company_ids": list(dict.fromkeys([company_id, self.company_id()]))}}
+
+    def credit_settings(self, company_id: int | None = None) -> tuple[bool, float]:
+        """Settings > Invoicing: (Sales Credit Limit on?, Default Credit Limit) of a company."""
+        wizard = self.call("res.config.settings", "create", {}, **self.as_company(company_id))
+        row = self.call("res.config.settings", "read", [wizard], ["account_use_credit_limit", "account_default_credit_limit"],
+                        **self.as_company(company_id))[0]
+        return row["account_use_credit_limit"], row["account_default_credit_limit"]
+
+    def set_credit_settings(self, enabled: bool, default_limit: float = 0.0, company_id: int | None = None) -> None:
+        """Save the Sales Credit Limit switch and the Default Credit Limit as the Settings page does."""
+        wizard = self.call("res.config.settings", "create", {
+            "account_use_credit_limit": bool(enabled), "account_default_credit_limit": float(default_limit)},
+            **self.as_company(company_id))
+        self.call("res.config.settings", "execute", [wizard], **self.as_company(company_id))
 
     def enable_credit_limits(self) -> None:
         """Turn on the company setting that makes partner credit limits count (Sales Credit Limit)."""
@@ -185,6 +217,41 @@ class OdooSeed:
             self.set_on_hand(product_id, on_hand)
         return product_id
 
+    def invoice(self, partner_id: int, amount: float, post: bool = True, refund: bool = False) -> int:
+        """A customer invoice (or credit note) of ``amount`` without tax; posted, it counts in the
+        partner's receivable."""
+        move = self.call("account.move", "create", {
+            "move_type": "out_refund" if refund else "out_invoice", "partner_id": partner_id,
+            "invoice_line_ids": [(0, 0, {"name": unique("Service"), "quantity": 1.0, "price_unit": float(amount),
+                                         "tax_ids": [(6, 0, [])]})]})
+        if post:
+            self.call("account.move", "action_post", [move])
+        return move
+
+    def uom_id(self, name: str) -> int:
+        """A unit of measure by name (``Units``, ``Dozens``)."""
+        found = self.call("uom.uom", "search", [("name", "=", name)], limit=1)
+        if not found:
+            raise LookupError(f"no unit of measure {name!r}")
+        return found[0]
+
+    def pricelist(self, currency: str, rate: float) -> int:
+        """A pricelist in ``currency`` (activated), worth ``rate`` of it per unit of the company's
+        currency from a week ago on (a rate of the user's company, which wins over shared ones)."""
+        currency_id = self.call("res.currency", "search", [("name", "=", currency)], limit=1,
+                                context={"active_test": False})[0]
+        self.call("res.currency", "write", [currency_id], {"active": True})
+        day = (dt.date.today() - dt.timedelta(days=7)).isoformat()
+        existing = self.call("res.currency.rate", "search", [("currency_id", "=", currency_id), ("name", "=", day),
+                                                             ("company_id", "=", self.company_id())])
+        if existing:
+            self.call("res.currency.rate", "write", existing, {"rate": float(rate)})
+        else:
+            self.call("res.currency.rate", "create", {"currency_id": currency_id, "name": day, "rate": float(rate),
+                                                      "company_id": self.company_id()})
+        return self.call("product.pricelist", "create", {"name": unique(f"Pricelist {currency}"),
+                                                         "currency_id": currency_id})
+
     def set_on_hand(self, product_id: int, quantity: float, location_id: int | None = None) -> None:
         """Inventory adjustment as the Inventory app does it: count, then apply."""
         quant = self.call("stock.quant", "create", {
@@ -193,14 +260,17 @@ class OdooSeed:
         self.call("stock.quant", "action_apply_inventory", [quant], context={"inventory_mode": True})
 
     def quotation(self, partner_id: int, lines, state: str = "sent", commitment_date=None,
-                  user_id: int | None = None, **extra) -> int:
-        """A sales order; ``lines`` are ``(product_id, qty)`` or ``(product_id, qty, price_unit)``
-        (no price: Odoo's sales price).  ``state``: draft, sent (written), sale (confirmed) or
-        cancel."""
+                  user_id: int | None = None, company_id: int | None = None, **extra) -> int:
+        """A sales order; ``lines`` are ``(product_id, qty)``, ``(product_id, qty, price_unit)``
+        (no price: Odoo's sales price) or a dict of line values.  ``state``: draft, sent (written),
+        sale (confirmed) or cancel."""
         if state not in ORDER_STATES:
             raise ValueError(f"state must be one of {ORDER_STATES}")
         order_lines = []
         for line in lines:
+            if isinstance(line, dict):
+                order_lines.append((0, 0, dict(line)))
+                continue
             product_id, qty = line[0], line[1]
             values = {"product_id": product_id, "product_uom_qty": float(qty)}
             if len(line) > 2 and line[2] is not None:
@@ -211,11 +281,37 @@ class OdooSeed:
             vals["commitment_date"] = _datetime(commitment_date)
         if user_id is not None:
             vals["user_id"] = user_id
-        order_id = self.call("sale.order", "create", vals)
+        if company_id is not None:
+            vals["company_id"] = company_id
+        company = self.as_company(company_id)
+        order_id = self.call("sale.order", "create", vals, **company)
         if state == "sent":
-            self.call("sale.order", "write", [order_id], {"state": "sent"})
+            self.call("sale.order", "write", [order_id], {"state": "sent"}, **company)
         elif state == "sale":
-            self.call("sale.order", "action_confirm", [order_id])
+            self.call("sale.order", "action_confirm", [order_id], **company)
         elif state == "cancel":
-            self.call("sale.order", "action_cancel", [order_id], context={"disable_cancel_warning": True})
+            context = {**company.get("context", {}), "disable_cancel_warning": True}
+            self.call("sale.order", "action_cancel", [order_id], context=context)
         return order_id
+
+    # -- release submission ------------------------------------------------------------
+    def release_tag_id(self) -> int:
+        """The sales tag that marks a quotation submitted for release (made when missing)."""
+        found = self.call("crm.tag", "search", [("name", "=", RELEASE_TAG)], limit=1)
+        return found[0] if found else self.call("crm.tag", "create", {"name": RELEASE_TAG})
+
+    def request_release(self, order_id: int) -> dict:
+        """Submit a quotation as the "Request release" server action does (the tag is removed, then
+        added); returns the body Odoo's Automation Rule would post (see webhook_body)."""
+        tag = self.release_tag_id()
+        if tag in self.read("sale.order", order_id, ["tag_ids"])[0]["tag_ids"]:
+            self.call("sale.order", "write", [order_id], {"tag_ids": [(3, tag)]})
+        self.call("sale.order", "write", [order_id], {"tag_ids": [(4, tag)]})
+        return self.webhook_body(order_id)
+
+    def webhook_body(self, order_id: int) -> dict:
+        """The body of the Automation Rule's webhook for this order, from what Odoo shows now.  Odoo
+        itself sends write_date with microseconds; JSON-RPC answers it without them, which only makes
+        the "committed yet?" question easier to answer yes."""
+        row = self.call("sale.order", "read", [order_id], WEBHOOK_FIELDS, load=None)[0]
+        return {"_action": "Send Webhook Notification(#0)", "_id": order_id, "_model": "sale.order", **row}

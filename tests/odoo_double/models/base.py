@@ -1,11 +1,13 @@
 """Base and accounting essentials: companies, currencies, partners, users, ir.model(.data), terms, taxes."""
 from __future__ import annotations
 
+import math
 from zoneinfo import available_timezones
 
 from .. import errors, security
 from .. import fields as F
 from ..registry import ModelSpec, api_model
+from . import account
 from .mail_thread import thread_fields, thread_methods
 
 LANGS = [("en_US", "English (US)")]
@@ -38,15 +40,6 @@ def _commercial_partner(env, model, rid):
     return rid
 
 
-def _use_credit_limit(env, model, rid):
-    return bool(env.get(model, rid, "credit_limit"))
-
-
-def _set_use_credit_limit(env, model, rid, value):
-    if not value:
-        env.db.update(model, rid, {"credit_limit": 0.0})
-
-
 def _user_password(env, model, rid):
     return ""
 
@@ -54,6 +47,11 @@ def _user_password(env, model, rid):
 def _set_user_password(env, model, rid, value):
     if value:
         env.db.update(model, rid, {"_password": value})
+
+
+def _decimal_places(rounding: float) -> int:
+    """res.currency.decimal_places: the digits its rounding keeps."""
+    return max(0, math.ceil(math.log10(1 / rounding))) if 0 < rounding < 1 else 0
 
 
 @api_model
@@ -124,11 +122,7 @@ def specs():
             "active": F.Boolean("Active", default=True),
             "customer_rank": F.Integer("Customer Rank", default=0),
             "supplier_rank": F.Integer("Supplier Rank", default=0),
-            "credit": F.Monetary("Total Receivable",
-                                 compute=lambda env, model, rid: float(env.row(model, rid).get("_credit", 0.0))),
-            "credit_limit": F.Float("Credit Limit", store=False, default=0.0),
-            "use_partner_credit_limit": F.Boolean("Partner Limit", compute=_use_credit_limit,
-                                                  inverse=_set_use_credit_limit),
+            **account.partner_credit_fields(),
             "property_payment_term_id": F.Many2one("account.payment.term", "Customer Payment Terms", store=False),
             "sale_order_ids": F.One2many("sale.order", "partner_id", "Sales Order"),
             **thread_fields(),
@@ -168,6 +162,8 @@ def specs():
             "name": F.Char("Currency", required=True),
             "symbol": F.Char("Symbol", required=True),
             "rounding": F.Float("Rounding Factor", default=0.01),
+            "decimal_places": F.Integer("Decimal Places", compute=lambda env, m, rid: _decimal_places(
+                env.row(m, rid).get("rounding") or 0.01)),
             "position": F.Selection([("after", "After Amount"), ("before", "Before Amount")],
                                     "Symbol Position", default="after"),
             "active": F.Boolean("Active", default=True),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import fields as F
 from ..registry import ModelSpec
-from . import inventory
+from . import account, inventory
 from .mail_thread import thread_fields, thread_methods
 
 PRODUCT_TYPES = [("consu", "Consumable"), ("service", "Service"), ("product", "Storable Product")]
@@ -135,7 +135,9 @@ def specs():
             "default_code": F.Char("Internal Reference"),
             "barcode": F.Char("Barcode"),
             "active": F.Boolean("Active", default=True),
-            "standard_price": F.Float("Cost", store=False, default=0.0),
+            "standard_price": account.company_dependent_float("Cost", "standard_price"),
+            "cost_currency_id": F.Many2one("res.currency", "Cost Currency", compute=lambda env, m, rid: env.get(
+                "res.company", env.company(), "currency_id")),
             "lst_price": F.Float("Sales Price", compute=lambda env, m, rid: env.get(m, rid, "list_price"),
                                  inverse=_set_lst_price),
             "code": F.Char("Reference", compute=lambda env, m, rid: env.get(m, rid, "default_code")),
@@ -168,4 +170,12 @@ def specs():
         }),
         template,
         product,
+        ModelSpec("product.pricelist", "Pricelist", order="sequence asc, id asc", fields={
+            "name": F.Char("Pricelist Name", required=True),
+            "sequence": F.Integer("Sequence", default=16),
+            "active": F.Boolean("Active", default=True),
+            "currency_id": F.Many2one("res.currency", "Currency", required=True,
+                                      default=lambda env, vals: env.get("res.company", env.company(), "currency_id")),
+            "company_id": F.Many2one("res.company", "Company"),
+        }),
     ]

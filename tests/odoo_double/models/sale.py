@@ -7,7 +7,7 @@ from .. import errors
 from .. import fields as F
 from ..registry import ModelSpec
 from ..values import DATETIME_FMT
-from . import chatter, delivery
+from . import account, chatter, delivery
 from .mail_thread import thread_fields, thread_methods
 from .sale_line import ORDER_STATES, round_money, subtotal, tax
 
@@ -28,13 +28,52 @@ def _amount(kind):
 
 
 def _expected_date(env, model, rid):
+    """Odoo's promise: each line's customer_lead counted from now (from the order date once
+    confirmed), the earliest line under the 'direct' shipping policy, the latest under 'one'."""
     row = env.row(model, rid)
-    base = row.get("date_order") if row.get("state") in ("draft", "sent") and row.get("date_order") else None
-    start = dt.datetime.strptime(base, DATETIME_FMT) if base else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if row.get("state") == "cancel":
+        return False
+    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    if row.get("state") == "sale" and row.get("date_order"):
+        start = dt.datetime.strptime(row["date_order"], DATETIME_FMT)
     dates = [start + dt.timedelta(days=env.get("sale.order.line", lid, "customer_lead") or 0.0)
              for lid in _lines(env, rid)
-             if env.get("sale.order.line", lid, "state") != "cancel" and not env.get("sale.order.line", lid, "display_type")]
-    return min(dates).strftime(DATETIME_FMT) if dates else False
+             if not env.get("sale.order.line", lid, "display_type")]  # (no delivery module: no shipping lines)
+    if not dates:
+        return False
+    return (min(dates) if row.get("picking_policy") == "direct" else max(dates)).strftime(DATETIME_FMT)
+
+
+def _default_warehouse(env, vals):
+    """The first warehouse of the order's company, as Odoo picks it for a user without a default one."""
+    company = vals.get("company_id") or env.company()
+    found = env.search("stock.warehouse", [("company_id", "=", company)], limit=1)
+    return found[0] if found else False
+
+
+def _currency(env, model, rid):
+    row = env.row(model, rid)
+    pricelist = row.get("pricelist_id")
+    return env.get("product.pricelist", pricelist, "currency_id") if pricelist else \
+        env.get("res.company", row.get("company_id") or 1, "currency_id")
+
+
+def _currency_rate(env, model, rid):
+    """Units of the order's currency per unit of the company's, on the order date (stored by Odoo)."""
+    row = env.row(model, rid)
+    company = row.get("company_id") or 1
+    date = (row.get("date_order") or env.now())[:10]
+    return account.currency_rate(env, env.get("res.company", company, "currency_id"), _currency(env, model, rid),
+                                 company, date)
+
+
+def _margin(env, model, rid):
+    return round_money(sum(env.get("sale.order.line", lid, "margin") for lid in _lines(env, rid)))
+
+
+def _margin_percent(env, model, rid):
+    untaxed = env.get(model, rid, "amount_untaxed")
+    return untaxed and env.get(model, rid, "margin") / untaxed
 
 
 def _type_name(env, model, rid):
@@ -131,7 +170,15 @@ def action_unlock(env, model, ids):
     return None
 
 
-def spec():
+def tag_spec():
+    """crm.tag (sales_team): the sales tags of sale.order.tag_ids."""
+    return ModelSpec("crm.tag", "CRM Tag", order="name", fields={
+        "name": F.Char("Tag Name", required=True),
+        "color": F.Integer("Color", default=0),
+    })
+
+
+def spec(sale_margin: bool = True):
     methods = {fn.__name__: fn for fn in (action_confirm, action_cancel, action_draft, action_quotation_sent,
                                           action_lock, action_unlock)}
     return ModelSpec(
@@ -144,16 +191,17 @@ def spec():
             "partner_id": F.Many2one("res.partner", "Customer", required=True),
             "partner_invoice_id": F.Many2one("res.partner", "Invoice Address", required=True),
             "partner_shipping_id": F.Many2one("res.partner", "Delivery Address", required=True),
-            "company_id": F.Many2one("res.company", "Company", required=True, default=1),
-            "currency_id": F.Many2one("res.currency", "Currency", store=True, compute=lambda env, m, rid: (
-                env.get("res.company", env.row(m, rid).get("company_id") or 1, "currency_id"))),
+            "company_id": F.Many2one("res.company", "Company", required=True, default=lambda env, vals: env.company()),
+            "pricelist_id": F.Many2one("product.pricelist", "Pricelist"),
+            "currency_id": F.Many2one("res.currency", "Currency", store=True, compute=_currency),
+            "currency_rate": F.Float("Currency Rate", store=True, compute=_currency_rate),
             "user_id": F.Many2one("res.users", "Salesperson", default=lambda env, vals: env.uid),
             "date_order": F.Datetime("Order Date", required=True, default=lambda env, vals: env.now()),
             "validity_date": F.Date("Expiration"),
             "commitment_date": F.Datetime("Delivery Date"),
             "expected_date": F.Datetime("Expected Date", compute=_expected_date),
             "effective_date": F.Datetime("Effective Date", readonly=True),
-            "warehouse_id": F.Many2one("stock.warehouse", "Warehouse", required=True, default=1),
+            "warehouse_id": F.Many2one("stock.warehouse", "Warehouse", required=True, default=_default_warehouse),
             "picking_policy": F.Selection([("direct", "As soon as possible"), ("one", "When all products are ready")],
                                           "Shipping Policy", required=True, default="direct"),
             "payment_term_id": F.Many2one("account.payment.term", "Payment Terms"),
@@ -161,7 +209,11 @@ def spec():
             "amount_untaxed": F.Monetary("Untaxed Amount", compute=_amount("untaxed"), store=True),
             "amount_tax": F.Monetary("Taxes", compute=_amount("tax"), store=True),
             "amount_total": F.Monetary("Total", compute=_amount("total"), store=True),
+            "amount_to_invoice": F.Monetary("Amount to invoice", store=True,  # nothing is invoiced in the double
+                                            compute=lambda env, m, rid: env.get(m, rid, "amount_total")),
+            "partner_credit_warning": F.Text("Partner Credit Warning", compute=account.credit_warning),
             "client_order_ref": F.Char("Customer Reference"),
+            "tag_ids": F.Many2many("crm.tag", "Tags"),
             "origin": F.Char("Source Document"),
             "reference": F.Char("Payment Ref."),
             "note": F.Html("Terms and conditions"),
@@ -175,5 +227,7 @@ def spec():
             "delivery_status": F.Selection(
                 [("pending", "Not Delivered"), ("started", "Started"), ("partial", "Partially Delivered"),
                  ("full", "Fully Delivered")], "Delivery Status", compute=delivery.delivery_status, store=True),
+            **({"margin": F.Monetary("Margin", store=True, compute=_margin),
+                "margin_percent": F.Float("Margin (%)", store=True, compute=_margin_percent)} if sale_margin else {}),
             **thread_fields(),
         })

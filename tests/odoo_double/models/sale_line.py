@@ -1,6 +1,7 @@
 """sale.order.line: product defaults, amounts (15 % sales tax by default), delivered quantities."""
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from .. import fields as F
@@ -55,9 +56,60 @@ def _prepare_line(env, vals):
         if "price_unit" not in vals:
             vals["price_unit"] = get("lst_price")
         vals.setdefault("customer_lead", float(get("sale_delay") or 0))
+        if sale_margin_installed(env) and "purchase_price" not in vals:
+            vals["purchase_price"] = purchase_price(env, product, vals)
         if "tax_id" not in vals:
             vals["tax_id"] = [(6, 0, get("taxes_id"))]
     return vals
+
+
+def sale_margin_installed(env) -> bool:
+    return env.registry.field("sale.order.line", "purchase_price") is not None
+
+
+def round_product_price(value: float) -> float:
+    """Fields with digits 'Product Price' keep 2 decimals (the demo's decimal precision)."""
+    return round_money(value)
+
+
+def purchase_price(env, product, vals) -> float:
+    """sale_margin's cost of one line unit: the product's cost (company currency, product unit)
+    converted to the line's unit of measure and the order's currency, stored with 2 decimals."""
+    order = vals.get("order_id")
+    company = env.get("sale.order", order, "company_id") if order else env.company()
+    cost = env.with_context(allowed_company_ids=[company]).get("product.product", product, "standard_price")
+    product_uom, line_uom = env.get("product.product", product, "uom_id"), vals.get("product_uom")
+    if line_uom and line_uom != product_uom and \
+            env.get("uom.uom", line_uom, "category_id") == env.get("uom.uom", product_uom, "category_id"):
+        cost = cost * env.get("uom.uom", product_uom, "factor") / env.get("uom.uom", line_uom, "factor")
+    if order:
+        cost *= env.get("sale.order", order, "currency_rate")
+    return round_product_price(cost)
+
+
+def _free_qty_today(env, model, rid) -> float:
+    """sale_stock's free quantity of a quotation line's product, in the line's unit (rounded up to it)."""
+    row = env.row(model, rid)
+    product = row.get("product_id")
+    if not product or env.get(model, rid, "state") not in ("draft", "sent"):
+        return 0.0
+    free = env.get("product.product", product, "free_qty")
+    product_uom, line_uom = env.get("product.product", product, "uom_id"), row.get("product_uom") or False
+    if not line_uom or line_uom == product_uom or not free:
+        return free
+    amount = free / env.get("uom.uom", product_uom, "factor") * env.get("uom.uom", line_uom, "factor")
+    rounding = env.get("uom.uom", line_uom, "rounding")
+    return math.ceil(round(amount / rounding, 9)) * rounding
+
+
+def _line_margin(env, model, rid) -> float:
+    row = env.row(model, rid)
+    return round_product_price(subtotal(env, model, rid) - (row.get("purchase_price") or 0.0) * (row.get("product_uom_qty") or 0.0))
+
+
+def _line_margin_percent(env, model, rid) -> float:
+    amount = subtotal(env, model, rid)
+    return amount and env.get(model, rid, "margin") / amount
 
 
 def _display(env, rid):
@@ -69,7 +121,12 @@ def _display(env, rid):
     return f"{order} - {first}"
 
 
-def spec():
+def spec(sale_margin: bool = True):
+    margin_fields = {
+        "purchase_price": F.Float("Cost", default=0.0),
+        "margin": F.Float("Margin", store=True, compute=_line_margin),
+        "margin_percent": F.Float("Margin (%)", store=True, compute=_line_margin_percent),
+    } if sale_margin else {}
     return ModelSpec(
         "sale.order.line", "Sales Order Line", order="order_id, sequence, id", display=_display,
         prepare_create=_prepare_line,
@@ -95,10 +152,12 @@ def spec():
             "qty_delivered": F.Float("Delivery Quantity", default=0.0),
             "qty_invoiced": F.Float("Invoiced Quantity", compute=lambda env, m, rid: 0.0, store=True),
             "customer_lead": F.Float("Lead Time", required=True, default=0.0),
+            "free_qty_today": F.Float("Free Qty Today", compute=_free_qty_today),
             "state": F.Selection(ORDER_STATES, "Order Status", compute=_order_value("state"), store=True),
             "company_id": F.Many2one("res.company", "Company", compute=_order_value("company_id"), store=True),
             "currency_id": F.Many2one("res.currency", "Currency", compute=_order_value("currency_id"), store=True),
             "order_partner_id": F.Many2one("res.partner", "Customer", compute=_order_value("partner_id"), store=True),
             "salesman_id": F.Many2one("res.users", "Salesperson", compute=_order_value("user_id"), store=True),
             "move_ids": F.One2many("stock.move", "sale_line_id", "Stock Moves"),
+            **margin_fields,
         })
