@@ -308,11 +308,9 @@ def test_release_bundle_counts_internal_quants_of_the_orders_warehouse(gateway, 
         assert any(m == model for m, _method in reads), f"{model} not read in the order's company"
 
 
-def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_target):
+def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_double):
     """A server without sale_margin (the double, switched): no margin field is asked for, the cost
     is the product's, converted to the line's unit as sale_margin would."""
-    if not odoo_target.is_double:
-        pytest.skip("needs the Odoo protocol double")
     from tests.odoo_double import OdooDouble
     from tests.support.odoo_seed import OdooSeed
     double = OdooDouble(sale_margin=False)
