@@ -7,14 +7,17 @@ from setuptools.command.build_py import build_py
 
 
 class BuildPyWithSpecs(build_py):
-    """Copy node-specs/*.json to sidecar/node_specs/ in the build."""
+    """Copy node-specs/ (operations and their shared schemas/) to sidecar/node_specs/ in the build."""
 
     def run(self):
         super().run()
         target = Path(self.build_lib) / "sidecar" / "node_specs"
         self.mkpath(str(target))
-        for spec in sorted(Path(__file__).parent.joinpath("node-specs").glob("*.json")):
-            self.copy_file(str(spec), str(target / spec.name))
+        source = Path(__file__).parent / "node-specs"
+        for spec in sorted(source.rglob("*.json")):
+            destination = target / spec.relative_to(source)
+            self.mkpath(str(destination.parent))
+            self.copy_file(str(spec), str(destination))
 
 
 setup(cmdclass={"build_py": BuildPyWithSpecs})

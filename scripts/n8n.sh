@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A local n8n for this project.
 #   scripts/n8n.sh install        install n8n 2.41.1 with its own Node.js (once, outside the repo)
-#   scripts/n8n.sh import [DIR]   import the "Sidecar API key" credential and every workflow in DIR
-#                                 (default n8n-workflows/), then publish those marked "active": true
+#   scripts/n8n.sh import [DIR]   import the credentials and every workflow in DIR (default
+#                                 n8n-workflows/, with the sidecar's URL written in), then publish
+#                                 those marked "active": true
 #   scripts/n8n.sh start          start n8n in the background; returns once its webhooks answer
 #   scripts/n8n.sh stop           stop it
 #   scripts/n8n.sh status         say whether it runs
@@ -12,10 +13,16 @@
 #   N8N_USER_FOLDER      where n8n keeps its SQLite database, settings and log (default var/n8n)
 #   N8N_PORT             HTTP port on 127.0.0.1 (default 5678)
 #   N8N_RUNNERS_BROKER_PORT  task runners' broker port (default N8N_PORT + 1)
-#   SIDECAR_URL          base URL the workflows call (default http://127.0.0.1:8000)
+#   SIDECAR_URL          base URL the workflows call (default http://127.0.0.1:8000); written into a
+#                        copy of the workflows at import (the workflows read no environment)
 #   SIDECAR_N8N_API_KEY  the sidecar API key n8n sends (import only; stored encrypted by n8n,
 #                        never written into the repository)
+#   ODOO_WEBHOOK_AUTH    "user:password" Odoo sends as HTTP Basic auth to the release webhook
+#                        (import only; the Automation Rule's URL is http://user:password@host/...)
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
+#
+# n8n runs with an empty environment plus an allow-list (PATH, HOME, locale, N8N_*, DB_SQLITE_*):
+# no Odoo password, no sidecar keys; and its nodes may not read environment variables at all.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +33,10 @@ N8N_BIN="$N8N_HOME/node_modules/n8n/bin/n8n"
 # Must match the credential reference in every workflow's HTTP Request nodes.
 CREDENTIAL_ID=sidecarApiKey001
 CREDENTIAL_NAME="Sidecar API key"
+# Must match the credential of the release workflow's Webhook node (Authentication: Basic Auth).
+WEBHOOK_CREDENTIAL_ID=odooWebhookAuth1
+WEBHOOK_CREDENTIAL_NAME="Odoo webhook"
+URL_PLACEHOLDER=__SIDECAR_URL__
 
 export N8N_USER_FOLDER=${N8N_USER_FOLDER:-$ROOT/var/n8n}
 export N8N_PORT=${N8N_PORT:-5678}
@@ -37,8 +48,8 @@ export SIDECAR_URL=${SIDECAR_URL:-http://127.0.0.1:8000}
 export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false
 export N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false N8N_HIRING_BANNER_ENABLED=false
 export N8N_SECURE_COOKIE=false N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
-# The workflows read {{ $env.SIDECAR_URL }}; n8n 2.x blocks $env in expressions unless told not to.
-export N8N_BLOCK_ENV_ACCESS_IN_NODE=false
+# Nodes and expressions may not read environment variables ($env, process.env).
+export N8N_BLOCK_ENV_ACCESS_IN_NODE=true
 export DB_SQLITE_POOL_SIZE=${DB_SQLITE_POOL_SIZE:-2}
 # Apply published workflows within a second or two of start instead of n8n's 15 s polling.
 export N8N_WORKFLOW_PUBLICATION_OUTBOX_POLL_INTERVAL_MS=${N8N_WORKFLOW_PUBLICATION_OUTBOX_POLL_INTERVAL_MS:-1000}
@@ -47,10 +58,25 @@ export N8N_WORKFLOW_PUBLICATION_RECONCILE_INTERVAL_SECONDS=${N8N_WORKFLOW_PUBLIC
 PID_FILE="$N8N_USER_FOLDER/n8n.pid"
 LOG_FILE="$N8N_USER_FOLDER/n8n.log"
 IMPORTED_FROM="$N8N_USER_FOLDER/imported-from"  # the workflow folder `start` waits for
+RENDERED="$N8N_USER_FOLDER/workflows"            # the imported copies, sidecar URL written in
 
 log() { echo "n8n.sh: $*" >&2; }
 
-n8n() { node "$N8N_BIN" "$@"; }
+# The only environment n8n gets: the allow-list, never the caller's secrets.
+n8n_env() {
+  local name
+  N8N_ENV=()
+  for name in PATH HOME LANG LC_ALL TZ TMPDIR $(compgen -e | grep -E '^(N8N_|DB_SQLITE_)' || true); do
+    if [ -n "${!name+x}" ]; then
+      N8N_ENV+=("$name=${!name}")
+    fi
+  done
+}
+
+n8n() {
+  n8n_env
+  env -i "${N8N_ENV[@]}" node "$N8N_BIN" "$@"
+}
 
 # Quick check used before every command; `install` itself asks n8n for its version.
 installed() {
@@ -87,15 +113,40 @@ workflow_index() {
     }' "$1"
 }
 
-write_credential() {
-  # The file holds the secret in clear for the few seconds of the import; n8n encrypts it
-  # with the key in $N8N_USER_FOLDER/.n8n/config before storing it.
+# Writes the credentials file for `import:credentials`: the secrets come through the environment
+# of this one node process, so they never appear on a command line.
+write_credentials() {
+  CREDENTIAL_ID="$CREDENTIAL_ID" CREDENTIAL_NAME="$CREDENTIAL_NAME" \
+  WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" node -e '
+    const e = process.env, out = [];
+    if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
+      data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_API_KEY } });
+    if (e.ODOO_WEBHOOK_AUTH) {
+      const at = e.ODOO_WEBHOOK_AUTH.indexOf(":");
+      out.push({ id: e.WEBHOOK_CREDENTIAL_ID, name: e.WEBHOOK_CREDENTIAL_NAME, type: "httpBasicAuth",
+        data: { user: e.ODOO_WEBHOOK_AUTH.slice(0, at), password: e.ODOO_WEBHOOK_AUTH.slice(at + 1) } });
+    }
+    process.stdout.write(JSON.stringify(out));' >"$1"
+}
+
+# Copies the workflows of $1 into $2 with the sidecar base URL in place of its placeholder.
+render_workflows() {
+  case "$SIDECAR_URL" in
+    http://* | https://*) ;;
+    *) log "SIDECAR_URL must start with http:// or https://"; return 1 ;;
+  esac
+  if [[ "$SIDECAR_URL" =~ [\"\\[:space:]] ]]; then
+    log "SIDECAR_URL may not contain quotes, backslashes or spaces"
+    return 1
+  fi
+  rm -rf "$2" && mkdir -p "$2"
   node -e '
-    const [id, name, key] = process.argv.slice(1);
-    process.stdout.write(JSON.stringify([{
-      id, name, type: "httpHeaderAuth",
-      data: { name: "Authorization", value: "Bearer " + key },
-    }]));' "$CREDENTIAL_ID" "$CREDENTIAL_NAME" "$SIDECAR_N8N_API_KEY" >"$1"
+    const fs = require("fs"), path = require("path");
+    const [src, dst, placeholder, url] = process.argv.slice(1);
+    for (const file of fs.readdirSync(src).filter((f) => f.endsWith(".json"))) {
+      const text = fs.readFileSync(path.join(src, file), "utf8").split(placeholder).join(url.replace(/\/+$/, ""));
+      fs.writeFileSync(path.join(dst, file), text);
+    }' "$1" "$2" "$URL_PLACEHOLDER" "$SIDECAR_URL"
 }
 
 cmd_import() {
@@ -107,16 +158,31 @@ cmd_import() {
     was_running=1
     cmd_stop
   fi
-  if [ -n "${SIDECAR_N8N_API_KEY:-}" ]; then
+  [ -n "${SIDECAR_N8N_API_KEY:-}" ] ||
+    log "SIDECAR_N8N_API_KEY is not set: the credential '$CREDENTIAL_NAME' is left as it is"
+  if [ -n "${ODOO_WEBHOOK_AUTH:-}" ] && [[ "$ODOO_WEBHOOK_AUTH" != ?*:?* ]]; then
+    log "ODOO_WEBHOOK_AUTH must be user:password"
+    return 1
+  fi
+  [ -n "${ODOO_WEBHOOK_AUTH:-}" ] ||
+    log "ODOO_WEBHOOK_AUTH is not set: the credential '$WEBHOOK_CREDENTIAL_NAME' is left as it is"
+  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}" ]; then
     TMP_DIR=$(mktemp -d)
     trap 'rm -rf "$TMP_DIR"' EXIT
-    write_credential "$TMP_DIR/credentials.json"
+    (umask 077 && write_credentials "$TMP_DIR/credentials.json")
     n8n import:credentials --input="$TMP_DIR/credentials.json"
     rm -rf "$TMP_DIR"
-  else
-    log "SIDECAR_N8N_API_KEY is not set: the credential '$CREDENTIAL_NAME' is left as it is"
   fi
-  n8n import:workflow --separate --input="$dir"
+  render_workflows "$dir" "$RENDERED"
+  dir=$RENDERED
+  if ! n8n import:workflow --separate --input="$dir"; then
+    # n8n refuses to overwrite a published workflow: unpublish ours, then import again.
+    log "re-importing over published workflows: unpublishing them first"
+    while IFS=$'\t' read -r id _; do
+      n8n unpublish:workflow --id="$id" || true
+    done < <(workflow_index "$dir")
+    n8n import:workflow --separate --input="$dir"
+  fi
   # import:workflow deactivates what it imports (--activeState=fromJson only works in queue
   # mode); publishing marks the imported version active, and `start` activates it.
   while IFS=$'\t' read -r id active _; do
@@ -189,7 +255,8 @@ cmd_start() {
   fi
   started=$(date +%s)
   # setsid: n8n gets its own process group, so `stop` ends its task runner too.
-  setsid node "$N8N_BIN" start </dev/null >>"$LOG_FILE" 2>&1 &
+  n8n_env
+  setsid env -i "${N8N_ENV[@]}" node "$N8N_BIN" start </dev/null >>"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
   deadline=$((started + ${N8N_START_TIMEOUT:-120}))
   while true; do

@@ -7,7 +7,8 @@
 #   demo quotations; nothing real is touched) and prints how to send a first event.
 #
 # Secrets not given in the environment (SIDECAR_N8N_API_KEY, SIDECAR_OPS_API_KEY,
-# SIDECAR_AUDIT_KEY) are generated once into var/secrets.env and reused. n8n is skipped, with a
+# SIDECAR_AUDIT_KEY, SIDECAR_APPROVAL_SECRET, ODOO_WEBHOOK_AUTH: the user:password Odoo's
+# Automation Rule puts in the n8n webhook URL) are generated once into var/secrets.env and reused. n8n is skipped, with a
 # warning, when it cannot be installed (no npm) or when RUN_N8N=0. RUN_VAR_DIR moves var/ (the
 # store, secrets, logs); RUN_SKIP_BOOTSTRAP=1 skips re-installing .venv (the tests use both).
 set -euo pipefail
@@ -23,11 +24,12 @@ chmod 700 "$VAR"
 # --- secrets: given, or generated once into var/secrets.env -------------------------------------
 SECRETS=$VAR/secrets.env
 [ -f "$SECRETS" ] || (umask 077 && : >"$SECRETS")
-for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY; do
+for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH; do
   [ -n "${!name:-}" ] && continue  # given in the environment: that one wins
   value=$(sed -n "s/^$name=//p" "$SECRETS" | tail -n 1)
   if [ -z "$value" ]; then
     value=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    [ "$name" != ODOO_WEBHOOK_AUTH ] || value="odoo:$value"
     echo "$name=$value" >>"$SECRETS"
     echo "run.sh: generated $name into $SECRETS" >&2
   fi
@@ -36,7 +38,7 @@ for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY; do
     echo "run.sh: SIDECAR_AUDIT_KEY comes from $SECRETS, beside the store: for production keep it elsewhere" \
          "(a secret manager), so whoever can edit the database cannot re-seal the audit trail" >&2
 done
-export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY
+export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH
 
 # --- Odoo: the one given, or a demo ------------------------------------------------------------
 pids=()

@@ -4,17 +4,22 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from sidecar.api import BLUEPRINTS
-from sidecar.api.common import EXTENSION
+from sidecar.api.common import EXTENSION, forget_failed_signature
 from sidecar.config import Settings, load_settings
 from sidecar.errors import SidecarError, StoreBusy
 from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the client to wait: the store's lock or Odoo coming back
+SCHEMA_OR_SQL_BUG = re.compile(r"no such (table|column)|syntax error|has no column", re.IGNORECASE)
 
 
 def error_response(status: int, code: str, message: str, details: list | None = None):
@@ -27,7 +32,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SidecarError)
     def _sidecar_error(err: SidecarError):
-        return error_response(err.status, err.code, err.message, err.details)
+        body, status = error_response(err.status, err.code, err.message, err.details)
+        return body, status, _retry_after(status)
 
     @app.errorhandler(StoreBusy)
     def _store_busy(err: StoreBusy):
@@ -37,7 +43,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         code = (err.name or "error").lower().replace(" ", "_")
-        return error_response(err.code or 500, code, err.description or err.name)
+        # Keep what the exception says about itself (405's Allow, 401's WWW-Authenticate), not its HTML type.
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return (*error_response(err.code or 500, code, err.description or err.name), headers)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _store_unavailable(err: Exception):
+        if SCHEMA_OR_SQL_BUG.search(str(getattr(err, "orig", None) or err)):
+            return _unexpected(err)  # SQLite reports these as OperationalError too; they are bugs, not load
+        # "database is locked" past the busy timeout, a lost connection: the store, not the request, failed.
+        logger.warning("store unavailable: %s", getattr(err, "orig", None) or err)
+        body, status = error_response(503, "store_unavailable", "the sidecar's store is busy or down; retry later")
+        return body, status, _retry_after(status)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
@@ -58,6 +76,10 @@ def stop_worker(app: Flask, timeout: float = WORKER_STOP_SECONDS) -> None:
         thread.join(timeout)
 
 
+def _retry_after(status: int) -> dict:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+
+
 def create_app(overrides: dict | None = None, settings: Settings | None = None,
                services: Services | None = None) -> Flask:
     """Build the app: settings from the environment with `overrides` on top (or given), services,
@@ -71,6 +93,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None,
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    app.after_request(forget_failed_signature)
     if settings.worker_in_process:
         from sidecar.worker import OutboxWorker
         app.extensions["outbox_worker"] = OutboxWorker(services)

@@ -20,9 +20,14 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return SIGNATURE_PREFIX + digest
 
 
+def _bytes(text: str) -> bytes:
+    """Header text as bytes: compare_digest refuses non-ASCII str, and a header may hold anything."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _by_api_key(settings: Settings, token: str) -> Client:
     for client in settings.api_keys:
-        if hmac.compare_digest(client.secret.encode(), token.encode()):
+        if hmac.compare_digest(_bytes(client.secret), _bytes(token)):
             return client
     raise Unauthenticated("unknown API key", code="invalid_api_key")
 
@@ -34,15 +39,14 @@ def _by_signature(settings: Settings, headers, body: bytes, remember_signature) 
                               code="signature_missing")
     client = next((c for c in settings.hmac_clients if c.name == key_id), None)
     if client is None:
-        raise Unauthenticated(f"unknown key id '{key_id}'", code="invalid_signature")
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        raise Unauthenticated(f"{TIMESTAMP_HEADER} must be epoch seconds", code="invalid_signature") from None
+        raise Unauthenticated(f"unknown key id '{key_id[:100]}'", code="invalid_signature")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Unauthenticated(f"{TIMESTAMP_HEADER} must be epoch seconds", code="invalid_signature")
+    sent_at = int(timestamp)
     if abs(time.time() - sent_at) > settings.signature_tolerance:
         raise Unauthenticated(f"timestamp is outside the {settings.signature_tolerance}s window",
                               code="stale_signature")
-    if not hmac.compare_digest(sign(client.secret, timestamp, body), signature):
+    if not hmac.compare_digest(_bytes(sign(client.secret, timestamp, body)), _bytes(signature)):
         raise Unauthenticated("signature does not match the body", code="invalid_signature")
     if not remember_signature(signature, 2 * settings.signature_tolerance):
         raise Unauthenticated("this signed request was already received", code="replayed_signature")

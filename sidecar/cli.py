@@ -55,6 +55,9 @@ def cmd_dlq(args) -> int:
         _print(deadletters.list_letters(services, status=args.status, category=args.category, limit=args.limit))
     elif args.action == "show":
         _print(deadletters.get_letter(services, args.ids[0]))
+    elif args.action in ("resolve", "abandon"):
+        close = deadletters.resolve if args.action == "resolve" else deadletters.abandon
+        _print(close(services, args.ids[0], {"reason": args.reason or ""}, actor="cli"))
     elif args.ids:
         _print(deadletters.replay_many(services, {"ids": args.ids}, actor="cli"))
     else:
@@ -143,8 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     worker.set_defaults(func=cmd_worker)
     dlq = sub.add_parser("dlq", help="dead letters")
-    dlq.add_argument("action", choices=["list", "show", "replay"])
-    dlq.add_argument("ids", nargs="*", help="dead letter ids (show: one; replay: none means every open one)")
+    dlq.add_argument("action", choices=["list", "show", "replay", "resolve", "abandon"])
+    dlq.add_argument("ids", nargs="*", help="dead letter ids (show, resolve, abandon: one; "
+                                            "replay: none means every open one)")
+    dlq.add_argument("--reason", help="resolve, abandon: why, for the audit log (required)")
     dlq.add_argument("--status", default=None)
     dlq.add_argument("--category", default=None)
     dlq.add_argument("--limit", type=int, default=50)
@@ -186,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("SIDECAR_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    if args.command == "dlq" and args.action == "show" and len(args.ids) != 1:
-        print("sidecar dlq show takes exactly one id", file=sys.stderr)
+    if args.command == "dlq" and args.action in ("show", "resolve", "abandon") and len(args.ids) != 1:
+        print(f"sidecar dlq {args.action} takes exactly one id", file=sys.stderr)
+        return 2
+    if args.command == "dlq" and args.action in ("resolve", "abandon") and not (args.reason or "").strip():
+        print(f"sidecar dlq {args.action} needs --reason", file=sys.stderr)
         return 2
     try:
         return args.func(args)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,8 +14,11 @@ DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-ord
 MIN_AUDIT_KEY_LENGTH = 32
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
-    "deadletters.read", "deadletters.write", "deadletters.replay", "audit.read",
+    "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
+    "approvals.admin",
 })
+MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
+DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class Client:
     """An integration allowed to call the sidecar: an API key or an HMAC secret, with scopes."""
 
     name: str
-    secret: str
+    secret: str = field(repr=False)  # never in a log line or a traceback's repr
     scopes: frozenset[str]
 
     def allows(self, scope: str) -> bool:
@@ -38,7 +42,7 @@ class Settings:
     odoo_url: str = ""
     odoo_db: str = ""
     odoo_user: str = ""
-    odoo_password: str = ""
+    odoo_password: str = field(default="", repr=False)
     odoo_timeout: float = 10.0
     api_keys: tuple[Client, ...] = ()
     hmac_clients: tuple[Client, ...] = ()
@@ -55,26 +59,64 @@ class Settings:
     audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
     commit_wait_seconds: float = 5.0  # how long intake waits for Odoo to commit what its webhook describes
     go_live_at: str | None = None  # reconciliation never looks at orders last written before this (UTC)
+    approval_secret: str = field(default="", repr=False)
+    approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
+    approval_grace_hours: float = 72.0
     extra: dict = field(default_factory=dict)
 
 
+CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+SCOPE_LIKE = re.compile(r"^(\*|[a-z]+\.[a-z]+)$")
+
+
 def parse_clients(raw: str, variable: str, problems: list[str]) -> tuple[Client, ...]:
-    """Parse `name:secret:scope,scope` entries separated by spaces, newlines or `;`."""
+    """Parse `name:secret:scope,scope` entries separated by spaces, newlines or `;`.
+
+    A problem names the entry by its position and its client's name, never by its text:
+    a malformed entry is often a bare secret, and start-up errors end up in logs.
+    """
     clients = []
-    for entry in raw.replace(";", " ").split():
+    for position, entry in enumerate(raw.replace(";", " ").split(), start=1):
         parts = entry.split(":")
+        named = len(parts) == 3 and CLIENT_NAME.match(parts[0])
+        where = f"entry {position}" + (f" (client '{parts[0]}')" if named else "")
         if len(parts) != 3 or not all(parts):
-            problems.append(f"{variable}: entry '{parts[0]}...' must be name:secret:scope[,scope]")
+            problems.append(f"{variable}: {where} must be name:secret:scope[,scope] "
+                            f"(entries are separated by spaces or ';', so a secret holds neither)")
             continue
         name, secret, scopes = parts
+        if not named:
+            problems.append(f"{variable}: {where}: the name must be a letter then letters, digits, '_', '.' or '-'")
+            continue
         scope_set = frozenset(s for s in scopes.split(",") if s)
-        unknown = sorted(scope_set - KNOWN_SCOPES - {"*"})
+        unknown = scope_set - KNOWN_SCOPES - {"*"}
         if unknown:
-            problems.append(f"{variable}: client '{name}' has unknown scopes {unknown}")
+            # Only what looks like a scope is echoed: a secret typed in the wrong field is not.
+            shown = sorted(s for s in unknown if SCOPE_LIKE.match(s))
+            hidden = len(unknown) - len(shown)
+            problems.append(f"{variable}: client '{name}' has unknown scopes {shown}"
+                            + (f" and {hidden} more not shown" if hidden else "")
+                            + f"; known: {', '.join(sorted(KNOWN_SCOPES))}")
         if len(secret) < 16:
             problems.append(f"{variable}: client '{name}' secret must be at least 16 characters")
         clients.append(Client(name, secret, scope_set))
     return tuple(clients)
+
+
+def check_odoo_url(url: str, problems: list[str]) -> None:
+    """http(s) with a host and no user-info; the URL itself is never echoed (it may hold a password)."""
+    try:
+        parts = urlparse(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        problems.append("ODOO_URL: is not a valid URL")
+        return
+    if parts.scheme not in ("http", "https"):
+        problems.append("ODOO_URL: must start with http:// or https://")
+    if parts.username is not None or parts.password is not None:
+        problems.append("ODOO_URL: must not hold a user or password; use ODOO_USER and ODOO_PASSWORD")
+    if not parts.hostname:
+        problems.append("ODOO_URL: has no host")
 
 
 def _number(env, name, default, cast, problems, minimum=0):
@@ -118,19 +160,26 @@ def load_settings(env: dict | None = None) -> Settings:
         if not env.get(name):
             problems.append(f"{name}: required")
     odoo_url = env.get("ODOO_URL", "")
-    if odoo_url and urlparse(odoo_url).scheme not in ("http", "https"):
-        problems.append(f"ODOO_URL: '{odoo_url}' must start with http:// or https://")
+    if odoo_url:
+        check_odoo_url(odoo_url, problems)
     api_keys = parse_clients(env.get("SIDECAR_API_KEYS", ""), "SIDECAR_API_KEYS", problems)
     hmac_clients = parse_clients(env.get("SIDECAR_HMAC_CLIENTS", ""), "SIDECAR_HMAC_CLIENTS", problems)
     if not api_keys and not hmac_clients:
         problems.append("SIDECAR_API_KEYS or SIDECAR_HMAC_CLIENTS: at least one client is required")
     database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
     if "://" not in database_url:
-        problems.append(f"SIDECAR_DATABASE_URL: '{database_url}' is not a database URL")
+        problems.append("SIDECAR_DATABASE_URL: is not a database URL (e.g. sqlite:///var/sidecar.db)")
     audit_key = env.get("SIDECAR_AUDIT_KEY", "")
     if len(audit_key) < MIN_AUDIT_KEY_LENGTH:
         problems.append(f"SIDECAR_AUDIT_KEY: required, at least {MIN_AUDIT_KEY_LENGTH} random characters "
                         f"(kept outside the store; it seals the audit chain)")
+    approval_secret = env.get("SIDECAR_APPROVAL_SECRET", "")
+    if len(approval_secret) < MIN_APPROVAL_SECRET:
+        problems.append(f"SIDECAR_APPROVAL_SECRET: required, at least {MIN_APPROVAL_SECRET} random characters "
+                        "(signs approvers' decision tokens; keep it out of the database)")
+    link_base = env.get("SIDECAR_APPROVAL_LINK_BASE") or DEFAULT_APPROVAL_LINK_BASE
+    if urlparse(link_base).scheme not in ("http", "https") or not urlparse(link_base).netloc:
+        problems.append("SIDECAR_APPROVAL_LINK_BASE: must be an http:// or https:// URL")
     policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
@@ -164,6 +213,9 @@ def load_settings(env: dict | None = None) -> Settings:
         audit_checkpoint_file=Path(env.get("SIDECAR_AUDIT_CHECKPOINT_FILE") or Settings.audit_checkpoint_file),
         commit_wait_seconds=_number(env, "SIDECAR_COMMIT_WAIT_SECONDS", 5.0, float, problems, 0),
         go_live_at=go_live_at,
+        approval_secret=approval_secret,
+        approval_link_base=link_base,
+        approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
     )
     if problems:
         raise ConfigError(problems)

@@ -43,6 +43,10 @@ class PayloadTooLarge(SidecarError):
     status, code = 413, "payload_too_large"
 
 
+class UnsupportedMediaType(SidecarError):
+    status, code = 415, "unsupported_media_type"
+
+
 class PolicyInvalid(SidecarError):
     status, code = 422, "policy_invalid"
 

@@ -25,27 +25,74 @@ def load_specs(directory: Path = SPECS_DIR) -> list[dict]:
     return sorted(specs, key=lambda s: (s["path"], s["method"]))
 
 
+def load_schemas(directory: Path = SPECS_DIR) -> dict:
+    """Schemas several operations share (node-specs/schemas/*.json), by name."""
+    found = (json.loads(p.read_text()) for p in sorted((directory / "schemas").glob("*.json")))
+    return {item["name"]: item["schema"] for item in found}
+
+
 def flask_rule(path: str) -> str:
     """`/v1/approvals/{approval_id}` -> `/v1/approvals/<approval_id>`."""
     return re.sub(r"\{(\w+)\}", r"<\1>", path)
 
 
+def _inline(schema, defs: dict):
+    """A contract as a free-standing schema: its `#/$defs/...` references replaced by what they name."""
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        return _inline(defs[ref[len("#/$defs/"):]], defs)
+    return {key: _inline(value, defs) for key, value in schema.items()
+            if key not in ("$schema", "$id", "$defs")}
+
+
+def contract_schema(name: str) -> dict:
+    """Contract `name` ready to sit inside the OpenAPI document."""
+    contract = contracts.schema(name)
+    return _inline(contract, contract.get("$defs", {}))
+
+
+def request_schema(request: dict) -> dict:
+    """The body's schema; an event's `type` picks the contract of its `data`, as the server does."""
+    schema = contract_schema(request["contract"])
+    types = request.get("types")
+    if not types:
+        return schema
+    variants = []
+    for event_type, data_contract in sorted(types.items()):
+        properties = {**schema["properties"], "type": {"const": event_type},
+                      "data": contract_schema(data_contract)}
+        variants.append({**schema, "properties": properties})
+    return variants[0] if len(variants) == 1 else {"oneOf": variants}
+
+
+def _header(name: str, value) -> dict:
+    if isinstance(value, str):
+        value = {"description": value}
+    return {"name": name, "in": "header", "description": value.get("description", ""),
+            "schema": value.get("schema", {"type": "string"})}
+
+
 def _operation(spec: dict) -> dict:
     operation = {
         "operationId": spec["operation"], "summary": spec["displayName"], "description": spec["description"],
-        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        "parameters": [{"name": name, "in": "path", "required": True,
+                        "schema": spec.get("path_parameters", {}).get(name, {"type": "string"})}
                        for name in re.findall(r"\{(\w+)\}", spec["path"])],
         "responses": {status: {"description": status, "content": {"application/json": {"schema": schema}}}
                       for status, schema in spec["responses"].items()},
     }
+    for status, links in spec.get("links", {}).items():  # where an answer's ids lead: API testers follow them
+        operation["responses"][status]["links"] = links
     operation["parameters"] += [{"name": name, "in": "query", "schema": schema}
                                 for name, schema in spec.get("query", {}).items()]
-    operation["parameters"] += [{"name": name, "in": "header", "description": text, "schema": {"type": "string"}}
-                                for name, text in spec.get("headers", {}).items()]
+    operation["parameters"] += [_header(name, value) for name, value in spec.get("headers", {}).items()]
     if spec.get("request"):
-        body = dict(contracts.schema(spec["request"]["contract"]))
-        body.pop("$schema", None)
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {"required": spec["request"].get("required", True),
+                                    "content": {"application/json": {"schema": request_schema(spec["request"])}}}
     operation["security"] = [{"apiKey": []}, {"hmac": []}] if spec["scope"] else []
     if spec["scope"]:
         operation["x-scope"] = spec["scope"]
@@ -62,7 +109,7 @@ def openapi_document() -> dict:
         "info": {"title": "Odoo-n8n governance sidecar", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
+            "schemas": {"Error": ERROR_SCHEMA, **load_schemas()},
             "securitySchemes": {
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "scoped API key"},
                 "hmac": {"type": "apiKey", "in": "header", "name": "X-Sidecar-Signature",

@@ -19,6 +19,7 @@ N8N_KEY = "0123456789abcdef-n8n"
 READONLY_KEY = "0123456789abcdef-ro"
 HMAC_SECRET = "0123456789abcdef-hmac"
 AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
+APPROVAL_SECRET = "0123456789abcdef-approval-tokens-secret"
 
 
 def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin", **extra):
@@ -30,6 +31,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
         "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:events.write,approvals.write,deadletters.write "
                             f"viewer:{READONLY_KEY}:releases.read",
         "SIDECAR_HMAC_CLIENTS": f"shop:{HMAC_SECRET}:events.write",
+        "SIDECAR_APPROVAL_SECRET": APPROVAL_SECRET,
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
         "SIDECAR_RETRY_MAX_SECONDS": "0",
         "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),  # the shipped policy names no approvers

@@ -103,12 +103,22 @@ def test_signature_problems(api, mutate, code):
 
 
 def test_good_signature_then_replay_is_refused(api):
-    body = json.dumps({**EVENT, "id": "evt-signed"}).encode()
+    body = json.dumps({**EVENT, "id": "evt-signed", "type": "sale_order.teleported"}).encode()
+    headers = signed_headers(body)
+    first = api.post("/v1/events", data=body, headers=headers)
+    assert first.status_code == 400  # authenticated, then refused: the request counts as received
+    again = api.post("/v1/events", data=body, headers=headers)
+    assert again.status_code == 401 and again.json["error"]["code"] == "replayed_signature"
+
+
+def test_a_signed_request_that_got_a_5xx_can_be_sent_again_as_it_is(api):
+    body = json.dumps({**EVENT, "id": "evt-signed-503"}).encode()
     headers = signed_headers(body)
     first = api.post("/v1/events", data=body, headers=headers)
     assert first.status_code == 503  # authenticated; Odoo (a closed port here) is down
     again = api.post("/v1/events", data=body, headers=headers)
-    assert again.status_code == 401 and again.json["error"]["code"] == "replayed_signature"
+    assert again.status_code == 503, again.json  # not "replayed_signature": the first try had no effect
+    assert again.json["error"]["details"] == first.json["error"]["details"]  # the same parked letter
 
 
 def test_odoo_down_parks_the_event_once_and_answers_503(api):

@@ -74,3 +74,27 @@ def test_odoo_setup_names_what_is_missing_and_never_echoes_the_password(tmp_path
                    "--db", "x", "--admin-password", "s3cret-pass-word")
     assert down.returncode == 1 and "odoo_unreachable" in down.stderr
     assert "s3cret-pass-word" not in down.stderr + down.stdout and "Traceback" not in down.stderr
+
+
+def test_dead_letters_are_resolved_and_abandoned_from_the_command_line(tmp_path):
+    env = sidecar_env(tmp_path, "http://127.0.0.1:9")
+    from sidecar.store import Database, audit, dead_letters
+    db = Database(env["SIDECAR_DATABASE_URL"])
+    db.create_schema()
+    with db.transaction() as conn:
+        first, second = (dead_letters.insert(conn, kind="n8n_execution", category="n8n_failure", summary="failed",
+                                             detail={"execution": {"id": n}, "workflow": {"name": "w"}},
+                                             ref=f"n8n:w:{n}") for n in ("1", "2"))
+    refused = run_cli(env, "dlq", "resolve", first)
+    assert refused.returncode == 2 and "--reason" in refused.stderr
+    resolved = run_cli(env, "dlq", "resolve", first, "--reason", "re-run in n8n by hand")
+    assert resolved.returncode == 0, resolved.stderr
+    assert json.loads(resolved.stdout)["status"] == "resolved"
+    abandoned = run_cli(env, "dlq", "abandon", second, "--reason", "customer withdrew")
+    assert json.loads(abandoned.stdout)["status"] == "abandoned"
+    again = run_cli(env, "dlq", "abandon", second, "--reason", "twice")
+    assert again.returncode == 1 and "not_open" in again.stderr
+    with db.transaction() as conn:
+        closings = [(e["kind"], e["actor"]) for e in audit.entries(conn) if e["kind"].startswith("deadletter.")]
+    assert closings == [("deadletter.resolved", "cli"), ("deadletter.abandoned", "cli")]
+    db.dispose()

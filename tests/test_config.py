@@ -7,7 +7,8 @@ from sidecar.policy import DEMO_POLICY_PATH
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
         "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
         "SIDECAR_AUDIT_KEY": "k" * 32,
-        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH)}
+        "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),
+        "SIDECAR_APPROVAL_SECRET": "0123456789abcdef0123456789abcdef"}
 
 
 def test_valid_environment_loads():
@@ -31,6 +32,9 @@ def test_valid_environment_loads():
     ({"SIDECAR_POLICY_FILE": ""}, "route 'sales-manager' has no approver"),
     ({"SIDECAR_GO_LIVE_AT": "soon"}, "SIDECAR_GO_LIVE_AT: 'soon' is not a date-time"),
     ({"SIDECAR_COMMIT_WAIT_SECONDS": "-1"}, "SIDECAR_COMMIT_WAIT_SECONDS: must be at least 0"),
+    ({"SIDECAR_APPROVAL_SECRET": ""}, "SIDECAR_APPROVAL_SECRET: required"),
+    ({"SIDECAR_APPROVAL_SECRET": "short"}, "at least 32"),
+    ({"SIDECAR_APPROVAL_LINK_BASE": "n8n/webhook"}, "SIDECAR_APPROVAL_LINK_BASE: must be"),
 ])
 def test_each_problem_is_named(change, expected):
     with pytest.raises(ConfigError) as caught:
@@ -42,3 +46,65 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigError) as caught:
         load_settings({})
     assert len(caught.value.problems) >= 5
+
+
+SECRET = "SuperSecretValue0123456789"
+
+
+@pytest.mark.parametrize("variable", ["SIDECAR_API_KEYS", "SIDECAR_HMAC_CLIENTS"])
+@pytest.mark.parametrize("value, names", [
+    (SECRET, ["entry 1 must be"]),                                  # a bare key, the easy mistake
+    (f"ops:{SECRET}", ["entry 1 must be"]),                          # scopes forgotten
+    ("ops:Super Secret Value 0123456789:*", ["entry 1 must be", "entry 4 must be"]),  # a secret with spaces
+    (f"n8n:0123456789abcdef:events.write ops:{SECRET}:", ["entry 2 (client 'ops') must be"]),
+    (f"ops:events.write:{SECRET}", ["client 'ops' has unknown scopes [] and 1 more not shown"]),
+    (f"op$!:{SECRET}:*", ["entry 1: the name must be"]),
+    (f"ops:{SECRET}:evnts.write", ["client 'ops' has unknown scopes ['evnts.write']"]),
+])
+def test_a_malformed_client_names_its_position_never_its_secret(variable, value, names):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, variable: value})
+    text = str(caught.value)
+    for name in names:
+        assert f"{variable}: {name}" in text, text
+    for piece in ("SuperSecret", "Secret Value", "Value", "0123456789"):
+        assert piece not in text
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("ftp://u:OdooPassw0rd@host", ["must start with http", "must not hold a user or password"]),
+    ("http://admin:OdooPassw0rd@odoo.example:8069", ["must not hold a user or password"]),
+    ("https://OdooPassw0rd@odoo.example", ["must not hold a user or password"]),
+    ("http://[::1:OdooPassw0rd", ["is not a valid URL"]),
+    ("http://odoo.example:OdooPassw0rd", ["is not a valid URL"]),
+    ("http://", ["has no host"]),
+])
+def test_odoo_url_problems_never_echo_the_url(url, expected):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "ODOO_URL": url})
+    text = str(caught.value)
+    assert all(f"ODOO_URL: {e}" in text for e in expected), text
+    assert "OdooPassw0rd" not in text
+
+
+def test_a_database_url_problem_does_not_echo_it():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "SIDECAR_DATABASE_URL": "postgres:user:DbPassw0rd@host"})
+    assert "DbPassw0rd" not in str(caught.value)
+
+
+def test_settings_and_clients_never_show_their_secrets():
+    settings = load_settings({**BASE, "ODOO_PASSWORD": "OdooPassw0rd",
+                              "SIDECAR_HMAC_CLIENTS": "shop:HmacSecret0123456789:events.write"})
+    shown = repr(settings) + str(settings) + repr(settings.api_keys) + repr(settings.hmac_clients)
+    for secret in ("OdooPassw0rd", "0123456789abcdef", "HmacSecret0123456789"):
+        assert secret not in shown
+    assert "shop" in shown  # still says who the clients are
+
+
+def test_the_approval_secret_is_never_echoed():
+    secret = "not-long-enough-secret-value"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "SIDECAR_APPROVAL_SECRET": secret})
+    assert secret not in str(caught.value)
+    assert secret not in repr(load_settings({**BASE, "SIDECAR_APPROVAL_SECRET": secret * 2}))

@@ -28,9 +28,17 @@ def test_problems_name_their_pointer(event, pointer, code):
 
 
 @pytest.mark.parametrize("name, payload, ok", [
-    ("approval_decision.v1", {"decision": "approve", "approver": "demo"}, True),
-    ("approval_decision.v1", {"decision": "maybe", "approver": "demo"}, False),
+    ("approval_decision.v1", {"decision": "approve", "token": "eyJh.abc-_"}, True),
+    ("approval_decision.v1", {"decision": "approve", "token": "eyJh.abc", "approver": "demo"}, False),
+    ("approval_decision.v1", {"decision": "maybe", "token": "eyJh.abc"}, False),
     ("approval_decision.v1", {"decision": "approve"}, False),
+    ("approval_decision.v1", {"decision": "approve", "token": "not a token"}, False),
+    ("approval_reroute.v1", {"role": "finance-director", "reason": "away"}, True),
+    ("approval_reroute.v1", {"assignee": "demo", "reason": "away"}, True),
+    ("approval_reroute.v1", {"reason": "away"}, False),
+    ("approval_reroute.v1", {"role": "finance-director"}, False),
+    ("approval_cancel.v1", {"reason": "customer withdrew"}, True),
+    ("approval_cancel.v1", {"reason": ""}, False),
     ("replay_request.v1", {}, False),
     ("replay_request.v1", {"ids": ["dl_1"]}, True),
     ("reconcile_request.v1", {}, True),

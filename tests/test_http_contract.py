@@ -10,7 +10,11 @@ from sidecar.specs import flask_rule, load_specs, openapi_document
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / "n8n-workflows").glob("*.json"))
-BASE_URL = "{{ $env.SIDECAR_URL }}"
+BASE_URL = "__SIDECAR_URL__"  # scripts/n8n.sh writes the sidecar's URL in at import
+# Webhooks that change something and whose caller is not authenticated by the sidecar itself.
+BASIC_AUTH_CREDENTIAL = {"id": "odooWebhookAuth1", "name": "Odoo webhook"}
+# The approval webhook's caller is authenticated by the sidecar: the decision token it passes on.
+TOKEN_WEBHOOKS = {"approvals/decision"}
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +25,7 @@ def routes(app_without_odoo):
             continue
         view = app_without_odoo.view_functions[rule.endpoint]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            found[(method, rule.rule)] = getattr(view, "required_scope", None)
+            found[(method, re.sub(r"<\w+:(\w+)>", r"<\1>", rule.rule))] = getattr(view, "required_scope", None)
     return found
 
 
@@ -58,7 +62,7 @@ def _http_nodes():
 
 
 def _spec_path(url: str) -> str:
-    """`={{ $env.SIDECAR_URL }}/v1/approvals/{{ $json.approval_id }}/decision` -> `/v1/approvals/{}/decision`."""
+    """`=__SIDECAR_URL__/v1/approvals/{{ $json.approval_id }}/decision` -> `/v1/approvals/{}/decision`."""
     url = url.lstrip("=").strip()
     assert url.startswith(BASE_URL), f"{url} must start with {BASE_URL}"
     return re.sub(r"\{\{.*?\}\}", "{}", url[len(BASE_URL):])
@@ -91,3 +95,105 @@ def test_workflows_hold_no_literal_bearer_token_and_are_well_formed(path):
     names = [n["name"] for n in workflow["nodes"]]
     assert len(names) == len(set(names))
     assert set(workflow["connections"]) <= set(names)
+
+
+def test_openapi_is_served_without_credentials(app_without_odoo):
+    answer = app_without_odoo.test_client().get("/openapi.json")
+    assert answer.status_code == 200 and answer.json == json.loads(json.dumps(openapi_document()))
+
+
+def test_dead_letter_schema_names_what_the_code_uses():
+    from sidecar.flows import deadletters
+    from sidecar.specs import load_schemas
+
+    properties = load_schemas()["DeadLetter"]["properties"]
+    assert properties["status"]["enum"] == list(deadletters.STATUSES)
+    assert properties["kind"]["enum"] == list(deadletters.KINDS)
+    assert properties["category"]["enum"] == list(deadletters.CATEGORIES)
+
+
+def test_every_authenticated_operation_documents_its_refusals():
+    for spec in load_specs():
+        statuses = set(spec["responses"])
+        if spec["scope"]:
+            assert {"401", "403", "503"} <= statuses, spec["operation"]
+        if spec.get("request"):
+            assert {"400", "413", "415"} <= statuses, spec["operation"]
+        if "{" in spec["path"]:
+            assert "404" in statuses, spec["operation"]
+
+
+def _nodes(type_: str):
+    for path in WORKFLOWS:
+        for node in json.loads(path.read_text())["nodes"]:
+            if node["type"] == type_:
+                yield path.name, node
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_read_no_environment(path):
+    """n8n runs with N8N_BLOCK_ENV_ACCESS_IN_NODE=true: any $env or process.env would break, or leak."""
+    text = path.read_text()
+    assert "$env" not in text and "process.env" not in text
+
+
+@pytest.mark.parametrize("workflow, node", list(_nodes("n8n-nodes-base.webhook")),
+                         ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_every_webhook_is_authenticated(workflow, node):
+    params = node["parameters"]
+    if params["path"] in TOKEN_WEBHOOKS:
+        assert params.get("authentication", "none") == "none"
+        workflow_json = json.loads((ROOT / "n8n-workflows" / workflow).read_text())
+        decision = next(n for n in workflow_json["nodes"] if n["type"] == "n8n-nodes-base.httpRequest")
+        assert decision["parameters"]["url"].endswith("/decision")
+        # The caller's fields go to the sidecar as sent: it checks the token and refuses an `approver`.
+        assert "approver" not in decision["parameters"]["jsonBody"]
+        return
+    assert params.get("authentication") == "basicAuth", f"{workflow}: {node['name']} is not authenticated"
+    assert node["credentials"] == {"httpBasicAuth": BASIC_AUTH_CREDENTIAL}
+
+
+def test_scripts_start_n8n_without_the_environment_and_with_env_access_blocked():
+    script = (ROOT / "scripts" / "n8n.sh").read_text()
+    assert "export N8N_BLOCK_ENV_ACCESS_IN_NODE=true" in script
+    assert "N8N_BLOCK_ENV_ACCESS_IN_NODE=false" not in script
+    starts = [line for line in script.splitlines() if '"$N8N_BIN"' in line and "node " in line]
+    assert starts and all("env -i" in line for line in starts), starts
+
+
+@pytest.mark.parametrize("workflow, node", list(_http_nodes()), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_final_answers_are_not_retried(workflow, node):
+    """retryOnFail must not repeat a final 4xx: the node must not error on HTTP statuses, and a branch decides."""
+    if node.get("retryOnFail"):
+        assert node["parameters"]["options"]["response"]["response"].get("neverError") is True, node["name"]
+
+
+@pytest.mark.parametrize("type_, version", [
+    ("n8n-nodes-base.httpRequest", 4.5), ("n8n-nodes-base.webhook", 2.1), ("n8n-nodes-base.switch", 3.4),
+    ("n8n-nodes-base.respondToWebhook", 1.5),
+])
+def test_node_versions_are_n8n_2_41_defaults(type_, version):
+    found = [(workflow, node["name"], node["typeVersion"]) for workflow, node in _nodes(type_)]
+    stale = [f for f in found if f[0] != "sales-order-reconcile.json" and f[2] != version]
+    assert not stale
+
+
+def test_the_release_workflow_branches_on_the_sidecars_status():
+    """2xx goes on, 5xx/429 is asked again a bounded number of times, the rest stops with the event."""
+    workflow = json.loads((ROOT / "n8n-workflows" / "sales-order-release.json").read_text())
+    nodes = {n["name"]: n for n in workflow["nodes"]}
+    wiring = {name: [[c["node"] for c in out] for out in links["main"]]
+              for name, links in workflow["connections"].items()}
+    assert wiring["Sidecar: decide release"] == [["Sidecar answer"]]
+    assert wiring["Sidecar answer"] == [["Route by outcome"], ["Wait before asking again"],
+                                        ["Sidecar refused the event"]]
+    assert wiring["Wait before asking again"] == [["Sidecar: decide release"]]
+    accepted, retry = nodes["Sidecar answer"]["parameters"]["rules"]["values"]
+    assert "statusCode >= 200 && $json.statusCode < 300" in accepted["conditions"]["conditions"][0]["leftValue"]
+    assert "$runIndex < 2" in retry["conditions"]["conditions"][0]["leftValue"]
+    assert nodes["Sidecar answer"]["parameters"]["options"]["fallbackOutput"] == "extra"
+    refused = nodes["Sidecar refused the event"]
+    assert refused["type"] == "n8n-nodes-base.stopAndError" and "event:" in refused["parameters"]["errorObject"]
+    # Every expression reads the event from the webhook node, so a second ask sends the same event.
+    sent = nodes["Sidecar: decide release"]["parameters"]
+    assert "$json.body" not in sent["jsonBody"].replace("$('Odoo: quotation submitted').item.json.body", "")

@@ -83,49 +83,6 @@ def test_unknown_order_is_404(client):
     assert answer.status_code == 404 and answer.json["error"]["code"] == "order_not_found"
 
 
-def test_approval_with_segregation_of_duties(client, worker, odoo_seed, thin_margin_quotation, admin_id):
-    answer = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(thin_margin_quotation)),
-                         headers=bearer())
-    assert answer.status_code == 201
-    assert answer.json["outcome"] == "approve"
-    route = answer.json["decision"]["route"]
-    assert "admin" not in route["eligible"] and route["assignee"] == "demo"
-    approval_id = answer.json["approval_id"]
-    worker.drain()
-    activities = [a for a in odoo_seed.activities(thin_margin_quotation) if "Approve release" in (a.get("summary") or "")]
-    assert len(activities) == 1
-    assert activities[0]["user_id"][0] == odoo_seed.user_id("demo")
-    assert odoo_seed.order_state(thin_margin_quotation) == "sent"
-
-    duplicate = client.post("/v1/events", json=event_for(odoo_seed.webhook_body(thin_margin_quotation),
-                                                         "second-event"), headers=bearer())
-    assert duplicate.status_code == 200 and duplicate.json["duplicate_of"] == answer.json["release_id"]
-
-    own = client.post(f"/v1/approvals/{approval_id}/decision", json={"decision": "approve", "approver": "admin"},
-                      headers=bearer())
-    assert own.status_code == 403 and own.json["error"]["code"] == "segregation_of_duties"
-    stranger = client.post(f"/v1/approvals/{approval_id}/decision",
-                           json={"decision": "approve", "approver": "someone"}, headers=bearer())
-    assert stranger.status_code == 403 and stranger.json["error"]["code"] == "not_an_approver"
-    decided = client.post(f"/v1/approvals/{approval_id}/decision",
-                          json={"decision": "approve", "approver": "demo", "comment": "strategic customer"},
-                          headers=bearer())
-    assert decided.status_code == 200 and decided.json["approval"]["status"] == "approved"
-    repeat = client.post(f"/v1/approvals/{approval_id}/decision",
-                         json={"decision": "approve", "approver": "demo", "comment": "strategic customer"},
-                         headers=bearer())
-    assert repeat.status_code == 200 and len(repeat.json["jobs"]) == len(decided.json["jobs"])
-    flip = client.post(f"/v1/approvals/{approval_id}/decision", json={"decision": "reject", "approver": "demo"},
-                       headers=bearer())
-    assert flip.status_code == 409
-    worker.drain()
-    assert odoo_seed.order_state(thin_margin_quotation) == "sale"
-    bodies = [m["body"] for m in odoo_seed.messages(thin_margin_quotation)]
-    assert sum("Release approved by demo" in b for b in bodies) == 1
-    release = client.get(f"/v1/releases/{answer.json['release_id']}", headers=OPS).json
-    assert release["status"] == "released"
-
-
 def test_selling_under_cost_is_rejected_and_cancelled(client, worker, odoo_seed, admin_id):
     partner = odoo_seed.customer()
     product = odoo_seed.product(cost=300.0, price=200.0, on_hand=50.0)

@@ -64,3 +64,28 @@ def test_dead_letters_filter(db):
 def test_sqlite_runs_in_wal_mode(db):
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_an_older_store_gains_the_new_dead_letter_columns(tmp_path):
+    import sqlalchemy as sa
+
+    from sidecar.store import Database, dead_letters
+    url = f"sqlite:///{tmp_path}/old.db"
+    old = sa.create_engine(url)
+    with old.begin() as conn:  # the dead_letters table as the first release created it
+        conn.exec_driver_sql(
+            "CREATE TABLE dead_letters (id VARCHAR(40) PRIMARY KEY, kind VARCHAR(16) NOT NULL, "
+            "category VARCHAR(32) NOT NULL, status VARCHAR(16) NOT NULL, summary TEXT NOT NULL, ref VARCHAR(255), "
+            "detail JSON NOT NULL, replay_count INTEGER NOT NULL, created_at FLOAT NOT NULL, "
+            "updated_at FLOAT NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO dead_letters VALUES ('dl_old', 'job', 'odoo_error', 'open', 's', 'job_1', "
+                             "'{}', 0, 1.0, 1.0)")
+    old.dispose()
+    db = Database(url)
+    db.create_schema()
+    db.create_schema()  # idempotent
+    with db.transaction() as conn:
+        letter = dead_letters.get(conn, "dl_old")
+        assert letter["reason"] is None and letter["linked_to"] is None and letter["closed_by"] is None
+        assert dead_letters.close(conn, "dl_old", dead_letters.ABANDONED, "old letter", by="ops")
+    db.dispose()

@@ -306,7 +306,7 @@ def test_body_identities_and_states_are_ignored(extra):
 
 
 @pytest.mark.parametrize("write_date", ["2026-11-25 02:17:01", "2026-11-25 02:17:01.1", None, False])
-def test_write_date_is_kept_as_odoo_sent_it(write_date):
+def test_the_webhooks_write_date_is_kept_as_odoo_sent_it(write_date):
     body = {**WEBHOOK, "write_date": write_date}
     assert release_request_from_webhook(body)["write_date"] == (write_date or None)
 

@@ -1,25 +1,23 @@
-"""Approvals in flight and approvers' decisions."""
+"""Approvals in flight, approvers' token-authenticated decisions, and ops' ways out."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from sidecar.api.common import get_services, json_body, page_limit, requires
-from sidecar.errors import InvalidPayload
+from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
 from sidecar.flows import approvals
+from sidecar.store.releases import APPROVAL_STATUSES
 
 bp = Blueprint("approvals", __name__, url_prefix="/v1/approvals")
-STATUSES = ("pending", "approved", "rejected")
+FLAGS = {"true": True, "false": False}
 
 
 @bp.get("")
 @requires("approvals.read")
 def list_approvals():
-    """Approvals, newest first, optionally by status."""
-    status = request.args.get("status")
-    if status and status not in STATUSES:
-        raise InvalidPayload(f"status must be one of {', '.join(STATUSES)}",
-                             details=[{"pointer": "?status", "message": f"got '{status}'"}])
-    return {"items": approvals.list_approvals(get_services(), status, page_limit())}
+    """Approvals, newest first, optionally by status or only the overdue ones."""
+    status = query_value("status", APPROVAL_STATUSES)
+    overdue = query_value("overdue", FLAGS) or "false"
+    return {"items": approvals.list_approvals(get_services(), status, page_limit(), FLAGS[overdue])}
 
 
 @bp.get("/<approval_id>")
@@ -32,5 +30,19 @@ def get_approval(approval_id):
 @bp.post("/<approval_id>/decision")
 @requires("approvals.write")
 def decide_approval(approval_id):
-    """Approve or reject; the requester may not decide their own order."""
-    return approvals.decide(get_services(), approval_id, json_body())
+    """Approve or reject with a decision token; the token names the approver."""
+    return approvals.decide(get_services(), approval_id, json_body(), actor())
+
+
+@bp.post("/<approval_id>/reroute")
+@requires("approvals.admin")
+def reroute_approval(approval_id):
+    """Send an open approval to another role or approver, with a reason."""
+    return approvals.reroute(get_services(), approval_id, json_body(), actor())
+
+
+@bp.post("/<approval_id>/cancel")
+@requires("approvals.admin")
+def cancel_approval(approval_id):
+    """Close an open approval without a decision, with a reason."""
+    return approvals.cancel(get_services(), approval_id, json_body(), actor())

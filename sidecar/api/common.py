@@ -1,17 +1,22 @@
 """What every blueprint shares: the services accessor, authentication, JSON bodies."""
 from __future__ import annotations
 
-import json
+import logging
 from functools import wraps
 
 from flask import current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from sidecar.api.body import check_content_type, parse_json, raw_body
 from sidecar.auth import authenticate, require_scope
 from sidecar.errors import InvalidPayload
 from sidecar.services import Services
 from sidecar.store import signatures
 
+logger = logging.getLogger(__name__)
+
 EXTENSION = "sidecar"
+MAX_PAGE = 200
 
 
 def get_services() -> Services:
@@ -21,7 +26,22 @@ def get_services() -> Services:
 
 def _remember_signature(signature: str, ttl: float) -> bool:
     with get_services().db.transaction() as conn:
-        return signatures.remember(conn, signature, ttl)
+        seen = signatures.remember(conn, signature, ttl)
+    if seen:
+        g.signature = signature
+    return seen
+
+
+def forget_failed_signature(response):
+    """After a 5xx the signed request had no effect: let the client retry it as it is."""
+    signature = g.pop("signature", None)
+    if signature and response.status_code >= 500:
+        try:
+            with get_services().db.transaction() as conn:
+                signatures.forget(conn, signature)
+        except SQLAlchemyError:  # the store is down too; the client re-signs after the TTL at worst
+            logger.warning("could not forget the signature of a failed request", exc_info=True)
+    return response
 
 
 def requires(scope: str):
@@ -30,8 +50,7 @@ def requires(scope: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             services = get_services()
-            client = authenticate(services.settings, request.headers, request.get_data(cache=True),
-                                  _remember_signature)
+            client = authenticate(services.settings, request.headers, raw_body(), _remember_signature)
             require_scope(client, scope)
             g.client = client
             return view(*args, **kwargs)
@@ -41,29 +60,43 @@ def requires(scope: str):
 
 
 def json_body(default=None):
-    """The request's JSON body; a clear 400 when it is not JSON or not an object."""
-    raw = request.get_data(cache=True)
+    """The request's JSON object: 413 too large, 415 not declared JSON, 400 not a clean JSON object."""
+    raw = raw_body()
+    if not raw.strip() and default is not None:
+        return default
+    check_content_type()
     if not raw.strip():
-        if default is not None:
-            return default
         raise InvalidPayload("request body is empty; send a JSON object", code="malformed_json")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InvalidPayload(f"request body is not valid JSON: {err}", code="malformed_json") from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidPayload("request body must be a JSON object", code="malformed_json",
                              details=[{"pointer": "", "message": f"got {type(body).__name__}"}])
     return body
 
 
-def page_limit(default: int = 50, maximum: int = 200) -> int:
-    """The `limit` query parameter, validated and capped."""
-    raw = request.args.get("limit", str(default))
-    if not raw.isdigit() or int(raw) < 1:
-        raise InvalidPayload("limit must be a positive integer",
-                             details=[{"pointer": "?limit", "message": f"got '{raw}'"}])
-    return min(int(raw), maximum)
+def query_value(name: str, choices=None) -> str | None:
+    """One query parameter given at most once, and one of `choices` when they are given."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise InvalidPayload(f"{name} may be given only once",
+                             details=[{"pointer": f"?{name}", "message": f"got {len(values)} values"}])
+    value = values[0] if values else None
+    if value is not None and choices is not None and value not in choices:
+        raise InvalidPayload(f"{name} must be one of {', '.join(choices)}",
+                             details=[{"pointer": f"?{name}", "message": f"got '{value[:100]}'"}])
+    return value
+
+
+def page_limit(default: int = 50, maximum: int = MAX_PAGE) -> int:
+    """The `limit` query parameter: an integer from 1 to `maximum`."""
+    raw = query_value("limit")
+    if raw is None:
+        return default
+    # isdecimal alone lets non-ASCII digits through to int(); ASCII digits only, then a bounded int.
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
+        raise InvalidPayload(f"limit must be an integer from 1 to {maximum}",
+                             details=[{"pointer": "?limit", "message": f"got '{raw[:100]}'"}])
+    return int(raw)
 
 
 def actor() -> str | None:

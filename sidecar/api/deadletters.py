@@ -1,25 +1,35 @@
 """Dead letters: see every failure in one place and replay it."""
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
+from werkzeug.routing import BaseConverter
 
-from sidecar.api.common import actor, get_services, json_body, page_limit, requires
+from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
 from sidecar.flows import deadletters
 
 bp = Blueprint("deadletters", __name__, url_prefix="/v1/dead-letters")
+
+
+class LetterId(BaseConverter):
+    """A dead letter id (`dl_...`): so `/v1/dead-letters/replay` is never also read as a letter's URL."""
+
+    regex = r"dl_[0-9A-Za-z]{1,64}"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("letter_id", LetterId))
 
 
 @bp.get("")
 @requires("deadletters.read")
 def list_dead_letters():
     """Dead letters, newest first, by status, category and kind."""
-    args = request.args
-    return {"items": deadletters.list_letters(get_services(), status=args.get("status"),
-                                              category=args.get("category"), kind=args.get("kind"),
-                                              limit=page_limit())}
+    return {"items": deadletters.list_letters(
+        get_services(), status=query_value("status", deadletters.STATUSES),
+        category=query_value("category", deadletters.CATEGORIES), kind=query_value("kind", deadletters.KINDS),
+        limit=page_limit())}
 
 
-@bp.get("/<dead_letter_id>")
+@bp.get("/<letter_id:dead_letter_id>")
 @requires("deadletters.read")
 def get_dead_letter(dead_letter_id):
     """One dead letter with its detail."""
@@ -34,7 +44,7 @@ def report_failure():
     return letter, 201, {"Location": url_for("deadletters.get_dead_letter", dead_letter_id=letter["id"])}
 
 
-@bp.post("/<dead_letter_id>/replay")
+@bp.post("/<letter_id:dead_letter_id>/replay")
 @requires("deadletters.replay")
 def replay_dead_letter(dead_letter_id):
     """Queue one dead letter's work again."""
@@ -46,3 +56,17 @@ def replay_dead_letter(dead_letter_id):
 def replay_dead_letters():
     """Replay many dead letters."""
     return deadletters.replay_many(get_services(), json_body(), actor()), 202
+
+
+@bp.post("/<letter_id:dead_letter_id>/resolve")
+@requires("deadletters.resolve")
+def resolve_dead_letter(dead_letter_id):
+    """Close an open letter whose work was done another way; the reason is audited."""
+    return deadletters.resolve(get_services(), dead_letter_id, json_body(), actor())
+
+
+@bp.post("/<letter_id:dead_letter_id>/abandon")
+@requires("deadletters.resolve")
+def abandon_dead_letter(dead_letter_id):
+    """Close an open letter whose work nobody will do; the reason is audited."""
+    return deadletters.abandon(get_services(), dead_letter_id, json_body(), actor())

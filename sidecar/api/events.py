@@ -1,23 +1,39 @@
 """Event intake, releases and reconciliation."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
-from sidecar.flows import reconcile, release
+from sidecar.errors import InvalidPayload
+from sidecar.flows import approval_routing, reconcile, release
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
+MAX_KEY_LENGTH = 255  # the store's key column
+KEY_PATTERN = re.compile(rf"[ -~]{{1,{MAX_KEY_LENGTH}}}")  # as the spec says: printable ASCII
+
+
+def idempotency_key() -> str | None:
+    """The Idempotency-Key header: printable, at most MAX_KEY_LENGTH characters; None when absent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not KEY_PATTERN.fullmatch(key):  # sent but empty is a mistake, not "no key"
+        raise InvalidPayload(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+                             details=[{"pointer": "Idempotency-Key", "message": f"got {len(key)} characters"}])
+    return key
 
 
 @bp.post("/events")
 @requires("events.write")
 def submit_event():
     """Decide one event; a repeat with the same key answers as the first time."""
-    key = request.headers.get("Idempotency-Key") or None
+    key = idempotency_key()
     status, answer, replayed = release.submit_release(get_services(), json_body(), key)
     headers = {"Location": url_for("events.get_release", release_id=answer["release_id"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
+    if status == 201:  # the approvers' links go to n8n here only, for private delivery
+        answer = approval_routing.with_decision_links(get_services(), answer)
     return answer, status, headers
 
 

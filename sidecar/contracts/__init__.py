@@ -42,6 +42,16 @@ def validate(name: str, payload, prefix: str = "") -> None:
         raise InvalidPayload(f"payload does not match contract {name}", details=found)
 
 
+def event_problems(envelope) -> list[dict]:
+    """Every problem of an event envelope and of its typed data; [] when it can be submitted."""
+    found = problems("event.v1", envelope)
+    if found:
+        return found
+    if envelope["type"] not in EVENT_TYPES:
+        return [{"pointer": "/type", "message": f"unknown event type; expected one of {sorted(EVENT_TYPES)}"}]
+    return problems(EVENT_TYPES[envelope["type"]], envelope["data"], prefix="/data")
+
+
 def validate_event(envelope) -> str:
     """Validate an event envelope and its typed data; return the data's contract name."""
     validate("event.v1", envelope)

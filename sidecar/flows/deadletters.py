@@ -1,4 +1,4 @@
-"""Dead letters over HTTP and the CLI: record n8n failures, list, show, replay."""
+"""Dead letters over HTTP and the CLI: record n8n failures, list, show, replay, resolve, abandon."""
 from __future__ import annotations
 
 from sidecar import contracts
@@ -12,6 +12,9 @@ from sidecar.store.records import iso
 MAX_PAGE = 200
 N8N_FAILURE = "n8n_failure"
 LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed"}
+CATEGORIES = tuple(LABELS)
+STATUSES = tuple(value for value, _ in dead_letters.STATUSES)
+KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION)
 
 
 def describe(letter: dict, full: bool = False) -> dict:
@@ -21,6 +24,7 @@ def describe(letter: dict, full: bool = False) -> dict:
         "category_label": LABELS.get(letter["category"], letter["category"]),
         "status": letter["status"], "summary": letter["summary"], "ref": letter["ref"],
         "replayable": replayable(letter), "replay_count": letter["replay_count"],
+        "reason": letter["reason"], "closed_by": letter["closed_by"], "linked_to": letter["linked_to"],
         "created_at": iso(letter["created_at"]), "updated_at": iso(letter["updated_at"]),
     }
     if full:
@@ -29,9 +33,10 @@ def describe(letter: dict, full: bool = False) -> dict:
 
 
 def replayable(letter: dict) -> bool:
-    """Whether the sidecar itself can redo this letter's work."""
-    return letter["status"] == dead_letters.OPEN and (
-        letter["kind"] != dead_letters.N8N_EXECUTION or "event" in letter["detail"])
+    """Whether the sidecar itself can redo this letter's work (an open n8n report needs a valid event)."""
+    if letter["status"] != dead_letters.OPEN:
+        return False
+    return letter["kind"] != dead_letters.N8N_EXECUTION or ("event" in letter["detail"] and not letter["reason"])
 
 
 def list_letters(services: Services, *, status=None, category=None, kind=None, limit: int = 50) -> list[dict]:
@@ -51,22 +56,47 @@ def get_letter(services: Services, letter_id: str) -> dict:
     return describe(letter, full=True)
 
 
+def _report_problem(report: dict) -> str | None:
+    """Why the sidecar cannot replay this report itself; None when its event can be submitted."""
+    if "event" not in report:
+        return f"no event in the report; re-run execution {report['execution']['id']} in n8n"
+    found = contracts.event_problems(report["event"])
+    if not found:
+        return None
+    listed = "; ".join(f"{p['pointer'] or '/'}: {p['message'][:200]}" for p in found[:3])
+    return f"its event does not match the event contract: {listed}"
+
+
 def record_failure(services: Services, report: dict) -> dict:
-    """A failed n8n execution becomes one dead letter (a repeat report updates it)."""
+    """A failed n8n execution becomes one dead letter (a repeat report updates it).
+
+    When the failed execution was handling an event the sidecar already parked (same idempotency
+    key), the report is linked to that letter instead of opening a twin: one failure, one letter.
+    """
     contracts.validate("failure_report.v1", report)
     execution, workflow = report["execution"], report["workflow"]
     ref = f"n8n:{workflow.get('id', workflow['name'])}:{execution['id']}"
     error = (execution.get("error") or {}).get("message", "no error message")
     summary = f"{workflow['name']} failed at {execution.get('lastNodeExecuted', 'an unknown node')}: {error}"
+    problem = _report_problem(report)
     with services.db.transaction() as conn:
-        letter = dead_letters.open_for_ref(conn, ref)
-        if letter:
-            dead_letters.touch(conn, letter["id"], summary, report)
-            letter_id = letter["id"]
+        letter = dead_letters.latest_for_ref(conn, ref, dead_letters.N8N_EXECUTION)
+        if letter and letter["status"] == dead_letters.OPEN:
+            dead_letters.touch(conn, letter["id"], summary, report, reason=problem)
+            return describe(dead_letters.get(conn, letter["id"]), full=True)
+        if letter:  # reported again after it was linked, replayed or closed: nothing new to do
+            return describe(letter, full=True)
+        twin = None if problem else dead_letters.latest_for_ref(conn, report["event"]["id"], dead_letters.EVENT)
+        if twin:
+            letter_id = dead_letters.insert(
+                conn, kind=dead_letters.N8N_EXECUTION, category=N8N_FAILURE, summary=summary, detail=report,
+                ref=ref, status=dead_letters.LINKED, linked_to=twin["id"],
+                reason=f"the sidecar's own letter {twin['id']} holds this failure")
         else:
             letter_id = dead_letters.insert(conn, kind=dead_letters.N8N_EXECUTION, category=N8N_FAILURE,
-                                            summary=summary, detail=report, ref=ref)
-            audit.append(conn, "n8n.failed", ref, {"dead_letter_id": letter_id, "error": error})
+                                            summary=summary, detail=report, ref=ref, reason=problem)
+        audit.append(conn, "n8n.failed", ref, {"dead_letter_id": letter_id, "error": error,
+                                               "linked_to": twin["id"] if twin else None})
         return describe(dead_letters.get(conn, letter_id), full=True)
 
 
@@ -79,8 +109,8 @@ def replay(services: Services, letter_id: str, actor: str | None = None) -> dict
     if letter["status"] != dead_letters.OPEN:
         raise Conflict(f"dead letter {letter_id} is {letter['status']}, not open", code="not_open")
     if not replayable(letter):
-        raise Conflict(f"dead letter {letter_id} has no event to replay; re-run execution "
-                       f"{letter['detail']['execution']['id']} in n8n", code="not_replayable")
+        raise Conflict(f"dead letter {letter_id} cannot be replayed by the sidecar: {letter['reason']}",
+                       code="not_replayable")
     if letter["kind"] == dead_letters.JOB:
         return _replay_job(services, letter, actor)
     return _replay_event(services, letter, actor)
@@ -88,18 +118,27 @@ def replay(services: Services, letter_id: str, actor: str | None = None) -> dict
 
 def _replay_job(services: Services, letter: dict, actor: str | None) -> dict:
     with services.db.transaction() as conn:
-        if not jobs.requeue(conn, letter["ref"]):
-            raise Conflict(f"job {letter['ref']} is not dead any more", code="not_open")
-        dead_letters.set_status(conn, letter["id"], dead_letters.REPLAYED, replayed=True)
-        audit.append(conn, "deadletter.replayed", letter["id"], {"job_id": letter["ref"]}, actor=actor)
-        return describe(dead_letters.get(conn, letter["id"]))
+        if jobs.requeue(conn, letter["ref"]):
+            dead_letters.set_status(conn, letter["id"], dead_letters.REPLAYED, replayed=True)
+            audit.append(conn, "deadletter.replayed", letter["id"], {"job_id": letter["ref"]}, actor=actor)
+            return describe(dead_letters.get(conn, letter["id"]))
+        reason = f"job {letter['ref']} is not dead any more; nothing to replay"
+        _close(conn, letter, dead_letters.CLOSED, reason, actor)
+    raise Conflict(f"dead letter {letter['id']} was closed: {reason}", code="not_open",
+                   details=[{"dead_letter_id": letter["id"], "status": dead_letters.CLOSED, "reason": reason}])
 
 
 def _replay_event(services: Services, letter: dict, actor: str | None) -> dict:
     detail = letter["detail"]
     event = detail["event"]
     key = detail.get("idempotency_key") or event.get("id")
-    status, answer, _ = submit_release(services, event, key)  # resolves a parked event letter itself
+    try:
+        status, answer, _ = submit_release(services, event, key)  # resolves a parked event letter itself
+    except SidecarError as err:
+        if err.status < 500:
+            _refused_for_good(services, letter, err, actor)
+        _keep_one_letter(services, letter, err, actor)
+        raise
     with services.db.transaction() as conn:
         current = dead_letters.get(conn, letter["id"])
         if current["status"] == dead_letters.OPEN:
@@ -109,6 +148,53 @@ def _replay_event(services: Services, letter: dict, actor: str | None) -> dict:
         view = describe(dead_letters.get(conn, letter["id"]))
     view["result"] = answer
     return view
+
+
+def _refused_for_good(services: Services, letter: dict, err: SidecarError, actor: str | None) -> None:
+    """Every later replay would get the same 4xx (not a quotation any more, order deleted): close it."""
+    reason = f"replay refused for good ({err.status} {err.code}): {err.message}"
+    with services.db.transaction() as conn:
+        _close(conn, letter, dead_letters.CLOSED, reason, actor)
+    raise Conflict(f"dead letter {letter['id']} can never replay and is now closed: {err.message}",
+                   code="replay_refused", details=[{"dead_letter_id": letter["id"], "status": dead_letters.CLOSED,
+                                                    "cause": err.code, "reason": reason}]) from err
+
+
+def _keep_one_letter(services: Services, letter: dict, err: SidecarError, actor: str | None) -> None:
+    """Odoo is still down: if the replay parked the event in a new letter, this one links to it."""
+    parked = next((d.get("dead_letter_id") for d in err.details if isinstance(d, dict)), None)
+    if parked and parked != letter["id"]:
+        with services.db.transaction() as conn:
+            _close(conn, letter, dead_letters.LINKED, f"the replay parked the event again as {parked}", actor,
+                   linked_to=parked)
+
+
+def _close(conn, letter: dict, status: str, reason: str, actor: str | None, linked_to: str | None = None) -> None:
+    if dead_letters.close(conn, letter["id"], status, reason, by=actor, linked_to=linked_to):
+        audit.append(conn, f"deadletter.{status}", letter["id"],
+                     {"reason": reason, "ref": letter["ref"], "linked_to": linked_to}, actor=actor)
+
+
+def resolve(services: Services, letter_id: str, body: dict, actor: str | None) -> dict:
+    """Close an open letter whose work was done another way (by hand in Odoo, say)."""
+    return _close_by_hand(services, letter_id, body, actor, dead_letters.RESOLVED)
+
+
+def abandon(services: Services, letter_id: str, body: dict, actor: str | None) -> dict:
+    """Close an open letter whose work nobody will do."""
+    return _close_by_hand(services, letter_id, body, actor, dead_letters.ABANDONED)
+
+
+def _close_by_hand(services: Services, letter_id: str, body: dict, actor: str | None, status: str) -> dict:
+    contracts.validate("dead_letter_closing.v1", body)
+    with services.db.transaction() as conn:
+        letter = dead_letters.get(conn, letter_id)
+        if letter is None:
+            raise NotFound(f"no dead letter {letter_id}")
+        if letter["status"] != dead_letters.OPEN:
+            raise Conflict(f"dead letter {letter_id} is {letter['status']}, not open", code="not_open")
+        _close(conn, letter, status, body["reason"].strip(), actor)
+        return describe(dead_letters.get(conn, letter_id), full=True)
 
 
 def replay_many(services: Services, body: dict, actor: str | None = None) -> dict:

@@ -37,6 +37,23 @@ def approval_message(approved: bool, approver: str, comment: str | None) -> str:
     return f"{text}: {comment}" if comment else text
 
 
+def activity_note(summary: str) -> str:
+    """Activity note for the approver: why, and where to decide (never the link itself)."""
+    return (f"{summary}\n"
+            "Decide with the approve/reject link sent to you privately by the approval workflow (n8n). "
+            "Marking this activity done does not approve or reject; it closes by itself once you decide.")
+
+
+def reroute_message(assignees: list[str], role: str | None, reason: str, by: str | None) -> str:
+    """Chatter note recording a re-routed approval."""
+    return f"Release approval re-routed to {', '.join(assignees)} ({role}) by {by or 'ops'}: {reason}"
+
+
+def cancel_message(reason: str, by: str | None) -> str:
+    """Chatter note recording a cancelled approval (the quotation is left as it is)."""
+    return f"Release approval cancelled by {by or 'ops'}: {reason}. The quotation was not confirmed."
+
+
 def activity_summary(order_name: str) -> str:
     """Activity title for the approver."""
     return f"Approve release of {order_name}"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sidecar import contracts
 from sidecar.errors import Conflict, DependencyDown, NotFound
-from sidecar.flows import writebacks
+from sidecar.flows import approval_routing, writebacks
 from sidecar.odoo.errors import OdooError
 from sidecar.policy import evaluate
 from sidecar.services import Services
@@ -176,7 +176,8 @@ def submit_release(services: Services, envelope: dict, key: str | None = None) -
     if order["state"] not in QUOTATION_STATES:
         raise Conflict(f"{order['name']} is in state '{order['state']}': only quotations can be released",
                        code="not_a_quotation")
-    decision = evaluate(facts, services.policy, datetime.now(timezone.utc))
+    decision = approval_routing.segregate(services, facts, evaluate(facts, services.policy,
+                                                                     datetime.now(timezone.utc)))
     for attempt in range(2):  # a concurrent twin may win the race once; then answer as it did
         try:
             return _record(services, envelope, key, digest, facts, decision)
@@ -202,9 +203,8 @@ def _record(services: Services, envelope: dict, key: str, digest: str, facts: di
             audit.append(conn, "event.duplicate", in_flight["id"], {"event_id": envelope["id"]})
         else:
             answer, status = _decide(conn, services, envelope, facts, decision), 201
-        letter = dead_letters.open_for_ref(conn, key)
-        if letter:  # a parked copy of this event is now handled
-            dead_letters.set_status(conn, letter["id"], dead_letters.RESOLVED)
+        # Parked copies of this event, and of any other event for the same order, are now handled.
+        dead_letters.resolve_handled(conn, key, order["id"], f"order decided in release {answer['release_id']}")
         idempotency.save(conn, key, OPERATION, digest, status, answer)
     return status, answer, False
 
@@ -221,13 +221,7 @@ def _decide(conn, services: Services, envelope: dict, facts: dict, decision: dic
         "order_id": order["id"], "outcome": decision["outcome"], "policy": decision["policy"],
         "reasons": [r["code"] for r in decision["reasons"] if not r["passed"]]})
     if decision["outcome"] == "approve":
-        sla = decision.get("sla") or {}
-        due = datetime.fromisoformat(sla["due_at"].replace("Z", "+00:00")).timestamp() if sla else None
-        approval_id = releases.insert_approval(conn, release_id=release_id, order_id=order["id"],
-                                               route=decision.get("route") or {}, requested_by=requester,
-                                               due_at=due)
-        audit.append(conn, "approval.requested", approval_id, {"release_id": release_id,
-                                                               "route": decision.get("route")})
+        approval_routing.open_approval(conn, release_id, order["id"], decision, requester)
     writebacks.queue(conn, release_id, "decision", writebacks.for_decision(order, decision),
                      services.settings.max_attempts)
     return describe(conn, releases.get_release(conn, release_id))

@@ -41,7 +41,8 @@ def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:
         deadline = datetime.fromisoformat(sla["due_at"].replace("Z", "+00:00")).date().isoformat()
         operations.append(("schedule_activity", {
             "order_id": order_id, "assignee_login": route["assignee"],
-            "summary": messages.activity_summary(order["name"]), "note": decision["summary"],
+            "summary": messages.activity_summary(order["name"]),
+            "note": messages.activity_note(decision["summary"]),
             "deadline": deadline,
         }))
     return operations
@@ -57,4 +58,27 @@ def for_approval(order_id: int, approved: bool, approver: str, comment: str | No
         feedback = f"Decision recorded: {'approved' if approved else 'rejected'}"
         operations.append(("close_activity", {"order_id": order_id, "ref": activity_ref, "feedback": feedback}))
     operations.append(("confirm_order" if approved else "cancel_order", {"order_id": order_id}))
+    return operations
+
+
+def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None, assignee: str,
+                note: str, summary: str, deadline: str) -> list[tuple[str, dict]]:
+    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver."""
+    operations = [("post_message", {"order_id": order_id, "body": note})]
+    if old_activity_ref:
+        operations.append(("close_activity", {"order_id": order_id, "ref": old_activity_ref,
+                                              "feedback": "Re-routed to another approver"}))
+    operations.append(("schedule_activity", {
+        "order_id": order_id, "assignee_login": assignee, "summary": messages.activity_summary(order_name),
+        "note": messages.activity_note(summary), "deadline": deadline,
+    }))
+    return operations
+
+
+def for_cancelled_approval(order_id: int, note: str, activity_ref: str | None) -> list[tuple[str, dict]]:
+    """Write-backs of a cancelled approval: the note, and the approver's activity closed."""
+    operations = [("post_message", {"order_id": order_id, "body": note})]
+    if activity_ref:
+        operations.append(("close_activity", {"order_id": order_id, "ref": activity_ref,
+                                              "feedback": "Approval cancelled"}))
     return operations

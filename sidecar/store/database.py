@@ -75,11 +75,13 @@ class Database:
         return sa.inspect(self.engine).has_table("audit_log")
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent); a SQLite file's folder too."""
+        """Create missing tables and add new nullable columns (idempotent)."""
+        from sidecar.store.upgrade import add_missing_columns
         path = sqlite_path(self.url)
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

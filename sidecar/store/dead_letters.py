@@ -8,18 +8,25 @@ from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import dead_letters
 
 JOB, EVENT, N8N_EXECUTION = "job", "event", "n8n_execution"
-OPEN, REPLAYED, RESOLVED = "open", "replayed", "resolved"
-STATUSES = [(OPEN, "Open"), (REPLAYED, "Replayed"), (RESOLVED, "Resolved")]
+OPEN = "open"
+REPLAYED = "replayed"    # its work was queued or decided again
+RESOLVED = "resolved"    # handled: by a later decision of the same order, or by hand (with a reason)
+ABANDONED = "abandoned"  # ops gave up on it, with a reason
+CLOSED = "closed"        # it can never replay (Odoo refused the replay for good), with the reason
+LINKED = "linked"        # the same failure as another letter (`linked_to`), which carries it
+STATUSES = [(OPEN, "Open"), (REPLAYED, "Replayed"), (RESOLVED, "Resolved"), (ABANDONED, "Abandoned"),
+            (CLOSED, "Closed"), (LINKED, "Linked")]
 
 
 def insert(conn: Connection, *, kind: str, category: str, summary: str, detail: dict,
-           ref: str | None = None) -> str:
+           ref: str | None = None, status: str = OPEN, reason: str | None = None,
+           linked_to: str | None = None) -> str:
     """Record a dead letter."""
     letter_id = new_id("dl")
     stamp = now()
     conn.execute(dead_letters.insert().values(
-        id=letter_id, kind=kind, category=category, status=OPEN, summary=summary, ref=ref,
-        detail=detail, replay_count=0, created_at=stamp, updated_at=stamp,
+        id=letter_id, kind=kind, category=category, status=status, summary=summary, ref=ref,
+        detail=detail, replay_count=0, created_at=stamp, updated_at=stamp, reason=reason, linked_to=linked_to,
     ))
     return letter_id
 
@@ -35,6 +42,14 @@ def open_for_ref(conn: Connection, ref: str) -> dict | None:
     return as_dict(conn.execute(query).first())
 
 
+def latest_for_ref(conn: Connection, ref: str, kind: str | None = None) -> dict | None:
+    """The newest letter holding `ref` (of `kind`), whatever its status."""
+    query = sa.select(dead_letters).where(dead_letters.c.ref == ref)
+    if kind:
+        query = query.where(dead_letters.c.kind == kind)
+    return as_dict(conn.execute(query.order_by(dead_letters.c.created_at.desc()).limit(1)).first())
+
+
 def list_letters(conn: Connection, *, status: str | None = None, category: str | None = None,
                  kind: str | None = None, limit: int = 50) -> list[dict]:
     """Dead letters, newest first, filtered."""
@@ -46,10 +61,35 @@ def list_letters(conn: Connection, *, status: str | None = None, category: str |
     return [as_dict(row) for row in conn.execute(query)]
 
 
-def touch(conn: Connection, letter_id: str, summary: str, detail: dict) -> None:
+def open_events_for_order(conn: Connection, order_id: int) -> list[dict]:
+    """Open letters that hold an event about sale order `order_id` (parked events, n8n reports)."""
+    query = sa.select(dead_letters).where(dead_letters.c.status == OPEN,
+                                          dead_letters.c.kind.in_((EVENT, N8N_EXECUTION)))
+    # Open event letters are few (an outage's worth at most): matching in Python keeps the
+    # JSON query portable between SQLite and PostgreSQL.
+    return [letter for letter in (as_dict(row) for row in conn.execute(query))
+            if _order_of(letter["detail"]) == order_id]
+
+
+def resolve_handled(conn: Connection, key: str, order_id: int, reason: str) -> list[str]:
+    """An event for `order_id` was decided: its parked letters, under this key or any other, are handled."""
+    letters = {letter["id"]: letter for letter in open_events_for_order(conn, order_id)}
+    same_key = open_for_ref(conn, key)
+    if same_key:
+        letters[same_key["id"]] = same_key
+    return [letter_id for letter_id in letters if close(conn, letter_id, RESOLVED, reason)]
+
+
+def _order_of(detail) -> int | None:
+    data = ((detail or {}).get("event") or {}).get("data") if isinstance(detail, dict) else None
+    order_id = data.get("_id") if isinstance(data, dict) else None
+    return order_id if isinstance(order_id, int) and not isinstance(order_id, bool) else None
+
+
+def touch(conn: Connection, letter_id: str, summary: str, detail: dict, reason: str | None = None) -> None:
     """The same failure happened again: refresh what the letter says."""
     conn.execute(dead_letters.update().where(dead_letters.c.id == letter_id).values(
-        summary=summary, detail=detail, updated_at=now()))
+        summary=summary, detail=detail, reason=reason, updated_at=now()))
 
 
 def set_status(conn: Connection, letter_id: str, status: str, *, replayed: bool = False) -> None:
@@ -58,3 +98,12 @@ def set_status(conn: Connection, letter_id: str, status: str, *, replayed: bool 
     if replayed:
         values["replay_count"] = dead_letters.c.replay_count + 1
     conn.execute(dead_letters.update().where(dead_letters.c.id == letter_id).values(**values))
+
+
+def close(conn: Connection, letter_id: str, status: str, reason: str, *, by: str | None = None,
+          linked_to: str | None = None) -> bool:
+    """Take an open letter out of the queue for good, saying why; False when it was not open."""
+    result = conn.execute(dead_letters.update().where(
+        dead_letters.c.id == letter_id, dead_letters.c.status == OPEN).values(
+        status=status, reason=reason, closed_by=by, linked_to=linked_to, updated_at=now()))
+    return result.rowcount == 1

@@ -13,13 +13,18 @@ RELEASING = "releasing"      # confirm + message queued
 REJECTING = "rejecting"      # cancel + message queued
 RELEASED = "released"
 REJECTED = "rejected"
+ABANDONED = "abandoned"      # its approval was cancelled: Odoo is left as it is
 STATUSES = [
     (AWAITING_APPROVAL, "Awaiting approval"), (RELEASING, "Releasing"), (REJECTING, "Rejecting"),
-    (RELEASED, "Released"), (REJECTED, "Rejected"),
+    (RELEASED, "Released"), (REJECTED, "Rejected"), (ABANDONED, "Abandoned"),
 ]
-FINAL = {RELEASED, REJECTED}
+FINAL = {RELEASED, REJECTED, ABANDONED}
 
+# Approval statuses. Unroutable: nobody may decide it; it leaves only by re-route or cancel.
 PENDING, APPROVED, REJECTED_BY_APPROVER = "pending", "approved", "rejected"
+UNROUTABLE, CANCELLED = "unroutable", "cancelled"
+APPROVAL_STATUSES = (PENDING, UNROUTABLE, APPROVED, REJECTED_BY_APPROVER, CANCELLED)
+OPEN_APPROVAL = (PENDING, UNROUTABLE)
 
 
 def insert_release(conn: Connection, *, order_id: int, order_name: str, event_id: str, decision: dict,
@@ -55,13 +60,16 @@ def set_status(conn: Connection, release_id: str, status: str) -> None:
 
 
 def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: dict,
-                    requested_by: str | None, due_at: float | None) -> str:
-    """Open an approval for a release."""
+                    requested_by: str | None, salesperson: str | None, due_at: float | None,
+                    activity_ref: str | None) -> str:
+    """Open an approval for a release: pending, or unroutable when nobody may decide it."""
     approval_id = new_id("apr")
+    eligible = list(route.get("eligible", []))
     conn.execute(approvals.insert().values(
-        id=approval_id, release_id=release_id, order_id=order_id, status=PENDING,
-        role=route.get("role"), assignee=route.get("assignee"), eligible=route.get("eligible", []),
-        requested_by=requested_by, due_at=due_at, created_at=now(),
+        id=approval_id, release_id=release_id, order_id=order_id,
+        status=PENDING if eligible else UNROUTABLE, role=route.get("role"), assignee=route.get("assignee"),
+        eligible=eligible, requested_by=requested_by, salesperson=salesperson, due_at=due_at,
+        generation=0, activity_ref=activity_ref, created_at=now(),
     ))
     return approval_id
 
@@ -76,19 +84,44 @@ def approval_for_release(conn: Connection, release_id: str) -> dict | None:
     return as_dict(conn.execute(sa.select(approvals).where(approvals.c.release_id == release_id)).first())
 
 
-def list_approvals(conn: Connection, status: str | None, limit: int) -> list[dict]:
-    """Approvals, newest first."""
+def list_approvals(conn: Connection, status: str | None, limit: int, overdue_at: float | None = None) -> list[dict]:
+    """Approvals, newest first; with `overdue_at`, only open ones whose SLA ended before it."""
     query = sa.select(approvals).order_by(approvals.c.created_at.desc()).limit(limit)
     if status:
         query = query.where(approvals.c.status == status)
+    if overdue_at is not None:
+        query = query.where(approvals.c.status.in_(OPEN_APPROVAL), approvals.c.due_at.is_not(None),
+                            approvals.c.due_at < overdue_at)
     return [as_dict(row) for row in conn.execute(query)]
 
 
-def decide_approval(conn: Connection, approval_id: str, status: str, decided_by: str, comment: str | None) -> bool:
-    """Record a decision; False when the approval was no longer pending."""
+def decide_approval(conn: Connection, approval_id: str, status: str, decided_by: str, comment: str | None,
+                    token_fingerprint: str, generation: int) -> bool:
+    """Record a decision; False when the approval was no longer pending on that routing."""
     result = conn.execute(approvals.update().where(
-        approvals.c.id == approval_id, approvals.c.status == PENDING,
-    ).values(status=status, decided_by=decided_by, comment=comment, decided_at=now()))
+        approvals.c.id == approval_id, approvals.c.status == PENDING, approvals.c.generation == generation,
+    ).values(status=status, decided_by=decided_by, decided_token=token_fingerprint, comment=comment,
+             decided_at=now()))
+    return result.rowcount == 1
+
+
+def reroute_approval(conn: Connection, approval_id: str, *, generation: int, role: str | None,
+                     eligible: list[str], due_at: float | None, activity_ref: str | None) -> bool:
+    """Give an open approval new approvers (voiding earlier tokens); False when it moved on meanwhile."""
+    result = conn.execute(approvals.update().where(
+        approvals.c.id == approval_id, approvals.c.status.in_(OPEN_APPROVAL),
+        approvals.c.generation == generation,
+    ).values(status=PENDING, role=role, eligible=eligible, assignee=eligible[0], due_at=due_at,
+             generation=generation + 1, activity_ref=activity_ref))
+    return result.rowcount == 1
+
+
+def cancel_approval(conn: Connection, approval_id: str, cancelled_by: str | None, reason: str) -> bool:
+    """Close an open approval without a decision; False when it was no longer open."""
+    result = conn.execute(approvals.update().where(
+        approvals.c.id == approval_id, approvals.c.status.in_(OPEN_APPROVAL),
+    ).values(status=CANCELLED, decided_by=cancelled_by, comment=reason, decided_at=now(),
+             generation=approvals.c.generation + 1))
     return result.rowcount == 1
 
 

@@ -48,8 +48,15 @@ approvals = sa.Table(
     sa.Column("assignee", sa.String(255)),
     sa.Column("eligible", sa.JSON, nullable=False),
     sa.Column("requested_by", sa.String(255)),
+    sa.Column("salesperson", sa.String(255)),
     sa.Column("due_at", sa.Float),
+    # Bumped by each re-route: decision tokens carry it, so older tokens stop working.
+    sa.Column("generation", sa.Integer, nullable=False, default=0),
+    # The outbox key of the approver's open Odoo activity (None when there is none).
+    sa.Column("activity_ref", sa.String(255)),
     sa.Column("decided_by", sa.String(255)),
+    # SHA-256 of the token that decided: its repeat answers the same, another token is a 409.
+    sa.Column("decided_token", sa.String(64)),
     sa.Column("comment", sa.Text),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("decided_at", sa.Float),
@@ -89,6 +96,10 @@ dead_letters = sa.Table(
     sa.Column("replay_count", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # Why it cannot be replayed or why it was closed, who closed it, and the letter it duplicates.
+    sa.Column("reason", sa.Text),
+    sa.Column("closed_by", sa.String(255)),
+    sa.Column("linked_to", sa.String(40)),
 )
 
 audit_log = sa.Table(

@@ -1,7 +1,6 @@
 """Signatures already seen, so a captured signed request cannot be replayed."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -18,3 +17,8 @@ def remember(conn: Connection, signature: str, ttl_seconds: float) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def forget(conn: Connection, signature: str) -> None:
+    """Drop a signature, so the same signed request is accepted again (its first try failed)."""
+    conn.execute(seen_signatures.delete().where(seen_signatures.c.signature == signature))

@@ -1,12 +1,15 @@
 """Odoo's answers about a quotation -> canonical release facts (sale_order.release_facts.v1)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from sidecar.errors import InvalidPayload
 from sidecar.transform.uom import convert_price, convert_quantity
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+# As the event contract says (sale_order.release_requested.v1 /write_date).
+ODOO_WRITE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$")
 STORABLE = "product"  # product.product.detailed_type of a stock-tracked product
 
 
@@ -201,14 +204,18 @@ def release_request_from_webhook(body: dict) -> dict:
 
 
 def _write_date(value) -> str | None:
-    """Odoo's 'YYYY-MM-DD HH:MM:SS[.ffffff]' as sent, checked; None when the body has none."""
+    """Odoo's 'YYYY-MM-DD HH:MM:SS[.ffffff]' as sent, checked; None when the body has none.
+
+    The contract's pattern admits a few days no calendar has (30 February): such a value cannot be
+    a moment Odoo wrote, so it is dropped and the order is judged on Odoo's committed state alone.
+    """
     if value in (None, False):
         return None
+    if not isinstance(value, str) or not ODOO_WRITE_DATE.match(value):
+        raise InvalidPayload("webhook write_date is not Odoo's UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'",
+                             details=[{"pointer": "/write_date", "message": "not an Odoo datetime"}])
     try:
-        if not isinstance(value, str) or len(value) < 19 or value[10] != " ":
-            raise ValueError(value)
         datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
     except ValueError:
-        raise InvalidPayload("webhook write_date is not Odoo's UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'",
-                             details=[{"pointer": "/write_date", "message": "not an Odoo datetime"}]) from None
+        return None
     return value

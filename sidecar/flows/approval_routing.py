@@ -1,0 +1,109 @@
+"""Who may decide an approval: segregation of duties, opening it, and the approvers' decision links."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy.engine import Connection
+
+from sidecar import approval_tokens
+from sidecar.errors import DependencyDown
+from sidecar.odoo.errors import OdooError
+from sidecar.services import Services
+from sidecar.store import audit, releases
+from sidecar.store.records import iso
+
+ACTIVITY_PHASE = "decision"  # the decision phase's schedule_activity job opens the first activity
+
+
+def _salesperson_login(services: Services, facts: dict) -> str | None:
+    """The order's salesperson as an Odoo login (approvers are named by login)."""
+    user_id = facts["order"].get("salesperson_id")
+    requester = facts.get("requested_by") or {}
+    if not user_id:
+        return None
+    if user_id == requester.get("user_id"):
+        return requester.get("login")
+    try:
+        users = services.odoo.read("res.users", [user_id], ["login"])
+    except OdooError as err:
+        raise DependencyDown(f"Odoo could not be read: {err.message}", code=err.category) from err
+    return users[0]["login"] if users else None
+
+
+def excluded(requester: str | None, salesperson: str | None):
+    """A predicate: True for a login that may not decide (the requester or the salesperson)."""
+    barred = {name.casefold() for name in (requester, salesperson) if name}
+    return lambda login: login.casefold() in barred
+
+
+def segregate(services: Services, facts: dict, decision: dict) -> dict:
+    """The decision with its approver route cleared of the salesperson (the engine removes the requester)."""
+    if decision["outcome"] != "approve" or not decision.get("route"):
+        return decision
+    route = dict(decision["route"])
+    salesperson = _salesperson_login(services, facts)
+    barred = excluded((facts.get("requested_by") or {}).get("login"), salesperson)
+    eligible = [login for login in route.get("eligible", []) if not barred(login)]
+    if len(eligible) < len(route.get("eligible", [])):
+        route["reason"] = " ".join(filter(None, [
+            route.get("reason"), f"Salesperson {salesperson} may not approve their own order and is excluded."]))
+    route.update(eligible=eligible, assignee=eligible[0] if eligible else None, unroutable=not eligible,
+                 salesperson=salesperson)
+    return {**decision, "route": route}
+
+
+def open_approval(conn: Connection, release_id: str, order_id: int, decision: dict,
+                  requested_by: str | None) -> str:
+    """Store the approval a decision asks for: pending for its eligible approvers, else unroutable."""
+    route, sla = decision.get("route") or {}, decision.get("sla") or {}
+    due = datetime.fromisoformat(sla["due_at"].replace("Z", "+00:00")).timestamp() if sla.get("due_at") else None
+    activity_ref = f"{release_id}/{ACTIVITY_PHASE}/schedule_activity" if route.get("assignee") else None
+    approval_id = releases.insert_approval(conn, release_id=release_id, order_id=order_id, route=route,
+                                           requested_by=requested_by, salesperson=route.get("salesperson"),
+                                           due_at=due, activity_ref=activity_ref)
+    audit.append(conn, "approval.requested", approval_id, {
+        "release_id": release_id, "route": route,
+        "status": releases.PENDING if route.get("eligible") else releases.UNROUTABLE})
+    return approval_id
+
+
+def token_expiry(services: Services, approval: dict) -> float:
+    """Tokens live until the SLA ends plus the configured grace (from now when there is no SLA)."""
+    grace = services.settings.approval_grace_hours * 3600
+    return (approval["due_at"] or time.time()) + grace
+
+
+def decision_links(services: Services, approval: dict) -> list[dict]:
+    """One entry per eligible approver: approve/reject URLs carrying their tokens (pending approvals only).
+
+    These are credentials: they go to n8n in the API answer, for private delivery, and never to
+    Odoo's chatter or activities, which the requester can read.
+    """
+    if approval["status"] != releases.PENDING:
+        return []
+    settings = services.settings
+    expires_at = token_expiry(services, approval)
+    links = []
+    for approver in approval["eligible"]:
+        entry = {"approver": approver, "expires_at": iso(expires_at)}
+        for decision in approval_tokens.DECISIONS:
+            token = approval_tokens.issue(settings.approval_secret, approval["id"], approver, decision,
+                                          approval["generation"], expires_at)
+            query = urlencode({"approval_id": approval["id"], "decision": decision, "token": token})
+            separator = "&" if "?" in settings.approval_link_base else "?"
+            entry[f"{decision}_token"] = token
+            entry[f"{decision}_url"] = f"{settings.approval_link_base}{separator}{query}"
+        links.append(entry)
+    return links
+
+
+def with_decision_links(services: Services, answer: dict) -> dict:
+    """A release answer plus the decision links of its pending approval (never stored with it)."""
+    if not answer.get("approval_id"):
+        return answer
+    with services.db.transaction() as conn:
+        approval = releases.get_approval(conn, answer["approval_id"])
+    return {**answer, "decision_links": decision_links(services, approval) if approval else []}
+
