@@ -135,11 +135,17 @@ def test_unknown_approval_is_404(client, pending):
 def test_the_salesperson_may_not_decide_and_an_approval_nobody_can_take_is_unroutable(
         client, worker, odoo_seed, odoo_target, thin_margin_quotation):
     # Requested by demo, sold by admin: admin (the route's approver) sells it, demo (the fallback) asked.
+    # Demo is a salesman of his own orders ("Personal Orders"): to submit admin's order he needs
+    # "All Documents" for a moment, as a colleague covering for admin would have.
+    all_documents = odoo_seed.group_id("sales_team.group_sale_salesman_all_leads")
+    demo = odoo_seed.user_id("demo")
+    odoo_seed.call("res.users", "write", [demo], {"groups_id": [(4, all_documents)]})
     as_demo = OdooSeed(odoo_target.url, odoo_target.db, "demo", "demo")
     try:
         as_demo.request_release(thin_margin_quotation)  # Odoo records demo as the submission's writer
     finally:
         as_demo.close()
+        odoo_seed.call("res.users", "write", [demo], {"groups_id": [(3, all_documents)]})
     answer = client.post("/v1/events", json=event_for(thin_margin_quotation, odoo_seed.user_id("demo")),
                          headers=bearer())
     assert answer.status_code == 201 and answer.json["outcome"] == "approve"

@@ -172,16 +172,20 @@ class OdooSeed:
             self._restore.append(("res.company", company, {"account_use_credit_limit": False}))
 
     # -- creating --------------------------------------------------------------------
+    def group_id(self, xmlid: str) -> int:
+        """The id of the group with external id ``xmlid`` (e.g. ``sales_team.group_sale_salesman``)."""
+        module, _dot, name = xmlid.partition(".")
+        found = self.search_read("ir.model.data", [("module", "=", module), ("name", "=", name),
+                                                   ("model", "=", "res.groups")], ["res_id"], limit=1)
+        if not found:
+            raise LookupError(f"no group {xmlid}")
+        return found[0]["res_id"]
+
     def user(self, groups, login: str | None = None, password: str = "user-pw-1") -> tuple[int, str, str]:
         """An internal user holding exactly ``groups`` (external ids) and what they imply, in the
         seeding user's company; returns ``(uid, login, password)``."""
         login = login or unique("user").replace(" ", "-")
-        group_ids = []
-        for xmlid in groups:
-            module, _dot, name = xmlid.partition(".")
-            found = self.search_read("ir.model.data", [("module", "=", module), ("name", "=", name),
-                                                       ("model", "=", "res.groups")], ["res_id"], limit=1)
-            group_ids.append(found[0]["res_id"])
+        group_ids = [self.group_id(xmlid) for xmlid in groups]
         company = self.company_id()
         uid = self.call("res.users", "create", {
             "name": login, "login": login, "password": password, "groups_id": [(6, 0, group_ids)],
