@@ -97,6 +97,27 @@ def cmd_specs(args) -> int:
     return 0
 
 
+def cmd_odoo_user(args) -> int:
+    """Create or update the least-privilege Odoo integration user; print its groups."""
+    from sidecar.odoo import OdooError, OdooGateway
+    from sidecar.odoo.integration_user import provision
+    missing = [flag for flag, value in (("--url/ODOO_URL", args.url), ("--db/ODOO_DB", args.db),
+                                        ("--admin-password/ODOO_ADMIN_PASSWORD", args.admin_password),
+                                        ("--password/ODOO_PASSWORD", args.password)) if not value]
+    if missing:
+        print("sidecar odoo-user: missing " + ", ".join(missing), file=sys.stderr)
+        return 2
+    admin = OdooGateway(args.url, args.db, args.admin_login, args.admin_password, timeout=60.0)
+    try:
+        _print(provision(admin, args.login, args.password, name=args.name, email=args.email))
+    except (OdooError, LookupError) as err:
+        print(f"sidecar odoo-user: {err}", file=sys.stderr)
+        return 1
+    finally:
+        admin.close()
+    return 0
+
+
 def cmd_odoo_setup(args) -> int:
     """Install (or repair) release submission in Odoo: tag, "Request release" action, Automation Rule."""
     from sidecar.odoo.errors import OdooError
@@ -154,6 +175,20 @@ def build_parser() -> argparse.ArgumentParser:
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)
+    user = sub.add_parser("odoo-user", help="create/update the least-privilege Odoo integration user")
+    user.add_argument("--url", default=os.environ.get("ODOO_URL"), help="default ODOO_URL")
+    user.add_argument("--db", default=os.environ.get("ODOO_DB"), help="default ODOO_DB")
+    user.add_argument("--admin-login", default=os.environ.get("ODOO_ADMIN_LOGIN", "admin"),
+                      help="an Odoo administrator (default ODOO_ADMIN_LOGIN or admin)")
+    user.add_argument("--admin-password", default=os.environ.get("ODOO_ADMIN_PASSWORD"),
+                      help="default ODOO_ADMIN_PASSWORD")
+    user.add_argument("--login", default=os.environ.get("ODOO_USER", "sidecar-integration"),
+                      help="the integration user's login (default ODOO_USER or sidecar-integration)")
+    user.add_argument("--password", default=os.environ.get("ODOO_PASSWORD"), help="default ODOO_PASSWORD")
+    user.add_argument("--name", default=None, help="display name (default 'Sidecar integration')")
+    user.add_argument("--email", default=None,
+                      help="author address of its notes (Odoo requires one; default <login>@example.invalid)")
+    user.set_defaults(func=cmd_odoo_user)
     return parser
 
 

@@ -1,3 +1,6 @@
+import os
+from collections import Counter
+
 import pytest
 
 from sidecar.app import create_app
@@ -5,6 +8,11 @@ from sidecar.config import load_settings
 from sidecar.policy import DEMO_POLICY_PATH
 
 pytest_plugins = ["tests.support.odoo_fixtures"]
+
+# CI sets SIDECAR_TEST_STRICT=1: the suite must not shrink silently.  It accepts only the skips
+# the run on the other target covers (a double-only test on a real Odoo, a real-Odoo-only test on
+# the double; CI runs both); any other skip fails the run.
+STRICT = os.environ.get("SIDECAR_TEST_STRICT") == "1"
 
 ALL_SCOPES_KEY = "0123456789abcdef-ops"
 N8N_KEY = "0123456789abcdef-n8n"
@@ -74,3 +82,40 @@ def worker(services):
 
 def bearer(key=N8N_KEY):
     return {"Authorization": f"Bearer {key}"}
+
+
+def _skip_reasons(terminalreporter) -> Counter:
+    reasons = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    return reasons
+
+
+def _unaccepted(reasons: Counter) -> Counter:
+    """Skips not covered by the run on the other target (the double, or a real Odoo)."""
+    from tests.support.odoo_fixtures import ONLY_ON_REAL_ODOO, ONLY_ON_THE_DOUBLE
+    covered = ONLY_ON_THE_DOUBLE if os.environ.get("ODOO_URL") else ONLY_ON_REAL_ODOO
+    return Counter({reason: n for reason, n in reasons.items() if not reason.startswith(covered)})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Skips counted by reason, so a shrinking suite shows."""
+    reasons = _skip_reasons(terminalreporter)
+    if reasons:
+        terminalreporter.section("skips by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.write_line(f"{count:4d}  {reason}")
+    if STRICT and _unaccepted(reasons):
+        terminalreporter.write_line("SIDECAR_TEST_STRICT=1: these skips fail the run: "
+                                    + "; ".join(_unaccepted(reasons)), red=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    if not STRICT:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and _unaccepted(_skip_reasons(reporter)) and session.exitstatus == 0:
+        session.exitstatus = 1

@@ -87,7 +87,7 @@ def test_workflow_http_nodes_match_a_spec(workflow, node):
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_workflows_hold_no_secret(path):
+def test_workflows_hold_no_literal_bearer_token_and_are_well_formed(path):
     text = path.read_text()
     assert not re.search(r"Bearer\s+\w{8,}", text)
     workflow = json.loads(text)

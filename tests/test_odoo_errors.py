@@ -133,3 +133,69 @@ def test_every_category_has_a_label_and_a_dict_form():
                                "message": "sale.order 9 does not exist", "retryable": False,
                                "odoo_name": "odoo.exceptions.MissingError"}
     assert str(error) == "sale.order 9 does not exist"
+
+
+# -- errors a real Odoo raises (run on the double, and on a real Odoo 17 in the live suite) ------
+def _raised(call) -> OdooError:
+    with pytest.raises(OdooError) as caught:
+        call()
+    return caught.value
+
+
+@pytest.fixture
+def quotation(odoo_seed):
+    return odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=5.0, price=9.0, on_hand=4.0), 1)])
+
+
+@pytest.mark.parametrize("call, category, retryable, odoo_name", [
+    (lambda gw, order: gw.execute("no.such.model", "search", []), "validation_error", False,
+     "odoo.exceptions.UserError"),
+    (lambda gw, order: gw.execute("sale.order", "no_such_method", [order]), "odoo_error", True,
+     "builtins.AttributeError"),
+    (lambda gw, order: gw.execute("sale.order", "_action_cancel", [order]), "access_denied", False,
+     "odoo.exceptions.AccessError"),
+    (lambda gw, order: gw.read("sale.order", [order], ["no_such_field"]), "validation_error", False,
+     "builtins.ValueError"),
+    (lambda gw, order: gw.execute("sale.order", "write", [999999999], {"note": "x"}), "record_missing", False,
+     "odoo.exceptions.MissingError"),
+    (lambda gw, order: gw.execute("ir.model", "search", []), "access_denied", False,
+     "odoo.exceptions.AccessError"),
+], ids=["unknown model", "unknown method", "private method", "unknown field", "write a missing record",
+        "a model the integration user may not read"])
+def test_real_odoo_errors_are_classified(gateway, quotation, call, category, retryable, odoo_name):
+    error = _raised(lambda: call(gateway, quotation))
+    assert (error.category, error.retryable, error.odoo_name) == (category, retryable, odoo_name)
+
+
+def test_confirming_twice_is_a_validation_error(gateway, quotation):
+    gateway.confirm_order(quotation)
+    error = _raised(lambda: gateway.confirm_order(quotation))
+    assert (error.category, error.odoo_name) == ("validation_error", "odoo.exceptions.UserError")
+    assert error.message.startswith("The following orders are not in a state requiring confirmation: ")
+
+
+def test_confirm_refused_by_odoos_procurement_rules_changes_nothing(gateway, odoo_seed):
+    """sale_stock launches stock rules on confirmation; with no rule towards the customer's location
+    (here: a customer whose customer location is the vendors' one) Odoo refuses the order."""
+    vendors = odoo_seed.call("ir.model.data", "check_object_reference", "stock", "stock_location_suppliers")[1]
+    customer = odoo_seed.customer(property_stock_customer=vendors)
+    product = odoo_seed.product(cost=5.0, price=9.0, on_hand=4.0)
+    order = odoo_seed.quotation(customer, [(product, 1)])
+    label = odoo_seed.read("product.product", [product], ["display_name"])[0]["display_name"]
+    error = _raised(lambda: gateway.confirm_order(order))
+    assert (error.category, error.odoo_name) == ("validation_error", "odoo.exceptions.UserError")
+    assert error.message == (f"No rule has been found to replenish {label!r} in 'Partners/Vendors'.\n"
+                             "Verify the routes configuration on the product.")
+    assert odoo_seed.order_state(order) == "sent"
+
+
+def test_feedback_on_a_deleted_activity_is_record_missing(gateway, quotation, odoo_seed):
+    """Odoo deletes a To-Do marked done; a second feedback meets a deleted record (D5)."""
+    uid = odoo_seed.user_id(gateway.login)
+    activity = gateway.schedule_activity("sale.order", quotation, user_id=uid, summary="Check",
+                                         note_html="<p>Check</p>", deadline="2030-01-01")
+    assert gateway.activity_feedback(activity, "done once")
+    error = _raised(lambda: gateway.activity_feedback(activity, "done twice"))
+    assert (error.category, error.retryable, error.odoo_name) == ("record_missing", False,
+                                                                  "odoo.exceptions.MissingError")
+    assert error.message.startswith(f"Record does not exist or has been deleted.\n(Record: mail.activity({activity},)")

@@ -189,7 +189,8 @@ def test_release_bundle_gives_valid_facts(gateway, odoo_target, odoo_seed, relea
     assert (facts["credit"]["receivable"], facts["credit"]["to_invoice"]) == (partner["credit"], partner["credit_to_invoice"])
     assert facts["credit"]["order_amount"] == odoo["amount_total"] / odoo["currency_rate"]
 
-    assert facts["requested_by"] == {"user_id": odoo_seed.user_id(odoo_target.login), "login": odoo_target.login}
+    writer = odoo_target.admin_login  # the order was last written by the seeding administrator
+    assert facts["requested_by"] == {"user_id": odoo_seed.user_id(writer), "login": writer}
 
 
 def test_release_bundle_names_the_given_requester(gateway, odoo_target, odoo_seed, release_order):
@@ -224,7 +225,8 @@ def test_search_quotations_waits_for_the_grace_period(gateway, odoo_seed):
     assert isinstance(found[0]["write_uid"], int)
 
 
-def test_concurrent_first_calls_share_one_login(odoo_target):
+def test_concurrent_first_calls_share_one_login(odoo_target, caplog):
+    caplog.set_level("INFO", logger="sidecar.odoo.gateway")
     gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.login, odoo_target.password)
     results, errors = [], []
 
@@ -241,6 +243,8 @@ def test_concurrent_first_calls_share_one_login(odoo_target):
         thread.join()
     assert errors == []
     assert len(set(results)) == 1 and results[0]
+    assert [r.message for r in caplog.records if r.message.startswith("logged in to Odoo")] == [
+        f"logged in to Odoo {odoo_target.url} db {odoo_target.db} as {odoo_target.login}"]
 
 
 def test_proxy_down_is_unreachable_within_the_timeout_then_reconnects(proxied, odoo_target, odoo_proxy):
@@ -267,10 +271,8 @@ def test_first_connection_while_down_then_up(proxied, odoo_target, odoo_proxy):
 
 
 @pytest.fixture
-def double(odoo_target):
-    if not odoo_target.is_double:
-        pytest.skip("needs the Odoo protocol double")
-    return odoo_target.double
+def double(odoo_double):
+    return odoo_double
 
 
 @pytest.mark.parametrize("error_name, category, retryable", [
@@ -288,7 +290,7 @@ def test_server_errors_are_classified(gateway, double, release_order, error_name
     assert gateway.read_release_bundle(release_order["order_id"], None)["order"]["id"] == release_order["order_id"]
 
 
-def test_release_bundle_reads_what_the_contract_says(gateway, double, release_order, odoo_target):
+def test_release_bundle_counts_internal_quants_of_the_orders_warehouse(gateway, double, release_order, odoo_target):
     gateway.user_id_for_login(odoo_target.login)  # logged in before counting
     start = len(double.calls)
     gateway.read_release_bundle(release_order["order_id"], None)
@@ -308,11 +310,9 @@ def test_release_bundle_reads_what_the_contract_says(gateway, double, release_or
     assert order_reads and all(company in c[3]["context"]["allowed_company_ids"] for c in order_reads)
 
 
-def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_target):
+def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_double):
     """A server without sale_margin (the double, switched): no margin field is asked for, the cost
     is the product's, converted to the line's unit as sale_margin would."""
-    if not odoo_target.is_double:
-        pytest.skip("needs the Odoo protocol double")
     from tests.odoo_double import OdooDouble
     from tests.support.odoo_seed import OdooSeed
     double = OdooDouble(sale_margin=False)
@@ -339,12 +339,14 @@ def test_without_sale_margin_the_margin_comes_from_the_product_cost(odoo_target)
 def test_a_company_the_user_may_not_use_is_refused(gateway, double, release_order):
     """Odoo refuses allowed_company_ids the user does not belong to: the gateway never guesses a company."""
     env = double.env()
-    env.write("res.users", [2], {"company_ids": [1]})
+    uid = env.search("res.users", [("login", "=", gateway.login)])[0]  # the integration user
+    companies = env.get("res.users", uid, "company_ids")
+    env.write("res.users", [uid], {"company_ids": [1]})
     try:
         env.write("sale.order", [release_order["order_id"]], {"company_id": 2})
         with pytest.raises(OdooError) as caught:
             gateway.read_release_bundle(release_order["order_id"], None)
         assert caught.value.category == "access_denied"
     finally:
-        env.write("res.users", [2], {"company_ids": [2, 1]})
+        env.write("res.users", [uid], {"company_ids": companies})
         env.write("sale.order", [release_order["order_id"]], {"company_id": 1})

@@ -390,6 +390,33 @@ def test_close_activity_twice_closes_once_and_scheduling_stays_done(gateway, odo
     assert [a for a in with_ref_in(odoo_seed.activities(order_id), "note", ref) if a["active"]] == []
 
 
+class ClosedMeanwhile:
+    """The real gateway, except that the activity is marked done by someone else in Odoo between
+    the sidecar finding it open and giving its feedback (Odoo then deletes it)."""
+
+    def __init__(self, gateway, odoo_seed):
+        self._gateway, self._seed = gateway, odoo_seed
+
+    def __getattr__(self, name):
+        return getattr(self._gateway, name)
+
+    def activity_feedback(self, activity_id, feedback):
+        self._seed.call("mail.activity", "action_feedback", [activity_id], feedback="done by a colleague")
+        return self._gateway.activity_feedback(activity_id, feedback)
+
+
+def test_close_of_an_activity_closed_meanwhile_in_odoo_is_already_done(gateway, odoo_target, odoo_seed, quotation):
+    """The MissingError branch, with the error Odoo itself raises for a deleted activity (T7)."""
+    order_id = quotation()
+    ref = unique_ref("schedule_activity")
+    scheduled = writeback.schedule_activity(gateway, activity_payload(order_id, odoo_target.login, ref))
+    close = {"order_id": order_id, "ref": ref, "feedback": "Approved by Jane"}
+    result = writeback.close_activity(ClosedMeanwhile(gateway, odoo_seed), close)
+    assert (result["effect"], result["activity_id"]) == ("already_done", scheduled["activity_id"])
+    done_notes = [m for m in odoo_seed.messages(order_id) if m["mail_activity_type_id"]]
+    assert len(done_notes) == 1 and "done by a colleague" in done_notes[0]["body"]
+
+
 def test_close_without_any_activity_is_already_done(gateway, quotation):
     result = writeback.close_activity(gateway, {"order_id": quotation(), "ref": unique_ref("x"), "feedback": ""})
     assert result["effect"] == "already_done"
@@ -397,7 +424,8 @@ def test_close_without_any_activity_is_already_done(gateway, quotation):
 
 def test_odoo_down_is_a_retryable_unreachable_error(odoo_target, odoo_proxy, odoo_seed, quotation):
     order_id = quotation()
-    gw = OdooGateway(odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=2.0)
+    # refused at once while down; a loaded real Odoo may take seconds to log in once back
+    gw = OdooGateway(odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password, timeout=10.0)
     ref = unique_ref("post_message")
     try:
         odoo_proxy.go_down()
@@ -413,15 +441,17 @@ def test_odoo_down_is_a_retryable_unreachable_error(odoo_target, odoo_proxy, odo
     assert odoo_seed.order_state(order_id) == "sale"
 
 
-def test_a_server_failure_during_the_write_leaves_the_job_retryable(gateway, odoo_double, odoo_seed, quotation):
+def test_a_server_failure_during_confirm_is_retryable_and_the_retry_confirms_once(gateway, odoo_double, odoo_seed,
+                                                                                  quotation):
     order_id = quotation()
+    before = len(odoo_double.calls_to("sale.order", "action_confirm"))
     odoo_double.fail_next("sale.order", "action_confirm", "psycopg2.errors.SerializationFailure",
                           "could not serialize access due to concurrent update")
     with pytest.raises(OdooError) as caught:
         writeback.confirm_order(gateway, {"order_id": order_id})
     assert (caught.value.category, caught.value.retryable) == ("odoo_error", True)
     assert writeback.confirm_order(gateway, {"order_id": order_id})["effect"] == "applied"
-    assert len(odoo_double.calls_to("sale.order", "action_confirm")) >= 1
+    assert len(odoo_double.calls_to("sale.order", "action_confirm")) - before == 2  # the failed one, the retry
     assert len(confirmations(odoo_seed, order_id)) == 1
 
 

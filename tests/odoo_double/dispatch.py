@@ -4,7 +4,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from . import errors
+from . import errors, security
 from .orm import GENERIC
 from .registry import Records, is_api_model
 
@@ -40,9 +40,11 @@ def call(env, model: str, method: str, args, kwargs):
             raise errors.OdooServerError("builtins.IndexError", "list index out of range")
         call_args = [env, model, _ids(args[0]), *args[1:]]
     try:
-        inspect.signature(fn).bind(*call_args, **kwargs)
+        bound = inspect.signature(fn).bind(*call_args, **kwargs)
     except TypeError as exc:
         raise errors.type_error(f"{model}.{method}() {exc}") from None
+    ids = [] if is_api_model(fn) else call_args[2]
+    security.check_call(env, model, method, ids, bound.arguments.get("vals", bound.arguments.get("vals_list")))
     with env.db.transaction():
         result = fn(*call_args, **kwargs)
     return downgrade(result)

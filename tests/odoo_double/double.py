@@ -79,7 +79,43 @@ class OdooDouble:
         self._backend.fail_next(model, method, error_name, message, times)
 
     def clear_failures(self) -> None:
+        """Forget injected failures and delays."""
         self._backend.clear_failures()
+
+    def delay(self, model: str, method: str, seconds: float, when: str = "before", times: int | None = None) -> None:
+        """Slow matching calls down, outside every lock, so concurrent callers interleave:
+        ``when="before"`` waits before the call runs, ``"after"`` once it has committed but
+        before it answers (``model``/``method`` may be ``"*"``; ``times`` None = until cleared)."""
+        self._backend.delay(model, method, seconds, when, times)
+
+    def webhook_before_commit(self, model: str, rid: int, vals: dict, seconds: float, *, uid: int = 2,
+                     fields=("write_date", "write_uid", "name", "state", "tag_ids"),
+                     rollback: bool = False) -> dict:
+        """What an Automation Rule's webhook does in Odoo 17: its body is read inside the writing
+        transaction (new values, ``write_date`` with microseconds) and posted *before* the commit.
+        Returns that body now; the write becomes visible ``seconds`` later, or never (``rollback``)."""
+        db = self._backend.db
+        body: dict = {}
+        try:
+            with db.transaction():
+                stamp = db.stamp
+                env = self._backend.env(uid)
+                env.write(model, [rid], vals)
+                body = {"_model": model, "_id": rid, "_action": "Request release(#1)", "id": rid,
+                        **{f: env.get(model, rid, f) for f in fields if env.registry.field(model, f)}}
+                raise _NotYet  # the transaction has not committed when the webhook leaves
+        except _NotYet:
+            pass
+        if not rollback:
+            timer = threading.Timer(seconds, self._land, (model, rid, vals, uid, stamp))
+            timer.daemon = True
+            timer.start()
+        return body
+
+    def _land(self, model, rid, vals, uid, stamp) -> None:
+        with self._backend.db.transaction():
+            self._backend.db.stamp = stamp  # the commit keeps the transaction's write_date
+            self._backend.env(uid).write(model, [rid], vals)
 
     def reset(self) -> None:
         """Back to the seeded data; recorded calls, failures and sessions are cleared."""
@@ -105,3 +141,7 @@ class OdooDouble:
         timer.daemon = True
         timer.start()
         return timer
+
+
+class _NotYet(Exception):
+    """Undoes a transaction whose effects land later."""

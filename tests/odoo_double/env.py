@@ -11,7 +11,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from . import domain as dom
-from . import errors, ordering, values
+from . import errors, ordering, security, values
 
 
 class Env:
@@ -35,8 +35,9 @@ class Env:
         return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT)
 
     def now_precise(self) -> str:
-        """Odoo's ``cr.now()`` for create/write dates: stored with microseconds (``read`` drops them)."""
-        return dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT + ".%f")
+        """Odoo's ``cr.now()`` for create/write dates: the transaction's start, stored with
+        microseconds (``read`` drops them), the same for every write of one call."""
+        return self.db.stamp or dt.datetime.now(dt.timezone.utc).strftime(values.DATETIME_FMT + ".%f")
 
     def company(self) -> int:
         """Odoo's ``env.company``: the first of ``allowed_company_ids``, else the user's company."""
@@ -146,6 +147,9 @@ class Env:
         spec = self.spec(model)
         domain = list(domain or [])
         dom.validate(self.registry, model, domain)
+        rules = security.rule_domain(self, model)
+        if rules:
+            domain = ["&"] + rules + (domain or [dom.TRUE_LEAF])
         if active_test is None:
             active_test = self.context.get("active_test", True)
         if active_test and "active" in self.registry.all_fields(model) and not any(
@@ -222,6 +226,8 @@ class Env:
         missing = [rid for rid in ids if self.db.row(model, rid) is None]
         if missing:
             raise errors.record_missing(model, missing, self.uid)
+        from .models import tracking  # models import env indirectly
+        before = tracking.snapshot(self, model, ids)
         for parent, link in spec.inherits.items():
             parent_vals = {key: vals.pop(key) for key in list(vals)
                            if key not in spec.fields and self.registry.field(parent, key) is not None}
@@ -244,6 +250,8 @@ class Env:
                 self._write_special(model, rid, fdef, value)
         if spec.after_write is not None and ids:
             spec.after_write(self, ids, vals)
+        if before:
+            tracking.post_changes(self, model, before)
         return True
 
     def unlink(self, model: str, ids) -> bool:

@@ -1,7 +1,7 @@
 """The generic public methods every model answers (Odoo's ``BaseModel`` API over RPC)."""
 from __future__ import annotations
 
-from . import errors
+from . import errors, security
 from .registry import api_model
 
 
@@ -31,8 +31,10 @@ def _field_names(env, model, fields):
     if isinstance(fields, str):
         fields = [fields]
     if not fields:
-        return [name for name in env.registry.all_fields(model) if name != "id"]
+        return [name for name in env.registry.all_fields(model)
+                if name != "id" and security.readable(env, model, name)]
     env.check_fields(model, fields)
+    security.check_fields(env, model, fields, "read")
     return list(dict.fromkeys(fields))
 
 
@@ -58,7 +60,7 @@ def unlink(env, model, ids):
 def fields_get(env, model, allfields=None, attributes=None):
     result = {}
     for fname, fdef in env.registry.all_fields(model).items():
-        if allfields and fname not in allfields:
+        if (allfields and fname not in allfields) or not security.readable(env, model, fname):
             continue
         info = fdef.describe(model)
         if env.registry.owner(model, fname)[1] is not None:

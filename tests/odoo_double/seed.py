@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import security
 from .models import sale
 from .values import DATETIME_FMT
 
@@ -20,6 +21,7 @@ XMLIDS = [  # (module, name, model, res_id)
     ("product", "product_category_1", "product.category", 2),
     ("mail", "mt_comment", "mail.message.subtype", 1), ("mail", "mt_note", "mail.message.subtype", 2),
     ("mail", "mt_activities", "mail.message.subtype", 3), ("sale", "mt_order_confirmed", "mail.message.subtype", 12),
+    ("sale", "mt_order_sent", "mail.message.subtype", 11),
     ("mail", "mail_activity_data_email", "mail.activity.type", 1),
     ("mail", "mail_activity_data_call", "mail.activity.type", 2),
     ("mail", "mail_activity_data_meeting", "mail.activity.type", 3),
@@ -66,6 +68,7 @@ def seed(backend) -> None:
     with backend.db.transaction():
         _base(env)
         _configuration(env, backend.registry)
+        _groups(env)
         _stock(env)
         _products(env)
         _orders(env)
@@ -120,6 +123,7 @@ def _configuration(env, registry) -> None:
         env.create("ir.model", {"model": name, "name": registry[name].description}, forced_id=forced)
     for rid, name, internal, model in [(1, "Discussions", False, False), (2, "Note", True, False),
                                        (3, "Activities", True, False),
+                                       (11, "Quotation sent", False, "sale.order"),
                                        (12, "Sales Order Confirmed", False, "sale.order")]:
         env.create("mail.message.subtype", {"name": name, "internal": internal, "res_model": model,
                                             "default": not internal}, forced_id=rid)
@@ -140,6 +144,13 @@ def _configuration(env, registry) -> None:
                forced_id=2)
     env.create("product.category", {"name": "All"}, forced_id=1)
     env.create("product.category", {"name": "Saleable", "parent_id": 1}, forced_id=2)
+
+
+def _groups(env) -> None:
+    """Odoo's groups; admin holds the manager groups, Marc Demo is a salesman of his own orders."""
+    ids = security.seed_groups(env)
+    env.write("res.users", [2], {"groups_id": [(6, 0, [ids[security.SYSTEM]])]})
+    env.write("res.users", [6], {"groups_id": [(6, 0, [ids[security.SALESMAN], ids[security.STOCK_USER]])]})
 
 
 def _stock(env) -> None:

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import secrets
 import threading
+import time
 
 from . import dispatch, errors
 from .env import Env
@@ -27,6 +28,7 @@ class Backend:
         self.calls: list = []
         self.sessions: dict = {}
         self._failures: list = []
+        self._delays: list = []  # [model, method, seconds, when, times left or None]
         self._lock = threading.Lock()
 
     # -- environments and users -------------------------------------------
@@ -127,9 +129,34 @@ class Backend:
         with self._lock:
             self.calls.append((model, method, copy.deepcopy(list(args)), copy.deepcopy(dict(kwargs))))
             failure = self._take_failure(model, method)
+            before, after = self._take_delays(model, method)
+        # Delays are slept outside every lock, so other callers' calls run meanwhile (interleave).
+        time.sleep(before)
         if failure is not None:
             raise failure
-        return dispatch.call(self.env(uid), model, method, args, kwargs)
+        result = dispatch.call(self.env(uid), model, method, args, kwargs)
+        time.sleep(after)
+        return result
+
+    def delay(self, model, method, seconds: float, when: str = "before", times: int | None = None) -> None:
+        """Make matching calls wait ``seconds`` before running (``when="before"``) or after their
+        transaction committed but before answering (``"after"``: the effect is there, the answer late)."""
+        if when not in ("before", "after"):
+            raise ValueError("when is 'before' or 'after'")
+        with self._lock:
+            self._delays.append([model, method, float(seconds), when, times])
+
+    def _take_delays(self, model, method) -> tuple[float, float]:
+        waits = {"before": 0.0, "after": 0.0}
+        for entry in list(self._delays):
+            d_model, d_method, seconds, when, left = entry
+            if d_model in (model, "*", None) and d_method in (method, "*", None):
+                waits[when] += seconds
+                if left is not None:
+                    entry[4] = left - 1
+                    if entry[4] <= 0:
+                        self._delays.remove(entry)
+        return waits["before"], waits["after"]
 
     def fail_next(self, model, method, error_name=errors.USER_ERROR, message="Injected failure", times=1):
         with self._lock:
@@ -146,6 +173,7 @@ class Backend:
     def clear_failures(self) -> None:
         with self._lock:
             self._failures.clear()
+            self._delays.clear()
 
     # -- sessions (/web/...) ------------------------------------------------------
     def new_session(self, uid: int, login: str) -> str:

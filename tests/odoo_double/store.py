@@ -7,6 +7,7 @@ named sequences are not rolled back (neither are PostgreSQL's).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from contextlib import contextmanager
 
@@ -19,6 +20,7 @@ class Database:
         self.sequences: dict[str, int] = {}
         self.lock = threading.RLock()
         self._journal: list | None = None
+        self.stamp: str | None = None  # the transaction's start, Odoo's ``cr.now()``
 
     # -- reading ---------------------------------------------------------
     def table(self, model: str) -> dict:
@@ -72,6 +74,7 @@ class Database:
                 yield
                 return
             self._journal = []
+            self.stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
             try:
                 yield
             except BaseException:
@@ -79,6 +82,7 @@ class Database:
                 raise
             finally:
                 self._journal = None
+                self.stamp = None
 
     def _undo(self, journal) -> None:
         for action, model, rid, data in reversed(journal):

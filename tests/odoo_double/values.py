@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
+import re
 
 from . import errors
 
 DATE_FMT = "%Y-%m-%d"
 DATETIME_FMT = "%Y-%m-%d %H:%M:%S"
+VOID_SELF_CLOSING = re.compile(r"<(br|hr|img|input|wbr|col|area|source|track|embed)(\s[^<>]*?)?\s*/>", re.I)
 BLOCK_TAGS = ("<p", "<div", "<ul", "<ol", "<table", "<h1", "<h2", "<h3", "<h4", "<h5", "<h6",
               "<blockquote", "<pre", "<section", "<header", "<footer")
 
@@ -54,6 +56,7 @@ def sanitize_html(value, escape: bool = False):
         text = html_lib.escape(text, quote=False)
     if not text.strip():
         return text
+    text = VOID_SELF_CLOSING.sub(r"<\1\2>", text)  # lxml's HTML serialiser: <br/> -> <br>
     if text.lstrip().lower().startswith(BLOCK_TAGS):
         return text
     return f"<p>{text}</p>"

@@ -55,9 +55,16 @@ class OdooSeed:
         self._uid: int | None = None
         self._company_id: int | None = None
         self._stock_location_id: int | None = None
+        self._restore: list = []  # (model, id, values) company settings changed by this seed
 
     def close(self) -> None:
-        self._http.close()
+        """Put back the company settings this seed changed, so tests do not leak into each other."""
+        try:
+            for model, rid, vals in reversed(self._restore):
+                self.call(model, "write", [rid], vals)
+        finally:
+            self._restore.clear()
+            self._http.close()
 
     # -- JSON-RPC ----------------------------------------------------------------
     def rpc(self, service: str, method: str, *args):
@@ -162,8 +169,29 @@ class OdooSeed:
         company = self.company_id()
         if not self.read("res.company", [company], ["account_use_credit_limit"])[0]["account_use_credit_limit"]:
             self.call("res.company", "write", [company], {"account_use_credit_limit": True})
+            self._restore.append(("res.company", company, {"account_use_credit_limit": False}))
 
     # -- creating --------------------------------------------------------------------
+    def group_id(self, xmlid: str) -> int:
+        """The id of the group with external id ``xmlid`` (e.g. ``sales_team.group_sale_salesman``)."""
+        module, _dot, name = xmlid.partition(".")
+        found = self.search_read("ir.model.data", [("module", "=", module), ("name", "=", name),
+                                                   ("model", "=", "res.groups")], ["res_id"], limit=1)
+        if not found:
+            raise LookupError(f"no group {xmlid}")
+        return found[0]["res_id"]
+
+    def user(self, groups, login: str | None = None, password: str = "user-pw-1") -> tuple[int, str, str]:
+        """An internal user holding exactly ``groups`` (external ids) and what they imply, in the
+        seeding user's company; returns ``(uid, login, password)``."""
+        login = login or unique("user").replace(" ", "-")
+        group_ids = [self.group_id(xmlid) for xmlid in groups]
+        company = self.company_id()
+        uid = self.call("res.users", "create", {
+            "name": login, "login": login, "password": password, "groups_id": [(6, 0, group_ids)],
+            "company_id": company, "company_ids": [(6, 0, [company])]})
+        return uid, login, password
+
     def customer(self, name: str | None = None, credit_limit: float | None = None, **extra) -> int:
         """A company customer; with ``credit_limit`` the partner limit is set and the company's
         credit-limit setting switched on."""

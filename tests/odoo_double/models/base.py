@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from zoneinfo import available_timezones
 
-from .. import errors
+from .. import errors, security
 from .. import fields as F
 from ..registry import ModelSpec, api_model
 from . import account
@@ -79,6 +79,11 @@ def _prepare_user(env, vals):
     return vals
 
 
+def _after_user_create(env, rid, vals):
+    security.imply_groups(env, [rid])
+    _check_login_unique(env, rid, vals)
+
+
 def _check_login_unique(env, rid, vals):
     login = env.get("res.users", rid, "login")
     if len(env.search("res.users", [("login", "=", login)], active_test=False)) > 1:
@@ -112,6 +117,7 @@ def specs():
             "vat": F.Char("Tax ID"),
             "function": F.Char("Job Position"),
             "lang": F.Selection(LANGS, "Language", default="en_US"),
+            "property_stock_customer": F.Many2one("stock.location", "Customer Location"),  # stock
             "tz": F.Selection(TIMEZONES, "Timezone"),
             "active": F.Boolean("Active", default=True),
             "customer_rank": F.Integer("Customer Rank", default=0),
@@ -123,7 +129,8 @@ def specs():
         })
     users = ModelSpec(
         "res.users", "User", order="name, login", inherits={"res.partner": "partner_id"},
-        prepare_create=_prepare_user, after_create=_check_login_unique,
+        prepare_create=_prepare_user, after_create=_after_user_create,
+        after_write=lambda env, ids, vals: security.imply_groups(env, ids),
         methods={"context_get": context_get},
         display=lambda env, rid: env.get("res.users", rid, "name") or "",
         fields={
@@ -133,12 +140,13 @@ def specs():
             "company_id": F.Many2one("res.company", "Company", required=True, default=1),
             "company_ids": F.Many2many("res.company", "Companies", default=[1]),
             "active": F.Boolean("Active", default=True),
-            "share": F.Boolean("Share User", readonly=True, default=False),
+            **security.user_fields(),
             "signature": F.Html("Email Signature"),
         })
     return [
         partner,
         users,
+        security.groups_spec(),
         ModelSpec("res.company", "Companies", order="sequence, name", fields={
             "name": F.Char("Company Name", required=True),
             "partner_id": F.Many2one("res.partner", "Partner", required=True),

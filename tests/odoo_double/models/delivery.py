@@ -1,6 +1,7 @@
 """Outgoing deliveries of confirmed sales orders: one picking per order, one move per goods line."""
 from __future__ import annotations
 
+from .. import errors
 from . import inventory
 from .stock import picking_action_cancel
 
@@ -13,6 +14,7 @@ def create_delivery(env, order_id):
              if env.get("sale.order.line", lid, "product_type") in ("product", "consu")]
     if not lines:
         return False
+    _check_rules(env, order, lines)
     warehouse = order["warehouse_id"]
     source = env.get("stock.warehouse", warehouse, "lot_stock_id")
     code = env.get("stock.warehouse", warehouse, "code")
@@ -43,6 +45,22 @@ def create_delivery(env, order_id):
         order.get("picking_policy", "direct") == "direct" and any(s != "confirmed" for s in move_states))
     env.db.update("stock.picking", picking, {"state": "assigned" if ready else "confirmed"})
     return picking
+
+
+def _check_rules(env, order, lines) -> None:
+    """The double's only stock rule delivers to Customers; any other customer location (the shipping
+    partner's ``property_stock_customer``) has none, and Odoo's procurement run refuses the order."""
+    customers = env.ref_id(CUSTOMERS_XMLID)
+    partner = order.get("partner_shipping_id") or order["partner_id"]
+    destination = env.get("res.partner", partner, "property_stock_customer") or customers
+    if destination == customers:
+        return
+    errors_ = [f"No rule has been found to replenish {env.display_name('product.product', env.get('sale.order.line', lid, 'product_id'))!r}"
+               f" in {env.get('stock.location', destination, 'complete_name')!r}.\n"
+               "Verify the routes configuration on the product."
+               for lid in lines if env.get("sale.order.line", lid, "product_uom_qty")]
+    if errors_:
+        raise errors.user_error("\n".join(errors_))
 
 
 def cancel_deliveries(env, order_id) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+from .. import errors
 from .. import fields as F
 from ..registry import ModelSpec
-from . import chatter
+from . import chatter, tracking
 
 MESSAGE_TYPES = [
     ("email", "Incoming Email"), ("comment", "Comment"), ("email_outgoing", "Outgoing Email"),
@@ -96,13 +97,21 @@ def mark_done(env, ids, feedback=False) -> list:
     return messages
 
 
+def _still_there(env, model, ids) -> list:
+    """Odoo reads ``res_model`` of each activity first: a deleted one raises MissingError."""
+    missing = [rid for rid in ids if env.db.row(model, rid) is None]
+    if missing:
+        raise errors.record_missing(model, missing, env.uid)
+    return list(ids)
+
+
 def action_feedback(env, model, ids, feedback=False, attachment_ids=None):
-    messages = mark_done(env, env.exists(model, ids), feedback)
+    messages = mark_done(env, _still_there(env, model, ids), feedback)
     return messages[0] if messages else False
 
 
 def action_done(env, model, ids):
-    messages = mark_done(env, env.exists(model, ids))
+    messages = mark_done(env, _still_there(env, model, ids))
     return messages[0] if messages else False
 
 
@@ -133,6 +142,7 @@ def specs():
             "partner_ids": F.Many2many("res.partner", "Recipients"),
             "parent_id": F.Many2one("mail.message", "Parent Message"),
             "is_internal": F.Boolean("Employee Only"),
+            "tracking_value_ids": F.One2many("mail.tracking.value", "mail_message_id", "Tracking values"),
         }),
         ModelSpec("mail.activity.type", "Activity Type", order="sequence, id", fields={
             "name": F.Char("Name", required=True),
@@ -157,6 +167,7 @@ def specs():
         }),
         ModelSpec("mail.activity", "Activity", order="date_deadline ASC, id ASC", rec_name="summary",
                   display=_activity_display, prepare_create=_prepare_activity,
+                  after_create=lambda env, rid, vals: tracking.notify_assignee(env, rid),
                   methods={"action_feedback": action_feedback, "action_done": action_done},
                   fields={
             "res_model_id": F.Many2one("ir.model", "Document Model", required=True),

@@ -1,7 +1,7 @@
 """The mail.thread / mail.activity.mixin part of business models: fields and public methods."""
 from __future__ import annotations
 
-from .. import errors
+from .. import errors, security
 from .. import fields as F
 from ..registry import Records
 from ..values import sanitize_html, to_date
@@ -31,7 +31,12 @@ def message_post(env, model, ids, *, body="", subject=None, message_type="notifi
     if partner_ids and not all(isinstance(pid, int) for pid in partner_ids):
         raise errors.value_error(
             f"Posting a message should receive partners as a list of IDs (received {partner_ids!r})")
-    body = sanitize_html(body or "", escape=not body_is_html) if body else ""
+    author = author_id or env.user_partner()
+    if not email_from and not env.get("res.partner", author, "email") and env.uid != 1:
+        raise errors.user_error("Unable to send message, please configure the sender's email address.")
+    # Odoo trusts body_is_html from internal users only; anyone else's HTML is escaped as text
+    trusted = body_is_html and security.has_group(env, security.USER)
+    body = sanitize_html(body or "", escape=not trusted) if body else ""
     extra = {key: value for key, value in kwargs.items() if env.registry.field("mail.message", key)}
     return chatter.post(env, model, rid, body, message_type=message_type,
                         subtype_xmlid=subtype_xmlid or "mail.mt_note", subtype_id=subtype_id,
