@@ -101,14 +101,20 @@ def record_failure(services: Services, report: dict) -> dict:
         return describe(dead_letters.get(conn, letter_id), full=True)
 
 
-def replay(services: Services, letter_id: str, actor: str | None = None) -> dict:
-    """Redo one dead letter's work; work that already took effect takes none again."""
-    with services.db.transaction() as conn:
-        letter = dead_letters.get(conn, letter_id)
+def _open_letter(conn, letter_id: str) -> dict:
+    """The letter, when it exists and is still open; 404 or 409 otherwise."""
+    letter = dead_letters.get(conn, letter_id)
     if letter is None:
         raise NotFound(f"no dead letter {letter_id}")
     if letter["status"] != dead_letters.OPEN:
         raise Conflict(f"dead letter {letter_id} is {letter['status']}, not open", code="not_open")
+    return letter
+
+
+def replay(services: Services, letter_id: str, actor: str | None = None) -> dict:
+    """Redo one dead letter's work; work that already took effect takes none again."""
+    with services.db.transaction() as conn:
+        letter = _open_letter(conn, letter_id)
     if not replayable(letter):
         raise Conflict(f"dead letter {letter_id} cannot be replayed by the sidecar: {letter['reason']}",
                        code="not_replayable")
@@ -190,11 +196,7 @@ def abandon(services: Services, letter_id: str, body: dict, actor: str | None) -
 def _close_by_hand(services: Services, letter_id: str, body: dict, actor: str | None, status: str) -> dict:
     contracts.validate("dead_letter_closing.v1", body)
     with services.db.transaction() as conn:
-        letter = dead_letters.get(conn, letter_id)
-        if letter is None:
-            raise NotFound(f"no dead letter {letter_id}")
-        if letter["status"] != dead_letters.OPEN:
-            raise Conflict(f"dead letter {letter_id} is {letter['status']}, not open", code="not_open")
+        letter = _open_letter(conn, letter_id)
         reason = body["reason"].strip()
         _close(conn, letter, status, reason, actor)
         if letter["kind"] == dead_letters.JOB:
