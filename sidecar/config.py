@@ -8,9 +8,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sidecar.errors import ConfigError
-from sidecar.policy.loader import load_policy, parse_moment
+from sidecar.policy.loader import DEFAULT_POLICY_PATH, load_policy, parse_moment
 
-DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "policies" / "sales-order-release.json"
 MIN_AUDIT_KEY_LENGTH = 32
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
@@ -48,7 +47,7 @@ class Settings:
     hmac_clients: tuple[Client, ...] = ()
     signature_tolerance: int = 300  # seconds a signed request stays valid
     max_body_bytes: int = 256 * 1024
-    policy_file: Path = DEFAULT_POLICY_FILE
+    policy_file: Path = DEFAULT_POLICY_PATH
     worker_in_process: bool = False
     worker_poll_seconds: float = 1.0
     max_attempts: int = 5
@@ -63,7 +62,6 @@ class Settings:
     approval_secret: str = field(default="", repr=False)
     approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
     approval_grace_hours: float = 72.0
-    extra: dict = field(default_factory=dict)
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -181,7 +179,7 @@ def load_settings(env: dict | None = None) -> Settings:
     link_base = env.get("SIDECAR_APPROVAL_LINK_BASE") or DEFAULT_APPROVAL_LINK_BASE
     if urlparse(link_base).scheme not in ("http", "https") or not urlparse(link_base).netloc:
         problems.append("SIDECAR_APPROVAL_LINK_BASE: must be an http:// or https:// URL")
-    policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_FILE)
+    policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_PATH)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
     else:

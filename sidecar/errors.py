@@ -15,9 +15,6 @@ class SidecarError(Exception):
         if code:
             self.code = code
 
-    def to_dict(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
-
 
 class InvalidPayload(SidecarError):
     status, code = 400, "invalid_payload"

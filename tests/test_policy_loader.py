@@ -10,7 +10,8 @@ from jsonschema import Draft202012Validator
 
 from sidecar.errors import ConfigError
 from sidecar.policy import DEFAULT_POLICY_PATH, DEMO_POLICY_PATH, Policy, build_policy, load_policy, validate_policy
-from sidecar.policy.loader import SCHEMA_PATH, parse_moment, pointer
+from sidecar.policy.loader import SCHEMA_PATH, parse_moment
+from sidecar.values import json_pointer as pointer
 
 SHIPPED = json.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
 DEFAULT = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))  # the shipped policy with demo approvers

@@ -1,6 +1,5 @@
 import pytest
 import sqlalchemy as sa
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from sidecar.store import Database, audit, dead_letters, idempotency, jobs, signatures

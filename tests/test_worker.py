@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 
-import pytest
 import sqlalchemy as sa
 
 from sidecar import approval_tokens

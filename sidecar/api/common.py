@@ -12,11 +12,11 @@ from sidecar.auth import authenticate, require_scope
 from sidecar.errors import InvalidPayload
 from sidecar.services import Services
 from sidecar.store import signatures
+from sidecar.store.records import MAX_PAGE
 
 logger = logging.getLogger(__name__)
 
 EXTENSION = "sidecar"
-MAX_PAGE = 200
 
 
 def get_services() -> Services:

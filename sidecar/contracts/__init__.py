@@ -8,6 +8,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, FormatChecker
 
 from sidecar.errors import InvalidPayload
+from sidecar.values import json_pointer
 
 CONTRACTS_DIR = Path(__file__).parent
 # Event type -> the contract of its `data`.
@@ -25,14 +26,10 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name), format_checker=FormatChecker())
 
 
-def _pointer(path) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
-
-
 def problems(name: str, payload, prefix: str = "") -> list[dict]:
     """Every violation of contract `name`, as `{pointer, message}`, in document order."""
     errors = sorted(_validator(name).iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path])
-    return [{"pointer": prefix + _pointer(e.absolute_path), "message": e.message} for e in errors]
+    return [{"pointer": prefix + json_pointer(e.absolute_path), "message": e.message} for e in errors]
 
 
 def validate(name: str, payload, prefix: str = "") -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy.engine import Connection
@@ -12,6 +11,7 @@ from sidecar.errors import DependencyDown
 from sidecar.odoo.errors import OdooError
 from sidecar.services import Services
 from sidecar.store import audit, releases
+from sidecar.values import utc_moment
 from sidecar.store.records import iso
 
 ACTIVITY_PHASE = "decision"  # the decision phase's schedule_activity job opens the first activity
@@ -58,7 +58,7 @@ def open_approval(conn: Connection, release_id: str, order_id: int, decision: di
                   requested_by: str | None) -> str:
     """Store the approval a decision asks for: pending for its eligible approvers, else unroutable."""
     route, sla = decision.get("route") or {}, decision.get("sla") or {}
-    due = datetime.fromisoformat(sla["due_at"].replace("Z", "+00:00")).timestamp() if sla.get("due_at") else None
+    due = utc_moment(sla["due_at"]).timestamp() if sla.get("due_at") else None
     activity_ref = f"{release_id}/{ACTIVITY_PHASE}/schedule_activity" if route.get("assignee") else None
     approval_id = releases.insert_approval(conn, release_id=release_id, order_id=order_id, route=route,
                                            requested_by=requested_by, salesperson=route.get("salesperson"),

@@ -11,9 +11,8 @@ from sidecar.flows.approval_routing import decision_links, excluded
 from sidecar.flows.release import describe_job
 from sidecar.services import Services
 from sidecar.store import audit, jobs, releases
-from sidecar.store.records import iso
+from sidecar.store.records import MAX_PAGE, iso
 
-MAX_PAGE = 200
 DECIDED = (releases.APPROVED, releases.REJECTED_BY_APPROVER)
 
 

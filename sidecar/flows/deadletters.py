@@ -8,9 +8,8 @@ from sidecar.flows.release import submit_release
 from sidecar.odoo.errors import CATEGORY_LABELS
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, jobs
-from sidecar.store.records import iso
+from sidecar.store.records import MAX_PAGE, iso
 
-MAX_PAGE = 200
 N8N_FAILURE = "n8n_failure"
 LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed"}
 CATEGORIES = tuple(LABELS)

@@ -17,11 +17,11 @@ from sidecar.odoo.errors import OdooError
 from sidecar.policy.loader import parse_moment
 from sidecar.services import Services
 from sidecar.store import releases
+from sidecar.values import ODOO_DATETIME
 
 logger = logging.getLogger(__name__)
 EVENT_TYPE = "sale_order.release_requested"
 DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 200, 100
-ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
 def _epoch(odoo_datetime: str) -> float:

@@ -1,12 +1,11 @@
 """Queue a decision's write-backs into the outbox, and keep the release's status in step with its jobs."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.engine import Connection
 
 from sidecar.flows import messages
 from sidecar.store import audit, jobs, releases
+from sidecar.values import utc_moment
 
 ACTS_ON_THE_ORDER = ("confirm_order", "cancel_order")  # they carry what the decision saw
 MOVES_WRITE_DATE = ("schedule_activity",)  # Odoo writes the order when it subscribes the assignee
@@ -144,7 +143,7 @@ def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:
     operations = [("post_message", note)]
     route, sla = decision.get("route") or {}, decision.get("sla") or {}
     if route.get("assignee"):
-        deadline = datetime.fromisoformat(sla["due_at"].replace("Z", "+00:00")).date().isoformat()
+        deadline = utc_moment(sla["due_at"]).date().isoformat()
         operations.append(("schedule_activity", {
             "order_id": order_id, "assignee_login": route["assignee"],
             "summary": messages.activity_summary(order["name"]),

@@ -59,16 +59,6 @@ class OdooError(Exception):
         self.odoo_name = odoo_name
         self.reconnect = reconnect  # the connection is suspect: log in again before the next call
 
-    @property
-    def label(self) -> str:
-        """The category in words, for dead-letter lists."""
-        return CATEGORY_LABELS[self.category]
-
-    def to_dict(self) -> dict:
-        """A JSON-ready description, e.g. for a job's last error or a dead letter's detail."""
-        return {"category": self.category, "label": self.label, "message": self.message,
-                "retryable": self.retryable, "odoo_name": self.odoo_name}
-
     def __repr__(self) -> str:
         return f"OdooError({self.category!r}, {self.message!r}, retryable={self.retryable})"
 

@@ -11,13 +11,13 @@ import odoorpc
 from odoorpc.rpc import jsonrpclib
 
 from sidecar.odoo.errors import RECORD_MISSING, OdooError, classify, unreachable
+from sidecar.values import ODOO_DATETIME, m2o_id
 
 logger = logging.getLogger(__name__)
 
 ORDER = "sale.order"
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
 NOTE_SUBTYPE = "mail.mt_note"
-ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 ORDER_FIELDS = [
     "name", "state", "partner_id", "user_id", "write_uid", "write_date", "company_id", "warehouse_id",
     "date_order", "commitment_date", "amount_untaxed", "amount_total", "currency_id", "currency_rate",
@@ -37,13 +37,6 @@ MARGIN_ORDER_FIELDS = ["margin", "margin_percent"]
 DELIVERY_LINE_FIELDS = ["is_delivery"]
 FIELD_CACHE = "_sidecar_field_names"
 RECORDSET_REPR = re.compile(r"^[\w.]+\((\d+),?\)$")  # "mail.activity(19,)"
-
-
-def _id(value) -> int | None:
-    """The id of a many2one value, [id, name] or a bare id; None for False."""
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def company_context(company_id: int | None) -> dict | None:
@@ -220,7 +213,7 @@ class OdooGateway:
 
     def order_company_id(self, order_id: int) -> int | None:
         """The company of a sales order, whichever of the user's companies it belongs to."""
-        return _id(self._read_across_companies(order_id, ["company_id"])["company_id"])
+        return m2o_id(self._read_across_companies(order_id, ["company_id"])["company_id"])
 
     def read_release_bundle(self, order_id: int, requested_by: int | None) -> dict:
         """Everything Odoo knows that the release policy needs, as Odoo answered it, in the order's company.
@@ -230,25 +223,25 @@ class OdooGateway:
         """
         # the order's own fields are stored, the same in any company; what is read after it depends on one
         order = self._read_across_companies(order_id, ORDER_FIELDS + self._optional(ORDER, MARGIN_ORDER_FIELDS))
-        company_id = _id(order["company_id"])
+        company_id = m2o_id(order["company_id"])
         ctx = company_context(company_id)
         line_fields = (LINE_FIELDS + self._optional("sale.order.line", MARGIN_LINE_FIELDS)
                        + self._optional("sale.order.line", DELIVERY_LINE_FIELDS))
         lines = self.read("sale.order.line", order["order_line"], line_fields, context=ctx)
-        product_ids = sorted({pid for pid in (_id(line["product_id"]) for line in lines) if pid})
+        product_ids = sorted({pid for pid in (m2o_id(line["product_id"]) for line in lines) if pid})
         products = self.read("product.product", product_ids, PRODUCT_FIELDS, context=ctx)
-        partner = self._one("res.partner", _id(order["partner_id"]), ["name", "commercial_partner_id"], context=ctx)
-        commercial_id = _id(partner["commercial_partner_id"]) or partner["id"]
+        partner = self._one("res.partner", m2o_id(order["partner_id"]), ["name", "commercial_partner_id"], context=ctx)
+        commercial_id = m2o_id(partner["commercial_partner_id"]) or partner["id"]
         credit = self._one("res.partner", commercial_id, CREDIT_FIELDS, context=ctx)
         company = self._one("res.company", company_id, COMPANY_FIELDS, context=ctx) if company_id else {}
-        currency_ids = sorted({cid for cid in (_id(order.get("currency_id")), _id(company.get("currency_id"))) if cid})
+        currency_ids = sorted({cid for cid in (m2o_id(order.get("currency_id")), m2o_id(company.get("currency_id"))) if cid})
         currencies = self.read("res.currency", currency_ids, CURRENCY_FIELDS, context=ctx)
-        uom_ids = sorted({uid for uid in [_id(line.get("product_uom")) for line in lines]
-                          + [_id(p.get("uom_id")) for p in products] if uid})
+        uom_ids = sorted({uid for uid in [m2o_id(line.get("product_uom")) for line in lines]
+                          + [m2o_id(p.get("uom_id")) for p in products] if uid})
         uoms = self.read("uom.uom", uom_ids, UOM_FIELDS, context=ctx)
         storable = [p["id"] for p in products if p.get("detailed_type") == "product"]
-        free = self.free_quantities(storable, _id(order["warehouse_id"]), context=ctx)
-        user_id = requested_by if requested_by is not None else _id(order["write_uid"])
+        free = self.free_quantities(storable, m2o_id(order["warehouse_id"]), context=ctx)
+        user_id = requested_by if requested_by is not None else m2o_id(order["write_uid"])
         users = self.read("res.users", [user_id], ["login"], context=ctx) if user_id else []
         return {
             "order": order,
@@ -273,7 +266,7 @@ class OdooGateway:
             domain.append(("warehouse_id", "=", warehouse_id))
         totals = dict.fromkeys(product_ids, 0.0)
         for quant in self.search_read("stock.quant", domain, ["product_id", "available_quantity"], context=context):
-            pid = _id(quant["product_id"])
+            pid = m2o_id(quant["product_id"])
             totals[pid] = totals.get(pid, 0.0) + (quant.get("available_quantity") or 0.0)
         return totals
 
@@ -285,7 +278,7 @@ class OdooGateway:
             full.append(("write_date", "<=", cutoff.strftime(ODOO_DATETIME)))
         rows = self.search_read(ORDER, full, ["name", "state", "write_uid", "write_date"],
                                 limit=limit, order="write_date desc, id desc")
-        return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_uid": _id(r["write_uid"]),
+        return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_uid": m2o_id(r["write_uid"]),
                  "write_date": r["write_date"]} for r in rows]
 
     # -- write-back primitives --------------------------------------------------------------

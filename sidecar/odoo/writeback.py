@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
+from sidecar.values import utc_moment
 
 APPLIED = "applied"
 ALREADY_DONE = "already_done"
@@ -182,7 +183,7 @@ def _deadline(value) -> str:
 def local_date(instant: str, tz: str | None) -> str:
     """The date an ISO 8601 instant falls on in time zone `tz` (UTC when unset or unknown)."""
     try:
-        moment = datetime.fromisoformat(str(instant).replace("Z", "+00:00"))
+        moment = utc_moment(instant)
     except ValueError:
         raise OdooError(VALIDATION, f"due_at '{instant}' is not an ISO 8601 instant") from None
     if moment.tzinfo is None:

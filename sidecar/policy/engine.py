@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, NamedTuple
 
 from sidecar.policy.loader import CHECK_ORDER, Policy
+from sidecar.values import utc_moment
 
 EPSILON = 1e-9  # float noise: a value exactly at a threshold must count as at it
 
@@ -56,11 +57,6 @@ def _num(value: float) -> str:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _utc(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
@@ -185,10 +181,10 @@ def check_lead_time(facts: dict, cfg: dict, now: datetime) -> Finding:
                         "no lead time")
     direct = facts["order"].get("picking_policy", "direct") == "direct"
     lead = min(leads) if direct else max(leads)
-    start = _utc(facts["order"]["date_order"]) if facts["order"]["state"] == "sale" else _aware(now)
+    start = utc_moment(facts["order"]["date_order"]) if facts["order"]["state"] == "sale" else _aware(now)
     buffer = cfg.get("buffer_days", 0)
     earliest = start + timedelta(days=lead + buffer)
-    wanted = _utc(requested)
+    wanted = utc_moment(requested)
     which = "shortest line lead time (ships as soon as possible)" if direct else \
         "longest line lead time (ships when all products are ready)"
     basis = f"({which} {_num(lead)} days + {_num(buffer)} buffer days from {_when(start)})"

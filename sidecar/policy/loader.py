@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from sidecar.errors import ConfigError
+from sidecar.values import json_pointer, utc_moment
 
 SCHEMA_PATH = Path(__file__).with_name("release-policy.schema.json")
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "sales-order-release.json"
@@ -73,8 +74,7 @@ def parse_moment(text: str | None) -> datetime | None:
     """A UTC moment from 'YYYY-MM-DD HH:MM:SS' (Odoo's form) or ISO 8601; ValueError when malformed."""
     if not text:
         return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return utc_moment(text)
 
 
 @lru_cache(maxsize=1)
@@ -82,19 +82,14 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def pointer(path) -> str:
-    """JSON pointer (RFC 6901) of a path of keys and indexes."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
 def _schema_problems(error: ValidationError) -> list[str]:
-    here = pointer(error.absolute_path)
+    here = json_pointer(error.absolute_path)
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
         return [f"{here}/{key}: is required" for key in missing]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
-        return [f"{pointer([*error.absolute_path, key])}: is not allowed (unknown property)"
+        return [f"{json_pointer([*error.absolute_path, key])}: is not allowed (unknown property)"
                 for key in error.instance if key not in known]
     return [f"{here or '(root)'}: {error.message}"]
 

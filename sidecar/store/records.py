@@ -5,6 +5,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+MAX_PAGE = 200  # the most rows one list answer holds
+
 
 def new_id(prefix: str) -> str:
     """A short, prefixed, random identifier such as `rel_3f2a...`."""

@@ -6,20 +6,11 @@ from datetime import datetime, timezone
 
 from sidecar.errors import InvalidPayload
 from sidecar.transform.uom import convert_price, convert_quantity
+from sidecar.values import ODOO_DATETIME, m2o_id
 
-ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 # As the event contract says (sale_order.release_requested.v1 /write_date).
 ODOO_WRITE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$")
 STORABLE = "product"  # product.product.detailed_type of a stock-tracked product
-
-
-def m2o_id(value) -> int | None:
-    """The id of a many2one as Odoo sends it: [id, name], a bare id, or False."""
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
 
 
 def m2o_name(value) -> str | None:
