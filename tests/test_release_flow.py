@@ -519,3 +519,19 @@ def test_an_approval_opened_by_reconciliation_hands_its_links_to_n8n(client, go_
     assert decided["outcome"] == "approve" and decided["approval_id"]
     assert [link["approver"] for link in decided["decision_links"]] == ["demo"]  # admin asked: excluded
     assert decided["decision_links"][0]["approve_url"].endswith(decided["decision_links"][0]["approve_token"])
+
+
+def test_one_reconciliation_at_a_time(client, services, go_live):
+    """A second run while one holds the lease (an n8n retry, another process) is refused, not doubled."""
+    from sidecar.flows import reconcile
+    from sidecar.store import locks
+    with services.db.transaction() as conn:
+        held = locks.acquire(conn, reconcile.LOCK, 60)
+    busy = client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer())
+    assert busy.status_code == 409 and busy.json["error"]["code"] == "reconciliation_running"
+    assert client.post(RECONCILE, json={"older_than_minutes": 0, "dry_run": True}, headers=bearer()).status_code == 200
+    with services.db.transaction() as conn:
+        locks.release(conn, reconcile.LOCK, held)
+    assert client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer()).status_code == 200
+    assert client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer()).status_code == 200  # released
+

@@ -93,3 +93,17 @@ def test_an_older_store_gains_the_new_dead_letter_columns(tmp_path):
         assert letter["reason"] is None and letter["linked_to"] is None and letter["closed_by"] is None
         assert dead_letters.close(conn, "dl_old", dead_letters.ABANDONED, "old letter", by="ops")
     db.dispose()
+
+
+def test_a_lease_has_one_holder_until_released_or_expired(db):
+    from sidecar.store import locks
+    with db.transaction() as conn:
+        first = locks.acquire(conn, "job", 60)
+        assert first and locks.acquire(conn, "job", 60) is None
+        locks.release(conn, "job", "someone-else")  # only the holder gives it back
+        assert locks.acquire(conn, "job", 60) is None
+        locks.release(conn, "job", first)
+        second = locks.acquire(conn, "job", -1)  # already expired: as if its holder died
+        assert second and second != first
+        third = locks.acquire(conn, "job", 60)
+        assert third not in (None, second)

@@ -10,18 +10,20 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from sidecar import contracts
-from sidecar.errors import DependencyDown, PolicyInvalid, SidecarError
+from sidecar.errors import Conflict, DependencyDown, PolicyInvalid, SidecarError
 from sidecar.flows import approval_routing
 from sidecar.flows.release import preview_release, submit_release
 from sidecar.odoo.errors import OdooError
 from sidecar.policy.loader import parse_moment
 from sidecar.services import Services
-from sidecar.store import releases
+from sidecar.store import locks, releases
 from sidecar.values import ODOO_DATETIME
 
 logger = logging.getLogger(__name__)
 EVENT_TYPE = "sale_order.release_requested"
 DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 200, 100
+LOCK = "reconcile:sales-order-release"
+LOCK_SECONDS = 30 * 60  # a run that died frees the lease after this; a live one ends far sooner
 
 
 def _epoch(odoo_datetime: str) -> float:
@@ -81,10 +83,25 @@ def _event(quotation: dict) -> dict:
 
 
 def reconcile(services: Services, body: dict) -> dict:
-    """Decide (or, dry, preview) every missed submitted quotation; one failure does not stop the others."""
+    """Decide (or, dry, preview) every missed submitted quotation; one run at a time (409 otherwise)."""
     contracts.validate("reconcile_request.v1", body)
+    if body.get("dry_run"):  # records nothing: any number may run
+        return _reconcile(services, body, dry_run=True)
+    with services.db.transaction() as conn:
+        token = locks.acquire(conn, LOCK, LOCK_SECONDS)
+    if token is None:
+        raise Conflict("a reconciliation is already running; this one would decide the same orders twice over",
+                       code="reconciliation_running")
+    try:
+        return _reconcile(services, body, dry_run=False)
+    finally:
+        with services.db.transaction() as conn:
+            locks.release(conn, LOCK, token)
+
+
+def _reconcile(services: Services, body: dict, dry_run: bool) -> dict:
+    """Decide (or preview) every missed submitted quotation; one failure does not stop the others."""
     not_before = go_live(services)
-    dry_run = bool(body.get("dry_run"))
     checked, todo = find_missed(services, not_before,
                                 body.get("older_than_minutes", services.settings.reconcile_grace_minutes),
                                 body.get("limit", DEFAULT_LIMIT), body.get("page_size", DEFAULT_PAGE_SIZE))

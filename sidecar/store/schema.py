@@ -136,3 +136,11 @@ seen_signatures = sa.Table(
     sa.Column("signature", sa.String(128), primary_key=True),
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
+
+# Named leases (e.g. one reconciliation at a time, whichever process or n8n retry starts it).
+locks = sa.Table(
+    "locks", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(40), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
