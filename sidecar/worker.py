@@ -22,7 +22,7 @@ import threading
 import time
 
 from sidecar.errors import SidecarError
-from sidecar.flows import redecide, writebacks
+from sidecar.flows import approval_routing, redecide, writebacks
 from sidecar.odoo import writeback
 from sidecar.odoo.errors import CATEGORY_LABELS, INTERNAL, UNREACHABLE, OdooError
 from sidecar.services import Services
@@ -95,6 +95,7 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._outage_since: float | None = None  # monotonic time Odoo was last found unreachable
         self._probe_at = 0.0
+        self._links = approval_routing.link_renderer(services)  # tokens rendered at delivery only
 
     @property
     def timeout(self) -> float:
@@ -210,7 +211,7 @@ class OutboxWorker:
         beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
             with beat:
-                result = writeback.run(self.services.odoo, job["operation"], payload)
+                result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
         except writeback.Superseded as stale:
             self._superseded(job, stale)
         except OdooError as err:

@@ -89,7 +89,7 @@ def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, 
     order_id = quotation(odoo_seed, cost=190.0)
     answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
     assert answer["outcome"] == "approve"
-    assert [j["operation"] for j in answer["jobs"]] == ["post_message", "schedule_activity"]
+    assert [j["operation"] for j in answer["jobs"]] == ["post_message", "schedule_activity", "notify_approver"]
     odoo_proxy.go_down()
     try:
         OutboxWorker(services).drain()
@@ -101,7 +101,7 @@ def test_approval_before_the_decision_jobs_ran_waits_for_them(client, services, 
     later.drain()
     assert odoo_seed.order_state(order_id) == "sent"  # the approval did not overtake the decision
     assert [(j["operation"], j["state"]) for j in release_jobs(services, answer["release_id"])] == [
-        ("post_message", "dead"), ("schedule_activity", "pending"),
+        ("post_message", "dead"), ("schedule_activity", "pending"), ("notify_approver", "pending"),
         ("post_message", "pending"), ("close_activity", "pending"), ("confirm_order", "pending")]
     assert release_row(services, answer["release_id"])["status"] == "blocked"
 
@@ -129,8 +129,8 @@ def test_approval_while_a_decision_job_waits_for_a_retry(client, services, odoo_
     approve(client, answer["approval_id"])
     worker.drain()
     states = [(j["operation"], j["state"]) for j in release_jobs(services, answer["release_id"])]
-    assert states == [("post_message", "done"), ("schedule_activity", "retrying"), ("post_message", "pending"),
-                      ("close_activity", "pending"), ("confirm_order", "pending")]
+    assert states == [("post_message", "done"), ("schedule_activity", "retrying"), ("notify_approver", "pending"),
+                      ("post_message", "pending"), ("close_activity", "pending"), ("confirm_order", "pending")]
     assert odoo_seed.order_state(order_id) == "sent"
     make_due(services)
     worker.drain()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sidecar import approval_tokens, contracts
 from sidecar.errors import Conflict, Forbidden, InvalidPayload, NotFound
 from sidecar.flows import messages, writebacks
-from sidecar.flows.approval_routing import decision_links, excluded
+from sidecar.flows.approval_routing import decision_links, excluded, notices
 from sidecar.flows.release import describe_job
 from sidecar.services import Services
 from sidecar.store import audit, jobs, releases
@@ -158,10 +158,14 @@ def reroute(services: Services, approval_id: str, body: dict, by: str | None) ->
                                          activity_ref=f"{release['id']}/{phase}/schedule_activity"):
             raise Conflict(f"approval {approval_id} changed meanwhile; read it and try again", code="not_open")
         deadline = datetime.fromtimestamp(due, timezone.utc).date().isoformat()
+        summary = release["decision"].get("summary", "")
+        order = {"id": release["order_id"], "name": release["order_name"],
+                 "company_id": ((release.get("facts") or {}).get("order") or {}).get("company_id")}
         operations = writebacks.for_reroute(
             release["order_id"], release["order_name"], old_activity_ref=approval["activity_ref"],
             assignee=eligible[0], note=messages.reroute_message(eligible, role, body["reason"], by),
-            summary=release["decision"].get("summary", ""), deadline=deadline)
+            summary=summary, deadline=deadline,
+            notices=notices(services, releases.get_approval(conn, approval_id), order, summary))
         writebacks.queue(conn, release["id"], phase, operations, services.settings.max_attempts)
         audit.append(conn, "approval.rerouted", approval_id, {
             "release_id": release["id"], "from": {"status": approval["status"], "role": approval["role"],

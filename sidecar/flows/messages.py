@@ -40,7 +40,8 @@ def approval_message(approved: bool, approver: str, comment: str | None) -> str:
 def activity_note(summary: str) -> str:
     """Activity note for the approver: why, and where to decide (never the link itself)."""
     return (f"{summary}\n"
-            "Decide with the approve/reject link sent to you privately by the approval workflow (n8n). "
+            "Decide with the approve/reject link sent to you privately (an Odoo notification, by email or "
+            "in your inbox, as you chose). "
             "Marking this activity done does not approve or reject; it closes by itself once you decide.")
 
 
@@ -52,6 +53,16 @@ def reroute_message(assignees: list[str], role: str | None, reason: str, by: str
 def cancel_message(reason: str, by: str | None) -> str:
     """Chatter note recording a cancelled approval (the quotation is left as it is)."""
     return f"Release approval cancelled by {by or 'ops'}: {reason}. The quotation was not confirmed."
+
+
+def notice_subject(order_name: str) -> str:
+    """Subject of an approver's private notification."""
+    return f"Your decision on {order_name}"
+
+
+def notice_text(order_name: str, summary: str) -> str:
+    """The approver's private notification, before the links the worker adds when it delivers it."""
+    return f"{order_name} waits for your approval.\n{summary}".rstrip()
 
 
 def activity_summary(order_name: str) -> str:

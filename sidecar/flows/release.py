@@ -220,9 +220,12 @@ def _decide(conn, services: Services, envelope: dict, facts: dict, decision: dic
     audit.append(conn, "decision.made", release_id, {
         "order_id": order["id"], "outcome": decision["outcome"], "policy": decision["policy"],
         "reasons": [r["code"] for r in decision["reasons"] if not r["passed"]]})
+    notices = []
     if decision["outcome"] == "approve":
-        approval_routing.open_approval(conn, release_id, order["id"], decision, requester)
-    writebacks.queue(conn, release_id, "decision", writebacks.for_decision(order, decision),
+        approval_id = approval_routing.open_approval(conn, release_id, order["id"], decision, requester)
+        notices = approval_routing.notices(services, releases.get_approval(conn, approval_id), order,
+                                           decision.get("summary", ""))
+    writebacks.queue(conn, release_id, "decision", writebacks.for_decision(order, decision, notices),
                      services.settings.max_attempts)
     return describe(conn, releases.get_release(conn, release_id))
 

@@ -9,6 +9,7 @@ from sidecar.values import utc_moment
 
 ACTS_ON_THE_ORDER = ("confirm_order", "cancel_order")  # they carry what the decision saw
 MOVES_WRITE_DATE = ("schedule_activity",)  # Odoo writes the order when it subscribes the assignee
+PER_APPROVER = ("notify_approver",)  # one job per approver: the login ends the key
 
 
 def decided_on(order: dict) -> dict:
@@ -31,6 +32,8 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
     job_ids = []
     for operation, payload in operations:
         key = f"{release_id}/{phase}/{operation}"
+        if operation in PER_APPROVER:
+            key = f"{key}/{payload['approver_login']}"
         payload = {"ref": key, **payload}
         if operation in ACTS_ON_THE_ORDER + MOVES_WRITE_DATE and "decided_on" not in payload:
             payload["decided_on"] = decided_on(order)
@@ -132,8 +135,8 @@ def resolve_job(conn: Connection, job_id: str, note: str, actor: str | None = No
     return True
 
 
-def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:
-    """The write-backs a fresh decision needs."""
+def for_decision(order: dict, decision: dict, notices: list[dict] = ()) -> list[tuple[str, dict]]:
+    """The write-backs a fresh decision needs; `notices` carry each approver's private links, after the activity."""
     order_id = order["id"]
     note = {"order_id": order_id, "body": messages.decision_message(decision)}
     if decision["outcome"] == "release":
@@ -150,6 +153,7 @@ def for_decision(order: dict, decision: dict) -> list[tuple[str, dict]]:
             "note": messages.activity_note(decision["summary"]),
             "deadline": deadline, "due_at": sla["due_at"],
         }))
+    operations += [("notify_approver", notice) for notice in notices]
     return operations
 
 
@@ -167,8 +171,9 @@ def for_approval(order_id: int, approved: bool, approver: str, comment: str | No
 
 
 def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None, assignee: str,
-                note: str, summary: str, deadline: str) -> list[tuple[str, dict]]:
-    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver."""
+                note: str, summary: str, deadline: str, notices: list[dict] = ()) -> list[tuple[str, dict]]:
+    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver,
+    then each new approver's private links."""
     operations = [("post_message", {"order_id": order_id, "body": note})]
     if old_activity_ref:
         operations.append(("close_activity", {"order_id": order_id, "ref": old_activity_ref,
@@ -177,6 +182,7 @@ def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None,
         "order_id": order_id, "assignee_login": assignee, "summary": messages.activity_summary(order_name),
         "note": messages.activity_note(summary), "deadline": deadline,
     }))
+    operations += [("notify_approver", notice) for notice in notices]
     return operations
 
 

@@ -188,6 +188,11 @@ class OdooGateway:
         rows = self.search_read("res.users", [("login", "=", login)], ["id"], limit=1)
         return rows[0]["id"] if rows else None
 
+    def user_partner_for_login(self, login: str) -> tuple[int, int] | None:
+        """(user id, partner id) of the active user with this login, or None: Odoo notifies partners."""
+        rows = self.search_read("res.users", [("login", "=", login)], ["partner_id"], limit=1)
+        return (rows[0]["id"], m2o_id(rows[0]["partner_id"])) if rows else None
+
     def user_timezone(self, user_id: int) -> str | None:
         """A user's time zone (res.users.tz), in which Odoo shows them dates such as a deadline; None if unset."""
         rows = self.read("res.users", [user_id], ["tz"])
@@ -314,6 +319,24 @@ class OdooGateway:
         """A record's chatter messages whose body contains `text` (case-insensitive)."""
         domain = [("model", "=", model), ("res_id", "=", res_id), ("body", "ilike", text)]
         return self.search_read("mail.message", domain, ["body"], order="id asc")
+
+    def notify_partners(self, model: str, res_id: int, partner_ids: list[int], body: str, subject: str,
+                        context: dict | None = None) -> int | None:
+        """message_notify on a record: a `user_notification` only its author and `partner_ids` can read,
+        delivered by email or to the Odoo inbox as each recipient prefers; its mail.message id.
+
+        Over RPC Odoo escapes the body (it is not Markup): `body` is plain text.
+        """
+        kwargs = {"context": context} if context else {}
+        result = self.execute(model, "message_notify", [res_id], partner_ids=list(partner_ids), body=body,
+                              subject=subject, **kwargs)
+        return record_id_from(result)
+
+    def find_own_notifications(self, model: str, res_id: int, text: str) -> list[dict]:
+        """Notifications on a record whose body contains `text`: Odoo shows us only those we wrote or received."""
+        domain = [("model", "=", model), ("res_id", "=", res_id), ("message_type", "=", "user_notification"),
+                  ("body", "ilike", text)]
+        return self.search_read("mail.message", domain, ["body", "partner_ids"], order="id asc")
 
     def schedule_activity(self, model: str, res_id: int, *, user_id: int, summary: str, note_html: str,
                           deadline: str, act_type_xmlid: str = TODO_ACTIVITY) -> int | None:

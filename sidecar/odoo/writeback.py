@@ -14,12 +14,17 @@ from sidecar.values import utc_moment
 
 APPLIED = "applied"
 ALREADY_DONE = "already_done"
+NOT_NEEDED = "not_needed"  # nothing left to do: e.g. an approval decided before its links were sent
 ALREADY_CONFIRMED = "not in a state requiring confirmation"  # Odoo's UserError on a second action_confirm
 REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends before any other
 DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only while these are as decided
 # Odoo calls each operation makes at most (the worker sizes its lease from them).
 RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
-             "close_activity": 2}
+             "close_activity": 2, "notify_approver": 3}
+# Renders an approver's decision links at delivery time: (approval_id, approver, generation, expires_at)
+# -> {"approve_url", "reject_url"}, or None when those links would no longer work. Tokens are
+# credentials: they are never stored in a job.
+LinkRenderer = Callable[[str, str, int, float], dict | None]
 
 
 def _require(payload: dict, *keys: str) -> None:
@@ -240,23 +245,69 @@ def close_activity(gateway: OdooGateway, payload: dict) -> dict:
     return {"effect": APPLIED, "order_id": order_id, "activity_id": activity["id"], "message_id": message_id}
 
 
-OPERATIONS: dict[str, Callable[[OdooGateway, dict], dict]] = {
+def notice_text(payload: dict, links: dict) -> str:
+    """The approver's private notice: the flow's text, then their approve and reject links."""
+    lines = [(payload.get("body") or "").rstrip(), "",
+             f"Approve: {links['approve_url']}", f"Reject: {links['reject_url']}"]
+    if payload.get("expires_at_iso"):
+        lines.append(f"These links are yours alone; they work until {payload['expires_at_iso']}.")
+    return "\n".join(lines).lstrip("\n")
+
+
+def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | None = None) -> dict:
+    """Send one approver their decision links privately (Odoo's message_notify), once per ref.
+
+    The notification sits on the order but only its author (the integration user) and the
+    approver can read it; Odoo emails it or puts it in their inbox, as they chose. A
+    notification of ours already carrying the ref is the same one.
+    """
+    order_id = _order_id(payload)
+    _require(payload, "approval_id", "approver_login", "expires_at", "ref")
+    if links is None:
+        raise OdooError(VALIDATION, "notify_approver needs a link renderer (the worker passes one)")
+    ref, login = payload["ref"], payload["approver_login"]
+    found = gateway.user_partner_for_login(login)
+    if found is None or not found[1]:
+        raise OdooError(VALIDATION, f"no Odoo user has the login '{login}'")
+    user_id, partner_id = found
+    existing = next((m for m in gateway.find_own_notifications(ORDER, order_id, ref_needle(ref))
+                     if carries_ref(m.get("body"), ref)), None)
+    if existing:
+        return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
+    rendered = links(payload["approval_id"], login, int(payload.get("generation") or 0), float(payload["expires_at"]))
+    if rendered is None:  # decided, cancelled or re-routed before delivery: these links would not work
+        return {"effect": NOT_NEEDED, "order_id": order_id, "approver": login}
+    company_id = payload.get("company_id")
+    message_id = gateway.notify_partners(ORDER, order_id, [partner_id], with_ref(notice_text(payload, rendered), ref),
+                                         payload.get("subject") or "Approval requested",
+                                         context={"allowed_company_ids": [company_id]} if company_id else None)
+    return {"effect": APPLIED, "order_id": order_id, "message_id": message_id, "user_id": user_id}
+
+
+OPERATIONS: dict[str, Callable[..., dict]] = {
     "confirm_order": confirm_order,
     "cancel_order": cancel_order,
     "post_message": post_message,
     "schedule_activity": schedule_activity,
     "close_activity": close_activity,
+    "notify_approver": notify_approver,
 }
+NEEDS_LINKS = ("notify_approver",)
 
 
 class UnknownOperation(ValueError):
     """No write-back has this name: a bug or a job from a newer version, never Odoo's fault."""
 
 
-def run(gateway: OdooGateway, operation: str, payload: dict) -> dict:
-    """Run the write-back `operation`; UnknownOperation when no such operation exists."""
+def run(gateway: OdooGateway, operation: str, payload: dict, links: LinkRenderer | None = None) -> dict:
+    """Run the write-back `operation`; UnknownOperation when no such operation exists.
+
+    `links` renders decision links for the operations that deliver them (NEEDS_LINKS).
+    """
     try:
         op = OPERATIONS[operation]
     except KeyError:
         raise UnknownOperation(f"unknown write-back operation '{operation}'") from None
+    if operation in NEEDS_LINKS:
+        return op(gateway, payload, links)
     return op(gateway, payload)

@@ -1,6 +1,8 @@
 """The mail.thread / mail.activity.mixin part of business models: fields and public methods."""
 from __future__ import annotations
 
+from markupsafe import escape
+
 from .. import errors, security
 from .. import fields as F
 from ..registry import Records
@@ -43,6 +45,34 @@ def message_post(env, model, ids, *, body="", subject=None, message_type="notifi
                         author_id=author_id, subject=subject or False,
                         partner_ids=list(partner_ids or []), parent_id=parent_id or False,
                         email_from=email_from or False, **extra)
+
+
+def message_notify(env, model, ids, *, body="", subject=False, author_id=None, email_from=None,
+                   subtype_xmlid=None, subtype_id=False, partner_ids=False, attachments=None,
+                   attachment_ids=None, **kwargs):
+    """Odoo 17 ``message_notify``: a ``user_notification`` on the record for ``partner_ids`` only
+    (Odoo's mail.message rules let just its author and recipients read it); the body is escaped
+    unless it is Markup, which nothing sent over RPC is."""
+    rid = chatter.ensure_one(model, ids)
+    if not partner_ids:
+        return Records("mail.message", [])
+    forbidden = {"message_id", "message_type", "parent_id"} & set(kwargs)
+    if forbidden:
+        raise errors.value_error(f"Invalid parameters for message_notify: {sorted(forbidden)}")
+    if not all(isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids):
+        raise errors.value_error(
+            f"Notification should receive partners given as a list of IDs (received {partner_ids!r})")
+    env.row(model, rid)
+    author = author_id or env.user_partner()
+    if not email_from and not env.get("res.partner", author, "email") and env.uid != 1:
+        raise errors.user_error("Unable to send message, please configure the sender's email address.")
+    extra = {key: value for key, value in kwargs.items() if env.registry.field("mail.message", key)}
+    message_id = chatter.post(env, model, rid, sanitize_html(str(escape(body))) if body else "",
+                              message_type="user_notification", subtype_xmlid=subtype_xmlid or "mail.mt_note",
+                              subtype_id=subtype_id, author_id=author_id, subject=subject or False,
+                              partner_ids=list(partner_ids), is_internal=True, record_name=False,
+                              email_from=email_from or False, **extra)
+    return Records("mail.message", [message_id])
 
 
 def activity_schedule(env, model, ids, act_type_xmlid="", date_deadline=None, summary="", note="",
@@ -115,6 +145,6 @@ def message_subscribe(env, model, ids, partner_ids=None, subtype_ids=None):
 
 
 def thread_methods() -> dict:
-    return {fn.__name__: fn for fn in (message_post, activity_schedule, activity_feedback,
+    return {fn.__name__: fn for fn in (message_post, message_notify, activity_schedule, activity_feedback,
                                        activity_unlink, message_subscribe)}
 
