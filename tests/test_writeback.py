@@ -68,14 +68,16 @@ class ScriptedGateway:
         self.reads.append((model, domain, tuple(fields), context))
         return [{"id": domain[0][2], "state": self.order_state(domain[0][2]), **self.order}]
 
-    def confirm_order(self, order_id):
+    def confirm_order(self, order_id, company_id=None):
         self.writes.append("action_confirm")
+        self.company_id = company_id
         if isinstance(self.confirm, Exception):
             raise self.confirm
         return True
 
-    def cancel_order(self, order_id, skip_warning=False):
+    def cancel_order(self, order_id, skip_warning=False, company_id=None):
         self.writes.append("action_cancel, skip warning" if skip_warning else "action_cancel")
+        self.company_id = company_id
         return self.cancel
 
     def withdraw_submission(self, order_id, tag_name):
@@ -150,7 +152,7 @@ DECIDED = {"write_date": "2026-11-25 02:10:11.123456", "amount_total": 230.0, "c
 def test_an_order_still_as_decided_is_acted_on_reading_in_its_company(operation, write):
     gateway = ScriptedGateway(states=["draft"])
     assert writeback.run(gateway, operation, {"order_id": 28, "decided_on": DECIDED})["effect"] == "applied"
-    assert gateway.writes == [write]
+    assert gateway.writes == [write] and gateway.company_id == 3  # written in the order's company too
     assert gateway.reads == [("sale.order", [("id", "=", 28)], ("state", "write_date", "amount_total"),
                               {"allowed_company_ids": [3]})]
 
@@ -494,3 +496,15 @@ def test_the_deadline_is_the_due_date_in_the_assignees_time_zone(gateway, odoo_t
         assert activity["date_deadline"] == deadline
     finally:
         odoo_seed.call("res.users", "write", [uid], {"tz": before})
+
+
+def test_an_order_of_another_company_is_confirmed_in_that_company(gateway, odoo_seed):
+    """The decision saw the order in its own company; the confirm runs there (its delivery too)."""
+    company = odoo_seed.other_company_id()
+    service = odoo_seed.product(cost=10.0, price=100.0, storable=False)
+    order_id = odoo_seed.quotation(odoo_seed.customer(), [(service, 1, 100.0)], state="sent", company_id=company)
+    [order] = odoo_seed.read("sale.order", [order_id], ["write_date", "amount_total"], company_id=company)
+    decided = {"write_date": order["write_date"], "amount_total": order["amount_total"], "company_id": company}
+    assert writeback.confirm_order(gateway, {"order_id": order_id, "decided_on": decided})["effect"] == "applied"
+    [after] = odoo_seed.read("sale.order", [order_id], ["state", "company_id"], company_id=company)
+    assert after["state"] == "sale" and after["company_id"][0] == company

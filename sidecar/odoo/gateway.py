@@ -288,18 +288,20 @@ class OdooGateway:
 
     # -- write-back primitives --------------------------------------------------------------
 
-    def confirm_order(self, order_id: int):
-        """sale.order.action_confirm."""
-        return self.execute(ORDER, "action_confirm", [order_id])
+    def confirm_order(self, order_id: int, company_id: int | None = None):
+        """sale.order.action_confirm, in the order's company when it is known."""
+        return self.execute(ORDER, "action_confirm", [order_id], context=company_context(company_id) or {})
 
-    def cancel_order(self, order_id: int, skip_warning: bool = False):
+    def cancel_order(self, order_id: int, skip_warning: bool = False, company_id: int | None = None):
         """sale.order.action_cancel: True, or the cancel wizard's action when Odoo wants to warn first.
 
         Odoo 17 warns for every order past draft; `skip_warning` passes `disable_cancel_warning`,
         as the wizard's own Cancel button does.
         """
-        kwargs = {"context": {"disable_cancel_warning": True}} if skip_warning else {}
-        return self.execute(ORDER, "action_cancel", [order_id], **kwargs)
+        context = dict(company_context(company_id) or {})
+        if skip_warning:
+            context["disable_cancel_warning"] = True
+        return self.execute(ORDER, "action_cancel", [order_id], context=context)
 
     def withdraw_submission(self, order_id: int, tag_name: str) -> bool:
         """Take the submission tag off an order (a no-op when it is not there); False when Odoo has no such tag."""

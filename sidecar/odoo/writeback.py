@@ -8,7 +8,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
-from sidecar.odoo.gateway import ORDER, OdooGateway
+from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
 from sidecar.values import utc_moment
 
@@ -90,14 +90,18 @@ def _decided_on(payload: dict) -> dict:
     return {key: expect[key] for key in DECIDED_FIELDS if expect.get(key) is not None}
 
 
+def _company_id(payload: dict) -> int | None:
+    """The company the decision saw the order in: every write on it runs there."""
+    return (payload.get("decided_on") or {}).get("company_id")
+
+
 def _order_now(gateway: OdooGateway, order_id: int, payload: dict) -> dict:
     """The order's state, plus what the decision saw when the job carries it (read in the order's company)."""
     decided = _decided_on(payload)
     if not decided:
         return {"state": gateway.order_state(order_id)}
-    company_id = (payload.get("decided_on") or {}).get("company_id")
-    context = {"allowed_company_ids": [company_id]} if company_id else None
-    rows = gateway.search_read(ORDER, [("id", "=", order_id)], ["state", *DECIDED_FIELDS], limit=1, context=context)
+    rows = gateway.search_read(ORDER, [("id", "=", order_id)], ["state", *DECIDED_FIELDS], limit=1,
+                               context=company_context(_company_id(payload)))
     if not rows:
         raise OdooError(RECORD_MISSING, f"{ORDER} {order_id} does not exist")
     return rows[0]
@@ -120,7 +124,7 @@ def confirm_order(gateway: OdooGateway, payload: dict) -> dict:
         raise _state_conflict(order_id, state, "confirm it")
     _check_still_decided(order_id, payload, current)
     try:
-        gateway.confirm_order(order_id)
+        gateway.confirm_order(order_id, company_id=_company_id(payload))
     except OdooError as err:
         if err.category != VALIDATION or ALREADY_CONFIRMED not in err.message:
             raise
@@ -147,7 +151,7 @@ def cancel_order(gateway: OdooGateway, payload: dict) -> dict:
         raise _state_conflict(order_id, state, "cancel a confirmed order")
     _check_still_decided(order_id, payload, current)
     # A sent quotation needs the wizard's own flag; the state check above keeps confirmed orders out.
-    result = gateway.cancel_order(order_id, skip_warning=state == "sent")
+    result = gateway.cancel_order(order_id, skip_warning=state == "sent", company_id=_company_id(payload))
     if result is not True:  # a wizard action: Odoo did not cancel
         state = gateway.order_state(order_id)
         if state != "cancel":
