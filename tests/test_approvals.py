@@ -28,16 +28,6 @@ def decide(client, approval_id, token, decision="approve", **extra):
 
 
 @pytest.fixture
-def thin_margin_quotation(odoo_seed):
-    """A quotation whose margin needs an approval; its salesperson is admin (who creates it)."""
-    partner = odoo_seed.customer()
-    product = odoo_seed.product(cost=190.0, price=200.0, on_hand=50.0)
-    order_id = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
-    odoo_seed.request_release(order_id)  # submitted by admin: the order's committed writer
-    return order_id
-
-
-@pytest.fixture
 def pending(client, odoo_seed, thin_margin_quotation):
     """Requested by admin: only demo may decide (admin approves this route but is the requester)."""
     answer = client.post("/v1/events", json=event_for(thin_margin_quotation, odoo_seed.user_id("admin")),

@@ -23,15 +23,6 @@ def report_for(execution_id, event=None):
 
 
 @pytest.fixture
-def healthy_quotation(odoo_seed):
-    partner = odoo_seed.customer()
-    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
-    order_id = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="sent")
-    odoo_seed.request_release(order_id)
-    return order_id
-
-
-@pytest.fixture
 def park(client, odoo_proxy):
     """Send an event while Odoo is down; returns the id of the letter it was parked in."""
     def parked(event):

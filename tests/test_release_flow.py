@@ -18,24 +18,6 @@ def admin_id(odoo_seed):
     return odoo_seed.user_id("admin")
 
 
-@pytest.fixture
-def healthy_quotation(odoo_seed):
-    partner = odoo_seed.customer()
-    product = odoo_seed.product(cost=100.0, price=200.0, on_hand=50.0)
-    order = odoo_seed.quotation(partner, lines=[(product, 2, 200.0)], state="sent")
-    odoo_seed.request_release(order)
-    return order
-
-
-@pytest.fixture
-def thin_margin_quotation(odoo_seed):
-    partner = odoo_seed.customer()
-    product = odoo_seed.product(cost=190.0, price=200.0, on_hand=50.0)
-    order = odoo_seed.quotation(partner, lines=[(product, 1, 200.0)], state="sent")
-    odoo_seed.request_release(order)
-    return order
-
-
 def release_messages(odoo_seed, order_id):
     return [m for m in odoo_seed.messages(order_id) if "Release decision" in (m.get("body") or "")]
 

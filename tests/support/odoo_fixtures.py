@@ -133,3 +133,23 @@ def odoo_seed(odoo_target):
         yield seed
     finally:
         seed.close()
+
+
+def _submitted(seed, cost: float, quantity: float) -> int:
+    """A sent quotation of one product sold at 200, submitted for release by the seeding admin."""
+    product = seed.product(cost=cost, price=200.0, on_hand=50.0)
+    order_id = seed.quotation(seed.customer(), lines=[(product, quantity, 200.0)], state="sent")
+    seed.request_release(order_id)  # admin is the order's committed writer: the requester
+    return order_id
+
+
+@pytest.fixture
+def healthy_quotation(odoo_seed) -> int:
+    """Submitted, 50 % margin, in stock: the release policy releases it."""
+    return _submitted(odoo_seed, cost=100.0, quantity=2)
+
+
+@pytest.fixture
+def thin_margin_quotation(odoo_seed) -> int:
+    """Submitted, 5 % margin: it needs an approval; admin sells and submitted it."""
+    return _submitted(odoo_seed, cost=190.0, quantity=1)
