@@ -7,52 +7,19 @@ from urllib.parse import urlencode
 from sqlalchemy.engine import Connection
 
 from sidecar import approval_tokens
-from sidecar.errors import DependencyDown
 from sidecar.flows import messages
-from sidecar.odoo.errors import OdooError
 from sidecar.services import Services
 from sidecar.store import audit, releases
-from sidecar.values import utc_moment
 from sidecar.store.records import iso
+from sidecar.values import utc_moment
 
 ACTIVITY_PHASE = "decision"  # the decision phase's schedule_activity job opens the first activity
-
-
-def _salesperson_login(services: Services, facts: dict) -> str | None:
-    """The order's salesperson as an Odoo login (approvers are named by login)."""
-    user_id = facts["order"].get("salesperson_id")
-    requester = facts.get("requested_by") or {}
-    if not user_id:
-        return None
-    if user_id == requester.get("user_id"):
-        return requester.get("login")
-    try:
-        users = services.odoo.read("res.users", [user_id], ["login"])
-    except OdooError as err:
-        raise DependencyDown(f"Odoo could not be read: {err.message}", code=err.category) from err
-    return users[0]["login"] if users else None
 
 
 def excluded(requester: str | None, salesperson: str | None):
     """A predicate: True for a login that may not decide (the requester or the salesperson)."""
     barred = {name.casefold() for name in (requester, salesperson) if name}
     return lambda login: login.casefold() in barred
-
-
-def segregate(services: Services, facts: dict, decision: dict) -> dict:
-    """The decision with its approver route cleared of the salesperson (the engine removes the requester)."""
-    if decision["outcome"] != "approve" or not decision.get("route"):
-        return decision
-    route = dict(decision["route"])
-    salesperson = _salesperson_login(services, facts)
-    barred = excluded((facts.get("requested_by") or {}).get("login"), salesperson)
-    eligible = [login for login in route.get("eligible", []) if not barred(login)]
-    if len(eligible) < len(route.get("eligible", [])):
-        route["reason"] = " ".join(filter(None, [
-            route.get("reason"), f"Salesperson {salesperson} may not approve their own order and is excluded."]))
-    route.update(eligible=eligible, assignee=eligible[0] if eligible else None, unroutable=not eligible,
-                 salesperson=salesperson)
-    return {**decision, "route": route}
 
 
 def open_approval(conn: Connection, release_id: str, order_id: int, decision: dict,

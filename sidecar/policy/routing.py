@@ -52,5 +52,5 @@ def route_for(facts: dict, policy: Policy, findings: list[Finding]) -> tuple[dic
                      "and no fallback approver remains.")
     decided = {"role": role, "approvers": list(route["approvers"]), "eligible": eligible,
                "assignee": eligible[0] if eligible else None, "unroutable": not eligible,
-               "reason": " ".join(notes) or None}
+               "reason": " ".join(notes) or None, "salesperson": salesperson}
     return decided, route.get("sla_hours", policy.default_sla_hours)
