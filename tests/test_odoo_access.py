@@ -30,8 +30,8 @@ def admins_quotation(odoo_seed):
     return {"order_id": order, "customer_id": customer, "product_id": product}
 
 
-def test_the_integration_user_holds_only_the_documented_groups(gateway, odoo_seed, odoo_target):
-    uid = odoo_seed.user_id(odoo_target.login)
+def test_the_integration_user_holds_only_the_documented_groups(gateway, odoo_seed, least_privilege):
+    uid = odoo_seed.user_id(least_privilege.login)
     user = odoo_seed.read("res.users", [uid], ["groups_id", "share"])[0]
     assert user["share"] is False  # an internal user: Odoo honours body_is_html only for those
     granted = set()

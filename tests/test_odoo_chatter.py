@@ -39,7 +39,7 @@ def test_state_changes_leave_odoos_tracking_messages(gateway, odoo_seed, odoo_ta
     assert confirmed == ("Sales Order Confirmed", integration_partner, "", [("Quotation Sent", "Sales Order")])
 
 
-def test_tracking_values_are_for_administrators_only(gateway, odoo_seed, quotation):
+def test_tracking_values_are_for_administrators_only(gateway, odoo_seed, quotation, least_privilege):
     with pytest.raises(OdooError) as caught:
         gateway.search_read("mail.message", [("model", "=", "sale.order"), ("res_id", "=", quotation)],
                             ["tracking_value_ids"])
@@ -48,7 +48,8 @@ def test_tracking_values_are_for_administrators_only(gateway, odoo_seed, quotati
                                ["body"])  # the chatter itself stays readable
 
 
-def test_assigning_someone_else_posts_a_notification_only_author_and_assignee_see(gateway, odoo_seed, quotation):
+def test_assigning_someone_else_posts_a_notification_only_author_and_assignee_see(gateway, odoo_seed, quotation,
+                                                                                   least_privilege):
     demo = odoo_seed.user_id("demo")
     gateway.schedule_activity("sale.order", quotation, user_id=demo, summary="Approve release",
                               note_html="<p>Please approve</p>", deadline="2030-01-31")

@@ -107,6 +107,15 @@ def odoo_double(odoo_target):
 
 
 @pytest.fixture
+def least_privilege(odoo_target):
+    """The target, when the sidecar logs in as a user other than the administrator who seeds the data."""
+    if odoo_target.login == odoo_target.admin_login:
+        pytest.skip(f"needs a least-privilege ODOO_USER: the sidecar logs in as the administrator "
+                    f"{odoo_target.login} here (CI provisions one with `sidecar odoo-user`)")
+    return odoo_target
+
+
+@pytest.fixture
 def real_odoo(odoo_target):
     """The target, when it is a real Odoo; skips the test on the double."""
     if odoo_target.is_double:
