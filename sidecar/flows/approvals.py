@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 from sidecar import approval_tokens, contracts
 from sidecar.errors import Conflict, Forbidden, InvalidPayload, NotFound
-from sidecar.flows import messages, writebacks
+from sidecar.flows import messages, registry, writebacks
 from sidecar.flows.approval_routing import decision_links, excluded, notices
-from sidecar.flows.release import describe_job
+from sidecar.flows.pipeline import describe_job
 from sidecar.services import Services
 from sidecar.store import audit, jobs, releases
 from sidecar.store.records import MAX_PAGE, iso
@@ -95,8 +95,10 @@ def decide(services: Services, approval_id: str, body: dict, client: str | None 
                                         fingerprint, token.generation):
             return _already(conn, _load(conn, approval_id), fingerprint)  # a concurrent decision won
         release = releases.get_release(conn, approval["release_id"])
+        flow = registry.flow_of(release)
         operations = writebacks.for_approval(release["order_id"], approved, token.approver,
                                              body.get("comment"), approval["activity_ref"])
+        operations += (flow.on_approved if approved else flow.on_rejected)(release["facts"])
         writebacks.queue(conn, release["id"], "approval", operations, services.settings.max_attempts)
         releases.set_status(conn, release["id"], releases.RELEASING if approved else releases.REJECTING)
         audit.append(conn, "approval.decided", approval_id, {

@@ -367,6 +367,10 @@ class OdooGateway:
             self._company_ids = self.read("res.users", [uid], ["company_ids"])[0]["company_ids"]
         return {"allowed_company_ids": list(self._company_ids)}
 
+    def search_count(self, model: str, domain: list) -> int:
+        """How many records of `model` Odoo finds for `domain`, in every company of the integration user."""
+        return self.execute(model, "search_count", list(domain), context=self._all_companies())
+
     def count_orders(self, domain: list) -> int:
         """How many sales orders Odoo finds for `domain` (Odoo's own domain rules)."""
         return self.execute(ORDER, "search_count", list(domain), context=self._all_companies())
