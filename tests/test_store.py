@@ -107,3 +107,49 @@ def test_a_lease_has_one_holder_until_released_or_expired(db):
         assert second and second != first
         third = locks.acquire(conn, "job", 60)
         assert third not in (None, second)
+
+
+def test_an_older_store_becomes_the_release_flows_and_keys_documents_by_model(tmp_path):
+    """Decisions and jobs stored before flows belong to sales-order release; indexes gain the model."""
+    from sidecar.store import releases, schema
+    url = f"sqlite:///{tmp_path}/old.db"
+    old_meta = sa.MetaData()
+    old = {name: sa.Table(name, old_meta, *[sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                             for c in schema.metadata.tables[name].columns
+                                             if c.name not in ("flow", "model")])
+           for name in ("releases", "jobs")}
+    sa.Index("releases_one_in_flight_per_order", old["releases"].c.order_id, unique=True,
+             sqlite_where=old["releases"].c.in_flight == 1)
+    sa.Index("jobs_order_seq", old["jobs"].c.order_id, old["jobs"].c.seq, unique=True)
+    engine = sa.create_engine(url)
+    old_meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(old["releases"].insert().values(
+            id="rel_old", order_id=7, order_name="S00007", event_id="e", outcome="release", status="releasing",
+            decision={}, facts={}, policy_version="1", in_flight=1, created_at=1.0, updated_at=1.0))
+        conn.execute(old["jobs"].insert().values(
+            id="job_old", idempotency_key="rel_old/decision/confirm_order", release_id="rel_old", order_id=7, seq=1,
+            operation="confirm_order", payload={"order_id": 7}, state="pending", attempts=0, crashes=0,
+            max_attempts=3, next_attempt_at=1.0, created_at=1.0, updated_at=1.0))
+    engine.dispose()
+    db = Database(url)
+    db.create_schema()
+    db.create_schema()  # idempotent
+    indexes = {i["name"]: i["column_names"] for t in ("releases", "jobs") for i in sa.inspect(db.engine).get_indexes(t)}
+    assert indexes["releases_one_in_flight_per_order"] == ["model", "order_id"]
+    assert indexes["jobs_order_seq"] == ["model", "order_id", "seq"]
+    with db.transaction() as conn:
+        stored = releases.get_release(conn, "rel_old")
+        assert (stored["flow"], stored["model"]) == ("sales-order-release", "sale.order")
+        assert releases.release_in_flight(conn, "sale.order", 7)["id"] == "rel_old"
+        assert releases.release_in_flight(conn, "purchase.order", 7) is None
+        assert jobs.get(conn, "job_old")["model"] == "sale.order"
+        later = jobs.enqueue(conn, idempotency_key="rel_old/approval/x", operation="post_message",
+                             payload={"order_id": 7}, release_id="rel_old", max_attempts=3, model="sale.order")
+        assert jobs.get(conn, later)["seq"] == 2  # behind the old job of the same document
+        with pytest.raises(IntegrityError):  # still one decision in flight per document
+            releases.insert_release(conn, flow="sales-order-release", model="sale.order", order_id=7,
+                                    order_name="S00007", event_id="e2", decision={"outcome": "release",
+                                                                                 "policy": {"version": "1"}},
+                                    facts={}, status="releasing", requested_by=None)
+    db.dispose()

@@ -260,8 +260,10 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
         approval_id = approval_routing.open_approval(conn, release_id, document["id"], decision, requester)
         notices = approval_routing.notices(services, releases.get_approval(conn, approval_id), document,
                                            decision.get("summary", ""))
-    writebacks.queue(conn, release_id, "decision", flow.writebacks(facts, decision, notices),
-                     services.settings.max_attempts)
+    operations = flow.writebacks(facts, decision, notices)
+    writebacks.queue(conn, release_id, "decision", operations, services.settings.max_attempts)
+    if not operations:  # nothing to write back: a passing or rejecting decision is final at once
+        writebacks.refresh_release(conn, release_id)
     return describe(conn, releases.get_release(conn, release_id))
 
 
