@@ -371,6 +371,14 @@ class OdooGateway:
         """How many records of `model` Odoo finds for `domain`, in every company of the integration user."""
         return self.execute(model, "search_count", list(domain), context=self._all_companies())
 
+    def search_documents(self, model: str, domain: list, fields: list[str], limit: int = 0,
+                         order: str = "write_date desc, id desc") -> list[dict]:
+        """Records of `model` matching `domain`, in every company of the integration user (newest first)."""
+        kwargs = {"fields": fields, "order": order, "context": self._all_companies()}
+        if limit:
+            kwargs["limit"] = limit
+        return self.execute(model, "search_read", list(domain), **kwargs)
+
     def count_orders(self, domain: list) -> int:
         """How many sales orders Odoo finds for `domain` (Odoo's own domain rules)."""
         return self.execute(ORDER, "search_count", list(domain), context=self._all_companies())
