@@ -48,6 +48,7 @@ class Settings:
     signature_tolerance: int = 300  # seconds a signed request stays valid
     max_body_bytes: int = 256 * 1024
     policy_file: Path = DEFAULT_POLICY_PATH
+    flow_policies: dict = field(default_factory=dict)  # flow name -> its policy file (SIDECAR_FLOW_POLICIES)
     worker_in_process: bool = False
     worker_poll_seconds: float = 1.0
     max_attempts: int = 5
@@ -151,6 +152,25 @@ def _policy_problems(path: Path) -> list[str]:
     return []
 
 
+def parse_flow_policies(raw: str, problems: list[str]) -> dict[str, Path]:
+    """`flow=path` entries separated by spaces or `;`: each flow's policy file, checked like SIDECAR_POLICY_FILE."""
+    found: dict[str, Path] = {}
+    for entry in raw.replace(";", " ").split():
+        name, _, path = entry.partition("=")
+        if not name or not path:
+            problems.append(f"SIDECAR_FLOW_POLICIES: '{entry}' is not flow=path")
+            continue
+        if not Path(path).is_file():
+            problems.append(f"SIDECAR_FLOW_POLICIES: no file at {path} (flow {name})")
+            continue
+        try:
+            load_policy(path)
+        except ConfigError as err:
+            problems.extend(f"SIDECAR_FLOW_POLICIES ({name}): {problem}" for problem in err.problems)
+        found[name] = Path(path)
+    return found
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
     env = dict(os.environ if env is None else env)
@@ -202,6 +222,7 @@ def load_settings(env: dict | None = None) -> Settings:
         signature_tolerance=_number(env, "SIDECAR_SIGNATURE_TOLERANCE", 300, int, problems, 1),
         max_body_bytes=_number(env, "SIDECAR_MAX_BODY_BYTES", 256 * 1024, int, problems, 1024),
         policy_file=policy_file,
+        flow_policies=parse_flow_policies(env.get("SIDECAR_FLOW_POLICIES", ""), problems),
         worker_in_process=_flag(env, "SIDECAR_WORKER_IN_PROCESS", problems),
         worker_poll_seconds=_number(env, "SIDECAR_WORKER_POLL_SECONDS", 1.0, float, problems, 0.01),
         max_attempts=_number(env, "SIDECAR_MAX_ATTEMPTS", 5, int, problems, 1),

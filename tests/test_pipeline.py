@@ -144,3 +144,23 @@ def test_the_release_flow_is_found_in_its_module():
     from sidecar.flows.release import FLOW as RELEASE
     assert registry.by_type("sale_order.release_requested") is RELEASE
     assert RELEASE.outcomes == ("release", "approve", "reject")
+
+
+def test_a_flow_whose_policy_does_not_validate_decides_nothing(client, services, odoo_seed, invoice_flow):
+    services.policies.pop(FLOW.name)  # read from its file, which does not exist
+    move = odoo_seed.invoice(odoo_seed.customer(), 100.0, post=False)
+    answer = client.post("/v1/events", json=event(odoo_seed, move), headers=bearer())
+    assert answer.status_code == 422 and answer.json["error"]["code"] == "policy_invalid"
+    assert "invoice-review.json" in answer.json["error"]["details"][0]["message"]
+
+
+def test_each_flow_may_name_its_policy_file(tmp_path):
+    from sidecar.config import load_settings
+    from sidecar.policy import DEMO_POLICY_PATH
+    from tests.conftest import sidecar_env
+    settings = load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9",
+                                         SIDECAR_FLOW_POLICIES=f"invoice-review={DEMO_POLICY_PATH}"))
+    assert registry.policy_path(settings, FLOW) == DEMO_POLICY_PATH
+    with pytest.raises(Exception) as refused:
+        load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_FLOW_POLICIES="invoice-review"))
+    assert "SIDECAR_FLOW_POLICIES: 'invoice-review' is not flow=path" in str(refused.value.problems)

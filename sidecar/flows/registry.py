@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from sidecar import contracts
-from sidecar.errors import PolicyInvalid
+from sidecar.errors import ConfigError, PolicyInvalid
 from sidecar.policy import Policy, load_policy
 from sidecar.policy.loader import DEFAULT_POLICY_PATH
 
@@ -154,15 +154,25 @@ def validate_event(envelope) -> Flow:
     return flow
 
 
+def policy_path(settings, flow: Flow) -> Path:
+    """Where `flow`'s policy is read from: SIDECAR_FLOW_POLICIES names it, else its shipped file."""
+    return Path(settings.flow_policies.get(flow.name) or Path(POLICIES_DIR, flow.policy_file))
+
+
 def policy_for(services, flow: Flow) -> Policy:
-    """The policy in force for `flow`.
+    """The policy in force for `flow`; 422 when its file does not validate (nothing is decided with it).
 
     The release flow's is SIDECAR_POLICY_FILE (services.policy, validated at start); another flow's
-    is its `policy_file` in sidecar/policy/policies/, loaded on first use and kept in services.policies.
+    is loaded from `policy_path` on first use and kept in services.policies.
     """
     if flow.policy_file == DEFAULT_POLICY_PATH.name:
         return services.policy
     policy = services.policies.get(flow.name)
     if policy is None:
-        policy = services.policies.setdefault(flow.name, load_policy(Path(POLICIES_DIR, flow.policy_file)))
+        try:
+            loaded = load_policy(policy_path(services.settings, flow))
+        except ConfigError as err:
+            raise PolicyInvalid(f"the policy of flow {flow.name} cannot be used", code="policy_invalid",
+                                details=[{"message": problem} for problem in err.problems]) from err
+        policy = services.policies.setdefault(flow.name, loaded)
     return policy
