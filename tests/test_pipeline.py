@@ -4,6 +4,7 @@ Nothing in sidecar/ knows this flow: it brings its own declaration, contract, po
 as a new module of sidecar/flows/ would. The policy engine is replaced by a small stand-in so these
 tests hold the pipeline's plumbing, whatever the policy format.
 """
+import dataclasses
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -164,3 +165,18 @@ def test_each_flow_may_name_its_policy_file(tmp_path):
     with pytest.raises(Exception) as refused:
         load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_FLOW_POLICIES="invoice-review"))
     assert "SIDECAR_FLOW_POLICIES: 'invoice-review' is not flow=path" in str(refused.value.problems)
+
+
+def test_a_flows_acting_operations_carry_what_the_decision_saw(client, services, odoo_seed, invoice_flow):
+    registry.unregister(FLOW.name)  # the same flow, saying that posting the invoice acts on it
+    registry.register(dataclasses.replace(FLOW, acting_operations=("post_invoice",)))
+    move = odoo_seed.invoice(odoo_seed.customer(), 5000.0, post=False)
+    answer = client.post("/v1/events", json=event(odoo_seed, move), headers=bearer()).json
+    [link] = answer["decision_links"]
+    client.post(f"/v1/approvals/{answer['approval_id']}/decision",
+                json={"token": link["approve_token"], "decision": "approve"}, headers=bearer())
+    with services.db.read() as conn:
+        [post] = [j for j in jobs.for_release(conn, answer["release_id"]) if j["operation"] == "post_invoice"]
+        facts = releases.get_release(conn, answer["release_id"])["facts"]["order"]
+    assert post["payload"]["decided_on"] == {"write_date": facts["write_date"], "amount_total": 5000.0,
+                                             "company_id": facts["company_id"]}

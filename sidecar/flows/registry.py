@@ -64,6 +64,9 @@ class Flow:
     undecidable_code: str = "not_decidable"
     undecidable_message: str = "{name} is in state '{state}': {flow} decides only documents in state {states}"
     request: Callable[[dict], dict] = webhook_request
+    # Operations of this flow that act on the document (approve, cancel, apply): queued with what the
+    # decision saw (`decided_on`: write_date, amount_total, company_id) so they can refuse a changed document.
+    acting_operations: tuple[str, ...] = ()
 
     @property
     def outcomes(self) -> tuple[str, str, str]:

@@ -18,17 +18,21 @@ def decided_on(order: dict) -> dict:
             "company_id": order.get("company_id")}
 
 
-def document_of(release: dict | None) -> dict:
-    """The decided document in a stored decision's facts, under its flow's key."""
-    if not release:
-        return {}
+def _flow(release: dict | None):
+    """The flow of a stored decision; None when it is not registered (any more)."""
     from sidecar.flows import registry  # the registry finds the flows, which import this module
 
     try:
-        key = registry.flow_of(release).document_key
-    except KeyError:  # its flow is no longer registered: the key every flow so far uses
-        key = "order"
-    return (release.get("facts") or {}).get(key) or {}
+        return registry.flow_of(release) if release else None
+    except KeyError:
+        return None
+
+
+def document_of(release: dict | None) -> dict:
+    """The decided document in a stored decision's facts, under its flow's key."""
+    flow = _flow(release)
+    key = flow.document_key if flow else "order"  # the key every flow so far uses
+    return ((release or {}).get("facts") or {}).get(key) or {}
 
 
 def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[str, dict]],
@@ -37,19 +41,22 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
 
     The key doubles as the reference written into Odoo, unless an operation names the
     reference it looks for (closing an activity looks for the activity's own). A confirm or
-    cancel carries the order's `write_date` and `amount_total` from the release's facts (for an
-    approval, the facts the approver saw), so the worker refuses to act once the order changed.
+    cancel (or an operation the flow lists in `acting_operations`) carries the document's
+    `write_date` and `amount_total` from the decision's facts (for an approval, the facts the
+    approver saw), so the worker refuses to act once the document changed.
     """
     release = releases.get_release(conn, release_id)
     order = document_of(release)
     model = (release or {}).get("model") or jobs.DEFAULT_MODEL
+    flow = _flow(release)
+    checked = ACTS_ON_THE_ORDER + MOVES_WRITE_DATE + (flow.acting_operations if flow else ())
     job_ids = []
     for operation, payload in operations:
         key = f"{release_id}/{phase}/{operation}"
         if operation in PER_APPROVER:
             key = f"{key}/{payload['approver_login']}"
         payload = {"ref": key, **payload}
-        if operation in ACTS_ON_THE_ORDER + MOVES_WRITE_DATE and "decided_on" not in payload:
+        if operation in checked and "decided_on" not in payload:
             payload["decided_on"] = decided_on(order)
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=operation, payload=payload,
                               release_id=release_id, max_attempts=max_attempts, model=model)
