@@ -22,6 +22,7 @@ from sidecar.transform.sales_order import build_release_facts, release_request_f
 
 logger = logging.getLogger(__name__)
 OPERATION = "submit_event"
+ORDER = "sale.order"
 QUOTATION_STATES = ("draft", "sent")
 SUPERUSER_ID = 1  # OdooBot (__system__): writes made by Odoo itself name no person
 FIRST_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 1.0
@@ -110,6 +111,9 @@ def check_submission(services: Services, envelope: dict, key: str) -> dict:
     def exists() -> bool:
         return bool(_ask_odoo(services, envelope, key, lambda: odoo.count_orders([("id", "=", order_id)])))
 
+    domain = services.policy.submitted_domain
+    if _ask_odoo(services, envelope, key, lambda: odoo.committed_match(ORDER, order_id, write_date, domain)):
+        return request  # the common case, in one call: committed and submitted; else find out which is not
     if write_date and not _ask_odoo(services, envelope, key, lambda: wait_for_commit(
             odoo, order_id, write_date, services.settings.commit_wait_seconds)):
         if not exists():
@@ -118,7 +122,6 @@ def check_submission(services: Services, envelope: dict, key: str) -> dict:
             f"Odoo does not show sale.order {order_id} as written at {write_date} yet: its change was not "
             "committed (or was rolled back); nothing was decided", code="submission_not_committed",
             details=[{"pointer": "/data/write_date", "message": "not committed in Odoo"}]))
-    domain = services.policy.submitted_domain
     if not _ask_odoo(services, envelope, key, lambda: odoo.order_matches(order_id, domain)):
         if not exists():
             raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found")
@@ -129,10 +132,15 @@ def check_submission(services: Services, envelope: dict, key: str) -> dict:
     return request
 
 
-def _identify(services: Services, facts: dict) -> dict:
-    """Requester = Odoo's last writer of the committed submission; unknown when Odoo names no person."""
+def _identify(services: Services, facts: dict, logins: dict | None = None) -> dict:
+    """Requester = Odoo's last writer of the committed submission; unknown when Odoo names no person.
+
+    `logins`: those the bundle read with the order (its writer's and salesperson's), else asked here.
+    """
     requester_id, salesperson_id = facts["requested_by"]["user_id"], facts["order"].get("salesperson_id")
-    logins = services.odoo.user_logins([uid for uid in (requester_id, salesperson_id) if uid])
+    wanted = [uid for uid in (requester_id, salesperson_id) if uid]
+    if logins is None or not set(wanted) <= set(logins):
+        logins = services.odoo.user_logins(wanted)
     known = requester_id not in (None, SUPERUSER_ID) and requester_id in logins
     facts["requested_by"] = {"user_id": requester_id, "login": logins[requester_id] if known else None}
     facts["order"]["salesperson_login"] = logins.get(salesperson_id)
@@ -142,8 +150,13 @@ def _identify(services: Services, facts: dict) -> dict:
 def _read_facts(services: Services, envelope: dict, key: str) -> dict:
     """Read the quotation and its submitter from Odoo; never from the event body."""
     order_id = release_request_from_webhook(envelope["data"])["order_id"]
-    return _ask_odoo(services, envelope, key, lambda: _identify(
-        services, build_release_facts(services.odoo.read_release_bundle(order_id, None))))
+    return _ask_odoo(services, envelope, key, lambda: read_release_facts(services, order_id))
+
+
+def read_release_facts(services: Services, order_id: int) -> dict:
+    """The quotation's facts and its submitter, as Odoo committed them (two calls: see read_release_bundle)."""
+    bundle = services.odoo.read_release_bundle(order_id, None)
+    return _identify(services, build_release_facts(bundle), bundle.get("user_logins"))
 
 
 def park_event(services: Services, envelope: dict, key: str, err: OdooError) -> str:
@@ -241,7 +254,7 @@ def get_release(services: Services, release_id: str) -> dict:
 def preview_release(services: Services, order_id: int) -> dict:
     """What deciding the order now would give; reads Odoo, records nothing, parks nothing."""
     try:
-        facts = _identify(services, build_release_facts(services.odoo.read_release_bundle(order_id, None)))
+        facts = read_release_facts(services, order_id)
     except OdooError as err:
         if err.category == "record_missing":
             raise NotFound(f"sale.order {order_id} does not exist in Odoo", code="order_not_found") from err
