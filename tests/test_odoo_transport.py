@@ -25,6 +25,7 @@ class KeptAliveOdoo(ThreadingHTTPServer):
         self.requests: list[tuple[str, str]] = []  # (path or "model.method", Cookie header)
         self.drop_next = 0   # close the connection instead of answering the next requests
         self.status = 200    # HTTP status of the answers
+        self.keep_alive = True  # False: "Connection: close" on every answer, as Odoo's own server does
         self.open_sockets: list = []
         self.lock = threading.Lock()
 
@@ -89,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Set-Cookie", "session_id=kept; Path=/; HttpOnly")
+        if not self.server.keep_alive:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(data)
 
@@ -130,6 +134,14 @@ def test_without_keep_alive_each_call_opens_a_connection(server):
         search(gw)
     assert gw.pool is None
     assert server.connections == len(server.requests) == 3 + 3
+
+
+def test_a_server_that_closes_each_connection_gets_a_new_one_per_call(gateway, server):
+    server.keep_alive = False
+    for _ in range(3):
+        search(gateway)
+    assert server.connections == len(server.requests) == 3 + 3
+    assert gateway.pool.stats() == {"connections": 6, "requests": 6}
 
 
 def test_cookies_odoo_sets_are_sent_back(gateway, server):

@@ -8,6 +8,8 @@ know how it was read.
 from __future__ import annotations
 
 NAMED = {"display_name": {}}  # a many2one read as [id, name] names its record as Odoo displays it
+# Models whose display name is their `name` in Odoo 17 (no _compute_display_name of their own):
+# their name is read instead, which Odoo does not compute again as the superuser.
 ORDER_FIELDS = ["name", "state", "write_date", "date_order", "commitment_date", "amount_untaxed", "amount_total",
                 "currency_rate", "picking_policy"]
 LINE_FIELDS = ["product_uom_qty", "price_unit", "price_subtotal", "name", "customer_lead", "display_type"]
@@ -31,18 +33,23 @@ def _record(fields: dict) -> dict:
     return {"fields": {**NAMED, **fields}}
 
 
+def _named(fields: dict) -> dict:
+    """A many2one's specification for a model whose display name is its `name`: `name` and `fields`."""
+    return {"fields": {"name": {}, **fields}}
+
+
 def specification(order_extra: list[str] = (), line_extra: list[str] = ()) -> dict:
     """The web_read specification of a sales order for the release policy (`*_extra`: optional modules' fields)."""
-    currency = _record(_plain(CURRENCY_FIELDS))
-    uom = _record({**_plain(UOM_FIELDS), "category_id": _record({})})
-    user = _record({"login": {}})
+    currency = _named(_plain(CURRENCY_FIELDS))
+    uom = _named({**_plain(UOM_FIELDS), "category_id": _named({})})
+    user = _named({"login": {}})
     product = _record({**_plain(PRODUCT_FIELDS), "uom_id": uom})
     return {
         **_plain(ORDER_FIELDS), **_plain(order_extra),
         "partner_id": _record({"name": {}, "commercial_partner_id": _record(_plain(CREDIT_FIELDS))}),
         "user_id": user,
         "write_uid": user,
-        "company_id": _record({"name": {}, "account_use_credit_limit": {}, "currency_id": currency}),
+        "company_id": _named({"account_use_credit_limit": {}, "currency_id": currency}),
         "warehouse_id": _record({}),
         "currency_id": currency,
         "order_line": {"fields": {**_plain(LINE_FIELDS), **_plain(line_extra), "product_id": product,
@@ -51,8 +58,11 @@ def specification(order_extra: list[str] = (), line_extra: list[str] = ()) -> di
 
 
 def pair(value):
-    """A many2one as `read` answers it, [id, display name], from web_read's {"id", "display_name", ...}; False stays."""
-    return [value["id"], value.get("display_name")] if isinstance(value, dict) else value
+    """A many2one as `read` answers it, [id, display name], from web_read's {"id", "display_name" or "name", ...};
+    False stays."""
+    if not isinstance(value, dict):
+        return value
+    return [value["id"], value["display_name"] if "display_name" in value else value.get("name")]
 
 
 def _flat(record: dict) -> dict:
