@@ -46,7 +46,8 @@ def intake_domain() -> list:
 
 def seed_quotation(url: str, db: str) -> tuple[int, str]:
     """A submitted quotation: (its id, the write_date Odoo's webhook would carry)."""
-    seed = OdooSeed(url, db, os.environ.get("ODOO_ADMIN_LOGIN", "admin"), os.environ.get("ODOO_ADMIN_PASSWORD", "admin"))
+    seed = OdooSeed(url, db, os.environ.get("ODOO_ADMIN_LOGIN", "admin"),
+                    os.environ.get("ODOO_ADMIN_PASSWORD", "admin"))
     try:
         lines = [(seed.product(cost=cost, price=price, on_hand=20.0), 2.0, price)
                  for cost, price in ((60.0, 100.0), (12.0, 30.0), (150.0, 260.0))]

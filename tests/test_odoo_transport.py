@@ -182,7 +182,8 @@ def test_a_read_that_keeps_dropping_is_unreachable_after_one_more_try(gateway, s
     with pytest.raises(OdooError) as caught:
         search(gateway)
     assert caught.value.category == "odoo_unreachable"
-    assert len(server.requests) - before == 2  # the read, then the new log-in of its one more try
+    assert server.calls("res.users.search_read") == 1 + 2  # the first read; the dropped one, sent once more
+    assert len(server.requests) - before == 2
 
 
 def test_http_errors_are_classified_as_before(gateway, server):

@@ -121,13 +121,17 @@ class OdooGateway:
             try:
                 return odoo.execute_kw(model, method, list(args), kwargs)
             except Exception as err:
+                if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
+                    # a kept-alive connection the server had closed (urllib3 discarded it): the login
+                    # still holds, and a read is safe to send again, on a new connection
+                    logger.info("Odoo dropped the connection of %s.%s before answering; sending it again",
+                                model, method)
+                    continue
                 error = classify(err)
                 if error.reconnect:
                     logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method,
                                    error.category)
                     self._drop(odoo)
-                if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
-                    continue  # a kept-alive connection the server had closed: a read is safe to send again
                 raise error from err
         raise AssertionError("unreachable")
 
@@ -410,8 +414,8 @@ class OdooGateway:
 
     def committed_match(self, model: str, record_id: int, write_date: str | None, domain: list) -> bool:
         """True when Odoo's committed record has reached `write_date` (microseconds count) AND matches
-        `domain`: the intake's common case in one call. False says neither which nor whether it exists:
-        ask `written_since` / `search_count` then, only on that rarer path."""
+        `domain`: the intake's common case in one call. False says neither which nor whether the record
+        exists: only on that rarer path are the narrower questions asked, each in its own call."""
         since = [("write_date", ">=", write_date)] if write_date else []
         return bool(self.search_count(model, [("id", "=", record_id), *since, *domain]))
 

@@ -39,8 +39,8 @@ class KeepAlivePool:
         self.manager = urllib3.PoolManager(num_pools=4, maxsize=maxsize, block=False, retries=False)
         self._counts = {"connections": 0, "requests": 0}
         self._lock = threading.Lock()
-        self.manager.pool_classes_by_scheme = {
-            scheme: _counting(pool_class, self.count) for scheme, pool_class in self.manager.pool_classes_by_scheme.items()}
+        self.manager.pool_classes_by_scheme = {scheme: _counting(pool_class, self.count)
+                                               for scheme, pool_class in self.manager.pool_classes_by_scheme.items()}
 
     def count(self, what: str) -> None:
         """One more TCP connection opened, or request sent."""

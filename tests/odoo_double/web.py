@@ -8,7 +8,8 @@ also ``"order"`` and ``"limit"``).  As in Odoo: the records are read as ``read(l
 those fields (``display_name`` computed as the superuser), an x2many with ``fields`` a list of
 dicts; every model reached is read with the caller's access rights, record rules and field groups
 (a read of ids only reads nothing, so checks nothing); unknown names in a specification are skipped
-after ``read`` refused them.
+after ``read`` refused them.  Reference fields (``reference``, ``many2one_reference``) are read as plain
+values only: nothing the sidecar reads needs their related records.
 """
 from __future__ import annotations
 
