@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sidecar.odoo import OdooGateway  # noqa: E402
+from sidecar.odoo import OdooGateway, release_bundle  # noqa: E402
 from sidecar.policy import DEMO_POLICY_PATH  # noqa: E402
 from sidecar.transform.sales_order import build_release_facts  # noqa: E402
 from tests.support.odoo_seed import OdooSeed  # noqa: E402
@@ -79,6 +79,24 @@ def old_decision(gateway: OdooGateway, order_id: int, write_date: str, domain: l
                                 "requested_by": {"user_id": writer, "login": login}})
 
 
+def calls_of_a_decision(gateway: OdooGateway, order_id: int, write_date: str, domain: list) -> dict:
+    """Each of the decision's three calls on its own, to show where Odoo spends the time."""
+    spec = release_bundle.specification(
+        gateway._optional(ORDER, release_bundle.MARGIN_ORDER_FIELDS),
+        gateway._optional("sale.order.line", release_bundle.MARGIN_LINE_FIELDS)
+        + gateway._optional("sale.order.line", release_bundle.DELIVERY_LINE_FIELDS))
+    bundle = gateway.read_release_bundle(order_id, None)
+    company = bundle["company"]["id"]
+    storable = [int(pid) for pid in bundle["free_quantities"]]
+    warehouse = bundle["order"]["warehouse_id"][0]
+    return {
+        "intake search_count": lambda: gateway.committed_match(ORDER, order_id, write_date, domain),
+        "facts web_read": lambda: gateway.web_read(ORDER, [order_id], spec, company_id=company),
+        "stock search_read": lambda: gateway.free_quantities(storable, warehouse,
+                                                             context={"allowed_company_ids": [company]}),
+    }
+
+
 def timed(work) -> float:
     started = time.perf_counter()
     work()
@@ -104,11 +122,14 @@ def main() -> int:
     new.version()
     kept = new.pool.stats()["connections"] == after["connections"]
 
-    runs: dict[str, list[float]] = {"bare": [], "decision": [], "old path": []}
+    parts = calls_of_a_decision(new, order_id, write_date, domain)
+    runs: dict[str, list[float]] = {"bare": [], "decision": [], "old path": [], **{name: [] for name in parts}}
     for _ in range(args.rounds):
         runs["bare"].append(timed(new.version))
         runs["decision"].append(timed(lambda: decision(new, order_id, write_date, domain)))
         runs["old path"].append(timed(lambda: old_decision(old, order_id, write_date, domain)))
+        for name, work in parts.items():
+            runs[name].append(timed(work))
     medians = {name: statistics.median(values) * 1000 for name, values in runs.items()}
     bare = medians["bare"]
     print(f"Odoo {url} db {db} as {login}: sale.order {order_id}, {args.rounds} rounds, medians")
@@ -118,6 +139,8 @@ def main() -> int:
     print(f"  old path (new connection per call) "
           f"{medians['old path']:8.2f} ms  {medians['old path'] / bare:5.2f}x"
           f"   ({medians['old path'] / medians['decision']:.1f}x the decision)")
+    for name in parts:
+        print(f"    {name:21s} {medians[name]:8.2f} ms  {medians[name] / bare:5.2f}x")
     print(f"  connections kept alive by the server: {'yes' if kept else 'no (it answers Connection: close)'}")
     new.close()
     old.close()
