@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from urllib.parse import urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -62,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
         params = body.get("params") or {}
-        name = self.path
+        name = urlsplit(self.path).path  # a proxied request names the whole URL
         if params.get("service") == "object":
             name = ".".join(params["args"][3:5])
         elif params.get("service"):
@@ -212,3 +213,16 @@ def test_threads_borrow_connections_from_one_pool(gateway, server):
     assert errors == []
     assert server.calls("res.users.search_read") == 60
     assert server.connections <= 6  # one per thread at most, kept across its calls
+
+
+def test_a_proxy_from_the_environment_is_still_used(server, monkeypatch):
+    for name in ("no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", server.url)
+    gw = OdooGateway("http://odoo.invalid:8069", "db", "bot", "secret", timeout=2.0)
+    try:
+        assert search(gw) == [{"id": 7}]
+    finally:
+        gw.close()
+    assert server.calls("res.users.search_read") == 1
+    assert gw.pool.stats()["requests"] == 0  # urllib's own handler sent them, through the proxy

@@ -81,6 +81,8 @@ class KeepAliveHandler(urllib.request.BaseHandler):
     https_open = http_open
 
     def _send(self, req: urllib.request.Request):
+        if req.has_proxy() or getattr(req, "_tunnel_host", None):
+            return None  # through an HTTP(S)_PROXY urllib's own handler sends it, as it always did
         timeout = req.timeout if isinstance(req.timeout, (int, float)) else None
         headers = dict(req.header_items())  # Content-Type, Cookie (added by the cookie processor), Host, ...
         self.pool.count("requests")
