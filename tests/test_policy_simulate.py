@@ -8,7 +8,8 @@ from sidecar.cli import main
 from sidecar.policy import DEMO_POLICY_PATH
 from tests.conftest import sidecar_env
 
-READS = {"search_read", "read", "search_count", "fields_get", "context_get", "version", "authenticate", "login"}
+READS = {"search_read", "read", "web_read", "search_count", "fields_get", "context_get", "version", "authenticate",
+         "login"}
 
 
 @pytest.fixture

@@ -140,6 +140,9 @@ def check_intake(services: Services, flow: Flow, envelope: dict, key: str) -> di
     def ask(question):
         return _ask_odoo(services, flow, envelope, key, question)
 
+    domain = intake_domain(registry.policy_for(services, flow))
+    if ask(lambda: odoo.committed_match(model, doc_id, write_date, domain)):
+        return request  # the common case, in one call: committed and submitted; else find out which is not
     if write_date and not ask(lambda: wait_for_commit(odoo, model, doc_id, write_date,
                                                       services.settings.commit_wait_seconds)):
         if not ask(lambda: exists(odoo, model, doc_id)):
@@ -148,7 +151,6 @@ def check_intake(services: Services, flow: Flow, envelope: dict, key: str) -> di
             f"Odoo does not show {model} {doc_id} as written at {write_date} yet: its change was not "
             "committed (or was rolled back); nothing was decided", code="submission_not_committed",
             details=[{"pointer": "/data/write_date", "message": "not committed in Odoo"}]))
-    domain = intake_domain(registry.policy_for(services, flow))
     if not ask(lambda: matches(odoo, model, doc_id, domain)):
         if not ask(lambda: exists(odoo, model, doc_id)):
             raise _not_found(flow, doc_id)

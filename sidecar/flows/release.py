@@ -19,10 +19,15 @@ def release_request(data: dict) -> dict:
     return {"id": request["order_id"], "write_date": request["write_date"]}
 
 
-def identify(services: Services, facts: dict) -> dict:
-    """Requester = Odoo's last writer of the committed submission; unknown when Odoo names no person."""
+def identify(services: Services, facts: dict, logins: dict | None = None) -> dict:
+    """Requester = Odoo's last writer of the committed submission; unknown when Odoo names no person.
+
+    `logins`: those the bundle read with the order (its writer's and salesperson's), else asked here.
+    """
     requester_id, salesperson_id = facts["requested_by"]["user_id"], facts["order"].get("salesperson_id")
-    logins = services.odoo.user_logins([uid for uid in (requester_id, salesperson_id) if uid])
+    wanted = [uid for uid in (requester_id, salesperson_id) if uid]
+    if logins is None or not set(wanted) <= set(logins):
+        logins = services.odoo.user_logins(wanted)
     known = requester_id not in (None, SUPERUSER_ID) and requester_id in logins
     facts["requested_by"] = {"user_id": requester_id, "login": logins[requester_id] if known else None}
     facts["order"]["salesperson_login"] = logins.get(salesperson_id)
@@ -30,8 +35,9 @@ def identify(services: Services, facts: dict) -> dict:
 
 
 def read_release_facts(services: Services, order_id: int) -> dict:
-    """The quotation and its submitter as Odoo committed them; never from the event body."""
-    return identify(services, build_release_facts(services.odoo.read_release_bundle(order_id, None)))
+    """The quotation and its submitter as Odoo committed them; never from the event body (two calls)."""
+    bundle = services.odoo.read_release_bundle(order_id, None)
+    return identify(services, build_release_facts(bundle), bundle.get("user_logins"))
 
 
 def release_writebacks(facts: dict, decision: dict, notices: list[dict]) -> list[tuple[str, dict]]:
