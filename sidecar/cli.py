@@ -97,13 +97,16 @@ def _read_only_services():
 
 
 def _explainer():
-    """The engine's explain(policy, facts, now) and its text renderer; a plain decision view until it has them."""
-    from sidecar import policy as engine
-    if hasattr(engine, "explain"):
-        return engine.explain, getattr(engine, "render_explanation", lambda data: json.dumps(data, indent=2))
+    """The engine's explain(policy, facts, now) and render_text; a plain decision view where it has none."""
+    try:
+        from sidecar.policy.explain import explain, render_text
+        return explain, render_text
+    except ImportError:
+        pass
+    from sidecar.policy import evaluate
 
     def explain(policy, facts, now):
-        decision = engine.evaluate(facts, policy, now)
+        decision = evaluate(facts, policy, now)
         return {key: decision.get(key) for key in ("outcome", "summary", "route", "policy", "reasons")}
 
     def render(data):
@@ -123,31 +126,35 @@ def _moment_arg(text: str):
         raise argparse.ArgumentTypeError(f"not a date or moment: {text!r} (use YYYY-MM-DD[ HH:MM:SS], UTC)") from err
 
 
-def cmd_policy(args) -> int:
-    """Read-only policy tools: simulate a candidate policy on recent documents, explain an event's decision."""
-    from datetime import datetime, timezone
-
+def cmd_policy_simulate(args) -> int:
+    """Re-decide the flow's recent Odoo documents with a candidate policy; what would change (writes nothing)."""
     from sidecar.flows import registry, simulate
     from sidecar.policy import load_policy
     services = _read_only_services()
-    if args.action == "simulate":
-        candidate = load_policy(args.policy, require_approvers=False)
-        name = args.flow or candidate.data.get("flow") or "sales-order-release"
-        try:
-            flow = registry.by_name(name)
-        except KeyError:
-            print(f"sidecar policy simulate: no flow '{name}'; known: "
-                  f"{', '.join(f.name for f in registry.flows())}", file=sys.stderr)
-            return 2
-        report = simulate.simulate(services, flow, candidate, args.since, args.limit,
-                                   submitted_only=args.submitted)
-        print(json.dumps(report, indent=2) if args.json else simulate.render_simulation(report))
-        return 0
+    candidate = load_policy(args.policy, require_approvers=False)
+    name = args.flow or candidate.data.get("flow") or "sales-order-release"
+    try:
+        flow = registry.by_name(name)
+    except KeyError:
+        print(f"sidecar policy simulate: no flow '{name}'; known: {', '.join(f.name for f in registry.flows())}",
+              file=sys.stderr)
+        return 2
+    report = simulate.simulate(services, flow, candidate, args.since, args.limit, submitted_only=args.submitted)
+    print(json.dumps(report, indent=2) if args.json else simulate.render_simulation(report))
+    return 0
+
+
+def cmd_policy_explain_event(args) -> int:
+    """Explain the decision on an event's document: its facts read from Odoo through its flow."""
+    from datetime import datetime, timezone
+
+    from sidecar.flows import registry, simulate
+    services = _read_only_services()
     envelope = json.loads(Path(args.event).read_text(encoding="utf-8"))
     flow, facts = simulate.facts_for_event(services, envelope)
     explain, render = _explainer()
-    explanation = explain(registry.policy_for(services, flow), facts, datetime.now(timezone.utc))
-    print(json.dumps(explanation, indent=2, default=str) if args.json else render(explanation))
+    explained = explain(registry.policy_for(services, flow), facts, datetime.now(timezone.utc))
+    print(json.dumps(explained, indent=2, default=str) if args.json else render(explained))
     return 0
 
 
@@ -238,20 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--db", default=None, help="Odoo database (default ODOO_DB)")
     setup.set_defaults(func=cmd_odoo_setup)
     policy = sub.add_parser("policy", help="policy tools (read-only)")
-    policy_sub = policy.add_subparsers(dest="action", required=True)
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     simulate = policy_sub.add_parser("simulate", help="re-decide recent Odoo documents with a candidate policy; "
                                                       "what would change (writes nothing)")
     simulate.add_argument("--policy", required=True, help="the candidate policy file")
-    simulate.add_argument("--since", required=True, type=_moment_arg, help="documents changed since (UTC, 'YYYY-MM-DD[ HH:MM:SS]')")
+    simulate.add_argument("--since", required=True, type=_moment_arg,
+                          help="documents changed since (UTC, 'YYYY-MM-DD[ HH:MM:SS]')")
     simulate.add_argument("--flow", default=None, help="the flow (default: the candidate's 'flow', else the release)")
     simulate.add_argument("--limit", type=int, default=200, help="at most this many documents, newest first")
     simulate.add_argument("--submitted", action="store_true",
                           help="only documents matching the intake domain (default: every decidable state)")
     simulate.add_argument("--json", action="store_true", help="the report as JSON")
+    simulate.set_defaults(func=cmd_policy_simulate)
     explain = policy_sub.add_parser("explain", help="which rules an event's document fires and why (reads Odoo)")
     explain.add_argument("event", help="an event envelope (JSON file), as n8n posts it to /v1/events")
     explain.add_argument("--json", action="store_true", help="the explanation as JSON")
-    policy.set_defaults(func=cmd_policy)
+    explain.set_defaults(func=cmd_policy_explain_event)
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)

@@ -180,3 +180,13 @@ def test_a_flows_acting_operations_carry_what_the_decision_saw(client, services,
         facts = releases.get_release(conn, answer["release_id"])["facts"]["order"]
     assert post["payload"]["decided_on"] == {"write_date": facts["write_date"], "amount_total": 5000.0,
                                              "company_id": facts["company_id"]}
+
+
+def test_an_outcome_the_flow_does_not_know_decides_nothing(client, services, odoo_seed, invoice_flow, monkeypatch):
+    monkeypatch.setattr(pipeline, "evaluate", lambda facts, policy, now: {**stand_in_engine(facts, policy, now),
+                                                                          "outcome": "release"})
+    move = odoo_seed.invoice(odoo_seed.customer(), 100.0, post=False)
+    answer = client.post("/v1/events", json=event(odoo_seed, move), headers=bearer())
+    assert answer.status_code == 422 and answer.json["error"]["code"] == "policy_outcome_unknown"
+    with services.db.read() as conn:
+        assert releases.release_in_flight(conn, "account.move", move) is None

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from sidecar.errors import Conflict, DependencyDown, NotFound
+from sidecar.errors import Conflict, DependencyDown, NotFound, PolicyInvalid
 from sidecar.flows import approval_routing, registry, writebacks
 from sidecar.flows.registry import APPROVE, REJECT, Flow
 from sidecar.odoo.errors import OdooError
@@ -172,11 +172,16 @@ def refuse_undecidable(flow: Flow, facts: dict) -> None:
 
 
 def decide(services: Services, flow: Flow, facts: dict) -> dict:
-    """The policy in force's decision on the facts; an outcome the flow does not know is a bug, not an answer."""
-    decision = evaluate(facts, registry.policy_for(services, flow), datetime.now(timezone.utc))
+    """The policy in force's decision on the facts; 422 (nothing recorded) for an outcome the flow does not know."""
+    policy = registry.policy_for(services, flow)
+    decision = evaluate(facts, policy, datetime.now(timezone.utc))
     if decision["outcome"] not in flow.outcomes:
-        raise RuntimeError(f"flow {flow.name}: the policy decided '{decision['outcome']}', "
-                           f"not one of {flow.outcomes}")
+        declared = ((policy.data.get("decision") or {}).get("pass_outcome")) or "not set"
+        raise PolicyInvalid(f"the policy of flow {flow.name} decided '{decision['outcome']}', which the flow does "
+                            f"not know (its outcomes: {', '.join(flow.outcomes)}); nothing was decided",
+                            code="policy_outcome_unknown",
+                            details=[{"pointer": "/decision/pass_outcome", "message": f"is {declared}, the flow's "
+                                      f"passing outcome is {flow.passing_outcome}"}])
     return decision
 
 
