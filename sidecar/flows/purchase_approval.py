@@ -9,6 +9,7 @@ replaces Odoo's single company-wide threshold.
 """
 from __future__ import annotations
 
+from sidecar.flows.registry import Flow
 from sidecar.odoo.purchase import PURCHASE_ORDER, read_purchase_bundle
 from sidecar.transform.purchase_order import build_purchase_facts
 from sidecar.values import utc_moment
@@ -20,7 +21,7 @@ CONTRACT = "purchase_order.approval_requested.v1"
 FACTS_CONTRACT = "purchase_order.approval_facts.v1"
 POLICY_FILE = "purchase-approval.json"
 DECIDABLE_STATES = ("to approve",)
-PASSING_OUTCOMES = ("approve_now", "release", "pass")  # the pipeline names the passing outcome
+PASSING_OUTCOME = "approve_now"  # the policy's decision.pass_outcome: nothing asks for a person
 TITLES = {"approve": "Purchase approval: approval needed", "reject": "Purchase approval: rejected"}
 
 
@@ -97,3 +98,20 @@ def on_rejected(facts: dict) -> list[tuple[str, dict]]:
     """An approver rejected: Odoo cancels the order (button_cancel)."""
     order = facts["order"]
     return [("cancel_purchase", _acting(order))]
+
+
+FLOW = Flow(
+    name=NAME,
+    model=MODEL,
+    event_type=EVENT_TYPE,
+    contract=CONTRACT,
+    policy_file=POLICY_FILE,
+    decidable_states=DECIDABLE_STATES,
+    read_facts=read_purchase_facts,
+    writebacks=purchase_writebacks,
+    on_approved=on_approved,
+    on_rejected=on_rejected,
+    passing_outcome=PASSING_OUTCOME,
+    label="approval",
+    undecidable_message="{name} is in state '{state}': purchase approval decides only orders waiting 'to approve'",
+)
