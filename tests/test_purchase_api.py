@@ -44,7 +44,8 @@ def notes(purchase, order_id):
 
 def test_a_passing_order_is_approved_in_odoo_with_the_reasons_in_its_chatter(client, worker, purchase):
     order_id = waiting(purchase, ["Approved"])
-    answer = client.post("/v1/events", json=event(purchase, order_id), headers=bearer())
+    delivered = event(purchase, order_id)
+    answer = client.post("/v1/events", json=delivered, headers=bearer())
     assert answer.status_code == 201, answer.json
     assert answer.json["outcome"] not in ("approve", "reject")
     assert [job["operation"] for job in answer.json["jobs"]] == ["post_message", "approve_purchase"]
@@ -52,7 +53,7 @@ def test_a_passing_order_is_approved_in_odoo_with_the_reasons_in_its_chatter(cli
     assert purchase.state(order_id) == "purchase"
     [note] = notes(purchase, order_id)
     assert "amount_tier1" in note and "vendor_not_approved" in note
-    again = client.post("/v1/events", json=event(purchase, order_id), headers=bearer())
+    again = client.post("/v1/events", json=delivered, headers=bearer())  # the same delivery, repeated
     assert again.headers["Idempotent-Replayed"] == "true" and again.json == answer.json
 
 
