@@ -95,3 +95,14 @@ def test_odoo_posts_an_order_entering_to_approve(real_odoo, odoo_seed):
         receiver.server.shutdown()
         purchase.close()
         admin.close()
+
+
+def test_the_flow_is_registered_for_the_event_and_takes_the_recorded_webhook():
+    from sidecar.flows import purchase_approval, registry
+    assert registry.by_type("purchase_order.approval_requested") is purchase_approval.FLOW
+    envelope = {"id": "odoo:purchase.order:6:x", "type": "purchase_order.approval_requested", "source": "odoo",
+                "data": RECORDED}
+    assert registry.validate_event(envelope) is purchase_approval.FLOW
+    assert purchase_approval.FLOW.request(RECORDED) == {"id": 6, "write_date": RECORDED["write_date"]}
+    assert registry.event_problems({**envelope, "data": {**RECORDED, "_model": "sale.order"}})[0]["pointer"] == \
+        "/data/_model"
