@@ -13,7 +13,7 @@ from sidecar import contracts
 from sidecar.errors import InvalidPayload
 from sidecar.odoo import OdooGateway
 from sidecar.odoo.setup import PURCHASE_RULE_NAME, install_purchase_approval
-from sidecar.transform.purchase_order import approval_request_from_webhook
+from sidecar.flows.purchase_approval import FLOW
 from tests.support.purchase_seed import PurchaseSeed
 
 # Recorded from a real Odoo 17: the rule installed by install_purchase_approval, Marc Demo (a
@@ -24,7 +24,7 @@ CONTRACT = "purchase_order.approval_requested.v1"
 
 def test_the_recorded_webhook_matches_the_contract():
     contracts.validate(CONTRACT, RECORDED)
-    assert approval_request_from_webhook(RECORDED) == {"order_id": 6, "write_date": "2026-11-25 05:51:33.115390"}
+    assert FLOW.request(RECORDED) == {"id": 6, "write_date": "2026-11-25 05:51:33.115390"}
 
 
 @pytest.mark.parametrize("body, pointer", [
@@ -40,10 +40,8 @@ def test_bad_webhooks_break_the_contract(body, pointer):
 
 
 def test_only_the_id_and_write_date_are_taken_from_the_body():
-    request = approval_request_from_webhook({**RECORDED, "write_uid": 2, "amount_total": 1.0, "state": "purchase"})
-    assert request == {"order_id": 6, "write_date": RECORDED["write_date"]}
-    with pytest.raises(InvalidPayload):
-        approval_request_from_webhook({**RECORDED, "_model": "sale.order"})
+    request = FLOW.request({**RECORDED, "write_uid": 2, "amount_total": 1.0, "state": "purchase"})
+    assert request == {"id": 6, "write_date": RECORDED["write_date"]}
 
 
 class _Receiver:

@@ -10,6 +10,7 @@ replaces Odoo's single company-wide threshold.
 from __future__ import annotations
 
 from sidecar.flows.registry import Flow
+from sidecar.flows.writebacks import decided_on
 from sidecar.odoo.purchase import PURCHASE_ORDER, read_purchase_bundle
 from sidecar.transform.purchase_order import build_purchase_facts
 from sidecar.values import utc_moment
@@ -28,12 +29,6 @@ TITLES = {"approve": "Purchase approval: approval needed", "reject": "Purchase a
 def read_purchase_facts(services, order_id: int) -> dict:
     """The purchase order's approval facts, read from Odoo (never from the event body)."""
     return build_purchase_facts(read_purchase_bundle(services.odoo, order_id))
-
-
-def decided_on(order: dict) -> dict:
-    """What an approve or cancel must still find in Odoo: the order as the decision read it."""
-    return {"write_date": order.get("write_date"), "amount_total": order.get("amount_total"),
-            "company_id": order.get("company_id")}
 
 
 def _reason_lines(decision: dict) -> list[str]:

@@ -8,8 +8,7 @@ class tag is unclassified (`vendor.classes == []`), which a policy treats as not
 """
 from __future__ import annotations
 
-from sidecar.errors import InvalidPayload
-from sidecar.transform.sales_order import _write_date, m2o_name
+from sidecar.transform.sales_order import m2o_name
 from sidecar.values import m2o_id
 
 VENDOR_CLASS_TAG = "Vendor class"  # the parent tag of every vendor class
@@ -72,19 +71,3 @@ def build_purchase_facts(bundle: dict) -> dict:
         "lines": lines,
     }
 
-
-def approval_request_from_webhook(body: dict) -> dict:
-    """{order_id, write_date} from the body of Odoo's 'Send Webhook Notification' on a purchase.order.
-
-    As for quotations, only the id and the moment Odoo says it wrote the order are used: the
-    state, amounts, vendor and requester are read from Odoo.
-    """
-    if not isinstance(body, dict):
-        raise InvalidPayload("webhook body must be a JSON object")
-    if body.get("_model") != "purchase.order":
-        raise InvalidPayload("webhook is not about a purchase.order",
-                             details=[{"pointer": "/_model", "message": "must be purchase.order"}])
-    order_id = body.get("_id")
-    if isinstance(order_id, bool) or not isinstance(order_id, int) or order_id < 1:
-        raise InvalidPayload("webhook has no purchase order id", details=[{"pointer": "/_id", "message": "required"}])
-    return {"order_id": order_id, "write_date": _write_date(body.get("write_date"))}
