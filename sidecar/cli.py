@@ -194,7 +194,7 @@ def cmd_odoo_setup(args) -> int:
     """Install (or repair) release submission in Odoo: tag, "Request release" action, Automation Rule."""
     from sidecar.odoo.errors import OdooError
     from sidecar.odoo.gateway import OdooGateway
-    from sidecar.odoo.setup import install_submission
+    from sidecar.odoo.setup import install_purchase_approval, install_submission
     url, db = args.url or os.environ.get("ODOO_URL", ""), args.db or os.environ.get("ODOO_DB", "")
     password = args.admin_password or os.environ.get("ODOO_ADMIN_PASSWORD", "")
     missing = [name for name, value in (("--url or ODOO_URL", url), ("--db or ODOO_DB", db),
@@ -202,7 +202,11 @@ def cmd_odoo_setup(args) -> int:
     if missing:
         raise ConfigError([f"{name}: required" for name in missing])
     try:
-        _print(install_submission(OdooGateway(url, db, args.admin_login, password), args.webhook_url).as_dict())
+        admin = OdooGateway(url, db, args.admin_login, password)
+        installed = install_submission(admin, args.webhook_url).as_dict()
+        if args.purchase_webhook_url:
+            installed["purchase_approval"] = install_purchase_approval(admin, args.purchase_webhook_url)
+        _print(installed)
     except OdooError as err:
         print(f"sidecar: odoo-setup failed ({err.category}): {err.message}", file=sys.stderr)
         return 1
@@ -239,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(func=cmd_audit)
     setup = sub.add_parser("odoo-setup", help="install release submission in Odoo (tag, action, automation rule)")
     setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
+    setup.add_argument("--purchase-webhook-url", default=None,
+                       help="also install the purchase-approval Automation Rule posting here (state set to 'to approve')")
     setup.add_argument("--admin-login", default="admin", help="an Odoo administrator (Settings rights)")
     setup.add_argument("--admin-password", default=None, help="its password or API key (or ODOO_ADMIN_PASSWORD)")
     setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")

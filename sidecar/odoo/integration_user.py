@@ -13,6 +13,10 @@ REQUIRED_GROUPS = {
     # account/models/partner.py: credit, credit_to_invoice, credit_limit, use_partner_credit_limit carry
     # groups='account.group_account_invoice,account.group_account_readonly'; readonly is the smaller one.
     "account.group_account_readonly": "read the partner's credit, credit to invoice and credit limit",
+    # purchase/models/purchase_order.py: button_approve silently skips an order `_approval_allowed`
+    # refuses (two_step and amount at or above po_double_validation_amount) unless the caller holds
+    # group_purchase_manager; Purchase / User (implied) reads and cancels orders, notes, activities.
+    "purchase.group_purchase_manager": "approve purchase orders waiting in 'to approve' (button_approve)",
 }
 # What base.group_user (implied) already gives and the sidecar relies on: stock.quant and
 # stock.location read (stock/security/ir.model.access.csv), product and res.users read, mail

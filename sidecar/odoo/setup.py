@@ -117,6 +117,40 @@ def install_submission(gw: OdooGateway, webhook_url: str) -> SubmissionSetup:
     return SubmissionSetup(tag_id, action_id, rule_id, webhook_id, tuple(created))
 
 
+PURCHASE_MODEL = "purchase.order"
+PURCHASE_RULE_NAME = "Purchase approval: notify n8n"
+PURCHASE_WEBHOOK_FIELDS = ("write_date", "write_uid", "name", "state", "amount_total")
+PURCHASE_WAITING_STATE = "to approve"
+
+
+def install_purchase_approval(gw: OdooGateway, webhook_url: str) -> dict:
+    """Make (or repair) the Automation Rule that posts a purchase order to `webhook_url` when Odoo sets
+    its state to `to approve` (trigger "State is set to", `on_state_set`, Odoo 17 base_automation).
+
+    Odoo puts an RFQ there on button_confirm when the company asks for two-step approval
+    (Settings > Purchase > Purchase Order Approval) and the confirming user may not approve it.
+    """
+    parsed = urlparse(webhook_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"webhook URL '{webhook_url}' must be http(s)://host/path")
+    created: list[str] = []
+    model = _model_id(gw, PURCHASE_MODEL)
+    state_field, *webhook_fields = _field_ids(gw, PURCHASE_MODEL, ("state", *PURCHASE_WEBHOOK_FIELDS))
+    waiting = gw.execute("ir.model.fields.selection", "search",
+                         [("field_id", "=", state_field), ("value", "=", PURCHASE_WAITING_STATE)], limit=1)
+    if not waiting:
+        raise ValueError(f"{PURCHASE_MODEL}.state has no '{PURCHASE_WAITING_STATE}': is the purchase module installed?")
+    rule_id = _ensure(gw, "base.automation", [("name", "=", PURCHASE_RULE_NAME), ("model_id", "=", model)], {
+        "name": PURCHASE_RULE_NAME, "model_id": model, "trigger": "on_state_set", "active": True,
+        "trigger_field_ids": [(6, 0, [state_field])], "trg_selection_field_id": waiting[0],
+    }, created, "automation rule")
+    webhook_id = _ensure(gw, "ir.actions.server", [("base_automation_id", "=", rule_id), ("state", "=", "webhook")], {
+        "name": "Send Webhook Notification", "model_id": model, "state": "webhook", "usage": "base_automation",
+        "base_automation_id": rule_id, "webhook_url": webhook_url, "webhook_field_ids": [(6, 0, webhook_fields)],
+    }, created, "webhook action")
+    return {"rule_id": rule_id, "webhook_action_id": webhook_id, "created": created}
+
+
 def request_release(gw: OdooGateway, order_id: int) -> None:
     """Run the "Request release" server action on one order, as its Action menu does."""
     action_id = _find(gw, "ir.actions.server", [("name", "=", ACTION_NAME), ("model_id.model", "=", ORDER_MODEL)])

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
+from sidecar.odoo.purchase import PURCHASE_ORDER
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
 from sidecar.values import utc_moment
 
@@ -20,7 +21,7 @@ REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends 
 DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only while these are as decided
 # Odoo calls each operation makes at most (the worker sizes its lease from them).
 RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
-             "close_activity": 2, "notify_approver": 3}
+             "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3}
 # Renders an approver's decision links at delivery time: (approval_id, approver, generation, expires_at)
 # -> {"approve_url", "reject_url"}, or None when those links would no longer work. Tokens are
 # credentials: they are never stored in a job.
@@ -64,6 +65,14 @@ def carries_ref(stored_html: str | bool, ref: str) -> bool:
     return bool(stored_html) and re.search(pattern, stored_html) is not None
 
 
+def _model(payload: dict) -> str:
+    """The document an operation writes on: `payload["model"]` (the job's, set when queued), a sales order by default."""
+    model = payload.get("model") or ORDER
+    if not isinstance(model, str) or not model.replace(".", "").replace("_", "").isalnum():
+        raise OdooError(VALIDATION, f"write-back payload names no model: {model!r}")
+    return model
+
+
 def _state_conflict(order_id: int, state: str, action: str) -> OdooError:
     return OdooError(STATE_CONFLICT, f"sale.order {order_id} is '{state}': cannot {action}", retryable=False)
 
@@ -97,13 +106,13 @@ def _company_id(payload: dict) -> int | None:
 
 def _order_now(gateway: OdooGateway, order_id: int, payload: dict) -> dict:
     """The order's state, plus what the decision saw when the job carries it (read in the order's company)."""
-    decided = _decided_on(payload)
-    if not decided:
+    decided, model = _decided_on(payload), _model(payload)
+    if not decided and model == ORDER:
         return {"state": gateway.order_state(order_id)}
-    rows = gateway.search_read(ORDER, [("id", "=", order_id)], ["state", *DECIDED_FIELDS], limit=1,
+    rows = gateway.search_read(model, [("id", "=", order_id)], ["state", *DECIDED_FIELDS], limit=1,
                                context=company_context(_company_id(payload)))
     if not rows:
-        raise OdooError(RECORD_MISSING, f"{ORDER} {order_id} does not exist")
+        raise OdooError(RECORD_MISSING, f"{model} {order_id} does not exist")
     return rows[0]
 
 
@@ -160,8 +169,58 @@ def cancel_order(gateway: OdooGateway, payload: dict) -> dict:
     return {"effect": APPLIED, "order_id": order_id, "state": "cancel"}
 
 
-def _find_message(gateway: OdooGateway, order_id: int, ref: str) -> dict | None:
-    found = gateway.find_messages(ORDER, order_id, ref_needle(ref))
+def approve_purchase(gateway: OdooGateway, payload: dict) -> dict:
+    """Approve a purchase order still waiting and as decided (button_approve, in its company).
+
+    Odoo's button_approve checks no state (it would approve a cancelled order) and silently skips
+    an order its caller may not approve (`_approval_allowed`: below the company's double-validation
+    amount, or a purchase manager), answering {} either way: so the state is checked before, and
+    again after, where "still to approve" means the integration user lacks Purchase / Administrator.
+    """
+    order_id = _order_id(payload)
+    payload = {**payload, "model": PURCHASE_ORDER}
+    current = _order_now(gateway, order_id, payload)
+    state = current["state"]
+    if state in ("purchase", "done"):
+        return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
+    if state != "to approve":
+        raise OdooError(STATE_CONFLICT, f"{PURCHASE_ORDER} {order_id} is '{state}': cannot approve it", retryable=False)
+    _check_still_decided(order_id, payload, current)
+    gateway.execute(PURCHASE_ORDER, "button_approve", [order_id], context=company_context(_company_id(payload)) or {})
+    state = _order_now(gateway, order_id, payload)["state"]
+    if state == "to approve":
+        raise OdooError(VALIDATION, f"Odoo did not approve {PURCHASE_ORDER} {order_id}: button_approve skips orders "
+                        "its caller may not approve (the integration user needs Purchase / Administrator)",
+                        retryable=False)
+    return {"effect": APPLIED, "order_id": order_id, "state": state}
+
+
+def cancel_purchase(gateway: OdooGateway, payload: dict) -> dict:
+    """Cancel a purchase order not yet approved and as decided (button_cancel, in its company).
+
+    Odoo's button_cancel also cancels an approved order and its receipts: an order already
+    `purchase` or `done` is a conflict here, never cancelled by a decision.
+    """
+    order_id = _order_id(payload)
+    payload = {**payload, "model": PURCHASE_ORDER}
+    current = _order_now(gateway, order_id, payload)
+    state = current["state"]
+    if state == "cancel":
+        return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
+    if state in ("purchase", "done"):
+        raise OdooError(STATE_CONFLICT, f"{PURCHASE_ORDER} {order_id} is '{state}': an approved order is not "
+                        "cancelled by a decision", retryable=False)
+    _check_still_decided(order_id, payload, current)
+    gateway.execute(PURCHASE_ORDER, "button_cancel", [order_id], context=company_context(_company_id(payload)) or {})
+    state = _order_now(gateway, order_id, payload)["state"]
+    if state != "cancel":
+        raise OdooError(STATE_CONFLICT, f"{PURCHASE_ORDER} {order_id} is '{state}' after button_cancel",
+                        retryable=False)
+    return {"effect": APPLIED, "order_id": order_id, "state": state}
+
+
+def _find_message(gateway: OdooGateway, order_id: int, ref: str, model: str = ORDER) -> dict | None:
+    found = gateway.find_messages(model, order_id, ref_needle(ref))
     return next((m for m in found if carries_ref(m.get("body"), ref)), None)
 
 
@@ -170,15 +229,16 @@ def post_message(gateway: OdooGateway, payload: dict) -> dict:
     order_id = _order_id(payload)
     _require(payload, "body", "ref")
     ref = payload["ref"]
-    existing = _find_message(gateway, order_id, ref)
+    existing = _find_message(gateway, order_id, ref, _model(payload))
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
-    message_id = gateway.post_note(ORDER, order_id, text_to_html(with_ref(payload["body"], ref)))
+    message_id = gateway.post_note(_model(payload), order_id, text_to_html(with_ref(payload["body"], ref)))
     return {"effect": APPLIED, "order_id": order_id, "message_id": message_id}
 
 
-def _find_activity(gateway: OdooGateway, order_id: int, ref: str, include_done: bool) -> dict | None:
-    found = gateway.find_activities(ORDER, order_id, ref_needle(ref), include_done=include_done)
+def _find_activity(gateway: OdooGateway, order_id: int, ref: str, include_done: bool,
+                   model: str = ORDER) -> dict | None:
+    found = gateway.find_activities(model, order_id, ref_needle(ref), include_done=include_done)
     return next((a for a in found if carries_ref(a.get("note"), ref)), None)
 
 
@@ -214,18 +274,19 @@ def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
         raise OdooError(VALIDATION, f"no Odoo user has the login '{payload['assignee_login']}'")
     if payload.get("due_at"):  # Odoo reads date_deadline in the assignee's time zone, not in UTC
         deadline = local_date(payload["due_at"], gateway.user_timezone(user_id))
-    existing = _find_activity(gateway, order_id, ref, include_done=True)
+    model = _model(payload)
+    existing = _find_activity(gateway, order_id, ref, include_done=True, model=model)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": existing["id"]}
-    if _find_message(gateway, order_id, ref):  # done and deleted: its "done" message keeps the note
+    if _find_message(gateway, order_id, ref, model):  # done and deleted: its "done" message keeps the note
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
     note = text_to_html(with_ref(payload.get("note") or "", ref))
     # Odoo subscribes the assignee, which writes the order: its write_date moves because of us, not a person.
     before = _order_now(gateway, order_id, payload).get("write_date") if _decided_on(payload) else None
-    activity_id = gateway.schedule_activity(ORDER, order_id, user_id=user_id, summary=payload["summary"],
+    activity_id = gateway.schedule_activity(model, order_id, user_id=user_id, summary=payload["summary"],
                                             note_html=note, deadline=deadline)
     if activity_id is None:
-        created = _find_activity(gateway, order_id, ref, include_done=False)
+        created = _find_activity(gateway, order_id, ref, include_done=False, model=model)
         activity_id = created["id"] if created else None
     result = {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
     if before is not None:
@@ -237,7 +298,7 @@ def close_activity(gateway: OdooGateway, payload: dict) -> dict:
     """Mark the open activity carrying the ref as done, with feedback; none open means done already."""
     order_id = _order_id(payload)
     _require(payload, "ref")
-    activity = _find_activity(gateway, order_id, payload["ref"], include_done=False)
+    activity = _find_activity(gateway, order_id, payload["ref"], include_done=False, model=_model(payload))
     if activity is None:
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
     try:
@@ -274,7 +335,7 @@ def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | N
     if found is None or not found[1]:
         raise OdooError(VALIDATION, f"no Odoo user has the login '{login}'")
     user_id, partner_id = found
-    existing = next((m for m in gateway.find_own_notifications(ORDER, order_id, ref_needle(ref))
+    existing = next((m for m in gateway.find_own_notifications(_model(payload), order_id, ref_needle(ref))
                      if carries_ref(m.get("body"), ref)), None)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
@@ -282,7 +343,7 @@ def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | N
     if rendered is None:  # decided, cancelled or re-routed before delivery: these links would not work
         return {"effect": NOT_NEEDED, "order_id": order_id, "approver": login}
     company_id = payload.get("company_id")
-    message_id = gateway.notify_partners(ORDER, order_id, [partner_id], with_ref(notice_text(payload, rendered), ref),
+    message_id = gateway.notify_partners(_model(payload), order_id, [partner_id], with_ref(notice_text(payload, rendered), ref),
                                          payload.get("subject") or "Approval requested",
                                          context={"allowed_company_ids": [company_id]} if company_id else None)
     return {"effect": APPLIED, "order_id": order_id, "message_id": message_id, "user_id": user_id}
@@ -295,6 +356,8 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "schedule_activity": schedule_activity,
     "close_activity": close_activity,
     "notify_approver": notify_approver,
+    "approve_purchase": approve_purchase,
+    "cancel_purchase": cancel_purchase,
 }
 NEEDS_LINKS = ("notify_approver",)
 

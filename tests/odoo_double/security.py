@@ -24,6 +24,8 @@ ACC_INVOICE = "account.group_account_invoice"
 ACC_MANAGER = "account.group_account_manager"
 STOCK_USER = "stock.group_stock_user"
 STOCK_MANAGER = "stock.group_stock_manager"
+PURCHASE_USER = "purchase.group_purchase_user"
+PURCHASE_MANAGER = "purchase.group_purchase_manager"
 
 GROUPS = [  # xmlid, category, name, implied
     (USER, "User types", "Internal User", []),
@@ -36,7 +38,9 @@ GROUPS = [  # xmlid, category, name, implied
     (ACC_MANAGER, "Invoicing", "Billing Administrator", [ACC_INVOICE, ACC_READONLY]),
     (STOCK_USER, "Inventory", "User", [USER]),
     (STOCK_MANAGER, "Inventory", "Administrator", [STOCK_USER]),
-    (SYSTEM, "Administration", "Settings", [USER, SALE_MANAGER, ACC_MANAGER, STOCK_MANAGER]),
+    (PURCHASE_USER, "Purchase", "User", [USER]),
+    (PURCHASE_MANAGER, "Purchase", "Administrator", [PURCHASE_USER]),
+    (SYSTEM, "Administration", "Settings", [USER, SALE_MANAGER, ACC_MANAGER, STOCK_MANAGER, PURCHASE_MANAGER]),
 ]
 
 # model -> [(group, "rwcu" letters it grants)] (ir.model.access.csv of sale, account, stock, base, mail)
@@ -56,6 +60,13 @@ ACCESS = {
     "stock.location": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
     "stock.warehouse": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
     "mail.tracking.value": [(SYSTEM, "rwcu")],
+    # purchase/security/ir.model.access.csv, purchase_stock's stock worker read
+    "purchase.order": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "rwcu"), (ACC_READONLY, "r"), (ACC_INVOICE, "rw"),
+                       (PORTAL, "r"), (STOCK_USER, "r")],
+    "purchase.order.line": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "rwcu"), (ACC_READONLY, "r"),
+                            (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
+    "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
+    "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)
@@ -72,6 +83,9 @@ FIELD_GROUPS = {
 RULES = [
     ("sale.order", "Sales Order multi-company", None, lambda env: [("company_id", "in", companies(env))]),
     ("sale.order.line", "Sales Order Line multi-company", None,
+     lambda env: [("company_id", "in", companies(env))]),
+    ("purchase.order", "Purchase Order multi-company", None, lambda env: [("company_id", "in", companies(env))]),
+    ("purchase.order.line", "Purchase Order Line multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
     ("sale.order", "Personal Orders", SALESMAN, lambda env: ["|", ("user_id", "=", env.uid), ("user_id", "=", False)]),
     ("sale.order", "All Orders", ALL_LEADS, lambda env: [(1, "=", 1)]),

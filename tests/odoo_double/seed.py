@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import security
+from . import security, seed_purchase
 from .models import sale
 from .values import DATETIME_FMT
 
@@ -72,6 +72,7 @@ def seed(backend) -> None:
         _stock(env)
         _products(env)
         _orders(env)
+        seed_purchase.seed(env)
 
 
 def _base(env) -> None:
