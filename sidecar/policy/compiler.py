@@ -5,7 +5,7 @@ import threading
 from typing import Any, Callable
 
 from sidecar.policy.conditions import (
-    NO_VALUE_OPS, Operand, compile_condition, comparison, count_matching, operand, subject, walk,
+    NO_VALUE_OPS, Operand, compile_condition, comparison, count_matching, fast_check, operand, subject, walk,
 )
 from sidecar.policy.formats import EPSILON
 from sidecar.policy.templates import compile_template, parse, placeholders
@@ -192,9 +192,18 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
             passed_proto["message"] = passed_compiled
         shown_limit = threshold.const
 
+        check = fast_check(when["op"], limit_const)
+        if check is None:
+            def check(value, pred=pred, limit=limit_const):
+                return pred(value, limit)
+
         def run(facts):
             seen = read_left_(facts)
-            if pred(seen, limit_const):
+            try:
+                hit = check(seen)
+            except TypeError:
+                hit = False
+            if hit:
                 return fired(facts, seen, shown_limit)
             result = passed_proto.copy()
             result["observed"] = seen
@@ -210,6 +219,15 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
             shown = read_threshold(facts)
             result["observed"], result["threshold"] = seen, shown
             result["message"] = render_passed(facts, seen, shown, None)
+            return result
+    elif is_quantifier and "some" in when and "observed" not in rule:
+        def run(facts):  # one pass: the matching count is both the observation and the test
+            seen, limit = read_observed(facts), read_threshold(facts)
+            if seen:
+                return fired(facts, seen, limit)
+            result = passed_proto.copy()
+            result["observed"], result["threshold"] = seen, limit
+            result["message"] = render_passed(facts, seen, limit, None)
             return result
     else:
         def run(facts):

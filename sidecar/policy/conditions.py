@@ -1,7 +1,9 @@
 """Compile conditions and operands of a policy into closures over facts (paths split once)."""
 from __future__ import annotations
 
+import operator
 from datetime import timedelta
+from functools import partial
 from typing import Any, Callable
 
 from sidecar.policy.formats import EPSILON, iso_z
@@ -219,8 +221,72 @@ def comparison(spec: dict, params: dict[str, Any]) -> tuple[Operand, Operand, Ca
     return left, right, PREDICATES[op]
 
 
+def fast_check(op: str, const: Any) -> Callable[[Any], bool] | None:
+    """A one-argument check of a value against a constant, mostly C-level; raises TypeError (read as
+    false) on a missing or mistyped value. None when the operator needs the general path."""
+    if _number(const):
+        if op == "gt":
+            return partial(operator.lt, const + EPSILON)
+        if op == "gte":
+            return partial(operator.le, const - EPSILON)
+        if op == "lt":
+            return partial(operator.gt, const - EPSILON)
+        if op == "lte":
+            return partial(operator.ge, const + EPSILON)
+        if op == "eq":
+            low, high = const - EPSILON, const + EPSILON
+            return lambda value: low <= value <= high
+    elif isinstance(const, str):
+        if op in ("gt", "gte", "lt", "lte"):
+            return partial({"gt": operator.lt, "gte": operator.le, "lt": operator.gt, "lte": operator.ge}[op], const)
+        if op == "eq":
+            return partial(operator.eq, const)
+    elif isinstance(const, bool) and op == "eq":
+        return partial(operator.is_, const)
+    if op == "in" and isinstance(const, frozenset):
+        return const.__contains__
+    if op == "between" and isinstance(const, list) and len(const) == 2 and all(_number(v) for v in const):
+        low, high = const[0] - EPSILON, const[1] + EPSILON
+        return lambda value: low <= value <= high
+    return None
+
+
+def _bind(path: str, check: Callable[[Any], bool]) -> Test:
+    """check(facts at path), false when the path is absent or the value of another type."""
+    keys = split_path(path)
+    if len(keys) == 1:
+        (a,) = keys
+
+        def test(facts):
+            try:
+                return check(facts[a])
+            except (KeyError, IndexError, TypeError):
+                return False
+    elif len(keys) == 2:
+        a, b = keys
+
+        def test(facts):
+            try:
+                return check(facts[a][b])
+            except (KeyError, IndexError, TypeError):
+                return False
+    else:
+        read = getter(path)
+
+        def test(facts):
+            try:
+                return check(read(facts))
+            except TypeError:
+                return False
+    return test
+
+
 def _comparison_test(spec: dict, params: dict[str, Any]) -> Test:
     left, right, pred = comparison(spec, params)
+    if "fact" in spec and right.fixed:
+        check = fast_check(spec["op"], right.const)
+        if check is not None:
+            return _bind(spec["fact"], check)
     if left.fixed and right.fixed:
         result = pred(left.const, right.const)
         return lambda facts: result
@@ -238,7 +304,11 @@ def count_matching(spec: dict, params: dict[str, Any]) -> Callable[[Any], int | 
         found = items(facts)
         if found is None:
             return None
-        return sum(1 for item in found if where(item))
+        hits = 0
+        for item in found:
+            if where(item):
+                hits += 1
+        return hits
     return count
 
 
