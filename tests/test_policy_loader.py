@@ -207,7 +207,7 @@ def test_valid_variations(path, value):
     ("routing.default_sla_hours", ..., "/routing/default_sla_hours: is required"),
     ("intake.domain", [], "/intake/domain: [] should be non-empty"),
     ("intake.domain", [["state", "="]], "/intake/domain/0: ['state', '='] is not valid"),
-    ("intake.domain", [["state", "equals", "sent"]], "/intake/domain/0: "),
+    ("intake.domain", [["state", "equals", "sent"]], "/intake/domain/0/1: 'equals' is not one of"),
     ("intake.domain", ["or"], "/intake/domain/0: 'or' is not valid"),
     ("intake.domain", ["|", ["state", "=", "sent"]], "/intake/domain/0: operator '|' needs 2"),
     ("intake.domain", [["state", "=", "sent"], "!"], "/intake/domain/1: operator '!' needs 1"),

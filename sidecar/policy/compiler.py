@@ -1,11 +1,14 @@
 """Compile a validated policy once into closures per site layer: rules that answer their result."""
 from __future__ import annotations
 
+import operator
 import threading
+from functools import partial
 from typing import Any, Callable
 
 from sidecar.policy.conditions import (
-    NO_VALUE_OPS, Operand, compile_condition, comparison, count_matching, fast_check, operand, subject, walk,
+    NO_VALUE_OPS, Operand, compile_condition, comparison, count_matching, fast_check, operand, split_path, subject,
+    walk,
 )
 from sidecar.policy.formats import EPSILON
 from sidecar.policy.templates import compile_template, parse, placeholders
@@ -192,24 +195,49 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
             passed_proto["message"] = passed_compiled
         shown_limit = threshold.const
 
-        check = fast_check(when["op"], limit_const)
+        check = {"missing": partial(operator.is_, None), "exists": partial(operator.is_not, None),
+                 "ne": (lambda value: value is not None and value != limit_const)
+                 if isinstance(limit_const, str) else None}.get(when["op"]) or fast_check(when["op"], limit_const)
         if check is None:
             def check(value, pred=pred, limit=limit_const):
                 return pred(value, limit)
+        keys = split_path(when["fact"]) if "fact" in when else ()
 
-        def run(facts):
-            seen = read_left_(facts)
-            try:
-                hit = check(seen)
-            except TypeError:
-                hit = False
-            if hit:
-                return fired(facts, seen, shown_limit)
+        def passed(facts, seen):
             result = passed_proto.copy()
             result["observed"] = seen
             if passed_message is not None:
                 result["message"] = passed_message(facts, seen, shown_limit, None)
             return result
+
+        if len(keys) == 2 and passed_message is None:  # the common case, inlined: one call per rule
+            key_a, key_b = keys
+            copy_passed = passed_proto.copy
+
+            def run(facts):
+                try:
+                    seen = facts[key_a][key_b]
+                except (KeyError, IndexError, TypeError):
+                    seen = None
+                try:
+                    hit = check(seen)
+                except TypeError:
+                    hit = False
+                if hit:
+                    return fired(facts, seen, shown_limit)
+                result = copy_passed()
+                result["observed"] = seen
+                return result
+        else:
+            def run(facts):
+                seen = read_left_(facts)
+                try:
+                    hit = check(seen)
+                except TypeError:
+                    hit = False
+                if hit:
+                    return fired(facts, seen, shown_limit)
+                return passed(facts, seen)
     elif direct:
         def run(facts):
             seen, limit = read_left(facts), read_right(facts)

@@ -12,11 +12,13 @@ def explain(policy: Policy, facts: dict, now: datetime) -> dict:
     """The decision plus every enabled rule's own result (grouped rules included) and the parameters."""
     site = policy.compiled.for_facts(facts)
     decision = evaluate(facts, policy, now)
+    decisive = {reason["rule"] for reason in decision["reasons"]}
     rules = []
     for rule in site.rules:
         result = dict(rule.run(facts))
         result["fired"] = result["passed"] is False or result["code"] != rule.passed_code
         result["declared_effect"] = rule.effect
+        result["in_decision"] = rule.id in decisive  # a check's reason is its first rule that fires
         rules.append(result)
     declared = policy.parameters
     return {
@@ -49,7 +51,7 @@ def render_text(explained: dict) -> str:
             lines.append(f"  {route['reason']}")
     lines.append("Rules (in policy order):")
     for rule in explained["rules"]:
-        mark = "FIRED" if rule["fired"] else "     "
+        mark = ("FIRED" if rule["in_decision"] else "fired") if rule["fired"] else "     "
         check = f" [{rule['check']}]" if rule.get("check") else ""
         effect = rule["declared_effect"] + (f" -> {rule['route']}" if rule.get("route") else "")
         lines.append(f"  {mark} {rule['rule']}{check} {effect}: {rule['code']}")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.exceptions import best_match
 
 from sidecar.policy import templates
 from sidecar.policy.conditions import NO_VALUE_OPS, NUMERIC_OPS, walk
@@ -34,7 +33,8 @@ def _schema_problems(error: ValidationError) -> list[str]:
     here = json_pointer(error.absolute_path)
     if error.validator in ("oneOf", "anyOf") and error.context and \
             any(len(e.absolute_path) > len(error.absolute_path) for e in error.context):
-        return _schema_problems(best_match(error.context))  # the branch that got furthest says what is wrong
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        return _schema_problems(deepest)  # the branch that got furthest says what is wrong
     if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
         return [f"{json_pointer([*error.absolute_path, error.instance])}: is not a valid name ({error.message})"]
     if error.validator == "required":
