@@ -4,7 +4,7 @@ Prints the median in µs against the 50 µs target, and a ratio against a baseli
 same run: `json.dumps` of that same decision (what answering it to n8n costs at the least), so the
 ratio says how many serialisations of its own answer one decision costs, whatever the machine.
 
-    .venv/bin/python bench/policy_engine.py [--runs 5000]
+    .venv/bin/python bench/policy_engine.py [--runs 5000] [--clock cpu|wall]
 """
 from __future__ import annotations
 
@@ -108,17 +108,17 @@ def build(rules: int = 200) -> tuple[dict, dict]:
     return data, facts
 
 
-def median_us(fn, runs: int) -> float:
-    """Median wall time of one call, in µs (garbage collection off while timing)."""
+def median_us(fn, runs: int, clock=time.perf_counter) -> float:
+    """Median time of one call by `clock`, in µs (garbage collection off while timing)."""
     for _ in range(min(200, runs)):
         fn()
     times = []
     gc.disable()
     try:
         for _ in range(runs):
-            start = time.perf_counter()
+            start = clock()
             fn()
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
     finally:
         gc.enable()
     return statistics.median(times) * 1e6
@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 when the median misses the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5000)
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                        help="cpu: this thread's CPU time (default; steady on a busy machine); wall: elapsed")
     args = parser.parse_args(argv)
     data, facts = build()
     started = time.perf_counter()
@@ -135,11 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     compile_ms = (time.perf_counter() - started) * 1000
     decision = evaluate(facts, policy, NOW)
     fired = sum(1 for r in decision["reasons"] if r["passed"] is False)
-    engine = median_us(lambda: evaluate(facts, policy, NOW), args.runs)
-    baseline = median_us(lambda: json.dumps(decision), args.runs)
+    # CPU time of this thread: on a shared machine, wall time also counts the waits for a core
+    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
+    engine = median_us(lambda: evaluate(facts, policy, NOW), args.runs, clock)
+    baseline = median_us(lambda: json.dumps(decision), args.runs, clock)
     print(f"policy: {len(data['rules'])} rules, validated and compiled in {compile_ms:.0f} ms; "
           f"decision: {decision['outcome']}, {fired} rule(s) fired, layers {decision['policy']['layers']}")
-    print(f"median decision with explanation: {engine:.1f} µs (target {TARGET_US:.0f} µs: "
+    print(f"median decision with explanation ({args.clock} time): {engine:.1f} µs (target {TARGET_US:.0f} µs: "
           f"{'met' if engine <= TARGET_US else 'MISSED'})")
     print(f"baseline json.dumps of that decision: {baseline:.1f} µs; ratio {engine / baseline:.2f}x")
     return 0 if engine <= TARGET_US else 1

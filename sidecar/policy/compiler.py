@@ -88,6 +88,21 @@ def _renderer(text: str, values: dict, subject_path: str | None, references: tup
     return compiled
 
 
+def _constant_text(text: str, values: dict, subject_path: str | None, references: tuple,
+                   threshold: Operand) -> str | None:
+    """A template whose placeholders are only constants (a fixed threshold, parameters; no money,
+    whose currency is in the facts) rendered once at compile time; None otherwise."""
+    try:
+        found = list(placeholders(parse(text)))
+    except ValueError:
+        return None
+    if not found or not threshold.fixed:
+        return None
+    if any(fmt == "money" or not (name == "threshold" or name.startswith("params.")) for name, fmt, _ in found):
+        return None
+    return _renderer(text, values, subject_path, references)({}, None, threshold.const, None)
+
+
 def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: tuple) -> CompiledRule:
     """Compile one rule with its parameters resolved for a site."""
     values = {name: value for name, (value, _) in resolved.items()}
@@ -141,7 +156,9 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
     fired_proto = proto(code, effect in ("pass", "route"), "route" if effect == "route" else fired_effect)
     passed_proto = proto(passed_code, True, "none")
     render_fired = _renderer(fired_text, values, subject_path, refs)
-    render_passed = _renderer(passed_text, values, subject_path, refs)
+    constant_passed = _constant_text(passed_text, values, subject_path, refs, threshold)
+    render_passed = (lambda facts, observed, limit, tolerance: constant_passed) if constant_passed is not None \
+        else _renderer(passed_text, values, subject_path, refs)
     render_brief = _renderer(rule.get("summary", fired_text), values, subject_path, refs)
 
     tolerance = rule.get("tolerance")
@@ -189,7 +206,8 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
     if direct and right.fixed:
         limit_const, read_left_ = right.const, read_left
         passed_proto["threshold"] = threshold.const
-        passed_compiled = compile_template(passed_text, values, subject_path, refs)
+        passed_compiled = _constant_text(passed_text, values, subject_path, refs, threshold) or \
+            compile_template(passed_text, values, subject_path, refs)
         passed_message = None if isinstance(passed_compiled, str) else passed_compiled
         if passed_message is None:
             passed_proto["message"] = passed_compiled

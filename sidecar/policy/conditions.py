@@ -304,17 +304,50 @@ def count_matching(spec: dict, params: dict[str, Any]) -> Callable[[Any], int | 
         found = items(facts)
         if found is None:
             return None
-        hits = 0
-        for item in found:
-            if where(item):
-                hits += 1
-        return hits
+        return sum(map(where, found))  # C-level loop over the items
     return count
+
+
+def _fused_all(items: list, params: dict[str, Any]) -> Test | None:
+    """`all` of one-key comparisons with constants (an item's fields, in a quantifier) as one loop."""
+    pairs = []
+    for item in items:
+        if not (isinstance(item, dict) and "op" in item and isinstance(item.get("fact"), str)
+                and "." not in item["fact"]):
+            return None
+        left, right, _ = comparison(item, params)
+        check = fast_check(item["op"], right.const) if right.fixed else None
+        if check is None:
+            return None
+        pairs.append((item["fact"], check))
+    pairs = tuple(pairs)
+    if len(pairs) == 2:  # the usual item test (category and deviation), unrolled
+        (key_a, check_a), (key_b, check_b) = pairs
+
+        def both(facts):
+            try:
+                return check_a(facts[key_a]) and check_b(facts[key_b])
+            except (KeyError, IndexError, TypeError):
+                return False
+        return both
+
+    def all_of(facts):
+        try:
+            for key, check in pairs:
+                if not check(facts[key]):
+                    return False
+            return True
+        except (KeyError, IndexError, TypeError):
+            return False
+    return all_of
 
 
 def compile_condition(spec: dict, params: dict[str, Any]) -> Test:
     """A condition (all/any/not/some/every/comparison) as a function of facts -> bool."""
     if "all" in spec:
+        fused = _fused_all(spec["all"], params)
+        if fused is not None:
+            return fused
         tests = tuple(compile_condition(item, params) for item in spec["all"])
         if len(tests) == 1:
             return tests[0]
