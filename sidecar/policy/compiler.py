@@ -285,8 +285,13 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
             result["message"] = render_passed(facts, seen, limit, None)
             return result
 
+    own_summary, own_tolerated_summary = "summary" in rule, "tolerated_summary" in rule
+
     def brief(facts, result: dict) -> str:
-        render = render_tol_brief if tolerance and result["code"] == tolerated_code else render_brief
+        tolerated_result = tolerance and result["code"] == tolerated_code
+        if not (own_tolerated_summary if tolerated_result else own_summary):
+            return result["message"]  # the summary is the message, already rendered
+        render = render_tol_brief if tolerated_result else render_brief
         return render(facts, result["observed"], result["threshold"], tol_value(facts) if tol_value else None)
 
     return CompiledRule(id=rule_id, check=rule.get("check"), effect=effect, route=rule.get("route"), code=code,
