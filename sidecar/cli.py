@@ -152,7 +152,12 @@ def _read_json(path: str, what: str):
 def cmd_policy_lint(args) -> int:
     """Print every problem of a policy file with its JSON pointer; exit 1 when it does not validate."""
     from sidecar.policy.loader import content_hash, read_policy_file, unconfigured_routes, validate_policy
-    data = read_policy_file(args.file)
+    try:
+        data = read_policy_file(args.file)
+    except ConfigError as err:  # unreadable or not JSON: invalid too
+        for problem in err.problems:
+            print(problem)
+        return 1
     problems = validate_policy(data)
     unnamed = unconfigured_routes(data) if not problems else []
     if args.require_approvers:

@@ -87,3 +87,10 @@ def test_a_warehouse_beats_its_company(tmp_path, capsys):
     assert explained["policy"]["layers"] == ["enterprise", "company:1", "warehouse:2"]
     assert explained["parameters"]["margin_min_percent"] == {"value": 14, "layer": "warehouse:2", "overridable": True}
     assert explained["decision"]["outcome"] == "approve"  # 13 % misses the warehouse's 14 %, not the company's 12 %
+
+
+def test_lint_of_a_file_that_is_not_json_fails(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text("{not json", encoding="utf-8")
+    assert main(["policy", "lint", str(path)]) == 1
+    assert "not valid JSON" in capsys.readouterr().out
