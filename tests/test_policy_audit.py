@@ -44,3 +44,33 @@ def test_a_rejected_policy_file_is_audited_with_the_policy_that_stays(tmp_path):
     (entry,) = _entries(db, "policy.rejected")
     assert entry["data"]["in_force"] == in_force.identity
     assert entry["data"]["problems"] == ["/rules/2/effect: 'maybe' is not one of"]
+
+
+def test_a_changed_file_replaces_the_policy_only_when_it_validates(tmp_path):
+    from sidecar.policy import load_policy
+    from sidecar.policy.reload import PolicyReloader
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}", AuditSeal(KEY, tmp_path / "checkpoints.jsonl"))
+    db.create_schema()
+    path = tmp_path / "policy.json"
+    data = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(data), encoding="utf-8")
+    now = [0.0]
+    reloader = PolicyReloader(path, db, load_policy(path), every=5, clock=lambda: now[0])
+    first = reloader.current()
+
+    data["rules"][2]["effect"] = "maybe"  # does not validate
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert reloader.current() is first  # not checked yet
+    now[0] = 6
+    assert reloader.current() is first  # checked: rejected, the old one stays
+    (rejected,) = _entries(db, "policy.rejected")
+    assert rejected["data"]["in_force"] == first.identity
+    assert any(p.endswith("/rules/2/effect: 'maybe' is not one of ['pass', 'approve', 'reject', 'route']")
+               for p in rejected["data"]["problems"])
+
+    data["rules"][2]["effect"] = "approve"
+    data["version"] = "2027.1.0"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    now[0] = 12
+    assert reloader.current().version == "2027.1.0"
+    assert [e["data"]["version"] for e in _entries(db, "policy.loaded")] == ["2027.1.0"]
