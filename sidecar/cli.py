@@ -216,6 +216,76 @@ def cmd_odoo_setup(args) -> int:
     return 0
 
 
+def _read_json(path: str, what: str):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError([f"{path}: cannot read {what} ({err.strerror or err})"]) from err
+    except ValueError as err:
+        raise ConfigError([f"{path}: not valid JSON ({err})"]) from err
+
+
+def cmd_policy_lint(args) -> int:
+    """Print every problem of a policy file with its JSON pointer; exit 1 when it does not validate."""
+    from sidecar.policy.loader import content_hash, read_policy_file, unconfigured_routes, validate_policy
+    try:
+        data = read_policy_file(args.file)
+    except ConfigError as err:  # unreadable or not JSON: invalid too
+        for problem in err.problems:
+            print(problem)
+        return 1
+    problems = validate_policy(data)
+    unnamed = unconfigured_routes(data) if not problems else []
+    if args.require_approvers:
+        problems, unnamed = problems + unnamed, []
+    for problem in problems:
+        print(f"{args.file}: {problem}")
+    for note in unnamed:
+        print(f"{args.file}: note: {note}")
+    if problems:
+        print(f"{args.file}: invalid ({len(problems)} problem(s))", file=sys.stderr)
+        return 1
+    print(f"{args.file}: valid: {data['name']} {data['version']} sha256 {content_hash(data)}")
+    return 0
+
+
+def release_facts_for_rules(policy, facts: dict, now) -> dict:
+    """Release facts recorded without the derived facts the rules compare get them (counted from `now`)."""
+    if policy.flow == "sales-order-release" and "lead_time" not in facts and "order" in facts:
+        from sidecar.transform.sales_order import derive_release_facts
+        return derive_release_facts(facts, now)
+    return facts
+
+
+def cmd_policy_explain(args) -> int:
+    """Explain the decision a policy makes on facts: which rules fired and why, and who set each value."""
+    from datetime import datetime, timezone
+
+    from sidecar.policy.explain import explain, render_text
+    from sidecar.policy.loader import load_policy
+    from sidecar.values import utc_moment
+    path = args.policy or os.environ.get("SIDECAR_POLICY_FILE") or None
+    policy = load_policy(path, require_approvers=False) if path else load_policy(require_approvers=False)
+    now = utc_moment(args.now) if args.now else datetime.now(timezone.utc)
+    facts = release_facts_for_rules(policy, _read_json(args.facts, "facts"), now)
+    if args.site:
+        site = dict(facts.get("site") or {})
+        for layer in args.site:
+            kind, _, number = layer.partition(":")
+            if kind not in ("company", "warehouse") or not number.isdigit():
+                print(f"sidecar policy explain: --site {layer}: expected company:<id> or warehouse:<id>",
+                      file=sys.stderr)
+                return 2
+            site[f"{kind}_id"] = int(number)
+        facts = {**facts, "site": site}
+    explained = explain(policy, facts, now)
+    if args.json:
+        _print(explained)
+    else:
+        print(render_text(explained))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="sidecar", description=__doc__)
@@ -284,6 +354,21 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--email", default=None,
                       help="author address of its notes (Odoo requires one; default <login>@example.invalid)")
     user.set_defaults(func=cmd_odoo_user)
+    policy = sub.add_parser("policy", help="policy files: lint, explain")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    lint = policy_sub.add_parser("lint", help="validate a policy file; every problem with its JSON pointer")
+    lint.add_argument("file")
+    lint.add_argument("--require-approvers", action="store_true",
+                      help="a route without approvers is a problem too (the sidecar does not start with one)")
+    lint.set_defaults(func=cmd_policy_lint)
+    explain = policy_sub.add_parser("explain", help="which rules fire on facts, why, and which layer set each value")
+    explain.add_argument("--facts", required=True, help="FACTS.json: the flow's facts (as a decision records them)")
+    explain.add_argument("--policy", default=None, help="policy file (default SIDECAR_POLICY_FILE, else the shipped one)")
+    explain.add_argument("--site", action="append", default=[],
+                         help="company:<id> or warehouse:<id>: decide as at this site (repeatable)")
+    explain.add_argument("--now", default=None, help="decide at this moment (ISO 8601; default now)")
+    explain.add_argument("--json", action="store_true", help="JSON instead of text")
+    explain.set_defaults(func=cmd_policy_explain)
     return parser
 
 

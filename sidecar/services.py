@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sidecar.config import Settings
 from sidecar.odoo.gateway import OdooGateway
 from sidecar.policy import Policy, load_policy
+from sidecar.policy.audit import record_loaded
 from sidecar.store import Database
 from sidecar.store.audit import AuditSeal
 
@@ -25,8 +26,9 @@ class Services:
         """Build every service; creates missing tables; does not contact Odoo."""
         db = Database(settings.database_url, AuditSeal.from_settings(settings))
         db.create_schema()
-        return cls(settings=settings, db=db, odoo=OdooGateway.from_settings(settings),
-                   policy=load_policy(settings.policy_file))
+        policy = load_policy(settings.policy_file)
+        record_loaded(db, policy, str(settings.policy_file))  # a change of policy is audited
+        return cls(settings=settings, db=db, odoo=OdooGateway.from_settings(settings), policy=policy)
 
     def close(self) -> None:
         """Release connections."""

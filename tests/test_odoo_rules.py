@@ -22,8 +22,8 @@ def release_policy():
     """The shipped checks (margin 15 %, credit reject above 50 % over, stock, lead time) with our own approvers."""
     data = json.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     data["routing"] = {"default_route": "sales-manager", "default_sla_hours": 24, "unknown_requester_route": "sales-manager",
-                       "routes": [{"role": "sales-manager", "approvers": ["approver"], "sla_hours": 24}],
-                       "amount_bands": []}
+                       "routes": [{"role": "sales-manager", "approvers": ["approver"], "sla_hours": 24}]}
+    data["rules"] = [rule for rule in data["rules"] if rule["effect"] != "route"]  # no amount routing
     return build_policy(data)
 
 

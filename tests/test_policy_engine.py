@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from sidecar.policy import DEMO_POLICY_PATH, build_policy, evaluate
+from sidecar.transform.sales_order import derive_release_facts
 
 CONTRACTS = Path(__file__).resolve().parent.parent / "sidecar" / "contracts"
 FACTS_SCHEMA = Draft202012Validator(json.loads((CONTRACTS / "sale_order.release_facts.v1.json").read_text()))
@@ -49,17 +51,33 @@ def facts(*, percent=20.0, untaxed=1000.0, exposure=500.0, limit=5000.0, lines=N
     }
     if salesperson:
         data["order"]["salesperson_login"] = salesperson
-    errors = [e.message for e in FACTS_SCHEMA.iter_errors(data)]
+    errors = [e.message for e in FACTS_SCHEMA.iter_errors(derive_release_facts(data, NOW))]
     assert not errors, errors
     return data
 
 
 def policy(**changes):
-    """Default policy with dotted paths (`checks__margin__min_percent`) replaced."""
+    """Default policy with paths replaced: `param__<name>` sets a parameter's value, `rule__<id>__<key>`
+    a rule's key, `check__<check>__enabled` every rule of a check, `prepend_rule` adds a first rule;
+    other dotted paths (`routing__default_route`) are set as they are."""
     data = copy.deepcopy(DEFAULT)
     for path, value in changes.items():
-        *parents, last = [int(p) if p.isdigit() else p for p in path.split("__")]
+        keys = path.split("__")
+        if keys[0] == "param":
+            data["parameters"][keys[1]]["value"] = value
+            continue
+        if keys[0] == "check":
+            for rule in data["rules"]:
+                if rule.get("check") == keys[1]:
+                    rule[keys[2]] = value
+            continue
+        if keys[0] == "prepend_rule":
+            data["rules"].insert(0, value)
+            continue
         target = data
+        if keys[0] == "rule":
+            target, keys = next(r for r in data["rules"] if r["id"] == keys[1]), keys[2:]
+        *parents, last = [int(p) if p.isdigit() else p for p in keys]
         for key in parents:
             target = target[key]
         target[last] = value
@@ -67,8 +85,9 @@ def policy(**changes):
 
 
 def decide(the_facts, the_policy=None, now=NOW):
-    """Evaluate and assert the decision matches its contract."""
-    decision = evaluate(the_facts, the_policy or policy(), now)
+    """Derive the facts' rule inputs as the builder does at `now`, evaluate, and assert the decision
+    matches its contract."""
+    decision = evaluate(derive_release_facts(the_facts, now), the_policy or policy(), now)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in DECISION_SCHEMA.iter_errors(decision)]
     assert not errors, errors
     return decision
@@ -86,14 +105,14 @@ def reason(decision, check):
     (14.99, {}, "margin_below_threshold", "approve"),
     (0.0, {}, "margin_below_threshold", "approve"),
     (-0.01, {}, "margin_below_reject_threshold", "reject"),
-    (-5.0, {"checks__margin__reject_below_percent": None}, "margin_below_threshold", "approve"),
-    (5.0, {"checks__margin__reject_below_percent": 5}, "margin_below_threshold", "approve"),
-    (4.9, {"checks__margin__reject_below_percent": 5}, "margin_below_reject_threshold", "reject"),
-    (10.0, {"checks__margin__on_breach": "reject"}, "margin_below_threshold", "reject"),
-    (14.5, {"checks__margin__tolerance_points": 0.5}, "margin_within_tolerance", "none"),
-    (14.49, {"checks__margin__tolerance_points": 0.5}, "margin_below_threshold", "approve"),
+    (-5.0, {"param__margin_reject_below_percent": None}, "margin_below_threshold", "approve"),
+    (5.0, {"param__margin_reject_below_percent": 5}, "margin_below_threshold", "approve"),
+    (4.9, {"param__margin_reject_below_percent": 5}, "margin_below_reject_threshold", "reject"),
+    (10.0, {"rule__margin_minimum__effect": "reject"}, "margin_below_threshold", "reject"),
+    (14.5, {"param__margin_tolerance_points": 0.5}, "margin_within_tolerance", "none"),
+    (14.49, {"param__margin_tolerance_points": 0.5}, "margin_below_threshold", "approve"),
     (None, {}, "margin_undefined", "approve"),
-    (None, {"checks__margin__on_breach": "reject"}, "margin_undefined", "approve"),
+    (None, {"rule__margin_minimum__effect": "reject"}, "margin_undefined", "approve"),
 ])
 def test_margin(percent, changes, code, effect):
     got = reason(decide(facts(percent=percent), policy(**changes)), "margin")
@@ -112,7 +131,7 @@ def test_margin_messages(percent, untaxed, message):
 
 
 def test_margin_within_tolerance_message():
-    got = reason(decide(facts(percent=14.6), policy(checks__margin__tolerance_points=0.5)), "margin")
+    got = reason(decide(facts(percent=14.6), policy(param__margin_tolerance_points=0.5)), "margin")
     assert got["message"].endswith("but within tolerance of 0.5 points.")
 
 
@@ -123,12 +142,12 @@ def test_margin_within_tolerance_message():
     (5000.01, 5000.0, {}, "credit_limit_exceeded", "approve"),
     (7500.0, 5000.0, {}, "credit_limit_exceeded", "approve"),
     (7500.01, 5000.0, {}, "credit_over_reject_threshold", "reject"),
-    (100000.0, 5000.0, {"checks__credit__reject_over_percent": None}, "credit_limit_exceeded", "approve"),
-    (6000.0, 5000.0, {"checks__credit__on_breach": "reject"}, "credit_limit_exceeded", "reject"),
-    (5250.0, 5000.0, {"checks__credit__tolerance_percent": 5}, "credit_within_tolerance", "none"),
-    (5250.01, 5000.0, {"checks__credit__tolerance_percent": 5}, "credit_limit_exceeded", "approve"),
+    (100000.0, 5000.0, {"param__credit_reject_over_percent": None}, "credit_limit_exceeded", "approve"),
+    (6000.0, 5000.0, {"rule__credit_limit__effect": "reject"}, "credit_limit_exceeded", "reject"),
+    (5250.0, 5000.0, {"param__credit_tolerance_percent": 5}, "credit_within_tolerance", "none"),
+    (5250.01, 5000.0, {"param__credit_tolerance_percent": 5}, "credit_limit_exceeded", "approve"),
     (1.0, 0.0, {}, "credit_over_reject_threshold", "reject"),
-    (1.0, 0.0, {"checks__credit__reject_over_percent": None}, "credit_limit_exceeded", "approve"),
+    (1.0, 0.0, {"param__credit_reject_over_percent": None}, "credit_limit_exceeded", "approve"),
     (0.0, 0.0, {}, "credit_ok", "none"),
 ])
 def test_credit(exposure, limit, changes, code, effect):
@@ -174,7 +193,7 @@ def test_stock(lines, code, effect, observed, fragment):
 
 
 def test_stock_breach_can_reject():
-    got = reason(decide(facts(lines=[line(3, 1)]), policy(checks__stock__on_breach="reject")), "stock")
+    got = reason(decide(facts(lines=[line(3, 1)]), policy(rule__stock_short__effect="reject")), "stock")
     assert got["effect"] == "reject"
 
 
@@ -200,7 +219,7 @@ def test_stock_breach_can_reject():
 def test_lead_time_counts_from_now(commitment, leads, buffer, shipping, code, effect, threshold):
     lines = [line(lead=lead, product_id=i + 1, code=f"P{i}") for i, lead in enumerate(leads)]
     decision = decide(facts(commitment=commitment, lines=lines, policy=shipping),
-                      policy(checks__lead_time__buffer_days=buffer))
+                      policy(param__lead_time_buffer_days=buffer))
     got = reason(decision, "lead_time")
     assert (got["code"], got["effect"], got["threshold"]) == (code, effect, threshold)
 
@@ -244,10 +263,10 @@ SHORT, BROKE, THIN, LOSS = [line(3, 1)], 6000.0, 8.0, -1.0
     ({"percent": LOSS}, {}, "reject"),
     ({"percent": LOSS, "lines": SHORT}, {}, "reject"),
     ({"percent": THIN, "exposure": 9000.0}, {}, "reject"),
-    ({"lines": SHORT}, {"checks__stock__on_breach": "reject"}, "reject"),
-    ({"lines": SHORT}, {"checks__stock__enabled": False}, "release"),
-    ({"percent": 14.8}, {"checks__margin__tolerance_points": 0.5}, "release"),
-    ({"percent": LOSS}, {"checks__margin__enabled": False}, "release"),
+    ({"lines": SHORT}, {"rule__stock_short__effect": "reject"}, "reject"),
+    ({"lines": SHORT}, {"check__stock__enabled": False}, "release"),
+    ({"percent": 14.8}, {"param__margin_tolerance_points": 0.5}, "release"),
+    ({"percent": LOSS}, {"check__margin__enabled": False}, "release"),
 ])
 def test_outcome_aggregation(kwargs, changes, outcome):
     decision = decide(facts(**kwargs), policy(**changes))
@@ -262,7 +281,7 @@ def test_outcome_aggregation(kwargs, changes, outcome):
     (("margin", "credit", "stock", "lead_time"), []),
 ])
 def test_reasons_list_every_enabled_check_in_fixed_order(disabled, checks):
-    changes = {f"checks__{name}__enabled": False for name in disabled}
+    changes = {f"check__{name}__enabled": False for name in disabled}
     decision = decide(facts(percent=THIN, lines=SHORT), policy(**changes))
     assert [r["check"] for r in decision["reasons"]] == checks
 
@@ -274,9 +293,9 @@ def test_reasons_list_every_enabled_check_in_fixed_order(disabled, checks):
      "Rejected: margin -1.0% is below the reject threshold 0.0%; "
      "credit exposure 6,000.00 EUR exceeds limit 5,000.00 EUR"),
     ({}, {}, "Released: all checks passed"),
-    ({"percent": 14.8}, {"checks__margin__tolerance_points": 0.5},
+    ({"percent": 14.8}, {"param__margin_tolerance_points": 0.5},
      "Released: all checks passed (margin 14.8% within tolerance of 15.0%)"),
-    ({}, {f"checks__{n}__enabled": False for n in ("margin", "credit", "stock", "lead_time")},
+    ({}, {f"check__{n}__enabled": False for n in ("margin", "credit", "stock", "lead_time")},
      "Released: no checks enabled"),
     ({"percent": THIN, "login": "admin"}, {"routing__routes__0__fallback": []},
      "Approval needed: margin 8.0% is below 15.0%; no eligible approver on route sales-manager"),
@@ -310,12 +329,12 @@ FINANCE = {"role": "finance-director", "approvers": ["admin"], "fallback": ["dem
     ({"login": "admin"}, {"routing__routes__0__fallback": []}, "sales-manager", [], True, "no fallback"),
     ({"login": "demo"}, {"routing__routes__0__approvers": ["demo", "admin", "Admin"]},
      "sales-manager", ["admin"], False, "may not approve"),
-    ({"untaxed": 20000.0}, {"checks__stock__route": "sales-manager"}, "sales-manager", ["admin"], False, None),
-    ({}, {"checks__margin__route": "finance-director"}, "sales-manager", ["admin"], False, None),
-    ({"untaxed": 60000.0}, {"routing__amount_bands": [{"min_untaxed": 10000, "route": "finance-director"},
-                                                      {"min_untaxed": 50000, "route": "sales-manager"}]},
+    ({"untaxed": 20000.0}, {"rule__stock_short__route": "sales-manager"}, "sales-manager", ["admin"], False, None),
+    ({}, {"rule__margin_minimum__route": "finance-director"}, "sales-manager", ["admin"], False, None),
+    ({"untaxed": 60000.0}, {"prepend_rule": {"id": "big", "effect": "route", "route": "sales-manager",
+                                             "when": {"fact": "order.amount_untaxed", "op": "gte", "value": 50000}}},
      "sales-manager", ["admin"], False, None),
-    ({"untaxed": 500.0}, {"routing__default_route": "finance-director", "routing__amount_bands": []},
+    ({"untaxed": 500.0}, {"routing__default_route": "finance-director", "rule__finance_director_amount__enabled": False},
      "finance-director", ["admin"], False, None),
 ])
 def test_routing(kwargs, changes, role, eligible, unroutable, note):
@@ -343,9 +362,13 @@ def test_sla(kwargs, changes, now, hours, due_at):
     assert decision["sla"] == {"hours": hours, "due_at": due_at}
 
 
-def test_decision_carries_policy_name_and_version():
-    decision = decide(facts(), policy(version="2027.1.0"))
-    assert decision["policy"] == {"name": "sales-order-release", "version": "2027.1.0"}
+def test_decision_carries_policy_name_version_hash_and_layers():
+    the_policy = policy(version="2027.1.0")
+    decision = decide(facts(), the_policy)
+    assert decision["policy"] == {"name": "sales-order-release", "version": "2027.1.0",
+                                  "hash": the_policy.hash, "layers": ["enterprise"]}
+    canonical = json.dumps(the_policy.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert the_policy.hash == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def test_evaluate_is_pure():

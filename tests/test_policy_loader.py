@@ -69,20 +69,21 @@ def test_one_route_without_approver_is_enough_to_refuse(tmp_path):
 
 def test_default_policy_loads_with_its_values():
     policy = load_policy(DEMO_POLICY_PATH)
-    assert (policy.name, policy.version) == ("sales-order-release", "2026.11.2-demo")
-    assert policy.checks["margin"] == {"enabled": True, "on_breach": "approve", "min_percent": 15,
-                                       "reject_below_percent": 0, "tolerance_points": 0}
-    assert policy.checks["credit"]["reject_over_percent"] == 50
-    assert policy.checks["stock"]["on_breach"] == "approve"
-    assert policy.checks["lead_time"]["buffer_days"] == 0
+    assert (policy.name, policy.version, policy.flow) == ("sales-order-release", "2026.11.3-demo", "sales-order-release")
+    values = {name: spec["value"] for name, spec in policy.parameters.items()}
+    assert values == {"margin_min_percent": 15, "margin_reject_below_percent": 0, "margin_tolerance_points": 0,
+                      "credit_reject_over_percent": 50, "credit_tolerance_percent": 0, "lead_time_buffer_days": 0,
+                      "finance_director_from_untaxed": 10000}
+    assert [r["check"] for r in policy.rules if "check" in r] == \
+        ["margin"] * 3 + ["credit"] * 3 + ["stock"] * 2 + ["lead_time"] * 3
     assert policy.default_route == "sales-manager" and policy.default_sla_hours == 24
     assert policy.routes["sales-manager"] == {"role": "sales-manager", "approvers": ["admin"],
-                                              "fallback": ["demo"], "sla_hours": 24}
+                                              "fallback": ["demo"], "sla_hours": 24, "overridable": True}
     assert policy.routes["finance-director"]["sla_hours"] == 8
-    assert policy.amount_bands == [{"min_untaxed": 10000, "route": "finance-director"}]
     assert policy.submitted_domain == SUBMITTED
     assert policy.unknown_requester_route == "sales-manager"
     assert policy.not_before is None
+    assert len(policy.hash) == 64
 
 
 def test_load_policy_defaults_to_the_shipped_file():
@@ -106,60 +107,95 @@ def test_go_live_moments(text, expected):
 def test_policy_is_frozen_and_detached_from_its_input():
     data = copy.deepcopy(DEFAULT)
     policy = build_policy(data)
-    data["checks"]["margin"]["min_percent"] = 99
-    assert policy.checks["margin"]["min_percent"] == 15
+    data["parameters"]["margin_min_percent"]["value"] = 99
+    assert policy.parameters["margin_min_percent"]["value"] == 15
     with pytest.raises(dataclasses.FrozenInstanceError):
         policy.version = "x"  # type: ignore[misc]
     assert isinstance(policy, Policy)
 
 
-def test_amount_bands_are_sorted_highest_first():
-    bands = [{"min_untaxed": 10000, "route": "finance-director"}, {"min_untaxed": 50000, "route": "sales-manager"}]
-    policy = build_policy(mutate("routing.amount_bands", bands))
-    assert [b["min_untaxed"] for b in policy.amount_bands] == [50000, 10000]
+def test_the_hash_follows_the_content_not_the_layout():
+    same = json.loads(json.dumps(DEFAULT, indent=None))
+    assert build_policy(same).hash == build_policy(DEFAULT).hash
+    assert build_policy(mutate("parameters.margin_min_percent.value", 16)).hash != build_policy(DEFAULT).hash
 
 
 @pytest.mark.parametrize("path, value", [
-    ("routing.amount_bands", ...),
-    ("checks.margin.reject_below_percent", ...),
-    ("checks.margin.reject_below_percent", None),
-    ("checks.margin.tolerance_points", 0.5),
-    ("checks.margin.route", "finance-director"),
-    ("checks.credit.reject_over_percent", None),
-    ("checks.lead_time.buffer_days", 2.5),
-    ("checks.stock.enabled", False),
+    ("rules.11", ...),
+    ("parameters.margin_reject_below_percent.value", None),
+    ("parameters.margin_tolerance_points.value", 0.5),
+    ("rules.2.route", "finance-director"),
+    ("parameters.credit_reject_over_percent.value", None),
+    ("parameters.lead_time_buffer_days.value", 2.5),
+    ("rules.7.enabled", False),
     ("routing.routes.0.fallback", []),
     ("intake.not_before", "2026-12-01 00:00:00"),
     ("intake.not_before", ...),
+    ("intake", ...),
+    ("sites", ...),
+    ("decision", ...),
     ("routing.unknown_requester_route", "finance-director"),
     ("routing.routes.1.sla_hours", ...),
-    ("intake.submitted_domain", ["&", ["state", "=", "sent"], ["amount_total", ">", 0]]),
-    ("intake.submitted_domain", ["!", ["state", "in", ["draft", "cancel"]]]),
-    ("intake.submitted_domain", [["state", "=", "sent"], ["partner_id.name", "ilike", "deco"]]),
+    ("intake.domain", ["&", ["state", "=", "sent"], ["amount_total", ">", 0]]),
+    ("intake.domain", ["!", ["state", "in", ["draft", "cancel"]]]),
+    ("intake.domain", [["state", "=", "sent"], ["partner_id.name", "ilike", "deco"]]),
     ("description", ...),
     ("$schema", ...),
+    ("sites", {"company:1": {"parameters": {"margin_min_percent": 12}},
+               "warehouse:2": {"parameters": {"margin_reject_below_percent": None},
+                               "routes": {"sales-manager": {"approvers": ["demo"]}}}}),
+    ("rules.2.when", {"all": [{"fact": "margin.percent", "op": "lt", "value": {"param": "margin_min_percent"}},
+                              {"not": {"fact": "order.partner_id", "op": "in", "value": [1, 2]}}]}),
 ])
 def test_valid_variations(path, value):
-    assert validate_policy(mutate(path, value)) == []
+    data = mutate(path, value)
+    if path == "rules.2.when":
+        data["rules"][2].pop("tolerance")
+    assert validate_policy(data) == []
 
 
 @pytest.mark.parametrize("path, value, expected", [
     ("name", ..., "/name: is required"),
+    ("flow", ..., "/flow: is required"),
     ("version", 2026, "/version: 2026 is not of type 'string'"),
     ("version", "2026 11", "/version: '2026 11' does not match"),
-    ("intake", ..., "/intake: is required"),
-    ("checks.stock", ..., "/checks/stock: is required"),
-    ("checks.lead_time.enabled", ..., "/checks/lead_time/enabled: is required"),
-    ("checks.margin.min_percent", ..., "/checks/margin/min_percent: is required"),
-    ("checks.margin.min_percent", "15", "/checks/margin/min_percent: '15' is not of type 'number'"),
-    ("checks.margin.on_breach", "maybe", "/checks/margin/on_breach: 'maybe' is not one of"),
-    ("checks.margin.tolerance_points", -0.5, "/checks/margin/tolerance_points: -0.5 is less than the minimum"),
-    ("checks.credit.enabled", "yes", "/checks/credit/enabled: 'yes' is not of type 'boolean'"),
-    ("checks.credit.colour", "red", "/checks/credit/colour: is not allowed (unknown property)"),
-    ("checks.credit.reject_over_percent", -1, "/checks/credit/reject_over_percent: -1 is less than"),
-    ("checks.lead_time.buffer_days", -1, "/checks/lead_time/buffer_days: -1 is less than"),
-    ("checks.stock.route", "Sales Manager", "/checks/stock/route: 'Sales Manager' does not match"),
-    ("checks.shipping", {"enabled": True}, "/checks/shipping: is not allowed (unknown property)"),
+    ("rules.2.effect", "maybe", "/rules/2/effect: 'maybe' is not one of"),
+    ("rules.2.id", ..., "/rules/2/id: is required"),
+    ("rules.2.colour", "red", "/rules/2/colour: is not allowed (unknown property)"),
+    ("rules.3.id", "margin_minimum", "/rules/3/id: duplicate rule id 'margin_minimum' (also /rules/2)"),
+    ("rules.2.enabled", "yes", "/rules/2/enabled: 'yes' is not of type 'boolean'"),
+    ("rules.2.route", "Sales Manager", "/rules/2/route: 'Sales Manager' does not match"),
+    ("rules.2.route", "ceo", "/rules/2/route: unknown route 'ceo'"),
+    ("rules.0.route", "sales-manager", ""),  # an approve rule may route: valid; checked below not to fail
+    ("rules.1.route", "sales-manager", "/rules/1/route: a reject rule routes nobody"),
+    ("rules.2.when.value.param", "margin_max", "/rules/2/when/value/param: unknown parameter 'margin_max'"),
+    ("rules.2.when.fact", "margin..percent", "/rules/2/when"),
+    ("rules.2.when.op", "about", "/rules/2/when"),
+    ("rules.2.message", "Margin {observed|colour}", "/rules/2/message: unknown format 'colour'"),
+    ("rules.2.message", "Margin {params.nope}", "/rules/2/message: unknown parameter 'nope'"),
+    ("rules.2.message", "Margin {observed", "/rules/2/message: unclosed '{'"),
+    ("rules.2.passed_code", "margin_below_threshold", "/rules/2/code: the codes of firing, passing and tolerance"),
+    ("rules.7.when", {"fact": "stock.short_count", "op": "between", "value": [1]}, "/rules/7/when/value: 'between' needs"),
+    ("rules.7.when", {"fact": "stock.short_count", "op": "exists", "value": 1}, "/rules/7/when/value: 'exists' takes no value"),
+    ("rules.7.when", {"fact": "stock.short_count", "op": "gt"}, "/rules/7/when/value: 'gt' needs a value"),
+    ("rules.7.tolerance", {"value": 1}, "/rules/7/tolerance: applies to a rule whose"),
+    ("rules.11.route", ..., "/rules/11/route: is required"),
+    ("parameters.margin_tolerance_points.value", -0.5,
+     "/parameters/margin_tolerance_points/value: -0.5 is less than the minimum of 0"),
+    ("parameters.margin_reject_below_percent.value", "0", "/parameters/margin_reject_below_percent/value: \"0\" is not of type"),
+    ("parameters.margin_min_percent.overridable", "yes", "/parameters/margin_min_percent/overridable: 'yes' is not of type"),
+    ("parameters.bad-name", {"value": 1}, "/parameters/bad-name: is not a valid name"),
+    ("sites", {"company:1": {"parameters": {"margin_nope": 1}}}, "/sites/company:1/parameters/margin_nope: unknown parameter"),
+    ("sites", {"company:1": {"parameters": {"margin_min_percent": "12"}}},
+     "/sites/company:1/parameters/margin_min_percent: \"12\" is not of type 'number'"),
+    ("sites", {"company:1": {"parameters": {"lead_time_buffer_days": -1}}},
+     "/sites/company:1/parameters/lead_time_buffer_days: -1 is less than the minimum of 0"),
+    ("sites", {"company:1": {"parameters": {"margin_min_percent": None}}},
+     "/sites/company:1/parameters/margin_min_percent: parameter 'margin_min_percent' may not be null"),
+    ("sites", {"shop:1": {}}, "/sites/shop:1: is not a valid name"),
+    ("sites", {"warehouse:2": {"routes": {"finance-director": {"approvers": ["demo"]}}}},
+     "/sites/warehouse:2/routes/finance-director: route 'finance-director' is not overridable by a site"),
+    ("sites", {"warehouse:2": {"routes": {"ceo": {"approvers": ["demo"]}}}}, "/sites/warehouse:2/routes/ceo: unknown route"),
     ("routing.routes", [], "/routing/routes: [] should be non-empty"),
     ("routing.unknown_requester_route", ..., "/routing/unknown_requester_route: is required"),
     ("routing.unknown_requester_route", "ceo", "/routing/unknown_requester_route: unknown route 'ceo'"),
@@ -169,29 +205,32 @@ def test_valid_variations(path, value):
     ("routing.routes.0.approvers", [""], "/routing/routes/0/approvers/0: '' should be non-empty"),
     ("routing.routes.1.sla_hours", 0, "/routing/routes/1/sla_hours: 0 is less than or equal to the minimum"),
     ("routing.default_sla_hours", ..., "/routing/default_sla_hours: is required"),
-    ("routing.amount_bands.0.min_untaxed", -1, "/routing/amount_bands/0/min_untaxed: -1 is less than"),
-    ("intake.submitted_domain", [], "/intake/submitted_domain: [] should be non-empty"),
-    ("intake.submitted_domain", [["state", "="]], "/intake/submitted_domain/0: ['state', '='] is not valid"),
-    ("intake.submitted_domain", [["state", "equals", "sent"]], "/intake/submitted_domain/0: "),
-    ("intake.submitted_domain", ["or"], "/intake/submitted_domain/0: 'or' is not valid"),
-    ("intake.submitted_domain", ["|", ["state", "=", "sent"]], "/intake/submitted_domain/0: operator '|' needs 2"),
-    ("intake.submitted_domain", [["state", "=", "sent"], "!"], "/intake/submitted_domain/1: operator '!' needs 1"),
+    ("intake.domain", [], "/intake/domain: [] should be non-empty"),
+    ("intake.domain", [["state", "="]], "/intake/domain/0: ['state', '='] is not valid"),
+    ("intake.domain", [["state", "equals", "sent"]], "/intake/domain/0/1: 'equals' is not one of"),
+    ("intake.domain", ["or"], "/intake/domain/0: 'or' is not valid"),
+    ("intake.domain", ["|", ["state", "=", "sent"]], "/intake/domain/0: operator '|' needs 2"),
+    ("intake.domain", [["state", "=", "sent"], "!"], "/intake/domain/1: operator '!' needs 1"),
     ("routing.default_route", "nobody",
      "/routing/default_route: unknown route 'nobody' (defined: sales-manager, finance-director)"),
-    ("routing.amount_bands.0.route", "ceo", "/routing/amount_bands/0/route: unknown route 'ceo'"),
-    ("checks.credit.route", "ceo", "/checks/credit/route: unknown route 'ceo'"),
     ("routing.routes.1.role", "sales-manager", "/routing/routes/1/role: duplicate role 'sales-manager'"),
-    ("routing.amount_bands",
-     [{"min_untaxed": 5, "route": "sales-manager"}, {"min_untaxed": 5, "route": "finance-director"}],
-     "/routing/amount_bands/1/min_untaxed: duplicate band 5"),
-    ("checks.margin.reject_below_percent", 20, "/checks/margin/reject_below_percent: 20 is above min_percent 15"),
 ])
 def test_invalid_policy_names_the_problem_at_its_pointer(path, value, expected):
     problems = validate_policy(mutate(path, value))
+    if not expected:
+        assert problems == []
+        return
     assert any(p.startswith(expected) for p in problems), problems
     with pytest.raises(ConfigError) as caught:
         build_policy(mutate(path, value), "inline")
     assert any(p.startswith("inline: " + expected) for p in caught.value.problems)
+
+
+def test_a_site_may_not_override_a_parameter_the_enterprise_keeps():
+    data = mutate("parameters.margin_min_percent.overridable", False)
+    data["sites"] = {"warehouse:3": {"parameters": {"margin_min_percent": 10}}}
+    assert validate_policy(data) == [
+        "/sites/warehouse:3/parameters/margin_min_percent: parameter 'margin_min_percent' is not overridable by a site"]
 
 
 def test_root_that_is_not_an_object():
@@ -199,13 +238,13 @@ def test_root_that_is_not_an_object():
 
 
 def test_every_problem_is_listed_at_once():
-    data = mutate("name", ..., mutate("checks.margin.on_breach", "maybe", mutate("checks.extra", 1)))
+    data = mutate("name", ..., mutate("rules.2.effect", "maybe", mutate("rules.2.extra", 1)))
     problems = validate_policy(data)
-    assert [p.split(":")[0] for p in problems] == ["/checks/extra", "/checks/margin/on_breach", "/name"]
+    assert [p.split(":")[0] for p in problems] == ["/name", "/rules/2/effect", "/rules/2/extra"]
 
 
 def test_unknown_keys_are_escaped_in_pointers():
-    assert validate_policy(mutate("checks.a/b~c", 1)) == ["/checks/a~1b~0c: is not allowed (unknown property)"]
+    assert validate_policy(mutate("routing.a/b~c", 1)) == ["/routing/a~1b~0c: is not allowed (unknown property)"]
 
 
 @pytest.mark.parametrize("path, expected", [

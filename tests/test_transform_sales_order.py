@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def with_sale_margin(bundle: dict, order_margin: float, line_costs: dict) -> dic
 
 
 def test_the_recorded_bundle_gives_valid_complete_facts():
-    facts = build_release_facts(BUNDLE)
+    facts = build_release_facts(BUNDLE, now=datetime(2026, 11, 23, 19, 5, tzinfo=timezone.utc))
     assert problems(FACTS, facts) == []
     assert facts["order"] == {
         "id": 28, "name": "S00028", "state": "sent", "company_id": 1, "partner_id": 14,
@@ -99,8 +100,17 @@ def test_the_recorded_bundle_gives_valid_complete_facts():
     ]
     assert facts["margin"] == {"amount": 450.0, "percent": 20.0, "source": "standard_price"}
     assert facts["credit"] == {"receivable": 1200.0, "to_invoice": 0.0, "order_amount": 2587.5,
-                               "exposure": 3787.5, "limit": 5000.0, "currency": "USD", "currency_decimals": 2}
+                               "exposure": 3787.5, "limit": 5000.0, "currency": "USD", "currency_decimals": 2,
+                               "over_amount": -1212.5, "over_percent": -24.25}
     assert facts["requested_by"] == {"user_id": 2, "login": "admin"}
+    # derived for the rules: where, what is short, and the earliest delivery counted from the read moment
+    assert facts["site"] == {"company_id": 1, "warehouse_id": 1}
+    assert facts["stock"] == {"storable_count": 1, "short_count": 0, "short_listing": None, "where": " in YourCompany",
+                              "products": [{"product_id": 37, "label": "[DESK0005]", "needed": 3.0,
+                                            "available": 59.0, "unit": "Units"}]}
+    assert facts["lead_time"] == {"requested": None, "days": 0.0, "from": "2026-11-23T19:05:00Z",
+                                  "earliest": "2026-11-23T19:05:00Z",
+                                  "basis": "shortest line lead time (ships as soon as possible)"}
 
 
 def test_write_date_is_kept_as_odoo_sent_it():
@@ -276,7 +286,8 @@ def test_an_order_without_lines():
 
 def test_build_is_pure():
     bundle = copy.deepcopy(BUNDLE)
-    assert build_release_facts(bundle) == build_release_facts(bundle)
+    now = datetime(2026, 11, 23, 19, 5, tzinfo=timezone.utc)
+    assert build_release_facts(bundle, now) == build_release_facts(bundle, now)
     assert bundle == BUNDLE
 
 

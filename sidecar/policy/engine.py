@@ -1,46 +1,61 @@
-"""Evaluate a quotation's release facts against a policy: reasons, outcome, route, SLA."""
+"""Decide one document from its facts with a compiled policy: outcome, reasons, route, SLA, summary."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import compress
+from operator import itemgetter, not_
 
-from sidecar.policy.checks import CHECKS, Finding, aware, iso_z
-from sidecar.policy.loader import CHECK_ORDER, Policy
+from sidecar.policy.compiler import CompiledPolicy, CompiledSite
+from sidecar.policy.formats import aware, iso_z
+from sidecar.policy.loader import Policy
 from sidecar.policy.routing import route_for
 
 
-def _outcome(findings: list[Finding]) -> str:
-    effects = {finding.reason["effect"] for finding in findings}
-    return "reject" if "reject" in effects else "approve" if "approve" in effects else "release"
+_PASSED = itemgetter("passed")
 
 
-def _summary(outcome: str, findings: list[Finding], route: dict | None) -> str:
-    failing = [f.brief for f in findings if f.reason["effect"] != "none"]
-    if outcome == "reject":
-        return "Rejected: " + "; ".join(failing)
-    if outcome == "approve":
-        tail = f"; no eligible approver on route {route['role']}" if route["unroutable"] else ""
-        return "Approval needed: " + "; ".join(failing) + tail
-    if not findings:
-        return "Released: no checks enabled"
-    tolerated = [f.brief for f in findings if f.reason["code"].endswith("_within_tolerance")]
-    return "Released: all checks passed" + (f" ({'; '.join(tolerated)})" if tolerated else "")
+def _compiled(policy: Policy) -> CompiledPolicy:
+    return policy.compiled if policy.compiled is not None else CompiledPolicy(policy.data)
+
+
+def _summary(compiled: CompiledPolicy, site: CompiledSite, facts: dict, outcome: str, reasons: list[dict],
+             failing: list[dict], route: dict | None) -> str:
+    label = compiled.labels.get(outcome, outcome)
+    if outcome != compiled.pass_outcome:
+        phrases = "; ".join(site.by_id[r["rule"]].brief(facts, r) for r in failing)
+        tail = f"; no eligible approver on route {route['role']}" if route and route.get("unroutable") else ""
+        return f"{label}: {phrases}{tail}"
+    if not reasons:
+        return f"{label}: {compiled.nothing_checked}"
+    tolerated = [site.by_id[r["rule"]].brief(facts, r) for r in reasons if r["code"] in site.tolerated_codes]
+    return f"{label}: {compiled.all_passed}" + (f" ({'; '.join(tolerated)})" if tolerated else "")
+
+
+def fired_route_rules(site: CompiledSite, facts: dict) -> list[dict]:
+    """Results of the route rules that fire (they only choose who approves)."""
+    return [result for result in (rule.run(facts) for rule in site.route_rules) if result["effect"] == "route"]
 
 
 def evaluate(facts: dict, policy: Policy, now: datetime) -> dict:
-    """Decide release, approval or rejection of one quotation; `facts` must match its contract."""
-    now = aware(now)
-    findings = [CHECKS[name](facts, policy.checks[name], now)
-                for name in CHECK_ORDER if policy.checks[name]["enabled"]]
-    outcome = _outcome(findings)
+    """Decide one document; `facts` must match the flow's facts contract (derived facts included)."""
+    compiled = _compiled(policy)
+    site = compiled.for_facts(facts)
+    reasons = [run(facts) for run in site.units]
+    failing = list(compress(reasons, map(not_, map(_PASSED, reasons))))  # C-level: 200 reasons add up
+    effects = {r["effect"] for r in failing}
+    outcome = "reject" if "reject" in effects else "approve" if "approve" in effects else compiled.pass_outcome
     route = sla = None
     if outcome == "approve":
+        now = aware(now)
+        findings = [r for r in failing if r["effect"] == "approve"] + fired_route_rules(site, facts)
         route, hours = route_for(facts, policy, findings)
         sla = {"hours": hours, "due_at": iso_z(now + timedelta(hours=hours))}
     return {
         "outcome": outcome,
-        "reasons": [finding.reason for finding in findings],
+        "reasons": reasons,
         "route": route,
         "sla": sla,
-        "policy": {"name": policy.name, "version": policy.version},
-        "summary": _summary(outcome, findings, route),
+        "policy": {"name": policy.name, "version": policy.version, "hash": policy.hash,
+                   "layers": list(site.layer_list)},
+        "summary": _summary(compiled, site, facts, outcome, reasons, failing, route),
     }

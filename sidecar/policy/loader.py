@@ -1,37 +1,56 @@
-"""Load release policy files and validate them against their schema and each other."""
+"""Load policy files: validate (schema, references, sites), hash and compile them once."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
-
 from sidecar.errors import ConfigError
-from sidecar.values import json_pointer, utc_moment
+from sidecar.policy.compiler import CompiledPolicy
+from sidecar.policy.lint import SCHEMA_PATH, lint
+from sidecar.values import utc_moment
 
-SCHEMA_PATH = Path(__file__).with_name("release-policy.schema.json")
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "sales-order-release.json"
 DEMO_POLICY_PATH = Path(__file__).parent / "policies" / "sales-order-release.demo.json"
-CHECK_ORDER = ("margin", "credit", "stock", "lead_time")
+
+__all__ = ["DEFAULT_POLICY_PATH", "DEMO_POLICY_PATH", "SCHEMA_PATH", "Policy", "build_policy", "content_hash",
+           "load_policy", "parse_moment", "read_policy_file", "unconfigured_routes", "validate_policy"]
+
+
+def content_hash(data: Any) -> str:
+    """sha256 of the canonical JSON of a policy (sorted keys, no spaces, UTF-8): same content, same hash."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class Policy:
-    """A validated release policy; `data` is the file's content, never mutated."""
+    """A validated policy; `data` is the file's content, never mutated; `compiled` is built once."""
 
     name: str
     version: str
     data: dict[str, Any]
+    hash: str = ""
+    compiled: CompiledPolicy | None = field(default=None, compare=False, repr=False)
 
     @property
-    def checks(self) -> dict[str, dict]:
-        """Settings of each check, keyed by check name."""
-        return self.data["checks"]
+    def flow(self) -> str:
+        """The flow this policy governs."""
+        return self.data["flow"]
+
+    @property
+    def parameters(self) -> dict[str, dict]:
+        """Declared parameters with their enterprise values."""
+        return self.data["parameters"]
+
+    @property
+    def rules(self) -> list[dict]:
+        """The rules, in file order."""
+        return self.data["rules"]
 
     @property
     def routes(self) -> dict[str, dict]:
@@ -40,7 +59,7 @@ class Policy:
 
     @property
     def default_route(self) -> str:
-        """Role used when neither a check nor an amount band names one."""
+        """Role used when no fired rule names one."""
         return self.data["routing"]["default_route"]
 
     @property
@@ -49,25 +68,38 @@ class Policy:
         return self.data["routing"]["default_sla_hours"]
 
     @property
-    def amount_bands(self) -> list[dict]:
-        """Amount bands, highest `min_untaxed` first."""
-        bands = self.data["routing"].get("amount_bands", [])
-        return sorted(bands, key=lambda band: band["min_untaxed"], reverse=True)
-
-    @property
     def unknown_requester_route(self) -> str:
         """Role that approves when Odoo cannot name the requester."""
         return self.data["routing"]["unknown_requester_route"]
 
     @property
-    def submitted_domain(self) -> list:
-        """Odoo domain of quotations submitted for release."""
-        return self.data["intake"]["submitted_domain"]
+    def intake_domain(self) -> list | None:
+        """Odoo domain of documents submitted to the flow."""
+        return (self.data.get("intake") or {}).get("domain")
+
+    @property
+    def submitted_domain(self) -> list | None:
+        """The release flow's name for the intake domain."""
+        return self.intake_domain
 
     @property
     def not_before(self) -> datetime | None:
         """Go-live moment (UTC) before which reconciliation never looks; None when unset."""
-        return parse_moment(self.data["intake"].get("not_before"))
+        return parse_moment((self.data.get("intake") or {}).get("not_before"))
+
+    @property
+    def identity(self) -> dict:
+        """Name, version and content hash, as audits record them."""
+        return {"name": self.name, "version": self.version, "hash": self.hash}
+
+    def site_routes(self, layers: tuple[str, ...] | list[str]) -> dict[str, dict]:
+        """Routes with the approvers the site layers set for overridable routes (warehouse beats company)."""
+        routes = {role: dict(route) for role, route in self.routes.items()}
+        for layer in layers:
+            for role, override in ((self.data.get("sites") or {}).get(layer, {}).get("routes") or {}).items():
+                if routes.get(role, {}).get("overridable"):
+                    routes[role].update(override)
+        return routes
 
 
 def parse_moment(text: str | None) -> datetime | None:
@@ -77,77 +109,9 @@ def parse_moment(text: str | None) -> datetime | None:
     return utc_moment(text)
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-
-
-def _schema_problems(error: ValidationError) -> list[str]:
-    here = json_pointer(error.absolute_path)
-    if error.validator == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
-        return [f"{here}/{key}: is required" for key in missing]
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = error.schema.get("properties", {})
-        return [f"{json_pointer([*error.absolute_path, key])}: is not allowed (unknown property)"
-                for key in error.instance if key not in known]
-    return [f"{here or '(root)'}: {error.message}"]
-
-
-def _domain_problems(domain: list, where: str) -> list[str]:
-    """Check prefix-notation arity of an Odoo domain (consecutive terms are implicitly and-ed)."""
-    operands = 0
-    for index in range(len(domain) - 1, -1, -1):
-        item = domain[index]
-        needed = {"!": 1, "&": 2, "|": 2}.get(item, 0) if isinstance(item, str) else 0
-        if operands < needed:
-            return [f"{where}/{index}: operator '{item}' needs {needed} operand(s)"]
-        operands = operands - needed + 1
-    return []
-
-
-def _reference_problems(data: dict) -> list[str]:
-    routing = data["routing"]
-    roles: list[str] = []
-    problems = []
-    for i, route in enumerate(routing["routes"]):
-        if route["role"] in roles:
-            problems.append(f"/routing/routes/{i}/role: duplicate role '{route['role']}'")
-        roles.append(route["role"])
-    known = ", ".join(roles)
-
-    def need(role: str | None, where: str) -> None:
-        if role is not None and role not in roles:
-            problems.append(f"{where}: unknown route '{role}' (defined: {known})")
-
-    need(routing["default_route"], "/routing/default_route")
-    need(routing["unknown_requester_route"], "/routing/unknown_requester_route")
-    for name in CHECK_ORDER:
-        need(data["checks"][name].get("route"), f"/checks/{name}/route")
-    seen: set[float] = set()
-    for i, band in enumerate(routing.get("amount_bands", [])):
-        need(band["route"], f"/routing/amount_bands/{i}/route")
-        if band["min_untaxed"] in seen:
-            problems.append(f"/routing/amount_bands/{i}/min_untaxed: duplicate band {band['min_untaxed']}")
-        seen.add(band["min_untaxed"])
-    margin = data["checks"]["margin"]
-    floor = margin.get("reject_below_percent")
-    if floor is not None and floor > margin["min_percent"]:
-        problems.append(f"/checks/margin/reject_below_percent: {floor} is above min_percent {margin['min_percent']}")
-    return problems
-
-
 def validate_policy(data: Any) -> list[str]:
     """Every problem of a policy document, each as `<JSON pointer>: <message>`; empty when valid."""
-    problems = [p for e in _validator().iter_errors(data) for p in _schema_problems(e)]
-    if problems:
-        return sorted(set(problems))
-    problems = _domain_problems(data["intake"]["submitted_domain"], "/intake/submitted_domain")
-    try:
-        parse_moment(data["intake"].get("not_before"))
-    except ValueError:
-        problems.append("/intake/not_before: is not a date-time ('YYYY-MM-DD HH:MM:SS' UTC or ISO 8601)")
-    return sorted(problems + _reference_problems(data))
+    return lint(data)
 
 
 def unconfigured_routes(data: dict) -> list[str]:
@@ -158,7 +122,7 @@ def unconfigured_routes(data: dict) -> list[str]:
 
 
 def build_policy(data: Any, source: str = "policy", require_approvers: bool = True) -> Policy:
-    """Validate a policy document and wrap it; raise ConfigError listing every problem.
+    """Validate a policy document, compile it and wrap it; raise ConfigError listing every problem.
 
     `require_approvers=False` accepts a template whose routes name nobody yet (never at start).
     """
@@ -167,15 +131,25 @@ def build_policy(data: Any, source: str = "policy", require_approvers: bool = Tr
         problems = unconfigured_routes(data)
     if problems:
         raise ConfigError([f"{source}: {problem}" for problem in problems])
-    return Policy(name=data["name"], version=data["version"], data=copy.deepcopy(data))
-
-
-def load_policy(path: str | Path = DEFAULT_POLICY_PATH, require_approvers: bool = True) -> Policy:
-    """Read, validate and wrap a policy file; raise ConfigError listing every problem."""
+    data = copy.deepcopy(data)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        compiled = CompiledPolicy(data)
+    except (KeyError, ValueError, TypeError) as err:  # lint should have said; never start half-compiled
+        raise ConfigError([f"{source}: does not compile: {err}"]) from err
+    return Policy(name=data["name"], version=data["version"], data=data, hash=content_hash(data),
+                  compiled=compiled)
+
+
+def read_policy_file(path: str | Path) -> Any:
+    """The JSON content of a policy file; ConfigError when unreadable or not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
         raise ConfigError([f"{path}: cannot read policy file ({err.strerror or err})"]) from err
     except ValueError as err:
         raise ConfigError([f"{path}: not valid JSON ({err})"]) from err
-    return build_policy(data, str(path), require_approvers)
+
+
+def load_policy(path: str | Path = DEFAULT_POLICY_PATH, require_approvers: bool = True) -> Policy:
+    """Read, validate, compile and wrap a policy file; raise ConfigError listing every problem."""
+    return build_policy(read_policy_file(path), str(path), require_approvers)

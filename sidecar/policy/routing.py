@@ -1,19 +1,20 @@
-"""Who approves: the route a breached check or the amount asks for, minus requester and salesperson."""
+"""Who approves: the route the fired rules ask for, minus requester and salesperson."""
 from __future__ import annotations
 
-from sidecar.policy.checks import EPSILON, Finding
-from sidecar.policy.loader import Policy
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sidecar.policy.loader import Policy
 
 
-def _choose_role(facts: dict, policy: Policy, findings: list[Finding]) -> str:
-    """First breached check's route, else the matching amount band's, else the default."""
-    for finding in findings:
-        role = policy.checks[finding.reason["check"]].get("route")
-        if finding.reason["effect"] == "approve" and role:
+def _choose_role(facts: dict, policy: Policy, findings: list[dict]) -> str:
+    """First fired approve rule's route, else the first fired route rule's (e.g. an amount band), else
+    the default. `findings` are the results of fired rules, in policy order, each with its `route`."""
+    for effect in ("approve", "route"):
+        role = next((r["route"] for r in findings if r["effect"] == effect and r.get("route")), None)
+        if role:
             return role
-    untaxed = facts["order"]["amount_untaxed"]
-    band = next((b for b in policy.amount_bands if untaxed >= b["min_untaxed"] - EPSILON), None)
-    return band["route"] if band else policy.default_route
+    return policy.default_route
 
 
 def _without(logins: list[str], excluded: list[str]) -> list[str]:
@@ -27,7 +28,7 @@ def _without(logins: list[str], excluded: list[str]) -> list[str]:
     return kept
 
 
-def route_for(facts: dict, policy: Policy, findings: list[Finding]) -> tuple[dict, float]:
+def route_for(facts: dict, policy: Policy, findings: list[dict]) -> tuple[dict, float]:
     """The approver route of an approval and its SLA hours.
 
     The requester (Odoo's submitter) and the order's salesperson never approve it. When Odoo names

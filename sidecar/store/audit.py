@@ -128,3 +128,11 @@ def entries(conn: Connection, subject: str | None = None, limit: int = 1000) -> 
     if subject:
         query = query.where(audit_log.c.subject == subject)
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def latest(conn: Connection, kind: str, subject: str) -> dict | None:
+    """The most recent entry of one kind about one subject; None when there is none."""
+    query = (sa.select(audit_log).where(audit_log.c.kind == kind, audit_log.c.subject == subject)
+             .order_by(audit_log.c.seq.desc()).limit(1))
+    row = conn.execute(query).first()
+    return dict(row._mapping) if row else None

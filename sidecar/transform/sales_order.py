@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sidecar.errors import InvalidPayload
 from sidecar.transform.uom import convert_price, convert_quantity
-from sidecar.values import ODOO_DATETIME, m2o_id
+from sidecar.values import ODOO_DATETIME, m2o_id, utc_moment
 
 # As the event contract says (sale_order.release_requested.v1 /write_date).
 ODOO_WRITE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$")
@@ -154,8 +154,86 @@ def _credit(partner: dict, company: dict, order: dict, currencies: dict) -> dict
     }
 
 
-def build_release_facts(bundle: dict) -> dict:
-    """The canonical facts (release_facts.v1) from OdooGateway.read_release_bundle's answer."""
+def _iso_z(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _num(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _label(line: dict) -> str:
+    if line.get("default_code"):
+        return f"[{line['default_code']}]"
+    return line.get("product_name") or f"product {line['product_id']}"
+
+
+def _over(credit: dict) -> dict:
+    """How far exposure is above the limit, in money and in percent of the limit (None: no limit, or 0)."""
+    limit, exposure = credit.get("limit"), credit["exposure"]
+    if limit is None:
+        return {"over_amount": None, "over_percent": None}
+    return {"over_amount": exposure - limit, "over_percent": (exposure - limit) / limit * 100 if limit > 0 else None}
+
+
+def _stock(facts: dict) -> dict:
+    """Each storable product's ordered quantity (in its own unit, lines added up) against its free
+    quantity in the warehouse; the short ones listed as the chatter shows them."""
+    needs: dict[int, dict] = {}
+    for line in facts["lines"]:
+        if line["storable"]:
+            entry = needs.setdefault(line["product_id"], {
+                "product_id": line["product_id"], "label": _label(line), "needed": 0.0,
+                "available": line["available_quantity"] or 0.0, "unit": line.get("product_uom")})
+            entry["needed"] += line.get("product_quantity", line["quantity"])
+    short = [e for e in needs.values() if e["needed"] > e["available"] + 1e-9]  # float noise is not short
+
+    def unit(entry):
+        return f" {entry['unit']}" if entry["unit"] else ""
+    listing = ", ".join(f"{e['label']} (needs {_num(e['needed'])}{unit(e)}, has {_num(e['available'])}{unit(e)})"
+                        for e in short)
+    warehouse = facts["order"].get("warehouse_name")
+    return {"storable_count": len(needs), "short_count": len(short), "products": list(needs.values()),
+            "short_listing": listing or None, "where": f" in {warehouse}" if warehouse else ""}
+
+
+def _lead_time(facts: dict, now: datetime) -> dict:
+    """Odoo 17's expected date (sale `_compute_expected_date`, sale_stock `_select_expected_date`): each
+    line's customer_lead counted from now for a quotation (from the order date once confirmed), the
+    earliest line under the 'direct' shipping policy, the latest under 'one'; shipping-cost lines ignored."""
+    order = facts["order"]
+    requested = order.get("commitment_date")
+    leads = [line["customer_lead_days"] for line in facts["lines"] if not line.get("is_delivery")]
+    direct = order.get("picking_policy", "direct") == "direct"
+    start = utc_moment(order["date_order"]) if order["state"] == "sale" else now
+    lead = (min(leads) if direct else max(leads)) if leads else None
+    return {
+        "requested": _iso_z(utc_moment(requested)) if requested else None,
+        "days": lead,
+        "basis": "shortest line lead time (ships as soon as possible)" if direct else
+                 "longest line lead time (ships when all products are ready)",
+        "from": _iso_z(start),
+        "earliest": _iso_z(start + timedelta(days=lead)) if lead is not None else None,
+    }
+
+
+def derive_release_facts(facts: dict, now: datetime | None = None) -> dict:
+    """The facts with what the release rules compare derived from them: site, credit over the limit,
+    stock shortfalls, the earliest delivery Odoo would promise `now` (default: this moment)."""
+    now = now or datetime.now(timezone.utc)
+    now = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+    order = facts["order"]
+    return {**facts,
+            "site": {"company_id": order.get("company_id"), "warehouse_id": order.get("warehouse_id")},
+            "credit": {**facts["credit"], **_over(facts["credit"])},
+            "stock": _stock(facts),
+            "lead_time": _lead_time(facts, now)}
+
+
+def build_release_facts(bundle: dict, now: datetime | None = None) -> dict:
+    """The canonical facts (release_facts.v1) from OdooGateway.read_release_bundle's answer, with the
+    derived facts the policy's rules compare (lead time counted from `now`, default this moment)."""
     order_raw = bundle["order"]
     company = bundle.get("company") or {}
     partner = bundle.get("commercial_partner") or bundle.get("partner") or {}
@@ -165,13 +243,13 @@ def build_release_facts(bundle: dict) -> dict:
     lines = [_line(line, products.get(m2o_id(line["product_id"]), {}), bundle, uoms, order["currency_rate"])
              for line in bundle.get("lines", []) if m2o_id(line.get("product_id"))]
     requester = bundle.get("requested_by") or {}
-    return {
+    return derive_release_facts({
         "order": order,
         "lines": lines,
         "margin": _margin(order_raw, lines, order["amount_untaxed"]),
         "credit": _credit(partner, company, order, currencies),
         "requested_by": {"user_id": m2o_id(requester.get("user_id")), "login": _text(requester.get("login"))},
-    }
+    }, now)
 
 
 def release_request_from_webhook(body: dict) -> dict:
