@@ -56,6 +56,8 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
         if operation in PER_APPROVER:
             key = f"{key}/{payload['approver_login']}"
         payload = {"ref": key, **payload}
+        if model != jobs.DEFAULT_MODEL:  # the note, activity and notices of an approval land on the flow's document
+            payload.setdefault("model", model)
         if operation in checked and "decided_on" not in payload:
             payload["decided_on"] = decided_on(order)
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=operation, payload=payload,
