@@ -106,6 +106,8 @@ def test_the_approval_decision_runs_the_flows_own_write_backs(client, services, 
                           json={"token": link["approve_token"], "decision": "approve"}, headers=bearer())
     assert decided.status_code == 200, decided.json
     assert [j["operation"] for j in decided.json["jobs"]][-1] == "post_invoice"
+    with services.db.read() as conn:  # the generic approval write-backs name the flow's document too
+        assert {j["payload"].get("model") for j in jobs.for_release(conn, answer["release_id"])} == {"account.move"}
     in_flight = client.post("/v1/events", json=event(odoo_seed, move, "second"), headers=bearer())
     assert in_flight.status_code == 200 and in_flight.json["duplicate_of"] == answer["release_id"]
 
