@@ -96,27 +96,6 @@ def _read_only_services():
                     policy=load_policy(settings.policy_file))
 
 
-def _explainer():
-    """The engine's explain(policy, facts, now) and render_text; a plain decision view where it has none."""
-    try:
-        from sidecar.policy.explain import explain, render_text
-        return explain, render_text
-    except ImportError:
-        pass
-    from sidecar.policy import evaluate
-
-    def explain(policy, facts, now):
-        decision = evaluate(facts, policy, now)
-        return {key: decision.get(key) for key in ("outcome", "summary", "route", "policy", "reasons")}
-
-    def render(data):
-        lines = [f"{data['outcome']}: {data['summary']} (policy {data['policy']['name']} {data['policy']['version']})"]
-        lines += [f"  {'OK' if r['passed'] else 'NO'} {r.get('rule') or r.get('check')}: {r['message']}"
-                  for r in data["reasons"]]
-        return "\n".join(lines)
-    return explain, render
-
-
 def _moment_arg(text: str):
     """A UTC moment from the command line; a clear argparse error when malformed."""
     from sidecar.values import utc_moment
@@ -152,9 +131,9 @@ def cmd_policy_explain_event(args) -> int:
     services = _read_only_services()
     envelope = json.loads(Path(args.event).read_text(encoding="utf-8"))
     flow, facts = simulate.facts_for_event(services, envelope)
-    explain, render = _explainer()
+    from sidecar.policy.explain import explain, render_text
     explained = explain(registry.policy_for(services, flow), facts, datetime.now(timezone.utc))
-    print(json.dumps(explained, indent=2, default=str) if args.json else render(explained))
+    print(json.dumps(explained, indent=2, default=str) if args.json else render_text(explained))
     return 0
 
 
@@ -259,6 +238,11 @@ def release_facts_for_rules(policy, facts: dict, now) -> dict:
 
 def cmd_policy_explain(args) -> int:
     """Explain the decision a policy makes on facts: which rules fired and why, and who set each value."""
+    if (args.event is None) == (args.facts is None):
+        print("sidecar policy explain: give either EVENT.json or --facts FACTS.json", file=sys.stderr)
+        return 2
+    if args.event is not None:
+        return cmd_policy_explain_event(args)
     from datetime import datetime, timezone
 
     from sidecar.policy.explain import explain, render_text
@@ -320,23 +304,6 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")
     setup.add_argument("--db", default=None, help="Odoo database (default ODOO_DB)")
     setup.set_defaults(func=cmd_odoo_setup)
-    policy = sub.add_parser("policy", help="policy tools (read-only)")
-    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
-    simulate = policy_sub.add_parser("simulate", help="re-decide recent Odoo documents with a candidate policy; "
-                                                      "what would change (writes nothing)")
-    simulate.add_argument("--policy", required=True, help="the candidate policy file")
-    simulate.add_argument("--since", required=True, type=_moment_arg,
-                          help="documents changed since (UTC, 'YYYY-MM-DD[ HH:MM:SS]')")
-    simulate.add_argument("--flow", default=None, help="the flow (default: the candidate's 'flow', else the release)")
-    simulate.add_argument("--limit", type=int, default=200, help="at most this many documents, newest first")
-    simulate.add_argument("--submitted", action="store_true",
-                          help="only documents matching the intake domain (default: every decidable state)")
-    simulate.add_argument("--json", action="store_true", help="the report as JSON")
-    simulate.set_defaults(func=cmd_policy_simulate)
-    explain = policy_sub.add_parser("explain", help="which rules an event's document fires and why (reads Odoo)")
-    explain.add_argument("event", help="an event envelope (JSON file), as n8n posts it to /v1/events")
-    explain.add_argument("--json", action="store_true", help="the explanation as JSON")
-    explain.set_defaults(func=cmd_policy_explain_event)
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)
@@ -354,21 +321,35 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--email", default=None,
                       help="author address of its notes (Odoo requires one; default <login>@example.invalid)")
     user.set_defaults(func=cmd_odoo_user)
-    policy = sub.add_parser("policy", help="policy files: lint, explain")
+    policy = sub.add_parser("policy", help="policy tools (read-only): lint, explain, simulate")
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     lint = policy_sub.add_parser("lint", help="validate a policy file; every problem with its JSON pointer")
     lint.add_argument("file")
     lint.add_argument("--require-approvers", action="store_true",
                       help="a route without approvers is a problem too (the sidecar does not start with one)")
     lint.set_defaults(func=cmd_policy_lint)
-    explain = policy_sub.add_parser("explain", help="which rules fire on facts, why, and which layer set each value")
-    explain.add_argument("--facts", required=True, help="FACTS.json: the flow's facts (as a decision records them)")
+    explain = policy_sub.add_parser("explain", help="which rules fire on an event's document (read from Odoo) or on "
+                                                    "facts, why, and which layer set each value")
+    explain.add_argument("event", nargs="?", default=None,
+                         help="EVENT.json: an event envelope as n8n posts it to /v1/events (its document is read from Odoo)")
+    explain.add_argument("--facts", default=None, help="FACTS.json: the flow's facts (as a decision records them)")
     explain.add_argument("--policy", default=None, help="policy file (default SIDECAR_POLICY_FILE, else the shipped one)")
     explain.add_argument("--site", action="append", default=[],
                          help="company:<id> or warehouse:<id>: decide as at this site (repeatable)")
     explain.add_argument("--now", default=None, help="decide at this moment (ISO 8601; default now)")
     explain.add_argument("--json", action="store_true", help="JSON instead of text")
     explain.set_defaults(func=cmd_policy_explain)
+    simulate = policy_sub.add_parser("simulate", help="re-decide recent Odoo documents with a candidate policy; "
+                                                      "what would change (writes nothing)")
+    simulate.add_argument("--policy", required=True, help="the candidate policy file")
+    simulate.add_argument("--since", required=True, type=_moment_arg,
+                          help="documents changed since (UTC, 'YYYY-MM-DD[ HH:MM:SS]')")
+    simulate.add_argument("--flow", default=None, help="the flow (default: the candidate's 'flow', else the release)")
+    simulate.add_argument("--limit", type=int, default=200, help="at most this many documents, newest first")
+    simulate.add_argument("--submitted", action="store_true",
+                          help="only documents matching the intake domain (default: every decidable state)")
+    simulate.add_argument("--json", action="store_true", help="the report as JSON")
+    simulate.set_defaults(func=cmd_policy_simulate)
     return parser
 
 

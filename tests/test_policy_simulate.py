@@ -82,6 +82,6 @@ def test_explain_reads_the_events_document_from_odoo(cli, tmp_path, odoo_seed, t
     path.write_text(json.dumps(event))
     code, out = cli("policy", "explain", str(path), "--json")
     assert code == 0
-    assert json.loads(out)["outcome"] == "approve"
+    assert json.loads(out)["decision"]["outcome"] == "approve"
     code, text = cli("policy", "explain", str(path))
     assert code == 0 and "approve" in text and "margin" in text
