@@ -226,6 +226,8 @@ def _decide(conn, services: Services, envelope: dict, facts: dict, decision: dic
                                            decision.get("summary", ""))
     writebacks.queue(conn, release_id, "decision", writebacks.for_decision(order, decision, notices),
                      services.settings.max_attempts)
+    if decision["outcome"] == "approve":  # parallel tiers open from the start get their own activity and links
+        approval_routing.open_other_tiers(conn, services, approval_id, order, decision.get("summary", ""))
     return describe(conn, releases.get_release(conn, release_id))
 
 

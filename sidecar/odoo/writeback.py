@@ -24,7 +24,7 @@ RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule
 # Renders an approver's decision links at delivery time: (approval_id, approver, generation, expires_at)
 # -> {"approve_url", "reject_url"}, or None when those links would no longer work. Tokens are
 # credentials: they are never stored in a job.
-LinkRenderer = Callable[[str, str, int, float], dict | None]
+LinkRenderer = Callable[..., dict | None]  # (approval_id, login, generation, expires_at, tier)
 
 
 def _require(payload: dict, *keys: str) -> None:
@@ -278,7 +278,8 @@ def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | N
                      if carries_ref(m.get("body"), ref)), None)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
-    rendered = links(payload["approval_id"], login, int(payload.get("generation") or 0), float(payload["expires_at"]))
+    rendered = links(payload["approval_id"], login, int(payload.get("generation") or 0), float(payload["expires_at"]),
+                     payload.get("tier"))
     if rendered is None:  # decided, cancelled or re-routed before delivery: these links would not work
         return {"effect": NOT_NEEDED, "order_id": order_id, "approver": login}
     company_id = payload.get("company_id")

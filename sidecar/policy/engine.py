@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sidecar.policy.checks import CHECKS, Finding, aware, iso_z
 from sidecar.policy.loader import CHECK_ORDER, Policy
-from sidecar.policy.routing import route_for
+from sidecar.policy.routing import route_for, tiers_for
 
 
 def _outcome(findings: list[Finding]) -> str:
@@ -32,15 +32,17 @@ def evaluate(facts: dict, policy: Policy, now: datetime) -> dict:
     findings = [CHECKS[name](facts, policy.checks[name], now)
                 for name in CHECK_ORDER if policy.checks[name]["enabled"]]
     outcome = _outcome(findings)
-    route = sla = None
+    route = sla = tiers = None
     if outcome == "approve":
-        route, hours = route_for(facts, policy, findings)
+        route, hours = route_for(facts, policy, findings, now)
         sla = {"hours": hours, "due_at": iso_z(now + timedelta(hours=hours))}
+        tiers = tiers_for(facts, policy, findings, now)
     return {
         "outcome": outcome,
         "reasons": [finding.reason for finding in findings],
         "route": route,
         "sla": sla,
+        "tiers": tiers,
         "policy": {"name": policy.name, "version": policy.version},
         "summary": _summary(outcome, findings, route),
     }

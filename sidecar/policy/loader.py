@@ -121,6 +121,19 @@ def _reference_problems(data: dict) -> list[str]:
             problems.append(f"{where}: unknown route '{role}' (defined: {known})")
 
     need(routing["default_route"], "/routing/default_route")
+    need(routing.get("admin_route"), "/routing/admin_route")
+    for i, role in enumerate(routing.get("tier_order", [])):
+        need(role, f"/routing/tier_order/{i}")
+    for i, group in enumerate(routing.get("conflicting_roles", [])):
+        for j, role in enumerate(group):
+            need(role, f"/routing/conflicting_roles/{i}/{j}")
+    for i, delegation in enumerate(routing.get("delegations", [])):
+        for j, role in enumerate(delegation.get("roles", [])):
+            need(role, f"/routing/delegations/{i}/roles/{j}")
+        if delegation["to_date"] < delegation["from_date"]:
+            problems.append(f"/routing/delegations/{i}/to_date: before from_date {delegation['from_date']}")
+        if delegation["to"].casefold() == delegation["from"].casefold():
+            problems.append(f"/routing/delegations/{i}/to: a delegation to oneself")
     need(routing["unknown_requester_route"], "/routing/unknown_requester_route")
     for name in CHECK_ORDER:
         need(data["checks"][name].get("route"), f"/checks/{name}/route")
@@ -154,7 +167,7 @@ def unconfigured_routes(data: dict) -> list[str]:
     """A problem per route that names no approver: the sidecar must not start with one."""
     return [f"/routing/routes/{i}/approvers: route '{route['role']}' has no approver; list the Odoo logins "
             "allowed to approve it (the shipped policy names none on purpose)"
-            for i, route in enumerate(data["routing"]["routes"]) if not route["approvers"]]
+            for i, route in enumerate(data["routing"]["routes"]) if not route["approvers"] and not route.get("groups")]
 
 
 def build_policy(data: Any, source: str = "policy", require_approvers: bool = True) -> Policy:
