@@ -227,3 +227,21 @@ def test_parallel_tiers_open_together_and_one_rejection_rejects(tmp_path, odoo_t
         assert not [a for a in odoo_seed.activities(thin_margin_quotation, ["active"]) if a["active"]]
     finally:
         services.close()
+
+
+def test_roles_resolve_to_odoo_group_members_and_archived_users_drop_out(tmp_path, odoo_target, odoo_proxy,
+                                                                          odoo_seed, people, thin_margin_quotation):
+    ann, bob, _dan = people
+    _uid, manager, _pw = odoo_seed.user(["sales_team.group_sale_manager"])
+    odoo_seed.call("res.users", "write", [odoo_seed.user_id(bob)], {"active": False})
+    app = tiered(tmp_path, odoo_target, odoo_proxy,
+                 [{"role": "manager", "approvers": [bob], "groups": ["sales_team.group_sale_manager"]},
+                  {"role": "admins", "approvers": [ann]}], admin_route="admins")
+    services, client = app.extensions["sidecar"], app.test_client()
+    try:
+        tier = submit(client, odoo_seed, thin_margin_quotation)["decision"]["tiers"][0]
+        assert manager in tier["eligible"] and bob not in tier["eligible"]
+        assert "admin" not in tier["eligible"]  # in the group, but the requester
+        assert "archived" in tier["reason"]
+    finally:
+        services.close()

@@ -24,6 +24,38 @@ def excluded(requester: str | None, salesperson: str | None):
     return lambda login: login.casefold() in barred
 
 
+def _people_named(policy) -> tuple[list[str], list[str]]:
+    """Every group and login the routing names (approvers, fallback, delegates)."""
+    routing_ = policy.data["routing"]
+    groups, logins = [], []
+    for route in routing_["routes"]:
+        groups += route.get("groups", [])
+        logins += route.get("approvers", []) + route.get("fallback", [])
+    logins += [d["to"] for d in routing_.get("delegations", [])]
+    return list(dict.fromkeys(groups)), list(dict.fromkeys(logins))
+
+
+def directory(services: Services) -> routing.Directory:
+    """What Odoo says about the policy's people: its groups' active members and the archived logins."""
+    groups, logins = _people_named(services.policy)
+    found = services.odoo.approver_directory(services.odoo.group_ids(groups) if groups else {}, logins)
+    return routing.Directory(groups=found["groups"], archived=frozenset(found["inactive"]), known=True)
+
+
+def with_people(services: Services, facts: dict, decision: dict, now: datetime) -> dict:
+    """An approve decision with its tiers resolved against Odoo: group members, archived users.
+
+    The engine plans tiers from the policy alone; this re-plans the same roles with what Odoo says
+    about people (one read of res.users), so nobody archived is asked and group members are.
+    """
+    if decision.get("outcome") != "approve" or not decision.get("tiers"):
+        return decision
+    tiers = routing.plan([t["role"] for t in decision["tiers"]], facts, services.policy, now, directory(services))
+    salesperson = (decision.get("route") or {}).get("salesperson")
+    sla = {"hours": tiers[0]["sla_hours"], "due_at": tiers[0]["due_at"]}
+    return {**decision, "tiers": tiers, "route": routing.as_route(tiers[0], salesperson), "sla": sla}
+
+
 def stored_tiers(release_id: str, decision: dict) -> list[dict]:
     """The decision's tiers as the approval keeps them: state, due time (epoch) and activity reference."""
     route, sla = decision.get("route") or {}, decision.get("sla") or {}

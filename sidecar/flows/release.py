@@ -176,7 +176,10 @@ def submit_release(services: Services, envelope: dict, key: str | None = None) -
     if order["state"] not in QUOTATION_STATES:
         raise Conflict(f"{order['name']} is in state '{order['state']}': only quotations can be released",
                        code="not_a_quotation")
-    decision = evaluate(facts, services.policy, datetime.now(timezone.utc))
+    moment = datetime.now(timezone.utc)
+    decision = evaluate(facts, services.policy, moment)
+    decision = _ask_odoo(services, envelope, key,
+                         lambda: approval_routing.with_people(services, facts, decision, moment))
     for attempt in range(2):  # a concurrent twin may win the race once; then answer as it did
         try:
             return _record(services, envelope, key, digest, facts, decision)

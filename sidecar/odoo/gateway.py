@@ -379,6 +379,34 @@ class OdooGateway:
         """True when the order, as committed, matches `domain`."""
         return bool(self.count_orders([("id", "=", order_id), *domain]))
 
+    def group_ids(self, xmlids: list[str]) -> dict[str, int]:
+        """Ids of Odoo groups by external id (`module.name`); unknown ones are absent. Cached: ids never move."""
+        cache = self.__dict__.setdefault("_group_ids", {})
+        for xmlid in xmlids:
+            if xmlid not in cache:
+                module, _dot, name = xmlid.partition(".")
+                try:
+                    _model, res_id = self.execute("ir.model.data", "check_object_reference", module, name)
+                except OdooError as err:
+                    if err.retryable:  # Odoo could not answer; an unknown external id is not retryable
+                        raise
+                    res_id = False
+                cache[xmlid] = res_id or None
+        return {xmlid: cache[xmlid] for xmlid in xmlids if cache.get(xmlid)}
+
+    def approver_directory(self, group_ids: dict[str, int], logins: list[str]) -> dict:
+        """Who the approvers are in Odoo, in one read: active members of each group, and logins archived or unknown."""
+        ids = sorted(set(group_ids.values()))
+        domain = [("login", "in", sorted(set(logins)))]
+        if ids:
+            domain = ["|", ("groups_id", "in", ids)] + domain
+        rows = self.search_read("res.users", domain, ["login", "active", "groups_id", "share"],
+                                context={"active_test": False})
+        groups = {xmlid: sorted(r["login"] for r in rows if r["active"] and not r["share"] and gid in r["groups_id"])
+                  for xmlid, gid in group_ids.items()}
+        active = {r["login"].casefold() for r in rows if r["active"]}
+        return {"groups": groups, "inactive": sorted(login for login in logins if login.casefold() not in active)}
+
     def user_logins(self, user_ids: list[int]) -> dict[int, str]:
         """Login of each existing user (archived ones too); missing ids are absent."""
         ids = sorted({uid for uid in user_ids if uid})
