@@ -127,9 +127,9 @@ def approver_links(settings, approval_id: str, approver: str, generation: int, e
         separator = "&" if "?" in settings.approval_link_base else "?"
         entry[f"{decision}_token"] = token
         entry[f"{decision}_url"] = f"{settings.approval_link_base}{separator}{query}"
-        if settings.public_url:
-            entry[f"{decision}_page"] = f"{settings.public_url.rstrip('/')}/v1/approvals/{approval_id}/page?" + \
-                urlencode({"token": token})
+    if settings.public_url:  # the decision page: both tokens, one form, good once
+        entry["page_url"] = f"{settings.public_url.rstrip('/')}/v1/approvals/{approval_id}/page?" + urlencode(
+            {"approve": entry["approve_token"], "reject": entry["reject_token"]})
     return entry
 
 

@@ -53,7 +53,8 @@ def _describe(conn, approval: dict) -> dict:
     return describe_approval(approval, votes=releases.votes_for(conn, approval["id"]))
 
 
-def _load(conn, approval_id: str) -> dict:
+def load(conn, approval_id: str) -> dict:
+    """One approval; NotFound when there is none."""
     approval = releases.get_approval(conn, approval_id)
     if approval is None:
         raise NotFound(f"no approval {approval_id}")
@@ -63,7 +64,7 @@ def _load(conn, approval_id: str) -> dict:
 def get_approval(services: Services, approval_id: str) -> dict:
     """One approval."""
     with services.db.read() as conn:
-        return _describe(conn, _load(conn, approval_id))
+        return _describe(conn, load(conn, approval_id))
 
 
 def list_approvals(services: Services, status: str | None, limit: int, overdue: bool = False) -> list[dict]:
@@ -161,7 +162,7 @@ def record_vote(services: Services, approval_id: str, *, approver: str, decision
     """
     approved = decision == "approve"
     with services.db.transaction() as conn:
-        approval = _load(conn, approval_id)
+        approval = load(conn, approval_id)
         repeat = releases.vote_by_token(conn, proof)
         if repeat and repeat["approval_id"] == approval_id:
             return _answer(conn, approval_id, approval["release_id"])
@@ -293,7 +294,7 @@ def queue_resume(conn, services: Services, approval: dict, outcome: str, by: str
 
 
 def _open(conn, approval_id: str) -> dict:
-    approval = _load(conn, approval_id)
+    approval = load(conn, approval_id)
     if approval["status"] not in releases.OPEN_APPROVAL:
         raise Conflict(f"approval {approval_id} is {approval['status']}; only pending or unroutable "
                        "approvals can be re-routed or cancelled", code="not_open")

@@ -253,6 +253,8 @@ def notice_text(payload: dict, links: dict) -> str:
     """The approver's private notice: the flow's text, then their approve and reject links."""
     lines = [(payload.get("body") or "").rstrip(), "",
              f"Approve: {links['approve_url']}", f"Reject: {links['reject_url']}"]
+    if links.get("page_url"):
+        lines.append(f"Decide with a comment: {links['page_url']}")
     if payload.get("expires_at_iso"):
         lines.append(f"These links are yours alone; they work until {payload['expires_at_iso']}.")
     return "\n".join(lines).lstrip("\n")
