@@ -34,6 +34,13 @@ def decide_approval(approval_id):
     return approvals.decide(get_services(), approval_id, json_body(), actor())
 
 
+@bp.post("/<approval_id>/wait")
+@requires("approvals.write")
+def wait_for_approval(approval_id):
+    """Resume an n8n Wait node with the outcome once the approval is decided."""
+    return approvals.wait(get_services(), approval_id, json_body(), actor())
+
+
 @bp.post("/<approval_id>/reroute")
 @requires("approvals.admin")
 def reroute_approval(approval_id):

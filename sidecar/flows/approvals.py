@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
 
-from sidecar import approval_tokens, contracts
+from sidecar import approval_tokens, contracts, n8n_resume
 from sidecar.errors import Conflict, Forbidden, InvalidPayload, NotFound
 from sidecar.flows import approval_routing, messages, writebacks
 from sidecar.flows.approval_routing import (activity_ref, decision_links, excluded, notices, tier_phase,
@@ -402,3 +402,26 @@ def cancel(services: Services, approval_id: str, body: dict, by: str | None) -> 
         audit.append(conn, "approval.cancelled", approval_id, {
             "release_id": release["id"], "status": approval["status"], "reason": body["reason"]}, actor=by)
         return _answer(conn, approval_id, release["id"])
+
+
+FINAL_OUTCOME = {releases.APPROVED: "approved", releases.REJECTED_BY_APPROVER: "rejected",
+                 releases.CANCELLED: "cancelled"}
+
+
+def wait(services: Services, approval_id: str, body: dict, by: str | None) -> dict:
+    """Remember n8n's resume URL: the final outcome is POSTed to it (at once when already decided)."""
+    contracts.validate("approval_wait.v1", body)
+    if not n8n_resume.valid_url(body["resume_url"]):
+        raise InvalidPayload("resume_url must be an http(s) URL", code="invalid_resume_url",
+                             details=[{"pointer": "/resume_url", "message": "not an http(s) URL"}])
+    with services.db.transaction() as conn:
+        approval = load(conn, approval_id)
+        if approval.get("resume_url") and approval["resume_url"] != body["resume_url"]:
+            raise Conflict("another n8n execution already waits for this approval", code="already_waited_for")
+        if not approval.get("resume_url"):
+            releases.set_resume_url(conn, approval_id, body["resume_url"])
+            audit.append(conn, "approval.awaited", approval_id, {"release_id": approval["release_id"]}, actor=by)
+            if approval["status"] in FINAL_OUTCOME:  # decided before n8n asked: resume it now
+                queue_resume(conn, services, {**approval, "resume_url": body["resume_url"]},
+                             FINAL_OUTCOME[approval["status"]], approval["decided_by"], approval["comment"])
+        return _answer(conn, approval_id, approval["release_id"])

@@ -210,3 +210,8 @@ def in_flight_order_ids(conn: Connection) -> list[int]:
     """Ids of the orders whose release is still in flight (reconciliation leaves them alone)."""
     query = sa.select(releases.c.order_id).where(releases.c.in_flight == 1).distinct()
     return sorted(row.order_id for row in conn.execute(query))
+
+
+def set_resume_url(conn: Connection, approval_id: str, url: str) -> None:
+    """Remember the n8n execution waiting for this approval's outcome."""
+    conn.execute(approvals.update().where(approvals.c.id == approval_id).values(resume_url=url))
