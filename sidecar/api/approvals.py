@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
-from sidecar.flows import approvals
+from sidecar.flows import approvals, escalation
 from sidecar.store.releases import APPROVAL_STATUSES
 
 bp = Blueprint("approvals", __name__, url_prefix="/v1/approvals")
@@ -18,6 +18,13 @@ def list_approvals():
     status = query_value("status", APPROVAL_STATUSES)
     overdue = query_value("overdue", FLAGS) or "false"
     return {"items": approvals.list_approvals(get_services(), status, page_limit(), FLAGS[overdue])}
+
+
+@bp.post("/escalate")
+@requires("approvals.write")  # n8n's scheduled workflow runs it; it only applies the policy's own levels
+def escalate_approvals():
+    """Remind the approvers of overdue tiers, then move them up; stuck approvals go to the administrator role."""
+    return escalation.escalate(get_services())
 
 
 @bp.get("/<approval_id>")

@@ -345,7 +345,8 @@ def move_tier(conn, services: Services, approval: dict, role: str, eligible: lis
     old_ref = tiers[index].get("activity_ref")
     new_ref = f"{release['id']}/{phase}/schedule_activity"
     tiers[index].update(role=role, eligible=eligible, assignee=eligible[0], due_at=due, activity_ref=new_ref,
-                        quorum=max(1, min(tiers[index].get("quorum", 1), len(eligible))), status=releases.TIER_OPEN)
+                        quorum=max(1, min(tiers[index].get("quorum", 1), len(eligible))), status=releases.TIER_OPEN,
+                        reminded_at=None)
     if not releases.reroute_approval(conn, approval["id"], generation=approval["generation"], role=role,
                                      eligible=eligible, due_at=due, activity_ref=new_ref, tiers=tiers):
         raise Conflict(f"approval {approval['id']} changed meanwhile; read it and try again", code="not_open")

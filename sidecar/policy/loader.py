@@ -122,6 +122,8 @@ def _reference_problems(data: dict) -> list[str]:
 
     need(routing["default_route"], "/routing/default_route")
     need(routing.get("admin_route"), "/routing/admin_route")
+    for i, route in enumerate(routing["routes"]):
+        need(route.get("escalate_to"), f"/routing/routes/{i}/escalate_to")
     for i, role in enumerate(routing.get("tier_order", [])):
         need(role, f"/routing/tier_order/{i}")
     for i, group in enumerate(routing.get("conflicting_roles", [])):
