@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
-from sidecar.flows import approvals, escalation
+from sidecar.flows import activity_pull, approvals, escalation
 from sidecar.store.releases import APPROVAL_STATUSES
 
 bp = Blueprint("approvals", __name__, url_prefix="/v1/approvals")
@@ -25,6 +25,13 @@ def list_approvals():
 def escalate_approvals():
     """Remind the approvers of overdue tiers, then move them up; stuck approvals go to the administrator role."""
     return escalation.escalate(get_services())
+
+
+@bp.post("/pull-activities")
+@requires("approvals.write")  # n8n's scheduled workflow runs it; the approver is Odoo's author of the done note
+def pull_activities():
+    """Record approvals given in Odoo by marking the approval activity done."""
+    return activity_pull.pull(get_services())
 
 
 @bp.get("/<approval_id>")

@@ -407,6 +407,24 @@ class OdooGateway:
         active = {r["login"].casefold() for r in rows if r["active"]}
         return {"groups": groups, "inactive": sorted(login for login in logins if login.casefold() not in active)}
 
+    def activity_done_messages(self, model: str, res_ids: list[int], after_id: int = 0) -> list[dict]:
+        """The "<type> done" notes Odoo 17 posts when someone marks an activity done (it then deletes the
+        activity): notifications carrying `mail_activity_type_id`, authored by whoever marked it."""
+        if not res_ids:
+            return []
+        domain = [("model", "=", model), ("res_id", "in", sorted(set(res_ids))), ("message_type", "=", "notification"),
+                  ("mail_activity_type_id", "!=", False), ("id", ">", after_id)]
+        return self.search_read("mail.message", domain, ["body", "author_id", "res_id", "date"], order="id")
+
+    def logins_of_partners(self, partner_ids: list[int]) -> dict[int, str]:
+        """Login of the user behind each partner (archived users too); partners of no user are absent."""
+        ids = sorted({pid for pid in partner_ids if pid})
+        if not ids:
+            return {}
+        rows = self.search_read("res.users", [("partner_id", "in", ids)], ["login", "partner_id"],
+                                context={"active_test": False})
+        return {m2o_id(row["partner_id"]): row["login"] for row in rows}
+
     def user_logins(self, user_ids: list[int]) -> dict[int, str]:
         """Login of each existing user (archived ones too); missing ids are absent."""
         ids = sorted({uid for uid in user_ids if uid})
