@@ -245,3 +245,30 @@ def test_roles_resolve_to_odoo_group_members_and_archived_users_drop_out(tmp_pat
         assert "archived" in tier["reason"]
     finally:
         services.close()
+
+
+def test_refused_decisions_are_audited_and_change_nothing(client, services, odoo_seed, thin_margin_quotation):
+    from tests.test_approvals import token_for
+    answer = client.post("/v1/events", json={
+        "id": f"odoo:sale.order:{thin_margin_quotation}:refusals", "type": "sale_order.release_requested",
+        "source": "odoo", "data": {"_model": "sale.order", "_id": thin_margin_quotation,
+                                   "write_uid": odoo_seed.user_id("admin")}}, headers=bearer())
+    approval_id = answer.json["approval_id"]
+    cases = [
+        ({"token": token_for(approval_id, "demo", expires_at=time.time() - 1), "decision": "approve"}, 403,
+         "token_expired"),
+        ({"token": token_for(approval_id, "ghost"), "decision": "approve"}, 403, "not_an_approver"),
+        ({"token": token_for(approval_id, "admin"), "decision": "approve"}, 403, "segregation_of_duties"),
+        ({"token": token_for(approval_id, "demo", generation=5), "decision": "approve"}, 403, "token_superseded"),
+        ({"token": "x", "decision": "maybe"}, 400, "invalid_payload"),
+    ]
+    for body, status, code in cases:
+        refused = client.post(f"/v1/approvals/{approval_id}/decision", json=body, headers=bearer())
+        assert (refused.status_code, refused.json["error"]["code"]) == (status, code), refused.json
+    with services.db.read() as conn:
+        from sidecar.store import releases
+        assert releases.votes_for(conn, approval_id) == []
+        assert releases.get_approval(conn, approval_id)["status"] == "pending"
+        refusals = [e["data"]["code"] for e in audit.entries(conn)
+                    if e["kind"] == "approval.refused" and e["subject"] == approval_id]
+    assert refusals == [code for _body, _status, code in cases]

@@ -53,7 +53,17 @@ def with_people(services: Services, facts: dict, decision: dict, now: datetime) 
     tiers = routing.plan([t["role"] for t in decision["tiers"]], facts, services.policy, now, directory(services))
     salesperson = (decision.get("route") or {}).get("salesperson")
     sla = {"hours": tiers[0]["sla_hours"], "due_at": tiers[0]["due_at"]}
-    return {**decision, "tiers": tiers, "route": routing.as_route(tiers[0], salesperson), "sla": sla}
+    route = routing.as_route(tiers[0], salesperson)
+    return {**decision, "tiers": tiers, "route": route, "sla": sla,
+            "summary": _summary_for(decision, route)}
+
+
+def _summary_for(decision: dict, route: dict) -> str:
+    """The summary's "no eligible approver" tail, as Odoo's view of people now has it."""
+    old_tail = f"; no eligible approver on route {(decision.get('route') or {}).get('role')}"
+    summary = decision.get("summary", "")
+    summary = summary[:-len(old_tail)] if summary.endswith(old_tail) else summary
+    return summary + (f"; no eligible approver on route {route['role']}" if route["unroutable"] else "")
 
 
 def stored_tiers(release_id: str, decision: dict) -> list[dict]:

@@ -93,9 +93,9 @@ def decide(services: Services, approval_id: str, body: dict, client: str | None 
            via: str = "api") -> dict:
     """Record the token holder's approve/reject on their tier and queue its write-backs; the same token again
     answers the same. Every refusal is a 4xx, audited, with nothing changed."""
-    contracts.validate("approval_decision.v1", body)
     token = None
     try:
+        contracts.validate("approval_decision.v1", body)
         token = approval_tokens.verify(services.settings.approval_secret, body["token"])
         if token.approval_id != approval_id:
             raise Forbidden("the decision token is not valid for this approval", code="invalid_token")
@@ -105,9 +105,7 @@ def decide(services: Services, approval_id: str, body: dict, client: str | None 
                            comment=body.get("comment"), proof=approval_tokens.fingerprint(body["token"]),
                            generation=token.generation, tier=token.tier, via=via, client=client,
                            fresh=lambda: approval_tokens.require_fresh(token))
-    except (Forbidden, Conflict, NotFound) as err:
-        if isinstance(err, NotFound):
-            raise
+    except (Forbidden, Conflict, InvalidPayload) as err:  # an unknown approval (404) has nothing to audit on
         raise _refuse(services, approval_id, token.approver if token else None, via, err) from None
 
 
