@@ -66,3 +66,25 @@ def test_an_unroutable_approval_goes_to_the_administrator_role_at_once(tmp_path,
         assert "nobody may decide" in items[0]["message"]
     finally:
         services.close()
+
+
+def test_a_parallel_tier_is_escalated_on_its_own_deadline(tmp_path, odoo_target, odoo_proxy, odoo_seed, people,
+                                                          thin_margin_quotation):
+    ann, bob, dan = people
+    app = tiered(tmp_path, odoo_target, odoo_proxy,
+                 [{"role": "manager", "approvers": [ann], "sla_hours": 8},
+                  {"role": "director", "approvers": [dan], "fallback": [bob], "sla_hours": 1, "mode": "parallel"}],
+                 tier_order=["manager", "director"], escalate_after_hours=1)
+    services, client = app.extensions["sidecar"], app.test_client()
+    try:
+        submit(client, odoo_seed, thin_margin_quotation)
+        start = time.time()
+        assert [(i["action"], i["tier"]) for i in escalation.escalate(services, now=start + 2 * HOUR)["items"]] == [
+            ("reminded", 1)]
+        moved = escalation.escalate(services, now=start + 3.5 * HOUR)["items"]
+        assert [(i["action"], i["tier"], i["eligible"]) for i in moved] == [("escalated", 1, [bob])]
+        approval = client.get(f"/v1/approvals/{moved[0]['approval_id']}", headers=bearer(ALL_SCOPES_KEY)).json
+        assert [(t["role"], t["eligible"]) for t in approval["tiers"]] == [("manager", [ann]), ("director", [bob])]
+        assert approval["role"] == "manager"  # the first open tier, as before tiers
+    finally:
+        services.close()

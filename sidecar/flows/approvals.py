@@ -332,21 +332,24 @@ def current_tier(approval: dict) -> int:
 
 
 def move_tier(conn, services: Services, approval: dict, role: str, eligible: list[str], note: str,
-              phase: str) -> dict:
-    """Give the current tier new people (new tokens, the old ones void), move its activity, send new links."""
+              phase: str, index: int | None = None) -> dict:
+    """Give a tier (default: the current one) new people (new tokens, the old ones void), move its activity,
+    send new links."""
     route = services.policy.routes.get(role) or {}
     due = time.time() + 3600 * route.get("sla_hours", services.policy.default_sla_hours)
     generation = approval["generation"] + 1
     release = releases.get_release(conn, approval["release_id"])
-    index = current_tier(approval)
+    index = current_tier(approval) if index is None else index
     tiers = [dict(t) for t in releases.tiers_of(approval)]
     old_ref = tiers[index].get("activity_ref")
     new_ref = f"{release['id']}/{phase}/schedule_activity"
     tiers[index].update(role=role, eligible=eligible, assignee=eligible[0], due_at=due, activity_ref=new_ref,
                         quorum=max(1, min(tiers[index].get("quorum", 1), len(eligible))), status=releases.TIER_OPEN,
                         reminded_at=None)
-    if not releases.reroute_approval(conn, approval["id"], generation=approval["generation"], role=role,
-                                     eligible=eligible, due_at=due, activity_ref=new_ref, tiers=tiers):
+    first = next(t for t in tiers if t["status"] == releases.TIER_OPEN)  # the mirrored columns follow the first
+    if not releases.reroute_approval(conn, approval["id"], generation=approval["generation"], role=first["role"],
+                                     eligible=first["eligible"], due_at=first["due_at"],
+                                     activity_ref=first.get("activity_ref"), tiers=tiers):
         raise Conflict(f"approval {approval['id']} changed meanwhile; read it and try again", code="not_open")
     moved = releases.get_approval(conn, approval["id"])
     summary = release["decision"].get("summary", "")

@@ -82,7 +82,7 @@ def _move(conn, services: Services, approval: dict, index: int, tier: dict, late
              else f"nobody may decide tier {tier['role']}")
     note = f"Approval escalated: {cause}. It moves to {why}: {', '.join(eligible)}."
     moved = approvals.move_tier(conn, services, approval, role, eligible, note,
-                                f"escalate{approval['generation'] + 1}")
+                                f"escalate{approval['generation'] + 1}", index)
     audit.append(conn, "approval.escalated", approval["id"], {**moved, "reason": note}, actor=ACTOR)
     return {"approval_id": approval["id"], "action": "escalated", "tier": index, "role": role,
             "eligible": eligible, "message": note}
@@ -94,7 +94,8 @@ def escalate(services: Services, now: float | None = None, limit: int = MAX_PAGE
     wait = 3600 * float(_routing(services).get("escalate_after_hours", DEFAULT_ESCALATE_AFTER_HOURS))
     with services.db.read() as conn:
         candidates = [a["id"] for a in releases.list_approvals(conn, releases.UNROUTABLE, limit)]
-        candidates += [a["id"] for a in releases.list_approvals(conn, releases.PENDING, limit, overdue_at=stamp)]
+        # every pending one: a parallel tier may be overdue while the first open tier is not
+        candidates += [a["id"] for a in releases.list_approvals(conn, releases.PENDING, limit)]
     actions = []
     for approval_id in dict.fromkeys(candidates):
         with services.db.transaction() as conn:
@@ -102,13 +103,18 @@ def escalate(services: Services, now: float | None = None, limit: int = MAX_PAGE
             if approval is None or approval["status"] not in releases.OPEN_APPROVAL:
                 continue
             tiers = [dict(t) for t in releases.tiers_of(approval)]
-            index = approvals.current_tier(approval)
-            tier = {**tiers[index], "voted": _voters(conn, approval_id, index)}
             if approval["status"] == releases.UNROUTABLE:
+                index = approvals.current_tier(approval)
+                tier = {**tiers[index], "voted": _voters(conn, approval_id, index)}
                 actions.append(_move(conn, services, approval, index, tier, late=False))
-            elif tier.get("due_at") and tier["due_at"] < stamp:
-                if not tier.get("reminded_at"):
-                    actions.append(_remind(conn, services, approval, index, tiers, stamp))
-                elif tier["reminded_at"] + wait <= stamp:
-                    actions.append(_move(conn, services, approval, index, tier, late=True))
+                continue
+            overdue = [i for i, t in enumerate(tiers)
+                       if t["status"] == releases.TIER_OPEN and t.get("due_at") and t["due_at"] < stamp]
+            unreminded = [i for i in overdue if not tiers[i].get("reminded_at")]
+            ripe = [i for i in overdue if tiers[i].get("reminded_at") and tiers[i]["reminded_at"] + wait <= stamp]
+            if unreminded:
+                actions.append(_remind(conn, services, approval, unreminded[0], tiers, stamp))
+            elif ripe:  # one move per approval and run: a move re-issues every open tier's links
+                tier = {**tiers[ripe[0]], "voted": _voters(conn, approval_id, ripe[0])}
+                actions.append(_move(conn, services, approval, ripe[0], tier, late=True))
     return {"items": actions}
