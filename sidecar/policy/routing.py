@@ -34,7 +34,16 @@ class Directory:
 
 
 def _routing(policy: Policy) -> dict:
+    """The routing section, read from the document itself (whatever else the policy format holds)."""
     return policy.data["routing"]
+
+
+def _routes(policy: Policy) -> dict[str, dict]:
+    return {route["role"]: route for route in _routing(policy)["routes"]}
+
+
+def _bands_of(policy: Policy) -> list[dict]:
+    return sorted(_routing(policy).get("amount_bands", []), key=lambda band: band["min_untaxed"], reverse=True)
 
 
 def _reason(fired: Finding | dict) -> dict:
@@ -61,7 +70,7 @@ def _bands(facts: dict, policy: Policy) -> list[str]:
     untaxed = _untaxed(facts)
     if untaxed is None:
         return []
-    return [b["route"] for b in policy.amount_bands if untaxed >= b["min_untaxed"] - EPSILON]
+    return [b["route"] for b in _bands_of(policy) if untaxed >= b["min_untaxed"] - EPSILON]
 
 
 def _choose_role(facts: dict, policy: Policy, findings: list) -> str:
@@ -71,18 +80,18 @@ def _choose_role(facts: dict, policy: Policy, findings: list) -> str:
         if role:
             return role
     bands = _bands(facts, policy)
-    return bands[0] if bands else policy.default_route
+    return bands[0] if bands else _routing(policy)["default_route"]
 
 
 def _fired_roles(facts: dict, policy: Policy, findings: list) -> list[str]:
     """Every role a fired approve rule or a reached amount band asks for (a policy with `tier_order`)."""
     roles = [_asked_role(policy, finding) for finding in findings] + _bands(facts, policy)
-    return [role for role in roles if role] or [policy.default_route]
+    return [role for role in roles if role] or [_routing(policy)["default_route"]]
 
 
 def ordered_roles(policy: Policy, roles: list[str]) -> list[str]:
     """The roles without duplicates, in the routing's `tier_order` (then in the order routes are listed)."""
-    order = list(_routing(policy).get("tier_order", [])) + list(policy.routes)
+    order = list(_routing(policy).get("tier_order", [])) + list(_routes(policy))
     unique = list(dict.fromkeys(roles))
     return sorted(unique, key=lambda role: order.index(role) if role in order else len(order))
 
@@ -106,7 +115,7 @@ def _unique(logins: list[str], barred: set[str]) -> list[str]:
 
 def members(policy: Policy, role: str, directory: Directory | None) -> list[str]:
     """A role's people as configured: its logins, then its Odoo groups' active members."""
-    route = policy.routes.get(role) or {}
+    route = _routes(policy).get(role) or {}
     people = list(route.get("approvers", []))
     for group in route.get("groups", []):
         people += (directory.groups.get(group, []) if directory else [])
@@ -158,7 +167,7 @@ def _people(policy: Policy, role: str, logins: list[str], barred: set[str], dire
 def _tier(policy: Policy, role: str, mode: str, facts: dict, directory: Directory | None, now: datetime,
           taken: set[str]) -> dict:
     """One tier: eligible people (fallback, then the administrator route when nobody remains)."""
-    routing, route = _routing(policy), policy.routes[role]
+    routing, route = _routing(policy), _routes(policy)[role]
     quorum = int(route.get("quorum", 1))
     requester_etc = excluded_logins(facts)
     barred = {login.casefold() for login in requester_etc}
@@ -180,7 +189,7 @@ def _tier(policy: Policy, role: str, mode: str, facts: dict, directory: Director
             notes.append(f"Too few eligible approvers on route {role}; fallback approvers apply.")
         eligible = _unique(eligible + fallback, set())
     admin_role = routing.get("admin_route")
-    if len(eligible) < quorum and admin_role and admin_role in policy.routes and admin_role != role:
+    if len(eligible) < quorum and admin_role and admin_role in _routes(policy) and admin_role != role:
         extra = _people(policy, admin_role, members(policy, admin_role, directory), barred, directory,
                         now.date(), notes)
         if extra:
@@ -191,7 +200,7 @@ def _tier(policy: Policy, role: str, mode: str, facts: dict, directory: Director
         notes.append(f"No eligible approver on route {role}: requester and salesperson are excluded "
                      "and no fallback approver remains.")
     quorum = min(quorum, len(eligible)) if admin else quorum
-    hours = route.get("sla_hours", policy.default_sla_hours)
+    hours = route.get("sla_hours", _routing(policy)["default_sla_hours"])
     assignee = next((login for login in eligible if login.casefold() not in taken), eligible[0] if eligible else None)
     return {"role": role, "mode": mode, "quorum": max(quorum, 1), "approvers": list(route.get("approvers", [])),
             "eligible": eligible, "assignee": assignee, "sla_hours": hours, "due_at": None,
@@ -204,12 +213,12 @@ def plan(roles: list[str], facts: dict, policy: Policy, now: datetime,
     """The tiers of an approval for these roles, in order; the ones open from the start carry a due time."""
     requester = (facts.get("requested_by") or {}).get("login")
     if not requester:
-        roles = [policy.unknown_requester_route]
+        roles = [_routing(policy).get("unknown_requester_route") or _routing(policy)["default_route"]]
     tiers: list[dict] = []
     taken: set[str] = set()
     default_mode = _routing(policy).get("tier_mode", SEQUENTIAL)
     for index, role in enumerate(ordered_roles(policy, roles)):
-        mode = policy.routes[role].get("mode", default_mode) if index else SEQUENTIAL
+        mode = _routes(policy)[role].get("mode", default_mode) if index else SEQUENTIAL
         tier = _tier(policy, role, mode, facts, directory, now, taken)
         if not requester and not index:
             tier["reason"] = " ".join(filter(None, [
@@ -241,8 +250,9 @@ def opening(tiers: list[dict], approved: set[int]) -> list[int]:
 
 
 def roles_for(facts: dict, policy: Policy, findings: list) -> list[str]:
-    """The roles a decision's tiers are made of: every fired one with `tier_order`, else today's single route."""
-    if "tier_order" in _routing(policy):
+    """The roles a decision's tiers are made of: every fired one (a policy of rules, or one with `tier_order`),
+    else the single route of a checks policy, as before tiers."""
+    if "tier_order" in _routing(policy) or "rules" in policy.data:
         return _fired_roles(facts, policy, findings)
     return [_choose_role(facts, policy, findings)]
 
