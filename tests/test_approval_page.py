@@ -3,6 +3,7 @@ import time
 from urllib.parse import urlencode
 
 from sidecar.store import audit
+from tests.test_approval_notice import demo, notices  # noqa: F401  (fixture)
 from tests.test_approvals import links_of, pending, token_for  # noqa: F401  (fixture)
 
 
@@ -40,7 +41,8 @@ def test_the_form_decides_once_with_a_comment(client, services, pending):
     with services.db.read() as conn:
         entries = [e for e in audit.entries(conn) if e["subject"] == approval_id]
     voted = next(e for e in entries if e["kind"] == "approval.voted")
-    assert voted["actor"] == "demo" and voted["data"]["channel"] == "page" and voted["data"]["comment"] == "good customer"
+    assert voted["actor"] == "demo" and voted["data"]["channel"] == "page"
+    assert voted["data"]["comment"] == "good customer"
 
 
 def test_expired_forged_and_foreign_links_are_refused(client, pending):
@@ -62,3 +64,27 @@ def test_expired_forged_and_foreign_links_are_refused(client, pending):
     state = client.get(f"/v1/approvals/{approval_id}", headers={"Authorization": "Bearer " + __import__(
         "tests.conftest", fromlist=["ALL_SCOPES_KEY"]).ALL_SCOPES_KEY})
     assert state.json["status"] == "pending" and state.json["votes"] == []
+
+
+def test_with_a_public_url_the_links_and_the_private_notice_carry_the_page(tmp_path, odoo_target, odoo_proxy,
+                                                                         odoo_seed, demo, thin_margin_quotation):
+    from sidecar.app import create_app
+    from sidecar.config import load_settings
+    from sidecar.worker import OutboxWorker
+    from tests.conftest import bearer, sidecar_env
+    from tests.test_approvals import event_for
+    env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
+                      SIDECAR_PUBLIC_URL="https://sidecar.example.com/")
+    app = create_app(settings=load_settings(env))
+    services, client = app.extensions["sidecar"], app.test_client()
+    try:
+        answer = client.post("/v1/events", json=event_for(thin_margin_quotation, odoo_seed.user_id("admin")),
+                             headers=bearer()).json
+        link = links_of(answer)
+        assert link["page_url"].startswith(f"https://sidecar.example.com/v1/approvals/{answer['approval_id']}/page?")
+        assert client.get(link["page_url"].removeprefix("https://sidecar.example.com")).status_code == 200
+        OutboxWorker(services).drain()
+        bodies = [m["body"] for m in notices(demo, thin_margin_quotation)]  # demo's private notice
+        assert any("Decide with a comment: https://sidecar.example.com/v1/approvals/" in body for body in bodies)
+    finally:
+        services.close()

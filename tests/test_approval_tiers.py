@@ -205,7 +205,8 @@ def test_parallel_tiers_open_together_and_one_rejection_rejects(tmp_path, odoo_t
                                                                 people, thin_margin_quotation):
     ann, bob, dan = people
     app = tiered(tmp_path, odoo_target, odoo_proxy,
-                 [{"role": "manager", "approvers": [ann]}, {"role": "director", "approvers": [dan], "mode": "parallel"}],
+                 [{"role": "manager", "approvers": [ann]},
+                  {"role": "director", "approvers": [dan], "mode": "parallel"}],
                  tier_order=["manager", "director"])
     services, client = app.extensions["sidecar"], app.test_client()
     try:

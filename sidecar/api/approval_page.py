@@ -16,7 +16,8 @@ HEADERS = {
     "Cache-Control": "no-store",              # the page holds credentials
     "Referrer-Policy": "no-referrer",         # the URL holds them too
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                "frame-ancestors 'none'"),
 }
 
 
