@@ -1,7 +1,7 @@
 """The services one request or worker needs, built once per app from the settings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sidecar.config import Settings
 from sidecar.odoo.gateway import OdooGateway
@@ -12,12 +12,13 @@ from sidecar.store.audit import AuditSeal
 
 @dataclass
 class Services:
-    """Settings, store, Odoo gateway and the release policy, shared by API and worker."""
+    """Settings, store, Odoo gateway and the policies in force, shared by API and worker."""
 
     settings: Settings
     db: Database
     odoo: OdooGateway
-    policy: Policy
+    policy: Policy  # the sales-order release policy (SIDECAR_POLICY_FILE)
+    policies: dict[str, Policy] = field(default_factory=dict)  # other flows' policies, by flow name
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Services":

@@ -178,7 +178,7 @@ class OutboxWorker:
 
     def _replay_unreachable_letters(self) -> None:
         """Once per recovery: the write-backs that died of the outage go again (audited, actor `worker`)."""
-        from sidecar.flows import deadletters  # flows import the release flow; keep the worker light to import
+        from sidecar.flows import deadletters  # flows import the pipeline; keep the worker light to import
 
         seen: set[str] = set()
         while True:
@@ -265,8 +265,8 @@ class OutboxWorker:
                 audit.append(conn, "writeback.settled", release["id"],
                              {"job_id": job["id"], "state": state, "error": message}, actor=ACTOR)
                 return
-            summary = f"{job['operation']} for sale.order {job['payload'].get('order_id')}: " \
-                      f"{CATEGORY_LABELS.get(category, category)}"
+            document = f"{job.get('model') or jobs.DEFAULT_MODEL} {job['payload'].get('order_id')}"
+            summary = f"{job['operation']} for {document}: {CATEGORY_LABELS.get(category, category)}"
             attempts = job["attempts"] + (1 if ran else 0)
             letter_id = dead_letters.insert(conn, kind=dead_letters.JOB, category=category, summary=summary,
                                             ref=job["id"], detail={"job_id": job["id"], "operation": job["operation"],

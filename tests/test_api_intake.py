@@ -55,7 +55,7 @@ def test_api_key_problems(api, app_without_odoo, headers, status, code):
     (b"{not json", 400, "malformed_json", None),
     (b"", 400, "malformed_json", None),
     (b"[1, 2]", 400, "malformed_json", ""),
-    (json.dumps({**EVENT, "type": "sale_order.teleported"}).encode(), 400, "unknown_event_type", "/type"),
+    (json.dumps({**EVENT, "type": "sale_order.teleported"}).encode(), 422, "unknown_event_type", "/type"),
     (json.dumps({**EVENT, "data": {"_model": "sale.order"}}).encode(), 400, "invalid_payload", "/data"),
     (json.dumps({**EVENT, "data": {"_model": "sale.order", "_id": -4}}).encode(), 400, "invalid_payload", "/data/_id"),
     (json.dumps({"type": "x"}).encode(), 400, "invalid_payload", ""),
@@ -106,7 +106,7 @@ def test_good_signature_then_replay_is_refused(api):
     body = json.dumps({**EVENT, "id": "evt-signed", "type": "sale_order.teleported"}).encode()
     headers = signed_headers(body)
     first = api.post("/v1/events", data=body, headers=headers)
-    assert first.status_code == 400  # authenticated, then refused: the request counts as received
+    assert first.status_code == 422  # authenticated, then refused: the request counts as received
     again = api.post("/v1/events", data=body, headers=headers)
     assert again.status_code == 401 and again.json["error"]["code"] == "replayed_signature"
 

@@ -162,7 +162,7 @@ def _now_odoo(seconds=0.0):
 def _nothing_decided(client, services, order_id, event_id):
     from sidecar.store import idempotency, releases
     with services.db.transaction() as conn:
-        assert releases.latest_for_orders(conn, [order_id]) == {}
+        assert releases.latest_for_orders(conn, "sale.order", [order_id]) == {}
         assert idempotency.find(conn, event_id) is None
         return [e["kind"] for e in audit.entries(conn) if e["subject"] == event_id]
 
@@ -328,7 +328,7 @@ def test_a_dry_run_lists_what_it_would_do_and_records_nothing(client, services, 
     with services.db.transaction() as conn:
         assert len(audit.entries(conn)) == entries
         from sidecar.store import releases
-        assert releases.latest_for_orders(conn, [healthy_quotation, thin_margin_quotation]) == {}
+        assert releases.latest_for_orders(conn, "sale.order", [healthy_quotation, thin_margin_quotation]) == {}
     assert {odoo_seed.order_state(healthy_quotation), odoo_seed.order_state(thin_margin_quotation)} == {"sent"}
 
 
@@ -470,26 +470,27 @@ def test_the_request_release_action_submits_quotations_only(odoo_automation, odo
 
 
 def test_the_commit_wait_polls_at_growing_intervals_and_is_bounded():
-    from sidecar.flows.release import MAX_POLL_SECONDS, wait_for_commit
+    from sidecar.flows.pipeline import MAX_POLL_SECONDS, wait_for_commit
 
     class Odoo:
         def __init__(self, commits_after):
             self.asked, self.commits_after = 0, commits_after
 
-        def order_written_since(self, order_id, write_date):
+        def search_count(self, model, domain):
+            assert model == "sale.order" and ("id", "=", 7) in domain
             self.asked += 1
-            return self.asked > self.commits_after
+            return int(self.asked > self.commits_after)
 
     naps = []
-    assert wait_for_commit(Odoo(3), 7, "2026-11-25 02:17:01.140520", 5.0, sleep=naps.append) is True
+    assert wait_for_commit(Odoo(3), "sale.order", 7, "2026-11-25 02:17:01.140520", 5.0, sleep=naps.append) is True
     assert naps == [0.05, 0.1, 0.2]
     naps.clear()
     odoo = Odoo(10**6)
-    assert wait_for_commit(odoo, 7, "2026-11-25 02:17:01.140520", 0.0, sleep=naps.append) is False
+    assert wait_for_commit(odoo, "sale.order", 7, "2026-11-25 02:17:01.140520", 0.0, sleep=naps.append) is False
     assert odoo.asked == 1 and naps == []
     import time
     started = time.monotonic()
-    assert wait_for_commit(Odoo(10**6), 7, "x", 0.3, sleep=time.sleep) is False
+    assert wait_for_commit(Odoo(10**6), "sale.order", 7, "x", 0.3, sleep=time.sleep) is False
     assert 0.3 <= time.monotonic() - started < 0.3 + MAX_POLL_SECONDS
 
 

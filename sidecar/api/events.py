@@ -1,4 +1,4 @@
-"""Event intake, releases and reconciliation."""
+"""Event intake (every governed flow), decisions and reconciliation."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from flask import Blueprint, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
 from sidecar.errors import InvalidPayload
-from sidecar.flows import approval_routing, reconcile, release
+from sidecar.flows import approval_routing, pipeline, reconcile
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
 MAX_KEY_LENGTH = 255  # the store's key column
@@ -26,9 +26,9 @@ def idempotency_key() -> str | None:
 @bp.post("/events")
 @requires("events.write")
 def submit_event():
-    """Decide one event; a repeat with the same key answers as the first time."""
+    """Decide one event with the flow its type names; a repeat with the same key answers as the first time."""
     key = idempotency_key()
-    status, answer, replayed = release.submit_release(get_services(), json_body(), key)
+    status, answer, replayed = pipeline.submit(get_services(), json_body(), key)
     headers = {"Location": url_for("events.get_release", release_id=answer["release_id"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -40,8 +40,8 @@ def submit_event():
 @bp.get("/releases/<release_id>")
 @requires("releases.read")
 def get_release(release_id):
-    """One release with its decision and jobs."""
-    return release.get_release(get_services(), release_id)
+    """One decision with its jobs."""
+    return pipeline.get_release(get_services(), release_id)
 
 
 @bp.post("/reconciliations/sales-order-release")

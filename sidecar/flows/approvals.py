@@ -8,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 
 from sidecar import approval_tokens, contracts, n8n_resume
 from sidecar.errors import Conflict, Forbidden, InvalidPayload, NotFound
-from sidecar.flows import approval_routing, messages, writebacks
+from sidecar.flows import approval_routing, messages, registry, writebacks
 from sidecar.flows.approval_routing import (activity_ref, decision_links, excluded, notices, tier_phase,
                                             tier_writebacks)
-from sidecar.flows.release import describe_job
+from sidecar.flows.pipeline import describe_job
 from sidecar.policy import routing
 from sidecar.services import Services
 from sidecar.store import audit, jobs, releases
@@ -249,8 +249,11 @@ def _next_tiers(conn, services, approval, tiers, index, approver, comment) -> No
 
 def closing_writebacks(release: dict, approved: bool, approver: str, comment: str | None,
                        activity_ref: str | None) -> list[tuple[str, dict]]:
-    """What the final decision queues (message, the deciding tier's activity closed, confirm or cancel)."""
-    return writebacks.for_approval(release["order_id"], approved, approver, comment, activity_ref)
+    """What the final decision queues: the message, the deciding tier's activity closed, then the flow's own
+    (`on_approved`: confirm, `on_rejected`: cancel, ...)."""
+    flow = registry.flow_of(release)
+    operations = writebacks.for_approval(release["order_id"], approved, approver, comment, activity_ref)
+    return operations + (flow.on_approved if approved else flow.on_rejected)(release["facts"])
 
 
 def _close(conn, services, approval, release, tiers, index, approver, approved, comment, proof, how) -> None:

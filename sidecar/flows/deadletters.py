@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from sidecar import contracts
 from sidecar.errors import Conflict, NotFound, SidecarError
-from sidecar.flows import writebacks
-from sidecar.flows.release import submit_release
+from sidecar.flows import pipeline, registry, writebacks
 from sidecar.odoo.errors import CATEGORY_LABELS
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, jobs
@@ -60,7 +59,7 @@ def _report_problem(report: dict) -> str | None:
     """Why the sidecar cannot replay this report itself; None when its event can be submitted."""
     if "event" not in report:
         return f"no event in the report; re-run execution {report['execution']['id']} in n8n"
-    found = contracts.event_problems(report["event"])
+    found = registry.event_problems(report["event"])
     if not found:
         return None
     listed = "; ".join(f"{p['pointer'] or '/'}: {p['message'][:200]}" for p in found[:3])
@@ -140,7 +139,7 @@ def _replay_event(services: Services, letter: dict, actor: str | None) -> dict:
     event = detail["event"]
     key = detail.get("idempotency_key") or event.get("id")
     try:
-        status, answer, _ = submit_release(services, event, key)  # resolves a parked event letter itself
+        status, answer, _ = pipeline.submit(services, event, key)  # resolves a parked event letter itself
     except SidecarError as err:
         if err.status < 500:
             _refused_for_good(services, letter, err, actor)

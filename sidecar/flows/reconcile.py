@@ -2,7 +2,8 @@
 
 Only documents somebody submitted (the policy's intake domain, asked of Odoo), written since go-live,
 and not already in flight are looked at, oldest first, page by page; a dry run lists what each
-would get without deciding or recording anything.
+would get without deciding or recording anything. Each is decided through the pipeline, as its
+webhook would have been. Reconciliation serves the release flow only (its search is sale.order's).
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 from sidecar import contracts
 from sidecar.errors import Conflict, DependencyDown, PolicyInvalid, SidecarError
-from sidecar.flows import approval_routing
-from sidecar.flows.release import preview_release, submit_release
+from sidecar.flows import approval_routing, pipeline, registry
+from sidecar.flows.release import FLOW
 from sidecar.odoo.errors import OdooError
 from sidecar.policy.loader import parse_moment
 from sidecar.services import Services
@@ -20,9 +21,8 @@ from sidecar.store import locks, releases
 from sidecar.values import ODOO_DATETIME
 
 logger = logging.getLogger(__name__)
-EVENT_TYPE = "sale_order.release_requested"
 DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 200, 100
-LOCK = "reconcile:sales-order-release"
+LOCK = f"reconcile:{FLOW.name}"
 LOCK_SECONDS = 30 * 60  # a run that died frees the lease after this; a live one ends far sooner
 
 
@@ -43,7 +43,8 @@ def missed(quotation: dict, latest: dict | None) -> bool:
 
 def go_live(services: Services) -> datetime:
     """The later of SIDECAR_GO_LIVE_AT and the policy's intake.not_before; required to reconcile."""
-    moments = [m for m in (parse_moment(services.settings.go_live_at), services.policy.not_before) if m]
+    policy = registry.policy_for(services, FLOW)
+    moments = [m for m in (parse_moment(services.settings.go_live_at), policy.not_before) if m]
     if not moments:
         raise PolicyInvalid("reconciliation needs a go-live moment: set SIDECAR_GO_LIVE_AT or the policy's "
                             "intake.not_before, so that orders from before go-live are never decided",
@@ -58,18 +59,19 @@ def find_missed(services: Services, not_before: datetime, grace_minutes: int, li
     if grace_minutes:
         written_before = _odoo(datetime.now(timezone.utc) - timedelta(minutes=grace_minutes))
     with services.db.transaction() as conn:
-        in_flight = releases.in_flight_order_ids(conn)
+        in_flight = releases.in_flight_order_ids(conn, FLOW.model)
+    domain = pipeline.intake_domain(registry.policy_for(services, FLOW))
     checked, found, offset = 0, [], 0
     while len(found) < limit:
         try:
             page = services.odoo.search_submitted(
-                services.policy.submitted_domain, not_before=_odoo(not_before), written_before=written_before,
+                domain, not_before=_odoo(not_before), written_before=written_before,
                 exclude_ids=in_flight, offset=offset, limit=page_size)
         except OdooError as err:
             raise DependencyDown(f"Odoo could not be searched: {err.message}", code=err.category) from err
         checked, offset = checked + len(page), offset + len(page)
         with services.db.transaction() as conn:
-            latest = releases.latest_for_orders(conn, [q["id"] for q in page])
+            latest = releases.latest_for_orders(conn, FLOW.model, [q["id"] for q in page])
         found += [q for q in page if missed(q, latest.get(q["id"]))]
         if len(page) < page_size:
             break
@@ -77,9 +79,9 @@ def find_missed(services: Services, not_before: datetime, grace_minutes: int, li
 
 
 def _event(quotation: dict) -> dict:
-    return {"id": f"reconcile:sale.order:{quotation['id']}:{quotation['write_date']}", "type": EVENT_TYPE,
+    return {"id": f"reconcile:{FLOW.model}:{quotation['id']}:{quotation['write_date']}", "type": FLOW.event_type,
             "source": "reconciliation",
-            "data": {"_model": "sale.order", "_id": quotation["id"], "name": quotation["name"]}}
+            "data": {"_model": FLOW.model, "_id": quotation["id"], "name": quotation["name"]}}
 
 
 def reconcile(services: Services, body: dict) -> dict:
@@ -110,9 +112,9 @@ def _reconcile(services: Services, body: dict, dry_run: bool) -> dict:
         ref = {"order_id": quotation["id"], "order_name": quotation["name"]}
         try:
             if dry_run:
-                planned.append({**ref, **preview_release(services, quotation["id"])})
+                planned.append({**ref, **pipeline.preview(services, FLOW, quotation["id"])})
             else:
-                _, answer, _ = submit_release(services, _event(quotation))
+                _, answer, _ = pipeline.submit(services, _event(quotation))
                 entry = {**ref, "release_id": answer["release_id"], "outcome": answer["outcome"]}
                 if answer.get("approval_id"):  # the approvers' links, for n8n to deliver as for a webhook
                     linked = approval_routing.with_decision_links(services, answer)

@@ -1,4 +1,4 @@
-"""Ask for a fresh decision when an order changed after its release was decided."""
+"""Ask for a fresh decision when a document changed after it was decided."""
 from __future__ import annotations
 
 import logging
@@ -8,30 +8,33 @@ from sidecar.services import Services
 from sidecar.store import audit
 
 logger = logging.getLogger(__name__)
-EVENT_TYPE = "sale_order.release_requested"
 
 
-def redecide_event(release: dict, current: dict) -> dict:
-    """The event a superseded release turns into; its id names the release and the order's new write_date."""
+def redecide_event(flow, release: dict, current: dict) -> dict:
+    """The event a superseded decision turns into; its id names the decision and the document's new write_date.
+
+    Every flow's event data has Odoo's webhook shape (`_model`, `_id`, optional `write_date`).
+    """
     write_date = current.get("write_date") or "unknown"
-    data = {"_model": "sale.order", "_id": release["order_id"]}
+    data = {"_model": flow.model, "_id": release["order_id"]}
     if current.get("write_date"):
         data["write_date"] = current["write_date"]
-    return {"id": f"redecide:{release['id']}:{write_date}", "type": EVENT_TYPE, "source": "sidecar", "data": data}
+    return {"id": f"redecide:{release['id']}:{write_date}", "type": flow.event_type, "source": "sidecar",
+            "data": data}
 
 
 def request(services: Services, release: dict, current: dict) -> dict | None:
-    """Run the release flow again for the order; the new release's answer, or None when it could not decide.
+    """Run the decision's flow again for the document; the new answer, or None when it could not decide.
 
-    The event id makes this safe to repeat. When Odoo is down the release flow parks the
-    event as a dead letter itself; a refusal (the order is no longer a quotation) is audited.
+    The event id makes this safe to repeat. When Odoo is down the pipeline parks the event as a
+    dead letter itself; a refusal (the document is no longer in a decidable state) is audited.
     """
-    from sidecar.flows.release import submit_release  # the release flow imports the worker's neighbours
+    from sidecar.flows import pipeline, registry  # the flows import the worker's neighbours
 
-    event = redecide_event(release, current)
+    event = redecide_event(registry.flow_of(release), release, current)
     try:
-        status, answer, _ = submit_release(services, event)
-    except Exception as err:  # the release is already out of flight: reconciliation can still pick the order up
+        status, answer, _ = pipeline.submit(services, event)
+    except Exception as err:  # the decision is already out of flight: reconciliation can still pick it up
         code, message = (err.code, err.message) if isinstance(err, SidecarError) else ("internal_error", repr(err))
         logger.warning("no new decision for %s after release %s was superseded: %s %s",
                        release["order_name"], release["id"], code, message,

@@ -18,9 +18,22 @@ def decided_on(order: dict) -> dict:
             "company_id": order.get("company_id")}
 
 
+def document_of(release: dict | None) -> dict:
+    """The decided document in a stored decision's facts, under its flow's key."""
+    if not release:
+        return {}
+    from sidecar.flows import registry  # the registry finds the flows, which import this module
+
+    try:
+        key = registry.flow_of(release).document_key
+    except KeyError:  # its flow is no longer registered: the key every flow so far uses
+        key = "order"
+    return (release.get("facts") or {}).get(key) or {}
+
+
 def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[str, dict]],
           max_attempts: int) -> list[str]:
-    """Enqueue operations keyed `release/phase/operation`, so each runs once ever, behind the order's earlier jobs.
+    """Enqueue operations keyed `release/phase/operation`, so each runs once ever, behind the document's earlier jobs.
 
     The key doubles as the reference written into Odoo, unless an operation names the
     reference it looks for (closing an activity looks for the activity's own). A confirm or
@@ -28,7 +41,8 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
     approval, the facts the approver saw), so the worker refuses to act once the order changed.
     """
     release = releases.get_release(conn, release_id)
-    order = (release or {}).get("facts", {}).get("order") or {}
+    order = document_of(release)
+    model = (release or {}).get("model") or jobs.DEFAULT_MODEL
     job_ids = []
     for operation, payload in operations:
         key = f"{release_id}/{phase}/{operation}"
@@ -38,7 +52,7 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
         if operation in ACTS_ON_THE_ORDER + MOVES_WRITE_DATE and "decided_on" not in payload:
             payload["decided_on"] = decided_on(order)
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=operation, payload=payload,
-                              release_id=release_id, max_attempts=max_attempts)
+                              release_id=release_id, max_attempts=max_attempts, model=model)
         audit.append(conn, "writeback.queued", release_id, {"job_id": job_id, "operation": operation})
         job_ids.append(job_id)
     return job_ids
@@ -46,7 +60,7 @@ def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[
 
 def expected_write_date(release: dict) -> str | None:
     """The order's write_date the release still expects: as decided, or as our own write-backs left it."""
-    return release.get("expected_write_date") or ((release.get("facts") or {}).get("order") or {}).get("write_date")
+    return release.get("expected_write_date") or document_of(release).get("write_date")
 
 
 def as_expected_now(conn: Connection, job: dict) -> dict:
@@ -73,10 +87,10 @@ def note_own_write(conn: Connection, job: dict, result: dict) -> None:
 
 def _working_status(conn: Connection, release: dict) -> str:
     """What a release in flight waits for, from its outcome and its approval."""
-    if release["outcome"] == "release":
-        return releases.RELEASING
     if release["outcome"] == "reject":
         return releases.REJECTING
+    if release["outcome"] != "approve":  # the flow's passing outcome
+        return releases.RELEASING
     approval = releases.approval_for_release(conn, release["id"]) or {}
     return {releases.APPROVED: releases.RELEASING,
             releases.REJECTED_BY_APPROVER: releases.REJECTING}.get(approval.get("status"),
@@ -159,14 +173,13 @@ def for_decision(order: dict, decision: dict, notices: list[dict] = ()) -> list[
 
 def for_approval(order_id: int, approved: bool, approver: str, comment: str | None,
                  activity_ref: str | None) -> list[tuple[str, dict]]:
-    """The write-backs an approver's decision needs."""
+    """The write-backs every approver's decision needs; the flow's own (confirm, cancel, ...) follow them."""
     body = messages.approval_message(approved, approver, comment)
     operations = [("post_message", {"order_id": order_id, "body": body})]
     if activity_ref:
         # Odoo posts the feedback in the chatter too: keep it short, the note above has the detail.
         feedback = f"Decision recorded: {'approved' if approved else 'rejected'}"
         operations.append(("close_activity", {"order_id": order_id, "ref": activity_ref, "feedback": feedback}))
-    operations.append(("confirm_order" if approved else "cancel_order", {"order_id": order_id}))
     return operations
 
 

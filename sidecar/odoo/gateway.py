@@ -1,6 +1,7 @@
 """The one door to Odoo: a lazily connected, thread-safe odoorpc client that raises only OdooError."""
 from __future__ import annotations
 
+import http.client
 import logging
 import re
 import threading
@@ -10,7 +11,9 @@ from urllib.parse import urlparse
 import odoorpc
 from odoorpc.rpc import jsonrpclib
 
+from sidecar.odoo import release_bundle
 from sidecar.odoo.errors import RECORD_MISSING, OdooError, classify, unreachable
+from sidecar.odoo.transport import KeepAlivePool, build_opener
 from sidecar.values import ODOO_DATETIME, m2o_id
 
 logger = logging.getLogger(__name__)
@@ -18,25 +21,14 @@ logger = logging.getLogger(__name__)
 ORDER = "sale.order"
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
 NOTE_SUBTYPE = "mail.mt_note"
-ORDER_FIELDS = [
-    "name", "state", "partner_id", "user_id", "write_uid", "write_date", "company_id", "warehouse_id",
-    "date_order", "commitment_date", "amount_untaxed", "amount_total", "currency_id", "currency_rate",
-    "picking_policy", "order_line",
-]
-LINE_FIELDS = ["product_id", "product_uom_qty", "product_uom", "price_unit", "price_subtotal", "name",
-               "customer_lead", "display_type"]
-PRODUCT_FIELDS = ["name", "default_code", "standard_price", "detailed_type", "sale_delay", "uom_id"]
-CREDIT_FIELDS = ["name", "credit", "credit_to_invoice", "credit_limit", "use_partner_credit_limit"]
-COMPANY_FIELDS = ["name", "account_use_credit_limit", "currency_id"]
-CURRENCY_FIELDS = ["name", "decimal_places", "rounding"]
-UOM_FIELDS = ["name", "factor", "rounding", "category_id"]
-# Fields of optional modules, read only when installed: sale_margin (Odoo's cost and margin of
-# a line, and the order's margin) and delivery (shipping lines, which Odoo's expected date skips).
-MARGIN_LINE_FIELDS = ["purchase_price", "margin", "margin_percent"]
-MARGIN_ORDER_FIELDS = ["margin", "margin_percent"]
-DELIVERY_LINE_FIELDS = ["is_delivery"]
 FIELD_CACHE = "_sidecar_field_names"
+COMPANY_CACHE = "_sidecar_companies"
 RECORDSET_REPR = re.compile(r"^[\w.]+\((\d+),?\)$")  # "mail.activity(19,)"
+# Methods that change nothing: one is sent again, once, when a kept-alive connection turned out to
+# be dropped before any answer came (a write is not: the outbox retries it with its own checks).
+READ_METHODS = frozenset({"read", "search", "search_read", "search_count", "web_read", "web_search_read",
+                          "fields_get", "name_search", "read_group", "context_get"})
+DROPPED = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected)
 
 
 def company_context(company_id: int | None) -> dict | None:
@@ -61,7 +53,8 @@ def record_id_from(result) -> int | None:
 class OdooGateway:
     """Odoo over JSON-RPC (odoorpc); connects and logs in on first use, again after a failure."""
 
-    def __init__(self, url: str, db: str, login: str, password: str, timeout: float = 10.0):
+    def __init__(self, url: str, db: str, login: str, password: str, timeout: float = 10.0,
+                 keep_alive: bool = True):
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"Odoo URL '{url}' must be http(s)://host[:port]")
@@ -75,6 +68,8 @@ class OdooGateway:
         self._password = password  # a password or an API key; never logged
         self._odoo: odoorpc.ODOO | None = None
         self._lock = threading.Lock()
+        # One pool for every thread and every login: connections outlive a re-login, cookies do not.
+        self.pool: KeepAlivePool | None = KeepAlivePool() if keep_alive else None
 
     @classmethod
     def from_settings(cls, settings) -> OdooGateway:
@@ -96,7 +91,8 @@ class OdooGateway:
         with self._lock:
             if self._odoo is None:
                 try:
-                    odoo = odoorpc.ODOO(self.host, protocol=self.protocol, port=self.port, timeout=self.timeout)
+                    odoo = odoorpc.ODOO(self.host, protocol=self.protocol, port=self.port, timeout=self.timeout,
+                                        opener=build_opener(self.pool))
                     odoo.login(self.db, self.login, self._password)
                 except Exception as err:
                     raise classify(err) from err
@@ -108,23 +104,46 @@ class OdooGateway:
         with self._lock:
             if self._odoo is odoo:
                 self._odoo = None
+        if self.pool is not None:
+            self.pool.clear()  # idle connections to a server that failed are suspect too
 
     def close(self) -> None:
-        """Forget the connection; the next call logs in again."""
+        """Forget the login and close kept-alive connections; the next call logs in again."""
         with self._lock:
             self._odoo = None
+        if self.pool is not None:
+            self.pool.clear()
 
     def execute(self, model: str, method: str, *args, **kwargs):
         """Call `model.method(*args, **kwargs)` through execute_kw; raise OdooError on any failure."""
-        odoo = self._client()
-        try:
-            return odoo.execute_kw(model, method, list(args), kwargs)
-        except Exception as err:
-            error = classify(err)
-            if error.reconnect:
-                logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method, error.category)
-                self._drop(odoo)
-            raise error from err
+        for attempt in range(2):
+            odoo = self._client()
+            try:
+                return odoo.execute_kw(model, method, list(args), kwargs)
+            except Exception as err:
+                if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
+                    # a kept-alive connection the server had closed (urllib3 discarded it): the login
+                    # still holds, and a read is safe to send again, on a new connection
+                    logger.info("Odoo dropped the connection of %s.%s before answering; sending it again",
+                                model, method)
+                    continue
+                error = classify(err)
+                if error.reconnect:
+                    logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method,
+                                   error.category)
+                    self._drop(odoo)
+                raise error from err
+        raise AssertionError("unreachable")
+
+    def version(self) -> dict:
+        """Odoo's `common.version` answer, the cheapest call there is (no login), on the gateway's transport."""
+        proxy = jsonrpclib.ProxyJSON(self.host, self.port, self.timeout, ssl=self.protocol == "jsonrpc+ssl",
+                                     opener=build_opener(self.pool))
+        answer = proxy("/jsonrpc", {"service": "common", "method": "version", "args": []})
+        if answer.get("error"):
+            error = answer["error"]
+            raise odoorpc.error.RPCError((error.get("data") or {}).get("message", "Odoo error"), error)
+        return answer.get("result")
 
     def ping(self) -> dict:
         """The server's version answer; never waits much longer than the timeout."""
@@ -132,12 +151,7 @@ class OdooGateway:
 
         def probe():
             try:
-                proxy = jsonrpclib.ProxyJSON(self.host, self.port, self.timeout, ssl=self.protocol == "jsonrpc+ssl")
-                answer = proxy("/jsonrpc", {"service": "common", "method": "version", "args": []})
-                if answer.get("error"):
-                    error = answer["error"]
-                    raise odoorpc.error.RPCError((error.get("data") or {}).get("message", "Odoo error"), error)
-                box["result"] = answer.get("result")
+                box["result"] = self.version()
             except Exception as err:  # handed to the caller's thread
                 box["error"] = err
 
@@ -209,57 +223,83 @@ class OdooGateway:
         """`names` when every one exists on `model` (their module is installed), else nothing."""
         return list(names) if set(names) <= self.field_names(model) else []
 
-    def _read_across_companies(self, order_id: int, fields: list[str]) -> dict:
-        """A sales order read with every company the integration user may see allowed (Odoo's
-        multi-company rule hides an order of another company otherwise)."""
-        companies = self._one("res.users", self._client().env.uid, ["company_ids"])["company_ids"]
-        context = {"allowed_company_ids": companies} if companies else None
-        return self._one(ORDER, order_id, fields, context=context)
+    def web_read(self, model: str, ids: list[int], specification: dict, company_id: int | None = None,
+                 context: dict | None = None) -> list[dict]:
+        """Records with their related records, in one call: Odoo 17's `web_read(specification)`.
+
+        The pattern every fact reader follows: one call per model reached, never one per record or
+        line. A specification maps each field to `{}` (its value: a many2one's id, an x2many's ids) or
+        to `{"fields": {...}}` (the related record(s) read with those fields, nested as deep as
+        needed: a many2one becomes a dict with its id, an x2many a list of dicts), optionally with
+        `"context"` (for that relation), `"order"` and `"limit"` (x2many); `"display_name": {}` in
+        `fields` names a related record as Odoo displays it. Odoo checks access rights and record
+        rules for every model it reads, as `read` does. `company_id` runs the read in that company
+        (company-dependent and computed values, such as a cost or a partner's credit, depend on it);
+        missing ids are simply absent.
+        """
+        if not ids:
+            return []
+        full = {**(company_context(company_id) or {}), **(context or {})}
+        kwargs = {"context": full} if full else {}
+        return self.execute(model, "web_read", list(ids), specification=specification, **kwargs)
+
+    def _companies(self) -> tuple[int | None, list[int]]:
+        """The integration user's default company and all its companies, asked once per login."""
+        client = self._client()
+        cached = vars(client).get(COMPANY_CACHE)
+        if cached is None:
+            row = self._one("res.users", client.env.uid, ["company_id", "company_ids"])
+            cached = (m2o_id(row["company_id"]), list(row["company_ids"]))
+            vars(client)[COMPANY_CACHE] = cached  # kept on the client: a new login asks again
+        return cached
+
+    def _across_companies(self) -> dict | None:
+        """Every company of the integration user allowed, its default company first (Odoo's env.company)."""
+        default, companies = self._companies()
+        ordered = [default] + [cid for cid in companies if cid != default] if default else companies
+        return {"allowed_company_ids": ordered} if ordered else None
 
     def order_company_id(self, order_id: int) -> int | None:
         """The company of a sales order, whichever of the user's companies it belongs to."""
-        return m2o_id(self._read_across_companies(order_id, ["company_id"])["company_id"])
+        return m2o_id(self._one(ORDER, order_id, ["company_id"], context=self._across_companies())["company_id"])
 
     def read_release_bundle(self, order_id: int, requested_by: int | None) -> dict:
         """Everything Odoo knows that the release policy needs, as Odoo answered it, in the order's company.
 
-        Company-dependent values (credit limit, cost) and computed ones (credit, credit to invoice)
-        depend on the company Odoo computes them in: every read runs with the order's company.
+        Two calls: one web_read of the order with its lines, products, units, partner (and its
+        commercial partner's credit), company, currencies, warehouse and users, then the free stock
+        of its storable products in its warehouse. Company-dependent values (credit limit, cost) and
+        computed ones (credit, credit to invoice) depend on the company Odoo computes them in: the
+        web_read runs with the user's default company first (Odoo's env.company) and runs again in
+        the order's company when the order belongs to another one; the stock is read in it.
         """
-        # the order's own fields are stored, the same in any company; what is read after it depends on one
-        order = self._read_across_companies(order_id, ORDER_FIELDS + self._optional(ORDER, MARGIN_ORDER_FIELDS))
-        company_id = m2o_id(order["company_id"])
-        ctx = company_context(company_id)
-        line_fields = (LINE_FIELDS + self._optional("sale.order.line", MARGIN_LINE_FIELDS)
-                       + self._optional("sale.order.line", DELIVERY_LINE_FIELDS))
-        lines = self.read("sale.order.line", order["order_line"], line_fields, context=ctx)
-        product_ids = sorted({pid for pid in (m2o_id(line["product_id"]) for line in lines) if pid})
-        products = self.read("product.product", product_ids, PRODUCT_FIELDS, context=ctx)
-        partner = self._one("res.partner", m2o_id(order["partner_id"]), ["name", "commercial_partner_id"], context=ctx)
-        commercial_id = m2o_id(partner["commercial_partner_id"]) or partner["id"]
-        credit = self._one("res.partner", commercial_id, CREDIT_FIELDS, context=ctx)
-        company = self._one("res.company", company_id, COMPANY_FIELDS, context=ctx) if company_id else {}
-        currency_ids = sorted({cid for cid in (m2o_id(order.get("currency_id")), m2o_id(company.get("currency_id"))) if cid})
-        currencies = self.read("res.currency", currency_ids, CURRENCY_FIELDS, context=ctx)
-        uom_ids = sorted({uid for uid in [m2o_id(line.get("product_uom")) for line in lines]
-                          + [m2o_id(p.get("uom_id")) for p in products] if uid})
-        uoms = self.read("uom.uom", uom_ids, UOM_FIELDS, context=ctx)
-        storable = [p["id"] for p in products if p.get("detailed_type") == "product"]
-        free = self.free_quantities(storable, m2o_id(order["warehouse_id"]), context=ctx)
-        user_id = requested_by if requested_by is not None else m2o_id(order["write_uid"])
-        users = self.read("res.users", [user_id], ["login"], context=ctx) if user_id else []
-        return {
-            "order": order,
-            "lines": lines,
-            "products": products,
-            "partner": partner,
-            "commercial_partner": credit,
-            "company": company,
-            "currencies": currencies,
-            "uoms": uoms,
-            "free_quantities": {str(pid): free.get(pid, 0.0) for pid in storable},
-            "requested_by": {"user_id": user_id, "login": users[0]["login"] if users else None},
-        }
+        spec = release_bundle.specification(
+            self._optional(ORDER, release_bundle.MARGIN_ORDER_FIELDS),
+            self._optional("sale.order.line", release_bundle.MARGIN_LINE_FIELDS)
+            + self._optional("sale.order.line", release_bundle.DELIVERY_LINE_FIELDS))
+        across = self._across_companies()
+        order = self._web_read_one(ORDER, order_id, spec, context=across)
+        company_id = m2o_id(release_bundle.pair(order["company_id"]))
+        if company_id and across and across["allowed_company_ids"][0] != company_id:
+            order = self._web_read_one(ORDER, order_id, spec, context=company_context(company_id))
+        bundle = release_bundle.bundle_from(order)
+        logins = release_bundle.logins_from(order)
+        storable = [p["id"] for p in bundle["products"] if p.get("detailed_type") == "product"]
+        free = self.free_quantities(storable, m2o_id(bundle["order"]["warehouse_id"]),
+                                    context=company_context(company_id))
+        user_id = requested_by if requested_by is not None else m2o_id(bundle["order"]["write_uid"])
+        if user_id and user_id not in logins:  # a requester named by the caller, not the order's writer
+            logins.update(self.user_logins([user_id]))
+        bundle["free_quantities"] = {str(pid): free.get(pid, 0.0) for pid in storable}
+        bundle["requested_by"] = {"user_id": user_id, "login": logins.get(user_id)}
+        bundle["user_logins"] = logins  # the writer's and the salesperson's, from the same call
+        return bundle
+
+    def _web_read_one(self, model: str, record_id: int, specification: dict, context: dict | None) -> dict:
+        rows = self.web_read(model, [record_id], specification, context=context)
+        if not rows:
+            raise OdooError(RECORD_MISSING, f"{model} {record_id} does not exist")
+        return rows[0]
 
     def free_quantities(self, product_ids: list[int], warehouse_id: int | None,
                         context: dict | None = None) -> dict[int, float]:
@@ -361,23 +401,19 @@ class OdooGateway:
     # -- intake: what Odoo committed, and whether it was submitted ---------------------------
 
     def _all_companies(self) -> dict:
-        """Context allowing every company of the integration user: an order is found whatever its company."""
-        if getattr(self, "_company_ids", None) is None:
-            uid = self._client().env.uid
-            self._company_ids = self.read("res.users", [uid], ["company_ids"])[0]["company_ids"]
-        return {"allowed_company_ids": list(self._company_ids)}
+        """Context allowing every company of the integration user: a document is found whatever its company."""
+        return self._across_companies() or {}
 
-    def count_orders(self, domain: list) -> int:
-        """How many sales orders Odoo finds for `domain` (Odoo's own domain rules)."""
-        return self.execute(ORDER, "search_count", list(domain), context=self._all_companies())
+    def search_count(self, model: str, domain: list) -> int:
+        """How many records of `model` Odoo finds for `domain`, in every company of the integration user."""
+        return self.execute(model, "search_count", list(domain), context=self._all_companies())
 
-    def order_written_since(self, order_id: int, write_date: str) -> bool:
-        """True once Odoo's committed write_date of the order has reached `write_date` (microseconds count)."""
-        return bool(self.count_orders([("id", "=", order_id), ("write_date", ">=", write_date)]))
-
-    def order_matches(self, order_id: int, domain: list) -> bool:
-        """True when the order, as committed, matches `domain`."""
-        return bool(self.count_orders([("id", "=", order_id), *domain]))
+    def committed_match(self, model: str, record_id: int, write_date: str | None, domain: list) -> bool:
+        """True when Odoo's committed record has reached `write_date` (microseconds count) AND matches
+        `domain`: the intake's common case in one call. False says neither which nor whether the record
+        exists: only on that rarer path are the narrower questions asked, each in its own call."""
+        since = [("write_date", ">=", write_date)] if write_date else []
+        return bool(self.search_count(model, [("id", "=", record_id), *since, *domain]))
 
     def group_ids(self, xmlids: list[str]) -> dict[str, int]:
         """Ids of Odoo groups by external id (`module.name`); unknown ones are absent. Cached: ids never move."""

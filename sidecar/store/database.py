@@ -75,13 +75,13 @@ class Database:
         return sa.inspect(self.engine).has_table("audit_log")
 
     def create_schema(self) -> None:
-        """Create missing tables and add new nullable columns (idempotent)."""
-        from sidecar.store.upgrade import add_missing_columns
+        """Create missing tables, add new nullable columns, bring indexes up to date (idempotent)."""
+        from sidecar.store.upgrade import upgrade
         path = sqlite_path(self.url)
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         metadata.create_all(self.engine)
-        add_missing_columns(self.engine)
+        upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

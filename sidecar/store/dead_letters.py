@@ -61,29 +61,34 @@ def list_letters(conn: Connection, *, status: str | None = None, category: str |
     return [as_dict(row) for row in conn.execute(query)]
 
 
-def open_events_for_order(conn: Connection, order_id: int) -> list[dict]:
-    """Open letters that hold an event about sale order `order_id` (parked events, n8n reports)."""
+def open_events_for_order(conn: Connection, order_id: int, model: str = "sale.order") -> list[dict]:
+    """Open letters that hold an event about document `model` `order_id` (parked events, n8n reports)."""
     query = sa.select(dead_letters).where(dead_letters.c.status == OPEN,
                                           dead_letters.c.kind.in_((EVENT, N8N_EXECUTION)))
     # Open event letters are few (an outage's worth at most): matching in Python keeps the
     # JSON query portable between SQLite and PostgreSQL.
     return [letter for letter in (as_dict(row) for row in conn.execute(query))
-            if _order_of(letter["detail"]) == order_id]
+            if _order_of(letter["detail"]) == (model, order_id)]
 
 
-def resolve_handled(conn: Connection, key: str, order_id: int, reason: str) -> list[str]:
-    """An event for `order_id` was decided: its parked letters, under this key or any other, are handled."""
-    letters = {letter["id"]: letter for letter in open_events_for_order(conn, order_id)}
+def resolve_handled(conn: Connection, key: str, order_id: int, reason: str, model: str = "sale.order") -> list[str]:
+    """An event for the document was decided: its parked letters, under this key or any other, are handled."""
+    letters = {letter["id"]: letter for letter in open_events_for_order(conn, order_id, model)}
     same_key = open_for_ref(conn, key)
     if same_key:
         letters[same_key["id"]] = same_key
     return [letter_id for letter_id in letters if close(conn, letter_id, RESOLVED, reason)]
 
 
-def _order_of(detail) -> int | None:
+def _order_of(detail) -> tuple[str, int] | None:
+    """(model, id) of the document a letter's event is about (Odoo's webhook shape: `_model`, `_id`)."""
     data = ((detail or {}).get("event") or {}).get("data") if isinstance(detail, dict) else None
-    order_id = data.get("_id") if isinstance(data, dict) else None
-    return order_id if isinstance(order_id, int) and not isinstance(order_id, bool) else None
+    if not isinstance(data, dict):
+        return None
+    order_id = data.get("_id")
+    if not isinstance(order_id, int) or isinstance(order_id, bool):
+        return None
+    return data.get("_model") or "sale.order", order_id
 
 
 def touch(conn: Connection, letter_id: str, summary: str, detail: dict, reason: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """Outbox jobs: write-backs waiting for Odoo, modelled as a small state machine.
 
-Jobs of one order run in `seq` order: a job is claimable only while every earlier job of its
-order is settled (done, superseded or abandoned), so a later phase never overtakes an earlier
+Jobs of one document (Odoo model + id) run in `seq` order: a job is claimable only while every
+earlier job of its document is settled (done, superseded or abandoned), so a later phase never overtakes an earlier
 one, on first delivery as on replay. A claim takes one job at a time under a lease and a
 token; every later update is fenced to that token, so a worker that lost its claim cannot
 overwrite what another one recorded.
@@ -28,20 +28,23 @@ STATES = [(PENDING, "Pending"), (RETRYING, "Retrying"), (STARTED, "Started"), (D
           (DEAD, "Dead letter"), (SUPERSEDED, "Superseded"), (ABANDONED, "Abandoned")]
 SETTLED = (DONE, SUPERSEDED, ABANDONED)  # states that no longer hold back later jobs of the order
 WAITING = (PENDING, RETRYING)
+DEFAULT_MODEL = "sale.order"  # the first flow's documents; every flow's write-backs name their model
 
 
 def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: dict,
-            release_id: str | None, max_attempts: int, order_id: int | None = None) -> str:
-    """Add a job behind the order's earlier jobs; IntegrityError when its idempotency key was ever used."""
+            release_id: str | None, max_attempts: int, order_id: int | None = None,
+            model: str = DEFAULT_MODEL) -> str:
+    """Add a job behind its document's earlier jobs; IntegrityError when its idempotency key was ever used."""
     job_id = new_id("job")
     stamp = now()
     order_id = order_id if order_id is not None else payload.get("order_id")
     seq = None
     if order_id is not None:
-        last = conn.execute(sa.select(sa.func.max(jobs.c.seq)).where(jobs.c.order_id == order_id)).scalar()
+        last = conn.execute(sa.select(sa.func.max(jobs.c.seq)).where(
+            jobs.c.model == model, jobs.c.order_id == order_id)).scalar()
         seq = (last or 0) + 1
     conn.execute(jobs.insert().values(
-        id=job_id, idempotency_key=idempotency_key, release_id=release_id, order_id=order_id, seq=seq,
+        id=job_id, idempotency_key=idempotency_key, release_id=release_id, model=model, order_id=order_id, seq=seq,
         operation=operation, payload=payload, state=PENDING, attempts=0, crashes=0, max_attempts=max_attempts,
         next_attempt_at=stamp, created_at=stamp, updated_at=stamp,
     ))
@@ -68,7 +71,8 @@ def _due(stamp: float):
 
 def _head_of_its_order():
     earlier = jobs.alias("earlier")
-    held_back = sa.exists().where(earlier.c.order_id == jobs.c.order_id, earlier.c.seq < jobs.c.seq,
+    held_back = sa.exists().where(earlier.c.model == jobs.c.model, earlier.c.order_id == jobs.c.order_id,
+                                  earlier.c.seq < jobs.c.seq,
                                   earlier.c.state.notin_(SETTLED))
     return sa.not_(held_back)
 

@@ -1,4 +1,7 @@
-"""Release decisions for quotations, and the approvals that some of them wait for."""
+"""Governed decisions of every flow ("releases", after the first flow), and the approvals some wait for.
+
+A decision is keyed by its document: the Odoo model and the record id (`order_id`, whatever the model).
+"""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -30,13 +33,13 @@ APPROVAL_STATUSES = (PENDING, UNROUTABLE, APPROVED, REJECTED_BY_APPROVER, CANCEL
 OPEN_APPROVAL = (PENDING, UNROUTABLE)
 
 
-def insert_release(conn: Connection, *, order_id: int, order_name: str, event_id: str, decision: dict,
-                   facts: dict, status: str, requested_by: str | None) -> str:
-    """Store a decision for an order; IntegrityError when the order has one in flight."""
+def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
+                   decision: dict, facts: dict, status: str, requested_by: str | None) -> str:
+    """Store a flow's decision on a document; IntegrityError when the document has one in flight."""
     release_id = new_id("rel")
     stamp = now()
     conn.execute(releases.insert().values(
-        id=release_id, order_id=order_id, order_name=order_name, event_id=event_id,
+        id=release_id, flow=flow, model=model, order_id=order_id, order_name=order_name, event_id=event_id,
         outcome=decision["outcome"], status=status, decision=decision, facts=facts,
         policy_version=decision["policy"]["version"], requested_by=requested_by,
         in_flight=1, created_at=stamp, updated_at=stamp,
@@ -49,9 +52,10 @@ def get_release(conn: Connection, release_id: str) -> dict | None:
     return as_dict(conn.execute(sa.select(releases).where(releases.c.id == release_id)).first())
 
 
-def release_in_flight(conn: Connection, order_id: int) -> dict | None:
-    """The order's release still in flight, if any."""
-    query = sa.select(releases).where(releases.c.order_id == order_id, releases.c.in_flight == 1)
+def release_in_flight(conn: Connection, model: str, order_id: int) -> dict | None:
+    """The document's decision still in flight, if any."""
+    query = sa.select(releases).where(releases.c.model == model, releases.c.order_id == order_id,
+                                      releases.c.in_flight == 1)
     return as_dict(conn.execute(query).first())
 
 
@@ -196,19 +200,19 @@ def cancel_approval(conn: Connection, approval_id: str, cancelled_by: str | None
     return result.rowcount == 1
 
 
-def latest_for_orders(conn: Connection, order_ids: list[int]) -> dict[int, dict]:
-    """Each order's most recent release (id, status, in_flight, updated_at)."""
+def latest_for_orders(conn: Connection, model: str, order_ids: list[int]) -> dict[int, dict]:
+    """Each document's most recent decision (id, status, in_flight, updated_at)."""
     if not order_ids:
         return {}
     query = (sa.select(releases.c.order_id, releases.c.id, releases.c.status, releases.c.in_flight,
                        releases.c.updated_at)
-             .where(releases.c.order_id.in_(order_ids)).order_by(releases.c.updated_at))
+             .where(releases.c.model == model, releases.c.order_id.in_(order_ids)).order_by(releases.c.updated_at))
     return {row.order_id: dict(row._mapping) for row in conn.execute(query)}
 
 
-def in_flight_order_ids(conn: Connection) -> list[int]:
-    """Ids of the orders whose release is still in flight (reconciliation leaves them alone)."""
-    query = sa.select(releases.c.order_id).where(releases.c.in_flight == 1).distinct()
+def in_flight_order_ids(conn: Connection, model: str) -> list[int]:
+    """Ids of the documents of `model` with a decision still in flight (reconciliation leaves them alone)."""
+    query = sa.select(releases.c.order_id).where(releases.c.model == model, releases.c.in_flight == 1).distinct()
     return sorted(row.order_id for row in conn.execute(query))
 
 

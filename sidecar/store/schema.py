@@ -16,9 +16,11 @@ idempotency = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# The governed decisions of every flow (the name is historical: the first flow was sales-order release).
 releases = sa.Table(
     "releases", metadata,
     sa.Column("id", sa.String(40), primary_key=True),
+    # The decided document's id, whatever its model (a sale.order, a purchase.order, ...).
     sa.Column("order_id", sa.Integer, nullable=False, index=True),
     sa.Column("order_name", sa.String(64)),
     sa.Column("event_id", sa.String(255), nullable=False),
@@ -34,9 +36,13 @@ releases = sa.Table(
     sa.Column("expected_write_date", sa.String(32)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # The flow that decided (e.g. "sales-order-release") and the document's Odoo model; nullable only
+    # because the store upgrade adds them (it fills older rows with the release flow's).
+    sa.Column("flow", sa.String(64)),
+    sa.Column("model", sa.String(64)),
 )
 sa.Index(
-    "releases_one_in_flight_per_order", releases.c.order_id, unique=True,
+    "releases_one_in_flight_per_order", releases.c.model, releases.c.order_id, unique=True,
     sqlite_where=releases.c.in_flight == 1, postgresql_where=releases.c.in_flight == 1,
 )
 
@@ -94,7 +100,7 @@ jobs = sa.Table(
     # Unique across every state, finished ones too: a duplicate never runs twice.
     sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
     sa.Column("release_id", sa.String(40), index=True),
-    # Jobs of one document run in `seq` order: a job waits while an earlier one is not settled.
+    # Jobs of one document (model + id) run in `seq` order: a job waits while an earlier one is not settled.
     sa.Column("order_id", sa.Integer),
     sa.Column("seq", sa.Integer),
     sa.Column("operation", sa.String(64), nullable=False),
@@ -113,8 +119,9 @@ jobs = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("done_at", sa.Float),
+    sa.Column("model", sa.String(64)),  # the document's Odoo model (added by the store upgrade)
 )
-sa.Index("jobs_order_seq", jobs.c.order_id, jobs.c.seq, unique=True)
+sa.Index("jobs_order_seq", jobs.c.model, jobs.c.order_id, jobs.c.seq, unique=True)
 
 dead_letters = sa.Table(
     "dead_letters", metadata,

@@ -7,6 +7,7 @@ import re
 from . import errors, security
 from .orm import GENERIC
 from .registry import Records, is_api_model
+from .web import WEB
 
 PRIVATE = re.compile(r"^(_.*|init)$")
 
@@ -18,7 +19,7 @@ def check_method_name(method: str) -> None:
 
 def find_method(env, model: str, method: str):
     spec = env.spec(model)
-    fn = spec.methods.get(method) or GENERIC.get(method)
+    fn = spec.methods.get(method) or GENERIC.get(method) or WEB.get(method)
     if fn is None:
         raise errors.attribute_error(f"The method '{method}' does not exist on the model '{model}'")
     return fn

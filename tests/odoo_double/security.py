@@ -84,7 +84,7 @@ RULES = [
                   ("partner_ids", "in", [env.user_partner()])]),
 ]
 READ_METHODS = {"read", "search", "search_read", "search_count", "name_search", "name_get", "fields_get",
-                "default_get", "context_get", "check_object_reference", "read_group"}
+                "default_get", "context_get", "check_object_reference", "read_group", "web_read", "web_search_read"}
 MODES = {"create": "create", "write": "write", "unlink": "unlink", "action_archive": "write",
          "action_unarchive": "write"}
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

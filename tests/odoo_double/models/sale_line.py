@@ -45,6 +45,8 @@ def _product_value(fname, empty=False):
 
 
 def _prepare_line(env, vals):
+    if vals.get("display_type"):
+        vals["product_uom_qty"] = 0.0  # sale's _compute_product_uom_qty: a section or a note has no quantity
     product = vals.get("product_id")
     if product and env.db.row("product.product", product):
         get = lambda fname: env.get("product.product", product, fname)  # noqa: E731
