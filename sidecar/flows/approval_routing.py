@@ -35,14 +35,14 @@ def _people_named(policy) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(groups)), list(dict.fromkeys(logins))
 
 
-def directory(services: Services) -> routing.Directory:
+def directory(services: Services, policy=None) -> routing.Directory:
     """What Odoo says about the policy's people: its groups' active members and the archived logins."""
-    groups, logins = _people_named(services.policy)
+    groups, logins = _people_named(policy or services.policy)
     found = services.odoo.approver_directory(services.odoo.group_ids(groups) if groups else {}, logins)
     return routing.Directory(groups=found["groups"], archived=frozenset(found["inactive"]), known=True)
 
 
-def with_people(services: Services, facts: dict, decision: dict, now: datetime) -> dict:
+def with_people(services: Services, facts: dict, decision: dict, now: datetime, policy=None) -> dict:
     """An approve decision with its tiers resolved against Odoo: group members, archived users.
 
     The engine plans tiers from the policy alone; this re-plans the same roles with what Odoo says
@@ -50,7 +50,8 @@ def with_people(services: Services, facts: dict, decision: dict, now: datetime) 
     """
     if decision.get("outcome") != "approve" or not decision.get("tiers"):
         return decision
-    tiers = routing.plan([t["role"] for t in decision["tiers"]], facts, services.policy, now, directory(services))
+    policy = policy or services.policy
+    tiers = routing.plan([t["role"] for t in decision["tiers"]], facts, policy, now, directory(services, policy))
     salesperson = (decision.get("route") or {}).get("salesperson")
     sla = {"hours": tiers[0]["sla_hours"], "due_at": tiers[0]["due_at"]}
     route = routing.as_route(tiers[0], salesperson)

@@ -197,6 +197,17 @@ def record_vote(services: Services, approval_id: str, *, approver: str, decision
         return _answer(conn, approval_id, release["id"])
 
 
+def policy_of(services: Services, approval: dict):
+    """The policy in force for the flow that asked for this approval."""
+    with services.db.read() as conn:
+        release = releases.get_release(conn, approval["release_id"]) or {}
+    return registry.policy_for(services, registry.flow_of(release))
+
+
+def _routes(policy) -> dict[str, dict]:
+    return {route["role"]: route for route in policy.data["routing"]["routes"]}
+
+
 def _approved(tiers: list[dict]) -> set[int]:
     return {i for i, t in enumerate(tiers) if t["status"] == releases.TIER_APPROVED}
 
@@ -228,7 +239,7 @@ def _next_tiers(conn, services, approval, tiers, index, approver, comment) -> No
     stamp = time.time()
     opened = [i for i in routing.opening(tiers, _approved(tiers)) if tiers[i]["status"] == releases.TIER_WAITING]
     for i in opened:
-        hours = tiers[i].get("sla_hours") or services.policy.default_sla_hours
+        hours = tiers[i].get("sla_hours") or policy_of(services, approval).data["routing"]["default_sla_hours"]
         tiers[i].update(status=releases.TIER_OPEN, due_at=stamp + 3600 * hours,
                         activity_ref=activity_ref(approval["release_id"], i) if tiers[i].get("assignee") else None)
     _store_tiers(conn, approval, tiers)
@@ -304,7 +315,7 @@ def _open(conn, approval_id: str) -> dict:
 
 def _new_route(services: Services, approval: dict, body: dict) -> tuple[str | None, list[str]]:
     """The role and eligible approvers a re-route asks for, checked against the policy."""
-    routes = services.policy.routes
+    routes = _routes(policy_of(services, approval))
     role = body.get("role") or approval["role"]
     if body.get("role") and body["role"] not in routes:
         raise InvalidPayload(f"no route '{body['role']}' in the policy; known: {', '.join(routes)}",
@@ -338,8 +349,9 @@ def move_tier(conn, services: Services, approval: dict, role: str, eligible: lis
               phase: str, index: int | None = None) -> dict:
     """Give a tier (default: the current one) new people (new tokens, the old ones void), move its activity,
     send new links."""
-    route = services.policy.routes.get(role) or {}
-    due = time.time() + 3600 * route.get("sla_hours", services.policy.default_sla_hours)
+    policy = policy_of(services, approval)
+    route = _routes(policy).get(role) or {}
+    due = time.time() + 3600 * route.get("sla_hours", policy.data["routing"]["default_sla_hours"])
     generation = approval["generation"] + 1
     release = releases.get_release(conn, approval["release_id"])
     index = current_tier(approval) if index is None else index

@@ -21,14 +21,15 @@ ACTOR = "escalation"
 DEFAULT_ESCALATE_AFTER_HOURS = 4.0
 
 
-def _routing(services: Services) -> dict:
-    return services.policy.data["routing"]
+def _routing(services: Services, approval: dict) -> dict:
+    """The routing section of the policy in force for the approval's flow."""
+    return approvals.policy_of(services, approval).data["routing"]
 
 
 def next_level(services: Services, approval: dict, tier: dict) -> tuple[str, list[str], str] | None:
     """Where an overdue or stuck tier goes: (role, eligible people, why); None when nowhere."""
-    routing = _routing(services)
-    routes = services.policy.routes
+    routing = _routing(services, approval)
+    routes = {route["role"]: route for route in routing["routes"]}
     barred = excluded(approval["requested_by"], approval["salesperson"])
     with_votes = {v.casefold() for v in tier.get("voted", [])}
 
@@ -91,7 +92,6 @@ def _move(conn, services: Services, approval: dict, index: int, tier: dict, late
 def escalate(services: Services, now: float | None = None, limit: int = MAX_PAGE) -> dict:
     """Remind or move every overdue open tier and every stuck approval; what was done, per approval."""
     stamp = time.time() if now is None else now
-    wait = 3600 * float(_routing(services).get("escalate_after_hours", DEFAULT_ESCALATE_AFTER_HOURS))
     with services.db.read() as conn:
         candidates = [a["id"] for a in releases.list_approvals(conn, releases.UNROUTABLE, limit)]
         # every pending one: a parallel tier may be overdue while the first open tier is not
@@ -111,6 +111,8 @@ def escalate(services: Services, now: float | None = None, limit: int = MAX_PAGE
             overdue = [i for i, t in enumerate(tiers)
                        if t["status"] == releases.TIER_OPEN and t.get("due_at") and t["due_at"] < stamp]
             unreminded = [i for i in overdue if not tiers[i].get("reminded_at")]
+            wait = 3600 * float(_routing(services, approval).get("escalate_after_hours",
+                                                                 DEFAULT_ESCALATE_AFTER_HOURS))
             ripe = [i for i in overdue if tiers[i].get("reminded_at") and tiers[i]["reminded_at"] + wait <= stamp]
             if unreminded:
                 actions.append(_remind(conn, services, approval, unreminded[0], tiers, stamp))
