@@ -1,7 +1,8 @@
 """Signed decision tokens: the approver of an approval is whoever holds the sidecar's token.
 
-A token names one approval, one approver login, one decision and the approval's routing
-generation, and expires a grace period after the SLA. It is signed with
+A token names one approval, one approver login, one decision, the tier it decides (its index;
+tokens from before tiers name none and decide the approver's open tier) and the approval's
+routing generation, and expires a grace period after the SLA. It is signed with
 `SIDECAR_APPROVAL_SECRET`, which the database never holds, so a copy of the store cannot mint
 one. Tokens are deterministic: issuing again for the same approval state gives the same
 strings, so nothing about them needs storing; a re-route bumps the generation, which voids
@@ -30,6 +31,7 @@ class DecisionToken:
     decision: str
     generation: int
     expires_at: float
+    tier: int | None = None
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -37,11 +39,13 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 
 def issue(secret: str, approval_id: str, approver: str, decision: str, generation: int,
-          expires_at: float) -> str:
-    """A token letting `approver` take `decision` on the approval's current routing."""
+          expires_at: float, tier: int | None = None) -> str:
+    """A token letting `approver` take `decision` on one tier of the approval's current routing."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}")
     payload = {"a": approval_id, "u": approver, "d": decision, "g": generation, "exp": int(expires_at)}
+    if tier is not None:
+        payload["t"] = tier
     return _serializer(secret).dumps(payload)
 
 
@@ -50,7 +54,8 @@ def verify(secret: str, token: str) -> DecisionToken:
     try:
         payload = _serializer(secret).loads(token)
         decoded = DecisionToken(str(payload["a"]), str(payload["u"]), str(payload["d"]),
-                                int(payload["g"]), float(payload["exp"]))
+                                int(payload["g"]), float(payload["exp"]),
+                                int(payload["t"]) if payload.get("t") is not None else None)
     except (BadSignature, KeyError, TypeError, ValueError):
         raise Forbidden("the decision token is not valid", code="invalid_token") from None
     return decoded

@@ -71,6 +71,14 @@ def cmd_dlq(args) -> int:
     return 0
 
 
+def cmd_approvals(args) -> int:
+    """Scheduled approval work: pull decisions taken in Odoo, escalate overdue tiers."""
+    from sidecar.flows import activity_pull, escalation
+    services = _services()
+    _print(activity_pull.pull(services) if args.action == "pull-activities" else escalation.escalate(services))
+    return 0
+
+
 def cmd_audit(args) -> int:
     """Verify the audit chain; exit 1 when it was tampered with or the store is missing."""
     from sidecar.store import Database
@@ -290,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--category", default=None)
     dlq.add_argument("--limit", type=int, default=50)
     dlq.set_defaults(func=cmd_dlq)
+    approvals = sub.add_parser("approvals", help="scheduled approval work")
+    approvals.add_argument("action", choices=["pull-activities", "escalate"],
+                           help="pull-activities: record approvals given by marking the Odoo activity done; "
+                                "escalate: remind, then move overdue tiers up")
+    approvals.set_defaults(func=cmd_approvals)
     audit = sub.add_parser("audit", help="audit log")
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("--incremental", action="store_true",

@@ -62,6 +62,7 @@ class Settings:
     go_live_at: str | None = None  # reconciliation never looks at orders last written before this (UTC)
     approval_secret: str = field(default="", repr=False)
     approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
+    public_url: str = ""  # the sidecar's own public base URL: approvers' decision pages hang under it
     approval_grace_hours: float = 72.0
 
 
@@ -199,6 +200,9 @@ def load_settings(env: dict | None = None) -> Settings:
     link_base = env.get("SIDECAR_APPROVAL_LINK_BASE") or DEFAULT_APPROVAL_LINK_BASE
     if urlparse(link_base).scheme not in ("http", "https") or not urlparse(link_base).netloc:
         problems.append("SIDECAR_APPROVAL_LINK_BASE: must be an http:// or https:// URL")
+    public_url = env.get("SIDECAR_PUBLIC_URL") or ""
+    if public_url and (urlparse(public_url).scheme not in ("http", "https") or not urlparse(public_url).netloc):
+        problems.append("SIDECAR_PUBLIC_URL: must be an http:// or https:// URL")
     policy_file = Path(env.get("SIDECAR_POLICY_FILE") or DEFAULT_POLICY_PATH)
     if not policy_file.is_file():
         problems.append(f"SIDECAR_POLICY_FILE: no file at {policy_file}")
@@ -237,6 +241,7 @@ def load_settings(env: dict | None = None) -> Settings:
         go_live_at=go_live_at,
         approval_secret=approval_secret,
         approval_link_base=link_base,
+        public_url=public_url,
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
     )
     if problems:

@@ -82,7 +82,8 @@ def _operation(spec: dict) -> dict:
         "parameters": [{"name": name, "in": "path", "required": True,
                         "schema": spec.get("path_parameters", {}).get(name, {"type": "string"})}
                        for name in re.findall(r"\{(\w+)\}", spec["path"])],
-        "responses": {status: {"description": status, "content": {"application/json": {"schema": schema}}}
+        "responses": {status: {"description": status,
+                               "content": {spec.get("media_type", "application/json"): {"schema": schema}}}
                       for status, schema in spec["responses"].items()},
     }
     for status, links in spec.get("links", {}).items():  # where an answer's ids lead: API testers follow them
@@ -92,7 +93,8 @@ def _operation(spec: dict) -> dict:
     operation["parameters"] += [_header(name, value) for name, value in spec.get("headers", {}).items()]
     if spec.get("request"):
         operation["requestBody"] = {"required": spec["request"].get("required", True),
-                                    "content": {"application/json": {"schema": request_schema(spec["request"])}}}
+                                    "content": {spec["request"].get("media_type", "application/json"):
+                                                {"schema": request_schema(spec["request"])}}}
     operation["security"] = [{"apiKey": []}, {"hmac": []}] if spec["scope"] else []
     if spec["scope"]:
         operation["x-scope"] = spec["scope"]

@@ -21,6 +21,7 @@ import random
 import threading
 import time
 
+from sidecar import n8n_resume
 from sidecar.errors import SidecarError
 from sidecar.flows import approval_routing, redecide, writebacks
 from sidecar.odoo import writeback
@@ -211,7 +212,10 @@ class OutboxWorker:
         beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
             with beat:
-                result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
+                if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
+                    result = n8n_resume.run(payload)
+                else:
+                    result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
         except writeback.Superseded as stale:
             self._superseded(job, stale)
         except OdooError as err:

@@ -177,7 +177,7 @@ PAYLOAD = {"order_id": 5, "company_id": 2, "approval_id": "apr_1", "approver_log
            "body": "S5 waits for your approval.", "ref": "rel_1/decision/notify_approver/demo"}
 
 
-def fake_links(approval_id, approver, generation, expires_at):
+def fake_links(approval_id, approver, generation, expires_at, tier=None):
     return {"approve_url": f"https://n8n/a?approval_id={approval_id}&decision=approve&token=T{generation}",
             "reject_url": f"https://n8n/a?approval_id={approval_id}&decision=reject&token=R{generation}"}
 

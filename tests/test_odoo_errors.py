@@ -125,7 +125,7 @@ def test_unknown_category_is_refused():
 def test_every_category_has_a_label():
     assert set(CATEGORY_LABELS) == set(CATEGORIES) == {
         "odoo_unreachable", "access_denied", "validation_error", "record_missing", "state_conflict", "odoo_error",
-        "internal_error"}
+        "internal_error", "n8n_failure"}
     assert CATEGORY_LABELS["odoo_unreachable"] == "Odoo unreachable"
     assert CATEGORY_LABELS["access_denied"] == "Access denied"
     error = OdooError("record_missing", "sale.order 9 does not exist", odoo_name="odoo.exceptions.MissingError")

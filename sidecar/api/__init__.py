@@ -1,4 +1,4 @@
 """Flask blueprints: parse, call a flow, serialize."""
-from sidecar.api import approvals, audit, deadletters, docs, events, health
+from sidecar.api import approval_page, approvals, audit, deadletters, docs, events, health
 
-BLUEPRINTS = [health.bp, docs.bp, events.bp, approvals.bp, deadletters.bp, audit.bp]
+BLUEPRINTS = [health.bp, docs.bp, events.bp, approvals.bp, approval_page.bp, deadletters.bp, audit.bp]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
-from sidecar.flows import approvals
+from sidecar.flows import activity_pull, approvals, escalation
 from sidecar.store.releases import APPROVAL_STATUSES
 
 bp = Blueprint("approvals", __name__, url_prefix="/v1/approvals")
@@ -20,6 +20,20 @@ def list_approvals():
     return {"items": approvals.list_approvals(get_services(), status, page_limit(), FLAGS[overdue])}
 
 
+@bp.post("/escalate")
+@requires("approvals.write")  # n8n's scheduled workflow runs it; it only applies the policy's own levels
+def escalate_approvals():
+    """Remind the approvers of overdue tiers, then move them up; stuck approvals go to the administrator role."""
+    return escalation.escalate(get_services())
+
+
+@bp.post("/pull-activities")
+@requires("approvals.write")  # n8n's scheduled workflow runs it; the approver is Odoo's author of the done note
+def pull_activities():
+    """Record approvals given in Odoo by marking the approval activity done."""
+    return activity_pull.pull(get_services())
+
+
 @bp.get("/<approval_id>")
 @requires("approvals.read")
 def get_approval(approval_id):
@@ -32,6 +46,13 @@ def get_approval(approval_id):
 def decide_approval(approval_id):
     """Approve or reject with a decision token; the token names the approver."""
     return approvals.decide(get_services(), approval_id, json_body(), actor())
+
+
+@bp.post("/<approval_id>/wait")
+@requires("approvals.write")
+def wait_for_approval(approval_id):
+    """Resume an n8n Wait node with the outcome once the approval is decided."""
+    return approvals.wait(get_services(), approval_id, json_body(), actor())
 
 
 @bp.post("/<approval_id>/reroute")

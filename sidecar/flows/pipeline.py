@@ -219,6 +219,8 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
     facts = _ask_odoo(services, flow, envelope, key, lambda: flow.read_facts(services, request["id"]))
     refuse_undecidable(flow, facts)
     decision = decide(services, flow, facts)
+    decision = _ask_odoo(services, flow, envelope, key, lambda: approval_routing.with_people(
+        services, facts, decision, datetime.now(timezone.utc), registry.policy_for(services, flow)))
     for attempt in range(2):  # a concurrent twin may win the race once; then answer as it did
         try:
             return _record(services, flow, envelope, key, digest, facts, decision)
@@ -271,6 +273,8 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
     writebacks.queue(conn, release_id, "decision", operations, services.settings.max_attempts)
     if not operations:  # nothing to write back: a passing or rejecting decision is final at once
         writebacks.refresh_release(conn, release_id)
+    if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
+        approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""))
     return describe(conn, releases.get_release(conn, release_id))
 
 

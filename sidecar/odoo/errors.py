@@ -14,6 +14,7 @@ VALIDATION = "validation_error"
 RECORD_MISSING = "record_missing"
 STATE_CONFLICT = "state_conflict"
 ODOO_ERROR = "odoo_error"
+N8N_FAILURE = "n8n_failure"  # n8n did not take what a job sent it (a resume URL): not Odoo
 INTERNAL = "internal_error"  # the sidecar's own bug or an unknown operation: never retried as if Odoo were down
 
 CATEGORY_LABELS = {
@@ -24,6 +25,7 @@ CATEGORY_LABELS = {
     STATE_CONFLICT: "Record in a conflicting state",
     ODOO_ERROR: "Odoo error",
     INTERNAL: "Sidecar internal error",
+    N8N_FAILURE: "n8n execution failed",
 }
 CATEGORIES = tuple(CATEGORY_LABELS)
 RETRYABLE_BY_DEFAULT = {UNREACHABLE: True, ODOO_ERROR: True}

@@ -423,6 +423,52 @@ class OdooGateway:
         since = [("write_date", ">=", write_date)] if write_date else []
         return bool(self.search_count(model, [("id", "=", record_id), *since, *domain]))
 
+    def group_ids(self, xmlids: list[str]) -> dict[str, int]:
+        """Ids of Odoo groups by external id (`module.name`); unknown ones are absent. Cached: ids never move."""
+        cache = self.__dict__.setdefault("_group_ids", {})
+        for xmlid in xmlids:
+            if xmlid not in cache:
+                module, _dot, name = xmlid.partition(".")
+                try:
+                    _model, res_id = self.execute("ir.model.data", "check_object_reference", module, name)
+                except OdooError as err:
+                    if err.retryable:  # Odoo could not answer; an unknown external id is not retryable
+                        raise
+                    res_id = False
+                cache[xmlid] = res_id or None
+        return {xmlid: cache[xmlid] for xmlid in xmlids if cache.get(xmlid)}
+
+    def approver_directory(self, group_ids: dict[str, int], logins: list[str]) -> dict:
+        """Who the approvers are in Odoo, in one read: active members of each group, and logins archived or unknown."""
+        ids = sorted(set(group_ids.values()))
+        domain = [("login", "in", sorted(set(logins)))]
+        if ids:
+            domain = ["|", ("groups_id", "in", ids)] + domain
+        rows = self.search_read("res.users", domain, ["login", "active", "groups_id", "share"],
+                                context={"active_test": False})
+        groups = {xmlid: sorted(r["login"] for r in rows if r["active"] and not r["share"] and gid in r["groups_id"])
+                  for xmlid, gid in group_ids.items()}
+        active = {r["login"].casefold() for r in rows if r["active"]}
+        return {"groups": groups, "inactive": sorted(login for login in logins if login.casefold() not in active)}
+
+    def activity_done_messages(self, model: str, res_ids: list[int], after_id: int = 0) -> list[dict]:
+        """The "<type> done" notes Odoo 17 posts when someone marks an activity done (it then deletes the
+        activity): notifications carrying `mail_activity_type_id`, authored by whoever marked it."""
+        if not res_ids:
+            return []
+        domain = [("model", "=", model), ("res_id", "in", sorted(set(res_ids))), ("message_type", "=", "notification"),
+                  ("mail_activity_type_id", "!=", False), ("id", ">", after_id)]
+        return self.search_read("mail.message", domain, ["body", "author_id", "res_id", "date"], order="id")
+
+    def logins_of_partners(self, partner_ids: list[int]) -> dict[int, str]:
+        """Login of the user behind each partner (archived users too); partners of no user are absent."""
+        ids = sorted({pid for pid in partner_ids if pid})
+        if not ids:
+            return {}
+        rows = self.search_read("res.users", [("partner_id", "in", ids)], ["login", "partner_id"],
+                                context={"active_test": False})
+        return {m2o_id(row["partner_id"]): row["login"] for row in rows}
+
     def user_logins(self, user_ids: list[int]) -> dict[int, str]:
         """Login of each existing user (archived ones too); missing ids are absent."""
         ids = sorted({uid for uid in user_ids if uid})

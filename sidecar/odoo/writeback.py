@@ -25,7 +25,7 @@ RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule
 # Renders an approver's decision links at delivery time: (approval_id, approver, generation, expires_at)
 # -> {"approve_url", "reject_url"}, or None when those links would no longer work. Tokens are
 # credentials: they are never stored in a job.
-LinkRenderer = Callable[[str, str, int, float], dict | None]
+LinkRenderer = Callable[..., dict | None]  # (approval_id, login, generation, expires_at, tier)
 
 
 def _require(payload: dict, *keys: str) -> None:
@@ -314,6 +314,8 @@ def notice_text(payload: dict, links: dict) -> str:
     """The approver's private notice: the flow's text, then their approve and reject links."""
     lines = [(payload.get("body") or "").rstrip(), "",
              f"Approve: {links['approve_url']}", f"Reject: {links['reject_url']}"]
+    if links.get("page_url"):
+        lines.append(f"Decide with a comment: {links['page_url']}")
     if payload.get("expires_at_iso"):
         lines.append(f"These links are yours alone; they work until {payload['expires_at_iso']}.")
     return "\n".join(lines).lstrip("\n")
@@ -339,7 +341,8 @@ def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | N
                      if carries_ref(m.get("body"), ref)), None)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
-    rendered = links(payload["approval_id"], login, int(payload.get("generation") or 0), float(payload["expires_at"]))
+    rendered = links(payload["approval_id"], login, int(payload.get("generation") or 0), float(payload["expires_at"]),
+                     payload.get("tier"))
     if rendered is None:  # decided, cancelled or re-routed before delivery: these links would not work
         return {"effect": NOT_NEEDED, "order_id": order_id, "approver": login}
     company_id = payload.get("company_id")

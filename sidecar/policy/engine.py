@@ -8,7 +8,7 @@ from operator import itemgetter, not_
 from sidecar.policy.compiler import CompiledPolicy, CompiledSite
 from sidecar.policy.formats import aware, iso_z
 from sidecar.policy.loader import Policy
-from sidecar.policy.routing import route_for
+from sidecar.policy.routing import as_route, tiers_for
 
 
 _PASSED = itemgetter("passed")
@@ -44,17 +44,20 @@ def evaluate(facts: dict, policy: Policy, now: datetime) -> dict:
     failing = list(compress(reasons, map(not_, map(_PASSED, reasons))))  # C-level: 200 reasons add up
     effects = {r["effect"] for r in failing}
     outcome = "reject" if "reject" in effects else "approve" if "approve" in effects else compiled.pass_outcome
-    route = sla = None
+    route = sla = tiers = None
     if outcome == "approve":
         now = aware(now)
         findings = [r for r in failing if r["effect"] == "approve"] + fired_route_rules(site, facts)
-        route, hours = route_for(facts, policy, findings)
+        tiers = tiers_for(facts, policy, findings, now)
+        route = as_route(tiers[0], (facts.get("order") or {}).get("salesperson_login"))
+        hours = tiers[0]["sla_hours"]
         sla = {"hours": hours, "due_at": iso_z(now + timedelta(hours=hours))}
     return {
         "outcome": outcome,
         "reasons": reasons,
         "route": route,
         "sla": sla,
+        "tiers": tiers,
         "policy": {"name": policy.name, "version": policy.version, "hash": policy.hash,
                    "layers": list(site.layer_list)},
         "summary": _summary(compiled, site, facts, outcome, reasons, failing, route),

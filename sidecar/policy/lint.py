@@ -158,9 +158,28 @@ def _routing_problems(data: dict) -> tuple[list[str], list[str]]:
         if route["role"] in roles:
             problems.append(f"/routing/routes/{i}/role: duplicate role '{route['role']}'")
         roles.append(route["role"])
-    for key in ("default_route", "unknown_requester_route"):
-        if routing[key] not in roles:
-            problems.append(f"/routing/{key}: unknown route '{routing[key]}' (defined: {', '.join(roles)})")
+    known = ", ".join(roles)
+
+    def need(role: str | None, where: str) -> None:
+        if role is not None and role not in roles:
+            problems.append(f"{where}: unknown route '{role}' (defined: {known})")
+
+    for key in ("default_route", "unknown_requester_route", "admin_route"):
+        need(routing.get(key), f"/routing/{key}")
+    for i, route in enumerate(routing["routes"]):
+        need(route.get("escalate_to"), f"/routing/routes/{i}/escalate_to")
+    for i, role in enumerate(routing.get("tier_order", [])):
+        need(role, f"/routing/tier_order/{i}")
+    for i, group in enumerate(routing.get("conflicting_roles", [])):
+        for j, role in enumerate(group):
+            need(role, f"/routing/conflicting_roles/{i}/{j}")
+    for i, delegation in enumerate(routing.get("delegations", [])):
+        for j, role in enumerate(delegation.get("roles", [])):
+            need(role, f"/routing/delegations/{i}/roles/{j}")
+        if delegation["to_date"] < delegation["from_date"]:
+            problems.append(f"/routing/delegations/{i}/to_date: before from_date {delegation['from_date']}")
+        if delegation["to"].casefold() == delegation["from"].casefold():
+            problems.append(f"/routing/delegations/{i}/to: a delegation to oneself")
     return problems, roles
 
 

@@ -118,7 +118,7 @@ def unconfigured_routes(data: dict) -> list[str]:
     """A problem per route that names no approver: the sidecar must not start with one."""
     return [f"/routing/routes/{i}/approvers: route '{route['role']}' has no approver; list the Odoo logins "
             "allowed to approve it (the shipped policy names none on purpose)"
-            for i, route in enumerate(data["routing"]["routes"]) if not route["approvers"]]
+            for i, route in enumerate(data["routing"]["routes"]) if not route["approvers"] and not route.get("groups")]
 
 
 def build_policy(data: Any, source: str = "policy", require_approvers: bool = True) -> Policy:

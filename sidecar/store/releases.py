@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar.store.records import as_dict, new_id, now
-from sidecar.store.schema import approvals, jobs, releases
+from sidecar.store.schema import approval_votes, approvals, jobs, releases
 
 # Release statuses: what the sidecar is waiting for.
 AWAITING_APPROVAL = "awaiting_approval"
@@ -77,9 +77,14 @@ def set_expected_write_date(conn: Connection, release_id: str, write_date: str) 
         expected_write_date=write_date, updated_at=now()))
 
 
+# Tier states inside `approvals.tiers`.
+TIER_WAITING, TIER_OPEN, TIER_APPROVED, TIER_REJECTED = "waiting", "open", "approved", "rejected"
+
+
 def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: dict,
                     requested_by: str | None, salesperson: str | None, due_at: float | None,
-                    activity_ref: str | None) -> str:
+                    activity_ref: str | None, tiers: list[dict] | None = None,
+                    resume_url: str | None = None) -> str:
     """Open an approval for a release: pending, or unroutable when nobody may decide it."""
     approval_id = new_id("apr")
     eligible = list(route.get("eligible", []))
@@ -87,9 +92,58 @@ def insert_approval(conn: Connection, *, release_id: str, order_id: int, route: 
         id=approval_id, release_id=release_id, order_id=order_id,
         status=PENDING if eligible else UNROUTABLE, role=route.get("role"), assignee=route.get("assignee"),
         eligible=eligible, requested_by=requested_by, salesperson=salesperson, due_at=due_at,
-        generation=0, activity_ref=activity_ref, created_at=now(),
+        generation=0, activity_ref=activity_ref, created_at=now(), tiers=tiers, resume_url=resume_url,
     ))
     return approval_id
+
+
+def tiers_of(approval: dict) -> list[dict]:
+    """An approval's tiers; a one-tier approval stored before tiers existed is its own single tier."""
+    if approval.get("tiers"):
+        return approval["tiers"]
+    return [{"role": approval["role"], "mode": "sequential", "quorum": 1, "eligible": approval["eligible"],
+             "assignee": approval["assignee"], "due_at": approval["due_at"], "activity_ref": approval["activity_ref"],
+             "status": TIER_OPEN if approval["status"] in OPEN_APPROVAL else TIER_APPROVED, "reason": None}]
+
+
+def set_tiers(conn: Connection, approval_id: str, generation: int, tiers: list[dict]) -> bool:
+    """Store new tier states; the first open tier is mirrored in role/eligible/assignee/due_at.
+
+    The generation stays (the other open tiers' tokens keep working); False when the approval was
+    decided, cancelled or re-routed meanwhile.
+    """
+    current = next((t for t in tiers if t["status"] == TIER_OPEN), None)
+    values: dict = {"tiers": tiers}
+    if current:
+        values.update(role=current["role"], eligible=current["eligible"], assignee=current["assignee"],
+                      due_at=current.get("due_at"), activity_ref=current.get("activity_ref"),
+                      status=PENDING if current["eligible"] else UNROUTABLE)
+    result = conn.execute(approvals.update().where(
+        approvals.c.id == approval_id, approvals.c.status.in_(OPEN_APPROVAL),
+        approvals.c.generation == generation).values(**values))
+    return result.rowcount == 1
+
+
+def add_vote(conn: Connection, *, approval_id: str, tier: int, role: str | None, voter: str, decision: str,
+             comment: str | None, token: str, via: str | None) -> str:
+    """Record one person's vote; IntegrityError when they (or this token) already voted."""
+    vote_id = new_id("vot")
+    conn.execute(approval_votes.insert().values(
+        id=vote_id, approval_id=approval_id, tier=tier, role=role, voter=voter, decision=decision,
+        comment=comment, token=token, via=via, created_at=now()))
+    return vote_id
+
+
+def votes_for(conn: Connection, approval_id: str) -> list[dict]:
+    """An approval's votes, oldest first."""
+    query = sa.select(approval_votes).where(approval_votes.c.approval_id == approval_id).order_by(
+        approval_votes.c.created_at, approval_votes.c.id)
+    return [as_dict(row) for row in conn.execute(query)]
+
+
+def vote_by_token(conn: Connection, token: str) -> dict | None:
+    """The vote a token (fingerprint) carried, if any."""
+    return as_dict(conn.execute(sa.select(approval_votes).where(approval_votes.c.token == token)).first())
 
 
 def get_approval(conn: Connection, approval_id: str) -> dict | None:
@@ -114,23 +168,26 @@ def list_approvals(conn: Connection, status: str | None, limit: int, overdue_at:
 
 
 def decide_approval(conn: Connection, approval_id: str, status: str, decided_by: str, comment: str | None,
-                    token_fingerprint: str, generation: int) -> bool:
+                    token_fingerprint: str, generation: int, tiers: list[dict] | None = None) -> bool:
     """Record a decision; False when the approval was no longer pending on that routing."""
+    values = {"tiers": tiers} if tiers is not None else {}
     result = conn.execute(approvals.update().where(
         approvals.c.id == approval_id, approvals.c.status == PENDING, approvals.c.generation == generation,
     ).values(status=status, decided_by=decided_by, decided_token=token_fingerprint, comment=comment,
-             decided_at=now()))
+             decided_at=now(), **values))
     return result.rowcount == 1
 
 
 def reroute_approval(conn: Connection, approval_id: str, *, generation: int, role: str | None,
-                     eligible: list[str], due_at: float | None, activity_ref: str | None) -> bool:
+                     eligible: list[str], due_at: float | None, activity_ref: str | None,
+                     tiers: list[dict] | None = None) -> bool:
     """Give an open approval new approvers (voiding earlier tokens); False when it moved on meanwhile."""
+    values = {"tiers": tiers} if tiers is not None else {}
     result = conn.execute(approvals.update().where(
         approvals.c.id == approval_id, approvals.c.status.in_(OPEN_APPROVAL),
         approvals.c.generation == generation,
     ).values(status=PENDING, role=role, eligible=eligible, assignee=eligible[0], due_at=due_at,
-             generation=generation + 1, activity_ref=activity_ref))
+             generation=generation + 1, activity_ref=activity_ref, **values))
     return result.rowcount == 1
 
 
@@ -157,3 +214,8 @@ def in_flight_order_ids(conn: Connection, model: str) -> list[int]:
     """Ids of the documents of `model` with a decision still in flight (reconciliation leaves them alone)."""
     query = sa.select(releases.c.order_id).where(releases.c.model == model, releases.c.in_flight == 1).distinct()
     return sorted(row.order_id for row in conn.execute(query))
+
+
+def set_resume_url(conn: Connection, approval_id: str, url: str) -> None:
+    """Remember the n8n execution waiting for this approval's outcome."""
+    conn.execute(approvals.update().where(approvals.c.id == approval_id).values(resume_url=url))

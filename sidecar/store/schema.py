@@ -68,6 +68,30 @@ approvals = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("decided_at", sa.Float),
+    # Every tier with its state (waiting/open/approved), due time and activity; None for one-tier
+    # approvals stored before tiers existed (role/eligible/assignee/due_at then are the only tier).
+    # role/eligible/assignee/due_at mirror the first open tier, for existing readers.
+    sa.Column("tiers", sa.JSON),
+    # n8n's `$execution.resumeUrl` of a Wait node: the final outcome is POSTed to it (outbox job).
+    sa.Column("resume_url", sa.String(2000)),
+)
+
+# One row per person's approve or reject of an approval's tier. Unique per (approval, voter): one
+# person decides once, in one tier only (segregation of duties between tiers).
+approval_votes = sa.Table(
+    "approval_votes", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("approval_id", sa.String(40), sa.ForeignKey("approvals.id"), nullable=False, index=True),
+    sa.Column("tier", sa.Integer, nullable=False),
+    sa.Column("role", sa.String(64)),
+    sa.Column("voter", sa.String(255), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("comment", sa.Text),
+    # SHA-256 of the token (or `odoo-activity:<id>`) that carried the vote: its repeat answers the same.
+    sa.Column("token", sa.String(80), nullable=False, unique=True),
+    sa.Column("via", sa.String(64)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("approval_id", "voter", name="approval_votes_one_per_person"),
 )
 
 jobs = sa.Table(

@@ -1,0 +1,44 @@
+"""Resume an n8n execution waiting on a Wait node ("On Webhook Call"): POST the outcome to its resume URL.
+
+Runs as an outbox job (`resume_n8n`), so it is retried like any write-back; n8n answering 404 or
+410 means the execution is gone (finished, deleted or timed out): nothing will ever take the
+outcome, and the job becomes a dead letter at once rather than after every retry.
+"""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import urlparse
+
+from sidecar.odoo.errors import N8N_FAILURE, OdooError
+
+OPERATION = "resume_n8n"
+CATEGORY = N8N_FAILURE  # the dead-letter category of n8n's failures
+TIMEOUT_SECONDS = 10.0
+GONE = {404, 410}
+
+
+def valid_url(url: str) -> bool:
+    """An absolute http(s) URL (n8n's `$execution.resumeUrl`)."""
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def run(payload: dict, timeout: float = TIMEOUT_SECONDS) -> dict:
+    """POST the outcome once; OdooError-shaped failures so the worker retries or dead-letters them."""
+    url, body = payload.get("url") or "", payload.get("body") or {}
+    if not valid_url(url):
+        raise OdooError(CATEGORY, f"resume URL {url!r} is not an http(s) URL", retryable=False)
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (http(s) checked above)
+            return {"effect": "applied", "status": answer.status}
+    except urllib.error.HTTPError as err:
+        gone = err.code in GONE
+        raise OdooError(CATEGORY, f"n8n answered {err.code} to the resume URL"
+                        + ("; the waiting execution is gone" if gone else ""),
+                        retryable=not gone and (err.code >= 500 or err.code in (408, 429))) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        raise OdooError(CATEGORY, f"n8n could not be reached at the resume URL: {err}", retryable=True) from None

@@ -1,0 +1,73 @@
+"""n8n waits on a Wait node: the approval's final outcome resumes it through its resume URL."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.conftest import ALL_SCOPES_KEY, bearer
+from tests.test_approvals import decide, links_of, pending  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def n8n():
+    """A stand-in for n8n's resume webhook: records POSTs; `status` sets its answer."""
+    calls, state = [], {"status": 200}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            calls.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            self.send_response(state["status"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", calls, state
+    server.shutdown()
+
+
+def wait(client, approval_id, url):
+    return client.post(f"/v1/approvals/{approval_id}/wait", json={"resume_url": url}, headers=bearer())
+
+
+def test_the_decision_resumes_the_waiting_execution_after_its_write_backs(client, worker, odoo_seed, pending, n8n,
+                                                                         thin_margin_quotation):
+    base, calls, _state = n8n
+    approval_id = pending["approval_id"]
+    assert wait(client, approval_id, f"{base}/webhook-waiting/77").status_code == 200
+    assert wait(client, approval_id, f"{base}/webhook-waiting/78").json["error"]["code"] == "already_waited_for"
+    assert wait(client, approval_id, "ftp://x").status_code == 400
+    worker.drain()
+    assert calls == []  # nothing decided yet
+    decided = decide(client, approval_id, links_of(pending)["approve_token"], comment="ok")
+    assert decided.status_code == 200
+    worker.drain()
+    assert odoo_seed.order_state(thin_margin_quotation) == "sale"
+    assert calls == [("/webhook-waiting/77", {"approval_id": approval_id, "release_id": pending["release_id"],
+                                               "order_id": thin_margin_quotation, "status": "approved",
+                                               "decided_by": "demo", "comment": "ok"})]
+
+
+def test_waiting_after_the_decision_resumes_at_once(client, worker, pending, n8n):
+    base, calls, _state = n8n
+    approval_id = pending["approval_id"]
+    decide(client, approval_id, links_of(pending)["reject_token"], "reject")
+    assert wait(client, approval_id, f"{base}/late").status_code == 200
+    worker.drain()
+    assert [(path, body["status"]) for path, body in calls] == [("/late", "rejected")]
+
+
+def test_a_gone_execution_is_a_dead_letter(client, worker, pending, n8n):
+    base, calls, state = n8n
+    state["status"] = 404
+    approval_id = pending["approval_id"]
+    wait(client, approval_id, f"{base}/gone")
+    decide(client, approval_id, links_of(pending)["approve_token"])
+    worker.drain()
+    assert len(calls) == 1  # not retried: n8n said the execution is gone
+    answer = client.get("/v1/dead-letters", headers=bearer(ALL_SCOPES_KEY))
+    assert any("resume_n8n" in item["summary"] and item["category"] == "n8n_failure"
+               for item in answer.json["items"]), answer.json
