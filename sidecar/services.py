@@ -7,6 +7,7 @@ from sidecar.config import Settings
 from sidecar.odoo.gateway import OdooGateway
 from sidecar.policy import Policy, load_policy
 from sidecar.policy.audit import record_loaded
+from sidecar.policy.reload import PolicyReloader
 from sidecar.store import Database
 from sidecar.store.audit import AuditSeal
 
@@ -20,6 +21,7 @@ class Services:
     odoo: OdooGateway
     policy: Policy  # the sales-order release policy (SIDECAR_POLICY_FILE)
     policies: dict[str, Policy] = field(default_factory=dict)  # other flows' policies, by flow name
+    reloaders: dict[str, PolicyReloader] = field(default_factory=dict)  # each flow's policy file, watched
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Services":

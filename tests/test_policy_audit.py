@@ -74,3 +74,35 @@ def test_a_changed_file_replaces_the_policy_only_when_it_validates(tmp_path):
     now[0] = 12
     assert reloader.current().version == "2027.1.0"
     assert [e["data"]["version"] for e in _entries(db, "policy.loaded")] == ["2027.1.0"]
+
+
+def test_an_edited_policy_file_is_in_force_for_the_next_decision_and_a_broken_one_is_not(
+        tmp_path, monkeypatch, odoo_target, odoo_proxy, thin_margin_quotation):
+    from sidecar.config import load_settings
+    from sidecar.flows import pipeline, registry
+    from sidecar.flows.release import FLOW
+    from sidecar.policy import reload
+    from sidecar.services import Services
+    from tests.conftest import sidecar_env
+
+    monkeypatch.setattr(reload, "CHECK_EVERY_SECONDS", 0.0)  # look at the file on every use
+    path = tmp_path / "policy.json"
+    data = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(data), encoding="utf-8")
+    env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
+                      SIDECAR_POLICY_FILE=str(path))
+    services = Services.from_settings(load_settings(env))
+    try:
+        assert pipeline.preview(services, FLOW, thin_margin_quotation)["outcome"] == "approve"
+        data["parameters"]["margin_min_percent"]["value"] = 0  # the thin margin now passes
+        data["version"] = "2027.1.0"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        assert pipeline.preview(services, FLOW, thin_margin_quotation)["outcome"] == "release"
+        assert registry.policy_for(services, FLOW).version == "2027.1.0"
+        path.write_text('{"name": "sales-order-release", "rules": "not a list"}', encoding="utf-8")
+        assert pipeline.preview(services, FLOW, thin_margin_quotation)["outcome"] == "release"
+        assert registry.policy_for(services, FLOW).version == "2027.1.0"  # the broken file never took over
+        assert [e["data"]["version"] for e in _entries(services.db, "policy.loaded")][-1] == "2027.1.0"
+        assert _entries(services.db, "policy.rejected")
+    finally:
+        services.close()

@@ -17,7 +17,10 @@ from typing import Callable
 from sidecar import contracts
 from sidecar.errors import ConfigError, PolicyInvalid
 from sidecar.policy import Policy, load_policy
+from sidecar.policy.audit import record_loaded
 from sidecar.policy.loader import DEFAULT_POLICY_PATH
+from sidecar.policy import reload
+from sidecar.policy.reload import PolicyReloader
 
 Operations = list[tuple[str, dict]]  # (write-back operation, payload), queued in this order
 POLICIES_DIR = DEFAULT_POLICY_PATH.parent
@@ -166,16 +169,37 @@ def policy_for(services, flow: Flow) -> Policy:
     """The policy in force for `flow`; 422 when its file does not validate (nothing is decided with it).
 
     The release flow's is SIDECAR_POLICY_FILE (services.policy, validated at start); another flow's
-    is loaded from `policy_path` on first use and kept in services.policies.
+    is loaded from `policy_path` on first use and kept in services.policies. With a store, each is
+    then watched (PolicyReloader): an edited file that validates is in force within seconds, audited;
+    one that does not is audited as rejected and the policy in force stays.
     """
+    reloader = services.reloaders.get(flow.name)
+    if reloader is not None:
+        policy = reloader.current()
+    elif flow.policy_file == DEFAULT_POLICY_PATH.name:
+        policy = services.policy
+        _watch(services, flow, services.settings.policy_file, policy)
+    else:
+        policy = services.policies.get(flow.name)
+        if policy is None:
+            path = policy_path(services.settings, flow)
+            try:
+                policy = load_policy(path)
+            except ConfigError as err:
+                raise PolicyInvalid(f"the policy of flow {flow.name} cannot be used", code="policy_invalid",
+                                    details=[{"message": problem} for problem in err.problems]) from err
+            if services.db is not None:
+                record_loaded(services.db, policy, str(path))  # a change of policy is audited
+            _watch(services, flow, path, policy)
     if flow.policy_file == DEFAULT_POLICY_PATH.name:
-        return services.policy
-    policy = services.policies.get(flow.name)
-    if policy is None:
-        try:
-            loaded = load_policy(policy_path(services.settings, flow))
-        except ConfigError as err:
-            raise PolicyInvalid(f"the policy of flow {flow.name} cannot be used", code="policy_invalid",
-                                details=[{"message": problem} for problem in err.problems]) from err
-        policy = services.policies.setdefault(flow.name, loaded)
+        services.policy = policy  # its other readers (re-route, escalation) see the same policy
+    else:
+        services.policies[flow.name] = policy
     return policy
+
+
+def _watch(services, flow: Flow, path, policy: Policy) -> None:
+    """Re-read the flow's policy file when it changes (only with a store: changes are audited there)."""
+    if services.db is not None:
+        services.reloaders.setdefault(flow.name, PolicyReloader(path, services.db, policy,
+                                                                every=reload.CHECK_EVERY_SECONDS))
