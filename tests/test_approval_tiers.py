@@ -282,3 +282,18 @@ def test_refused_decisions_are_audited_and_change_nothing(client, services, odoo
         refusals = [e["data"]["code"] for e in audit.entries(conn)
                     if e["kind"] == "approval.refused" and e["subject"] == approval_id]
     assert refusals == [code for _body, _status, code in cases]
+
+
+def test_a_site_names_its_own_approvers_for_an_overridable_route_only():
+    routes = [{**TWO[0], "overridable": True}, TWO[1]]
+    data = copy.deepcopy(DEMO)
+    data["routing"].update(routes=routes, default_route="manager", unknown_requester_route="manager")
+    data["sites"] = {"warehouse:3": {"routes": {"manager": {"approvers": ["wes"], "fallback": []}}}}
+    policy = build_policy(with_bands(data, []))
+    here = facts()
+    here["site"] = {"company_id": 1, "warehouse_id": 3}
+    elsewhere = facts()
+    elsewhere["site"] = {"company_id": 1, "warehouse_id": 1}
+    assert plan(["manager", "director"], here, policy, NOW)[0]["eligible"] == ["wes"]
+    assert plan(["manager", "director"], here, policy, NOW)[1]["eligible"] == ["dan"]  # not overridable: as the enterprise says
+    assert plan(["manager"], elsewhere, policy, NOW)[0]["eligible"] == ["ann", "bob"]

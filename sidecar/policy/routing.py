@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 from typing import TYPE_CHECKING
 
+from sidecar.policy.compiler import site_layers
 from sidecar.policy.formats import iso_z
 
 if TYPE_CHECKING:
@@ -176,9 +177,27 @@ def _tier(policy: Policy, role: str, mode: str, facts: dict, directory: Director
             "admin": admin}
 
 
+@dataclass(frozen=True)
+class _SiteRouting:
+    """The policy's routing as one site sees it: what routing reads (`data["routing"]`), nothing else."""
+
+    data: dict
+
+
+def for_site(policy: Policy, facts: dict):
+    """The policy's routing with the approvers the document's site sets for overridable routes."""
+    where = facts.get("site") or {}
+    layers = site_layers(policy.data, where.get("company_id"), where.get("warehouse_id"))
+    if not layers:
+        return policy
+    routes = policy.site_routes(layers)
+    return _SiteRouting({"routing": {**_routing(policy), "routes": [routes[role] for role in _routes(policy)]}})
+
+
 def plan(roles: list[str], facts: dict, policy: Policy, now: datetime,
          directory: Directory | None = None) -> list[dict]:
     """The tiers of an approval for these roles, in order; the ones open from the start carry a due time."""
+    policy = for_site(policy, facts)
     requester = (facts.get("requested_by") or {}).get("login")
     if not requester:
         roles = [_routing(policy).get("unknown_requester_route") or _routing(policy)["default_route"]]
