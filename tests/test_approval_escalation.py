@@ -88,3 +88,22 @@ def test_a_parallel_tier_is_escalated_on_its_own_deadline(tmp_path, odoo_target,
         assert approval["role"] == "manager"  # the first open tier, as before tiers
     finally:
         services.close()
+
+
+def test_escalation_moves_to_the_fallback_the_documents_site_names(tmp_path, odoo_target, odoo_proxy, odoo_seed,
+                                                                  people, thin_margin_quotation):
+    ann, bob, dan = people
+    (order,) = odoo_seed.read("sale.order", [thin_margin_quotation], ["company_id"])
+    site = {f"company:{order['company_id'][0]}": {"routes": {"manager": {"approvers": [ann], "fallback": [dan]}}}}
+    app = tiered(tmp_path, odoo_target, odoo_proxy,
+                 [{"role": "manager", "approvers": [ann], "fallback": [bob], "sla_hours": 2, "overridable": True}],
+                 sites=site, escalate_after_hours=1)
+    services, client = app.extensions["sidecar"], app.test_client()
+    try:
+        submit(client, odoo_seed, thin_margin_quotation)
+        start = time.time()
+        assert escalation.escalate(services, now=start + 3 * HOUR)["items"][0]["action"] == "reminded"
+        moved = escalation.escalate(services, now=start + 4.5 * HOUR)["items"]
+        assert [(i["action"], i["eligible"]) for i in moved] == [("escalated", [dan])]  # not the enterprise's bob
+    finally:
+        services.close()

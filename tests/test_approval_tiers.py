@@ -129,8 +129,10 @@ def people(odoo_seed):
     return [odoo_seed.user(group)[1] for _ in range(3)]
 
 
-def tiered(tmp_path, odoo_target, odoo_proxy, routes, **routing):
+def tiered(tmp_path, odoo_target, odoo_proxy, routes, sites=None, **routing):
     data = copy.deepcopy(DEMO)
+    if sites:
+        data["sites"] = sites
     data["routing"].update(routes=routes, default_route=routes[0]["role"], unknown_requester_route=routes[0]["role"],
                            **routing)
     with_bands(data, [{"min_untaxed": 0, "route": routes[-1]["role"]}])

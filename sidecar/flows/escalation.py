@@ -13,6 +13,7 @@ import time
 from sidecar.errors import Conflict
 from sidecar.flows import approvals, writebacks
 from sidecar.flows.approval_routing import excluded, notices
+from sidecar.policy.routing import for_site
 from sidecar.services import Services
 from sidecar.store import audit, releases
 from sidecar.store.records import MAX_PAGE, iso
@@ -21,14 +22,14 @@ ACTOR = "escalation"
 DEFAULT_ESCALATE_AFTER_HOURS = 4.0
 
 
-def _routing(services: Services, approval: dict) -> dict:
-    """The routing section of the policy in force for the approval's flow."""
-    return approvals.policy_of(services, approval).data["routing"]
+def _routing(services: Services, approval: dict, facts: dict) -> dict:
+    """The routing section of the policy in force for the approval's flow, as the document's site sees it."""
+    return for_site(approvals.policy_of(services, approval), facts).data["routing"]
 
 
-def next_level(services: Services, approval: dict, tier: dict) -> tuple[str, list[str], str] | None:
+def next_level(services: Services, approval: dict, tier: dict, facts: dict) -> tuple[str, list[str], str] | None:
     """Where an overdue or stuck tier goes: (role, eligible people, why); None when nowhere."""
-    routing = _routing(services, approval)
+    routing = _routing(services, approval, facts)
     routes = {route["role"]: route for route in routing["routes"]}
     barred = excluded(approval["requested_by"], approval["salesperson"])
     with_votes = {v.casefold() for v in tier.get("voted", [])}
@@ -73,7 +74,8 @@ def _remind(conn, services: Services, approval: dict, index: int, tiers: list[di
 
 
 def _move(conn, services: Services, approval: dict, index: int, tier: dict, late: bool) -> dict:
-    target = next_level(services, approval, tier)
+    release = releases.get_release(conn, approval["release_id"]) or {}
+    target = next_level(services, approval, tier, release.get("facts") or {})
     if target is None:
         audit.append(conn, "approval.stuck", approval["id"], {"tier": index, "role": tier["role"]}, actor=ACTOR)
         return {"approval_id": approval["id"], "action": "stuck", "tier": index, "role": tier["role"],
@@ -111,8 +113,8 @@ def escalate(services: Services, now: float | None = None, limit: int = MAX_PAGE
             overdue = [i for i, t in enumerate(tiers)
                        if t["status"] == releases.TIER_OPEN and t.get("due_at") and t["due_at"] < stamp]
             unreminded = [i for i in overdue if not tiers[i].get("reminded_at")]
-            wait = 3600 * float(_routing(services, approval).get("escalate_after_hours",
-                                                                 DEFAULT_ESCALATE_AFTER_HOURS))
+            wait = 3600 * float(_routing(services, approval, {}).get("escalate_after_hours",
+                                                                     DEFAULT_ESCALATE_AFTER_HOURS))
             ripe = [i for i in overdue if tiers[i].get("reminded_at") and tiers[i]["reminded_at"] + wait <= stamp]
             if unreminded:
                 actions.append(_remind(conn, services, approval, unreminded[0], tiers, stamp))
