@@ -7,6 +7,8 @@ from tests.support.odoo_seed import OdooSeed, unique
 
 VENDOR_CLASS = "Vendor class"  # sidecar.transform.purchase_order.VENDOR_CLASS_TAG
 PURCHASE_USER = "purchase.group_purchase_user"
+# The fields the Automation Rule "Purchase approval: notify n8n" sends (sidecar odoo-setup).
+WEBHOOK_FIELDS = ["write_date", "write_uid", "name", "state", "amount_total"]
 
 
 class PurchaseSeed:
@@ -82,6 +84,12 @@ class PurchaseSeed:
         if state != "to approve":
             raise AssertionError(f"Odoo put the confirmed RFQ in {state!r}, not 'to approve'")
         return order_id
+
+    def webhook_body(self, order_id: int) -> dict:
+        """The body of the Automation Rule's webhook for this order, from what Odoo shows now, many2one as
+        bare ids (recorded: tests/data/odoo17-purchase-to-approve-webhook.json)."""
+        row = self.seed.call("purchase.order", "read", [order_id], WEBHOOK_FIELDS, load=None)[0]
+        return {"_action": "Send Webhook Notification(#0)", "_id": order_id, "_model": "purchase.order", **row}
 
     def state(self, order_id: int) -> str:
         return self.seed.read("purchase.order", [order_id], ["state"])[0]["state"]
