@@ -7,7 +7,7 @@ import pytest
 from sidecar.errors import ConfigError
 from sidecar.flows import purchase_approval, registry
 from sidecar.policy import load_policy
-from tests.conftest import bearer
+from tests.conftest import ALL_SCOPES_KEY, bearer
 from tests.support.purchase_seed import PurchaseSeed
 
 DEMO_POLICY = registry.POLICIES_DIR / "purchase-approval.demo.json"
@@ -101,3 +101,53 @@ def test_an_order_not_waiting_for_approval_is_not_decided(client, purchase):
     answer = client.post("/v1/events", json=event(purchase, order_id), headers=bearer())
     assert answer.status_code == 409, answer.json
     assert purchase.state(order_id) == "draft"
+
+
+# -- the approval's notes speak of a purchase order, not of a quotation's release ----------------------
+
+OPS = bearer(ALL_SCOPES_KEY)
+
+
+def _chatter(purchase, order_id):
+    return [m["body"] or "" for m in purchase.messages(order_id) if m["message_type"] != "user_notification"]
+
+
+def _speaks_of_purchase(texts):
+    return not any("Release" in text or "release" in text or "quotation" in text for text in texts)
+
+
+def test_the_approvers_decision_is_noted_in_purchase_words(client, worker, purchase):
+    order_id = waiting(purchase, ["New"])
+    answer = client.post("/v1/events", json=event(purchase, order_id), headers=bearer()).json
+    link = next(link for link in answer["decision_links"] if link["approver"] == "admin")
+    decided = client.post(f"/v1/approvals/{answer['approval_id']}/decision",
+                          json={"token": link["approve_token"], "decision": "approve", "comment": "within budget"},
+                          headers=bearer())
+    assert decided.status_code == 200, decided.json
+    worker.drain()
+    chatter = _chatter(purchase, order_id)
+    assert sum("Purchase approved by admin: within budget" in body for body in chatter) == 1
+    assert _speaks_of_purchase(chatter)
+
+
+def test_a_rerouted_then_cancelled_approval_is_noted_in_purchase_words(client, worker, purchase):
+    order_id = waiting(purchase, ["New"])
+    answer = client.post("/v1/events", json=event(purchase, order_id), headers=bearer()).json
+    rerouted = client.post(f"/v1/approvals/{answer['approval_id']}/reroute",
+                           json={"assignee": "demo", "reason": "admin is away"}, headers=OPS)
+    assert rerouted.status_code == 200, rerouted.json
+    worker.drain()
+    name = purchase.order(order_id, ["name"])["name"]
+    [activity] = [a for a in purchase.activities(order_id) if a["user_id"][0] == purchase.seed.user_id("demo")]
+    assert activity["summary"] == f"Approve purchase of {name}"
+    cancelled = client.post(f"/v1/approvals/{answer['approval_id']}/cancel",
+                            json={"reason": "the vendor withdrew its offer"}, headers=OPS)
+    assert cancelled.status_code == 200, cancelled.json
+    worker.drain()
+    assert purchase.state(order_id) == "to approve"  # a cancelled approval leaves the order as it is
+    chatter = _chatter(purchase, order_id)
+    assert sum("Purchase approval re-routed to demo (purchase-manager) by ops: admin is away" in body
+               for body in chatter) == 1
+    assert sum("Purchase approval cancelled by ops: the vendor withdrew its offer. "
+               "The purchase order was not approved." in body for body in chatter) == 1
+    assert _speaks_of_purchase(chatter + [a["summary"] or "" for a in purchase.activities(order_id)])

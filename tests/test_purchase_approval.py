@@ -181,7 +181,7 @@ def test_approval_needed_schedules_the_approver_activity_on_the_purchase_order(g
     for op, payload in operations:
         writeback.run(gateway, op, {"ref": f"{ref}/{op}", **payload})
     activities = purchase.activities(waiting["order_id"])
-    assert len(activities) == 1 and activities[0]["summary"].startswith("Approve purchase order")
+    assert len(activities) == 1 and activities[0]["summary"] == f"Approve purchase of {facts['order']['name']}"
     assert activities[0]["user_id"][0] == purchase.seed.user_id("admin")
     assert purchase.state(waiting["order_id"]) == "to approve"
 

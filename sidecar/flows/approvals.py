@@ -204,6 +204,11 @@ def policy_of(services: Services, approval: dict):
     return registry.policy_for(services, registry.flow_of(release))
 
 
+def _words(conn, approval: dict) -> messages.Wording:
+    """The words of the flow that asked for this approval (its notes and activities speak of its document)."""
+    return registry.flow_of(releases.get_release(conn, approval["release_id"]) or {}).words
+
+
 def _routes(policy) -> dict[str, dict]:
     return {route["role"]: route for route in policy.data["routing"]["routes"]}
 
@@ -252,10 +257,11 @@ def _next_tiers(conn, services, approval, tiers, index, approver, comment) -> No
                                               "feedback": f"Tier {tiers[index]['role']} approved"}))
     writebacks.queue(conn, release["id"], f"tier{index}-approved", operations, services.settings.max_attempts)
     current = releases.get_approval(conn, approval["id"])
-    summary = release["decision"].get("summary", "")
+    summary, words = release["decision"].get("summary", ""), registry.flow_of(release).words
     for i in opened:
-        writebacks.queue(conn, release["id"], tier_phase(i), tier_writebacks(services, current, i, _order(release),
-                                                                             summary), services.settings.max_attempts)
+        writebacks.queue(conn, release["id"], tier_phase(i),
+                         tier_writebacks(services, current, i, _order(release), summary, words),
+                         services.settings.max_attempts)
 
 
 def closing_writebacks(release: dict, approved: bool, approver: str, comment: str | None,
@@ -263,7 +269,7 @@ def closing_writebacks(release: dict, approved: bool, approver: str, comment: st
     """What the final decision queues: the message, the deciding tier's activity closed, then the flow's own
     (`on_approved`: confirm, `on_rejected`: cancel, ...)."""
     flow = registry.flow_of(release)
-    operations = writebacks.for_approval(release["order_id"], approved, approver, comment, activity_ref)
+    operations = writebacks.for_approval(release["order_id"], approved, approver, comment, activity_ref, flow.words)
     return operations + (flow.on_approved if approved else flow.on_rejected)(release["facts"])
 
 
@@ -372,7 +378,7 @@ def move_tier(conn, services: Services, approval: dict, role: str, eligible: lis
     operations = writebacks.for_reroute(
         release["order_id"], release["order_name"], old_activity_ref=old_ref, assignee=eligible[0], note=note,
         summary=summary, deadline=datetime.fromtimestamp(due, timezone.utc).date().isoformat(),
-        notices=notices(services, moved, order, summary, [index]))
+        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index]))
     writebacks.queue(conn, release["id"], phase, operations, services.settings.max_attempts)
     for other in approval_routing.open_tiers(moved):  # their tokens were voided too: send them new ones
         if other != index:
@@ -393,7 +399,7 @@ def reroute(services: Services, approval_id: str, body: dict, by: str | None) ->
         role, eligible = _new_route(services, approval, body)
         phase = f"reroute{approval['generation'] + 1}"
         moved = move_tier(conn, services, approval, role, eligible,
-                          messages.reroute_message(eligible, role, body["reason"], by), phase)
+                          messages.reroute_message(eligible, role, body["reason"], by, _words(conn, approval)), phase)
         audit.append(conn, "approval.rerouted", approval_id, {
             "release_id": approval["release_id"], **moved, "reason": body["reason"]}, actor=by)
         rerouted = releases.get_approval(conn, approval_id)
@@ -410,7 +416,8 @@ def cancel(services: Services, approval_id: str, body: dict, by: str | None) -> 
             raise Conflict(f"approval {approval_id} changed meanwhile; read it and try again", code="not_open")
         release = releases.get_release(conn, approval["release_id"])
         operations = writebacks.for_cancelled_approval(
-            release["order_id"], messages.cancel_message(body["reason"], by), approval["activity_ref"])
+            release["order_id"], messages.cancel_message(body["reason"], by, registry.flow_of(release).words),
+            approval["activity_ref"])
         close_other_activities(conn, services, release, releases.tiers_of(approval), "cancel", "Approval cancelled",
                                skip_ref=approval["activity_ref"])
         writebacks.queue(conn, release["id"], "cancel", operations, services.settings.max_attempts)

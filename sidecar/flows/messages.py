@@ -1,6 +1,20 @@
 """Text the flows leave in Odoo's chatter and activities."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The few words a flow's notes and activities use for what it governs (each `Flow` has one)."""
+
+    title: str     # what is approved: "Release approved by ...", "Approve release of S00042"
+    document: str  # the decided document in a sentence: "The quotation was not confirmed."
+    approved: str  # what an approval does to the document
+
+
+RELEASE = Wording(title="Release", document="quotation", approved="confirmed")  # the sales-order release flow's
+
 OUTCOME_TITLES = {
     "release": "Release decision: released",
     "approve": "Release decision: approval needed",
@@ -30,10 +44,10 @@ def decision_message(decision: dict) -> str:
     return "\n".join(lines)
 
 
-def approval_message(approved: bool, approver: str, comment: str | None) -> str:
+def approval_message(approved: bool, approver: str, comment: str | None, words: Wording) -> str:
     """Chatter note recording an approver's decision."""
     verb = "approved" if approved else "rejected"
-    text = f"Release {verb} by {approver}"
+    text = f"{words.title} {verb} by {approver}"
     return f"{text}: {comment}" if comment else text
 
 
@@ -45,14 +59,16 @@ def activity_note(summary: str) -> str:
             "Marking this activity done does not approve or reject; it closes by itself once you decide.")
 
 
-def reroute_message(assignees: list[str], role: str | None, reason: str, by: str | None) -> str:
+def reroute_message(assignees: list[str], role: str | None, reason: str, by: str | None,
+                    words: Wording) -> str:
     """Chatter note recording a re-routed approval."""
-    return f"Release approval re-routed to {', '.join(assignees)} ({role}) by {by or 'ops'}: {reason}"
+    return f"{words.title} approval re-routed to {', '.join(assignees)} ({role}) by {by or 'ops'}: {reason}"
 
 
-def cancel_message(reason: str, by: str | None) -> str:
-    """Chatter note recording a cancelled approval (the quotation is left as it is)."""
-    return f"Release approval cancelled by {by or 'ops'}: {reason}. The quotation was not confirmed."
+def cancel_message(reason: str, by: str | None, words: Wording) -> str:
+    """Chatter note recording a cancelled approval (the document is left as it is)."""
+    return (f"{words.title} approval cancelled by {by or 'ops'}: {reason}. "
+            f"The {words.document} was not {words.approved}.")
 
 
 def notice_subject(order_name: str) -> str:
@@ -65,6 +81,6 @@ def notice_text(order_name: str, summary: str) -> str:
     return f"{order_name} waits for your approval.\n{summary}".rstrip()
 
 
-def activity_summary(order_name: str) -> str:
+def activity_summary(order_name: str, words: Wording) -> str:
     """Activity title for the approver."""
-    return f"Approve release of {order_name}"
+    return f"Approve {words.title.lower()} of {order_name}"

@@ -274,7 +274,8 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
     if not operations:  # nothing to write back: a passing or rejecting decision is final at once
         writebacks.refresh_release(conn, release_id)
     if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
-        approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""))
+        approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""),
+                                          flow.words)
     return describe(conn, releases.get_release(conn, release_id))
 
 

@@ -9,6 +9,7 @@ replaces Odoo's single company-wide threshold.
 """
 from __future__ import annotations
 
+from sidecar.flows import messages
 from sidecar.flows.registry import Flow
 from sidecar.flows.writebacks import decided_on
 from sidecar.odoo.purchase import PURCHASE_ORDER, read_purchase_bundle
@@ -23,6 +24,7 @@ FACTS_CONTRACT = "purchase_order.approval_facts.v1"
 POLICY_FILE = "purchase-approval.json"
 DECIDABLE_STATES = ("to approve",)
 PASSING_OUTCOME = "approve_now"  # the policy's decision.pass_outcome: nothing asks for a person
+WORDS = messages.Wording(title="Purchase", document="purchase order", approved="approved")  # its approval notes
 TITLES = {"approve": "Purchase approval: approval needed", "reject": "Purchase approval: rejected"}
 
 
@@ -74,9 +76,8 @@ def purchase_writebacks(facts: dict, decision: dict, notices: list[dict] = ()) -
     if route.get("assignee"):
         operations.append(("schedule_activity", {
             **_acting(order), "assignee_login": route["assignee"],
-            "summary": f"Approve purchase order {order['name']}",
-            "note": f"{decision.get('summary', '')}\nDecide with the approve/reject link sent to you privately; "
-                    "marking this activity done does not approve or reject.",
+            "summary": messages.activity_summary(order["name"], WORDS),
+            "note": messages.activity_note(decision.get("summary", "")),
             "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
         }))
     operations += [("notify_approver", {**notice, "model": MODEL}) for notice in notices]
@@ -107,6 +108,7 @@ FLOW = Flow(
     on_approved=on_approved,
     on_rejected=on_rejected,
     passing_outcome=PASSING_OUTCOME,
+    words=WORDS,
     label="approval",
     undecidable_message="{name} is in state '{state}': purchase approval decides only orders waiting 'to approve'",
 )

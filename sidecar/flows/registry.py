@@ -16,6 +16,7 @@ from typing import Callable
 
 from sidecar import contracts
 from sidecar.errors import ConfigError, PolicyInvalid
+from sidecar.flows.messages import RELEASE, Wording
 from sidecar.policy import Policy, load_policy
 from sidecar.policy.audit import record_loaded
 from sidecar.policy.loader import DEFAULT_POLICY_PATH
@@ -67,6 +68,7 @@ class Flow:
     undecidable_code: str = "not_decidable"
     undecidable_message: str = "{name} is in state '{state}': {flow} decides only documents in state {states}"
     request: Callable[[dict], dict] = webhook_request
+    words: Wording = RELEASE           # what its approval notes and activities call the document and the act
     # Operations of this flow that act on the document (approve, cancel, apply): queued with what the
     # decision saw (`decided_on`: write_date, amount_total, company_id) so they can refuse a changed document.
     acting_operations: tuple[str, ...] = ()

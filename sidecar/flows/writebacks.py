@@ -159,7 +159,8 @@ def resolve_job(conn: Connection, job_id: str, note: str, actor: str | None = No
 
 
 def for_decision(order: dict, decision: dict, notices: list[dict] = ()) -> list[tuple[str, dict]]:
-    """The write-backs a fresh decision needs; `notices` carry each approver's private links, after the activity."""
+    """The write-backs a fresh release decision needs; `notices` carry each approver's private links, after the
+    activity."""
     order_id = order["id"]
     note = {"order_id": order_id, "body": messages.decision_message(decision)}
     if decision["outcome"] == "release":
@@ -172,7 +173,7 @@ def for_decision(order: dict, decision: dict, notices: list[dict] = ()) -> list[
         deadline = utc_moment(sla["due_at"]).date().isoformat()
         operations.append(("schedule_activity", {
             "order_id": order_id, "assignee_login": route["assignee"],
-            "summary": messages.activity_summary(order["name"]),
+            "summary": messages.activity_summary(order["name"], messages.RELEASE),
             "note": messages.activity_note(decision["summary"]),
             "deadline": deadline, "due_at": sla["due_at"],
         }))
@@ -181,9 +182,9 @@ def for_decision(order: dict, decision: dict, notices: list[dict] = ()) -> list[
 
 
 def for_approval(order_id: int, approved: bool, approver: str, comment: str | None,
-                 activity_ref: str | None) -> list[tuple[str, dict]]:
+                 activity_ref: str | None, words: messages.Wording) -> list[tuple[str, dict]]:
     """The write-backs every approver's decision needs; the flow's own (confirm, cancel, ...) follow them."""
-    body = messages.approval_message(approved, approver, comment)
+    body = messages.approval_message(approved, approver, comment, words)
     operations = [("post_message", {"order_id": order_id, "body": body})]
     if activity_ref:
         # Odoo posts the feedback in the chatter too: keep it short, the note above has the detail.
@@ -193,7 +194,8 @@ def for_approval(order_id: int, approved: bool, approver: str, comment: str | No
 
 
 def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None, assignee: str,
-                note: str, summary: str, deadline: str, notices: list[dict] = ()) -> list[tuple[str, dict]]:
+                note: str, summary: str, deadline: str, words: messages.Wording,
+                notices: list[dict] = ()) -> list[tuple[str, dict]]:
     """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver,
     then each new approver's private links."""
     operations = [("post_message", {"order_id": order_id, "body": note})]
@@ -201,7 +203,7 @@ def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None,
         operations.append(("close_activity", {"order_id": order_id, "ref": old_activity_ref,
                                               "feedback": "Re-routed to another approver"}))
     operations.append(("schedule_activity", {
-        "order_id": order_id, "assignee_login": assignee, "summary": messages.activity_summary(order_name),
+        "order_id": order_id, "assignee_login": assignee, "summary": messages.activity_summary(order_name, words),
         "note": messages.activity_note(summary), "deadline": deadline,
     }))
     operations += [("notify_approver", notice) for notice in notices]
