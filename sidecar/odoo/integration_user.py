@@ -17,6 +17,10 @@ REQUIRED_GROUPS = {
     # refuses (two_step and amount at or above po_double_validation_amount) unless the caller holds
     # group_purchase_manager; Purchase / User (implied) reads and cancels orders, notes, activities.
     "purchase.group_purchase_manager": "approve purchase orders waiting in 'to approve' (button_approve)",
+    # stock/models/stock_quant.py: _apply_inventory raises "Only a stock manager can validate an inventory
+    # adjustment." for anyone without group_stock_manager; it implies Inventory / User (quants' counts,
+    # action_clear_inventory_quantity, stock moves read) and product write (notes on the quant's product).
+    "stock.group_stock_manager": "apply approved inventory counts (action_apply_inventory)",
 }
 # What base.group_user (implied) already gives and the sidecar relies on: stock.quant and
 # stock.location read (stock/security/ir.model.access.csv), product and res.users read, mail

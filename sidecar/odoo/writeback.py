@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
+from sidecar.odoo.inventory import STOCK_QUANT
 from sidecar.odoo.purchase import PURCHASE_ORDER
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
 from sidecar.values import utc_moment
@@ -21,7 +22,13 @@ REF_CHARS = r"[\w./:@+-]"  # characters an idempotency key may hold; a ref ends 
 DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only while these are as decided
 # Odoo calls each operation makes at most (the worker sizes its lease from them).
 RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
-             "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3}
+             "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3,
+             "apply_inventory": 4, "reset_inventory_count": 3}
+# Models without a chatter (no mail.thread): their notes, activities and notices go on the record a
+# field names. stock.quant's go on its product (product.product has a chatter).
+CHATTER_OF = {STOCK_QUANT: ("product.product", "product_id")}
+# Models without a `state` or `amount_total`: what a decision saw of them is only their write_date.
+STATELESS = (STOCK_QUANT,)
 # Renders an approver's decision links at delivery time: (approval_id, approver, generation, expires_at)
 # -> {"approve_url", "reject_url"}, or None when those links would no longer work. Tokens are
 # credentials: they are never stored in a job.
@@ -73,6 +80,20 @@ def _model(payload: dict) -> str:
     return model
 
 
+def _thread(gateway: OdooGateway, payload: dict) -> tuple[str, int]:
+    """The record whose chatter an operation on the payload's document writes: the document, or the one CHATTER_OF names."""
+    model, doc_id = _model(payload), _order_id(payload)
+    if model not in CHATTER_OF:
+        return model, doc_id
+    target, field = CHATTER_OF[model]
+    rows = gateway.search_read(model, [("id", "=", doc_id)], [field], limit=1,
+                               context=company_context(_company_id(payload)))
+    if not rows or not rows[0].get(field):
+        raise OdooError(RECORD_MISSING, f"{model} {doc_id} does not exist (its notes go on its {field})")
+    value = rows[0][field]
+    return target, value[0] if isinstance(value, (list, tuple)) else value
+
+
 def _state_conflict(order_id: int, state: str, action: str) -> OdooError:
     return OdooError(STATE_CONFLICT, f"sale.order {order_id} is '{state}': cannot {action}", retryable=False)
 
@@ -109,7 +130,8 @@ def _order_now(gateway: OdooGateway, order_id: int, payload: dict) -> dict:
     decided, model = _decided_on(payload), _model(payload)
     if not decided and model == ORDER:
         return {"state": gateway.order_state(order_id)}
-    rows = gateway.search_read(model, [("id", "=", order_id)], ["state", *DECIDED_FIELDS], limit=1,
+    fields = ["write_date"] if model in STATELESS else ["state", *DECIDED_FIELDS]
+    rows = gateway.search_read(model, [("id", "=", order_id)], fields, limit=1,
                                context=company_context(_company_id(payload)))
     if not rows:
         raise OdooError(RECORD_MISSING, f"{model} {order_id} does not exist")
@@ -219,6 +241,74 @@ def cancel_purchase(gateway: OdooGateway, payload: dict) -> dict:
     return {"effect": APPLIED, "order_id": order_id, "state": state}
 
 
+def _quant_now(gateway: OdooGateway, quant_id: int, payload: dict) -> dict:
+    """The quant's count as Odoo has it now (in the company the decision saw it in)."""
+    rows = gateway.search_read(STOCK_QUANT, [("id", "=", quant_id)],
+                               ["inventory_quantity_set", "inventory_quantity", "write_date", "product_id"], limit=1,
+                               context=company_context(_company_id(payload)))
+    if not rows:
+        raise OdooError(RECORD_MISSING, f"{STOCK_QUANT} {quant_id} does not exist")
+    return rows[0]
+
+
+def _check_count_as_decided(quant_id: int, payload: dict, current: dict) -> None:
+    """The count must be the one decided: same write_date and same counted quantity."""
+    decided = {**_decided_on(payload), **({"inventory_quantity": payload["counted"]}
+                                           if payload.get("counted") is not None else {})}
+    if any(_differs(value, current.get(key)) for key, value in decided.items()):
+        raise Superseded(quant_id, decided, {key: current.get(key) for key in decided})
+
+
+def inventory_move_name(ref: str) -> str:
+    """The name Odoo gives the adjustment's stock move (context `inventory_name`): it carries the ref."""
+    return f"Inventory adjustment (Ref: {ref})"
+
+
+def apply_inventory(gateway: OdooGateway, payload: dict) -> dict:
+    """Apply a count still as decided (action_apply_inventory, in its company); a move carrying the ref is done already.
+
+    Odoo clears the count when it applies it (`inventory_quantity_set` False) and names the move
+    after the context's `inventory_name`: a count no longer set is done when our move exists,
+    else someone cleared or applied it in Odoo (a conflict, nothing applied). Odoo answers a wizard
+    instead of applying when the quant changed since the count (`is_outdated`) or a tracked product
+    lacks a lot: then nothing is applied and the job fails for a person to look at.
+    """
+    quant_id = _order_id(payload)
+    _require(payload, "ref")
+    name = inventory_move_name(payload["ref"])
+    current = _quant_now(gateway, quant_id, payload)
+    if not current["inventory_quantity_set"]:
+        product = current["product_id"][0] if isinstance(current["product_id"], (list, tuple)) else current["product_id"]
+        moves = gateway.search_read("stock.move", [("product_id", "=", product), ("is_inventory", "=", True),
+                                                   ("name", "=", name)], ["id"], limit=1,
+                                    context=company_context(_company_id(payload)))
+        if moves:
+            return {"effect": ALREADY_DONE, "order_id": quant_id, "move_id": moves[0]["id"]}
+        raise OdooError(STATE_CONFLICT, f"{STOCK_QUANT} {quant_id} has no count set any more (cleared or applied "
+                        "in Odoo): nothing to apply", retryable=False)
+    _check_count_as_decided(quant_id, payload, current)
+    context = {**(company_context(_company_id(payload)) or {}), "inventory_name": name}
+    answer = gateway.execute(STOCK_QUANT, "action_apply_inventory", [quant_id], context=context)
+    if _quant_now(gateway, quant_id, payload)["inventory_quantity_set"]:
+        wizard = answer.get("res_model") if isinstance(answer, dict) else None
+        raise OdooError(VALIDATION, f"Odoo did not apply the count of {STOCK_QUANT} {quant_id}"
+                        + (f": it asks {wizard} (the quant changed since the count, or a tracked product lacks "
+                           "a lot)" if wizard else ""), retryable=False)
+    return {"effect": APPLIED, "order_id": quant_id, "move_name": name}
+
+
+def reset_inventory_count(gateway: OdooGateway, payload: dict) -> dict:
+    """Clear a count still as decided (action_clear_inventory_quantity): no stock moves; no count set is done already."""
+    quant_id = _order_id(payload)
+    current = _quant_now(gateway, quant_id, payload)
+    if not current["inventory_quantity_set"]:
+        return {"effect": ALREADY_DONE, "order_id": quant_id}
+    _check_count_as_decided(quant_id, payload, current)
+    gateway.execute(STOCK_QUANT, "action_clear_inventory_quantity", [quant_id],
+                    context=company_context(_company_id(payload)) or {})
+    return {"effect": APPLIED, "order_id": quant_id}
+
+
 def _find_message(gateway: OdooGateway, order_id: int, ref: str, model: str = ORDER) -> dict | None:
     found = gateway.find_messages(model, order_id, ref_needle(ref))
     return next((m for m in found if carries_ref(m.get("body"), ref)), None)
@@ -229,10 +319,11 @@ def post_message(gateway: OdooGateway, payload: dict) -> dict:
     order_id = _order_id(payload)
     _require(payload, "body", "ref")
     ref = payload["ref"]
-    existing = _find_message(gateway, order_id, ref, _model(payload))
+    model, res_id = _thread(gateway, payload)
+    existing = _find_message(gateway, res_id, ref, model)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
-    message_id = gateway.post_note(_model(payload), order_id, text_to_html(with_ref(payload["body"], ref)))
+    message_id = gateway.post_note(model, res_id, text_to_html(with_ref(payload["body"], ref)))
     return {"effect": APPLIED, "order_id": order_id, "message_id": message_id}
 
 
@@ -274,19 +365,19 @@ def schedule_activity(gateway: OdooGateway, payload: dict) -> dict:
         raise OdooError(VALIDATION, f"no Odoo user has the login '{payload['assignee_login']}'")
     if payload.get("due_at"):  # Odoo reads date_deadline in the assignee's time zone, not in UTC
         deadline = local_date(payload["due_at"], gateway.user_timezone(user_id))
-    model = _model(payload)
-    existing = _find_activity(gateway, order_id, ref, include_done=True, model=model)
+    model, res_id = _thread(gateway, payload)
+    existing = _find_activity(gateway, res_id, ref, include_done=True, model=model)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": existing["id"]}
-    if _find_message(gateway, order_id, ref, model):  # done and deleted: its "done" message keeps the note
+    if _find_message(gateway, res_id, ref, model):  # done and deleted: its "done" message keeps the note
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
     note = text_to_html(with_ref(payload.get("note") or "", ref))
     # Odoo subscribes the assignee, which writes the order: its write_date moves because of us, not a person.
     before = _order_now(gateway, order_id, payload).get("write_date") if _decided_on(payload) else None
-    activity_id = gateway.schedule_activity(model, order_id, user_id=user_id, summary=payload["summary"],
+    activity_id = gateway.schedule_activity(model, res_id, user_id=user_id, summary=payload["summary"],
                                             note_html=note, deadline=deadline)
     if activity_id is None:
-        created = _find_activity(gateway, order_id, ref, include_done=False, model=model)
+        created = _find_activity(gateway, res_id, ref, include_done=False, model=model)
         activity_id = created["id"] if created else None
     result = {"effect": APPLIED, "order_id": order_id, "activity_id": activity_id, "user_id": user_id}
     if before is not None:
@@ -298,7 +389,8 @@ def close_activity(gateway: OdooGateway, payload: dict) -> dict:
     """Mark the open activity carrying the ref as done, with feedback; none open means done already."""
     order_id = _order_id(payload)
     _require(payload, "ref")
-    activity = _find_activity(gateway, order_id, payload["ref"], include_done=False, model=_model(payload))
+    model, res_id = _thread(gateway, payload)
+    activity = _find_activity(gateway, res_id, payload["ref"], include_done=False, model=model)
     if activity is None:
         return {"effect": ALREADY_DONE, "order_id": order_id, "activity_id": None}
     try:
@@ -337,7 +429,8 @@ def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | N
     if found is None or not found[1]:
         raise OdooError(VALIDATION, f"no Odoo user has the login '{login}'")
     user_id, partner_id = found
-    existing = next((m for m in gateway.find_own_notifications(_model(payload), order_id, ref_needle(ref))
+    model, res_id = _thread(gateway, payload)
+    existing = next((m for m in gateway.find_own_notifications(model, res_id, ref_needle(ref))
                      if carries_ref(m.get("body"), ref)), None)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
@@ -346,7 +439,7 @@ def notify_approver(gateway: OdooGateway, payload: dict, links: LinkRenderer | N
     if rendered is None:  # decided, cancelled or re-routed before delivery: these links would not work
         return {"effect": NOT_NEEDED, "order_id": order_id, "approver": login}
     company_id = payload.get("company_id")
-    message_id = gateway.notify_partners(_model(payload), order_id, [partner_id], with_ref(notice_text(payload, rendered), ref),
+    message_id = gateway.notify_partners(model, res_id, [partner_id], with_ref(notice_text(payload, rendered), ref),
                                          payload.get("subject") or "Approval requested",
                                          context={"allowed_company_ids": [company_id]} if company_id else None)
     return {"effect": APPLIED, "order_id": order_id, "message_id": message_id, "user_id": user_id}
@@ -361,6 +454,8 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "notify_approver": notify_approver,
     "approve_purchase": approve_purchase,
     "cancel_purchase": cancel_purchase,
+    "apply_inventory": apply_inventory,
+    "reset_inventory_count": reset_inventory_count,
 }
 NEEDS_LINKS = ("notify_approver",)
 

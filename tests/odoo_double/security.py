@@ -54,8 +54,8 @@ ACCESS = {
     "res.company": [(USER, "r"), (SYSTEM, "rwcu")],
     "ir.model": [(SYSTEM, "rwcu")],  # base: group_user has no right on ir.model(.data)
     "ir.model.data": [(SYSTEM, "rwcu")],
-    "product.product": [(USER, "r"), (SYSTEM, "rwcu")],
-    "product.template": [(USER, "r"), (SYSTEM, "rwcu")],
+    "product.product": [(USER, "r"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],  # stock: its manager writes products
+    "product.template": [(USER, "r"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
     "stock.quant": [(USER, "r"), (STOCK_USER, "rwc")],
     "stock.location": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
     "stock.warehouse": [(USER, "r"), (STOCK_MANAGER, "rwcu")],

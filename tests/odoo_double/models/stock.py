@@ -1,7 +1,7 @@
 """stock.warehouse, stock.location, stock.quant (inventory adjustments), stock.picking, stock.move."""
 from __future__ import annotations
 
-from .. import errors
+from .. import errors, security
 from .. import fields as F
 from ..registry import ModelSpec, api_model
 from . import inventory
@@ -48,11 +48,14 @@ def _quant_diff(env, model, rid):
 
 
 def _track_inventory_diff(env, ids, vals):
+    """Odoo 17 recomputes inventory_diff_quantity and sets inventory_quantity_set when inventory_quantity is written
+    (both depend on it; an explicit inventory_quantity_set in the same write wins)."""
     if "inventory_quantity" in vals:
         for rid in ids:
             row = env.row("stock.quant", rid)
             env.db.update("stock.quant", rid, {
-                "_diff": (row.get("inventory_quantity") or 0.0) - (row.get("quantity") or 0.0)})
+                "_diff": (row.get("inventory_quantity") or 0.0) - (row.get("quantity") or 0.0),
+                "inventory_quantity_set": vals.get("inventory_quantity_set", True)})
 
 
 @api_model
@@ -93,8 +96,8 @@ def _apply_inventory(env, ids):
         if diff:
             product, location = row["product_id"], row["location_id"]
             source, dest = (loss, location) if diff > 0 else (location, loss)
-            env.create("stock.move", {
-                "name": "Product Quantity Updated", "product_id": product, "product_uom_qty": abs(diff),
+            env.create("stock.move", {  # Odoo names it after the context's inventory_name when given
+                "name": env.context.get("inventory_name") or "Product Quantity Updated", "product_id": product, "product_uom_qty": abs(diff),
                 "quantity": abs(diff), "product_uom": env.get("product.product", product, "uom_id"),
                 "location_id": source, "location_dest_id": dest, "state": "done", "is_inventory": True})
             env.db.update("stock.quant", rid, {"quantity": (row.get("quantity") or 0.0) + diff})
@@ -104,7 +107,18 @@ def _apply_inventory(env, ids):
 
 
 def action_apply_inventory(env, model, ids):
+    """Odoo 17: only a stock manager applies (_apply_inventory's UserError); a quant whose on-hand moved since
+    the count (is_outdated) gets the conflict wizard instead; the count is cleared once applied."""
     ids = env.exists(model, ids)
+    if not security.has_group(env, security.STOCK_MANAGER):
+        raise errors.user_error("Only a stock manager can validate an inventory adjustment.")
+    outdated = [rid for rid in ids if env.get(model, rid, "inventory_quantity_set") and abs(
+        (env.get(model, rid, "inventory_quantity") or 0.0) - (env.get(model, rid, "inventory_diff_quantity") or 0.0)
+        - (env.get(model, rid, "quantity") or 0.0)) > 1e-9]
+    if outdated:
+        return {"name": "Conflict in Inventory Adjustment", "type": "ir.actions.act_window", "view_mode": "form",
+                "views": [[False, "form"]], "res_model": "stock.inventory.conflict", "target": "new",
+                "context": {**env.context, "default_quant_ids": ids, "default_quant_to_fix_ids": outdated}}
     if any(env.get(model, rid, "product_id") and
            env.get("product.product", env.get(model, rid, "product_id"), "tracking") != "none" and
            not env.get(model, rid, "lot_id") for rid in ids):
@@ -113,9 +127,11 @@ def action_apply_inventory(env, model, ids):
     return None
 
 
-def action_set_inventory_quantity_to_zero(env, model, ids):
+def action_clear_inventory_quantity(env, model, ids):
+    """Odoo 17's "Clear": count, difference, the count's flag and its user reset; no stock move."""
     for rid in env.exists(model, ids):
-        env.db.update(model, rid, {"inventory_quantity": 0.0, "_diff": 0.0, "inventory_quantity_set": False})
+        env.write(model, [rid], {"inventory_quantity": 0.0, "inventory_quantity_set": False, "user_id": False})
+        env.db.update(model, rid, {"_diff": 0.0})
     return None
 
 
@@ -170,7 +186,7 @@ def specs():
                   display=lambda env, rid: env.display_name("product.product", env.get("stock.quant", rid, "product_id")),
                   after_write=_track_inventory_diff,
                   methods={"create": quant_create, "action_apply_inventory": action_apply_inventory,
-                           "action_set_inventory_quantity_to_zero": action_set_inventory_quantity_to_zero},
+                           "action_clear_inventory_quantity": action_clear_inventory_quantity},
                   fields={
             "product_id": F.Many2one("product.product", "Product", required=True),
             "product_tmpl_id": F.Many2one("product.template", "Product Template", compute=lambda env, m, rid: (

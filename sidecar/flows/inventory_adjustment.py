@@ -1,0 +1,106 @@
+"""Inventory adjustment: a counted stock.quant is applied in Odoo (action_apply_inventory) when the policy
+passes or once approved, sent to approvers by variance tier, or its count reset when rejected.
+
+The document is one `stock.quant` whose count is set: Odoo 17 (stock/models/stock_quant.py) sets
+`inventory_quantity_set` when `inventory_quantity` is written and computes `inventory_diff_quantity`
+(counted minus on hand); `action_apply_inventory` moves the difference to or from the product's
+inventory-loss location (only a stock manager may: `_apply_inventory`) and clears the count;
+`action_clear_inventory_quantity` clears it without a move. An event names the quant by `_id`; the
+intake domain `inventory_quantity_set = True` says "counted and waiting", and the facts call that
+state "counted". stock.quant has no chatter: the decision's notes, activities and approver notices
+go on the quant's product (product.product, which has one), see sidecar/odoo/writeback.py.
+Segregation of duties: the requester is who set the count (the quant's committed write_uid); the
+approval tiers never let a requester approve (write-offs included).
+"""
+from __future__ import annotations
+
+from sidecar.flows import messages
+from sidecar.flows.purchase_approval import decision_message as _purchase_message
+from sidecar.flows.registry import Flow
+from sidecar.flows.writebacks import decided_on
+from sidecar.odoo.inventory import STOCK_QUANT, read_quant_bundle
+from sidecar.transform.stock_quant import COUNTED, build_inventory_facts
+from sidecar.values import utc_moment
+
+NAME = "inventory-adjustment"
+MODEL = STOCK_QUANT
+EVENT_TYPE = "stock_quant.count_submitted"
+CONTRACT = "stock_quant.count_submitted.v1"
+POLICY_FILE = "inventory-adjustment.json"
+DECIDABLE_STATES = (COUNTED,)
+PASSING_OUTCOME = "apply_now"  # the policy's decision.pass_outcome: nothing asks for a person
+WORDS = messages.Wording(title="Inventory adjustment", document="count", approved="applied")
+TITLES = {"approve": "Inventory adjustment: approval needed", "reject": "Inventory adjustment: rejected",
+          PASSING_OUTCOME: "Inventory adjustment: applied"}
+
+
+def read_inventory_facts(services, quant_id: int) -> dict:
+    """The counted quant's facts, read from Odoo (never from the event body)."""
+    return build_inventory_facts(read_quant_bundle(services.odoo, quant_id))
+
+
+def decision_message(decision: dict) -> str:
+    """Note explaining an inventory-adjustment decision: outcome, approvers, every rule's result, policy."""
+    text = _purchase_message(decision)  # the same layout; only the title differs
+    first, _, rest = text.partition("\n")
+    title = TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME])
+    return f"{title} ({decision.get('summary', '')})" + (f"\n{rest}" if rest else "")
+
+
+def _on_quant(quant: dict, payload: dict) -> dict:
+    return {"order_id": quant["id"], "model": MODEL, **payload}
+
+
+def _acting(quant: dict) -> dict:
+    return _on_quant(quant, {"decided_on": decided_on(quant), "counted": quant.get("counted")})
+
+
+def inventory_writebacks(facts: dict, decision: dict, notices: list[dict] = ()) -> list[tuple[str, dict]]:
+    """The write-backs a fresh decision queues: the note, then apply, reset, or the approver's activity and links."""
+    quant = {**facts["quant"], "counted": facts["count"]["counted"]}
+    note = _on_quant(quant, {"body": decision_message(decision)})
+    if decision["outcome"] == "reject":
+        return [("post_message", note), ("reset_inventory_count", _acting(quant))]
+    if decision["outcome"] != "approve":
+        return [("post_message", note), ("apply_inventory", _acting(quant))]
+    operations = [("post_message", note)]
+    route, sla = decision.get("route") or {}, decision.get("sla") or {}
+    if route.get("assignee"):
+        operations.append(("schedule_activity", {
+            **_on_quant(quant, {"decided_on": decided_on(quant)}), "assignee_login": route["assignee"],
+            "summary": messages.activity_summary(quant["name"], WORDS),
+            "note": messages.activity_note(decision.get("summary", "")),
+            "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
+        }))
+    operations += [("notify_approver", {**notice, "model": MODEL}) for notice in notices]
+    return operations
+
+
+def on_approved(facts: dict) -> list[tuple[str, dict]]:
+    """Every tier approved: Odoo applies the count the approvers saw."""
+    return [("apply_inventory", _acting({**facts["quant"], "counted": facts["count"]["counted"]}))]
+
+
+def on_rejected(facts: dict) -> list[tuple[str, dict]]:
+    """An approver rejected: Odoo clears the count (action_clear_inventory_quantity), stock unchanged."""
+    return [("reset_inventory_count", _acting({**facts["quant"], "counted": facts["count"]["counted"]}))]
+
+
+FLOW = Flow(
+    name=NAME,
+    model=MODEL,
+    event_type=EVENT_TYPE,
+    contract=CONTRACT,
+    policy_file=POLICY_FILE,
+    decidable_states=DECIDABLE_STATES,
+    read_facts=read_inventory_facts,
+    writebacks=inventory_writebacks,
+    on_approved=on_approved,
+    on_rejected=on_rejected,
+    passing_outcome=PASSING_OUTCOME,
+    words=WORDS,
+    label="inventory adjustment",
+    document_key="quant",
+    acting_operations=("apply_inventory", "reset_inventory_count"),
+    undecidable_message="{name} is '{state}': inventory adjustment decides only quants whose count is set",
+)
