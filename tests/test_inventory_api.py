@@ -102,3 +102,36 @@ def test_a_quant_without_a_count_is_not_decided(client, inventory):
     answer = client.post("/v1/events", json=event(inventory, quant), headers=bearer())
     assert answer.status_code == 409, answer.json
     assert answer.json["error"]["code"] == "not_submitted"
+
+
+def test_the_counter_never_approves_a_write_off(client, inventory):
+    """Segregation of duties: admin, the manager's first approver, counted; demo (the fallback) approves instead."""
+    _product, quant = inventory.stocked(cost=10.0, on_hand=20)
+    inventory.seed.call("stock.quant", "write", [quant], {"inventory_quantity": 12.0}, context={"inventory_mode": True})
+    answer = client.post("/v1/events", json=event(inventory, quant), headers=bearer())
+    assert answer.status_code == 201, answer.json
+    assert answer.json["decision"]["route"]["role"] == "inventory-manager"
+    assert answer.json["decision"]["route"]["assignee"] == "demo"
+    assert {link["approver"] for link in answer.json["decision_links"]} == {"demo"}
+
+
+def test_marking_the_activity_on_the_product_done_approves_and_applies(client, worker, inventory, odoo_target):
+    """The approval's activity sits on the quant's product: the activity pull finds it there."""
+    from tests.support.odoo_seed import OdooSeed
+
+    product, quant = inventory.stocked(cost=10.0, on_hand=20)
+    inventory.seed.call("stock.quant", "write", [quant], {"inventory_quantity": 12.0}, context={"inventory_mode": True})
+    answer = client.post("/v1/events", json=event(inventory, quant), headers=bearer()).json
+    assert answer["decision"]["route"]["assignee"] == "demo"
+    worker.drain()
+    [activity] = [a for a in inventory.activities(product) if a["user_id"][0] == inventory.seed.user_id("demo")]
+    as_demo = OdooSeed(odoo_target.url, odoo_target.db, "demo", "demo")
+    try:
+        as_demo.call("mail.activity", "action_feedback", [activity["id"]], feedback="counted twice")
+    finally:
+        as_demo.close()
+    pulled = client.post("/v1/approvals/pull-activities", headers=bearer())
+    assert pulled.status_code == 200, pulled.json
+    assert [(item["approver"], item["status"]) for item in pulled.json["items"]] == [("demo", "approved")]
+    worker.drain()
+    assert inventory.quant(quant)["quantity"] == 12

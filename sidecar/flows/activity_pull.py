@@ -12,7 +12,7 @@ import re
 
 from sidecar.errors import Conflict, Forbidden
 from sidecar.flows import approvals, writebacks
-from sidecar.odoo.writeback import carries_ref
+from sidecar.odoo.writeback import CHATTER_OF, carries_ref
 from sidecar.services import Services
 from sidecar.store import audit, releases
 from sidecar.store.records import MAX_PAGE
@@ -60,19 +60,29 @@ def _refused(services: Services, approval: dict, release: dict, index: int, logi
             actor=login)
 
 
+def _thread(release: dict) -> tuple[str, int]:
+    """Where the decision's activity is: on its document, or (a model without chatter) on the record CHATTER_OF names."""
+    model = release.get("model") or MODEL
+    if model not in CHATTER_OF:
+        return model, release["order_id"]
+    target, field = CHATTER_OF[model]
+    return target, writebacks.document_of(release).get(field)
+
+
 def pull(services: Services) -> dict:
     """Record the approvals given by marking activities done in Odoo since the last pull; what was found."""
     watched = _watched(services)
     by_model: dict[str, list[int]] = {}
     for _approval, release, _index, _ref in watched:
-        by_model.setdefault(release.get("model") or MODEL, []).append(release["order_id"])
+        model, res_id = _thread(release)
+        by_model.setdefault(model, []).append(res_id)
     messages = [m for model, ids in by_model.items() for m in services.odoo.activity_done_messages(model, ids)]
     logins = services.odoo.logins_of_partners([m2o_id(m["author_id"]) for m in messages])
     items = []
     for approval, release, index, ref in watched:
         ignored = set(releases.tiers_of(approval)[index].get("ignored_messages", []))
         for message in messages:
-            if message["res_id"] != release["order_id"] or message["id"] in ignored \
+            if message["res_id"] != _thread(release)[1] or message["id"] in ignored \
                     or not carries_ref(message.get("body"), ref):
                 continue
             login = logins.get(m2o_id(message["author_id"]))
