@@ -72,7 +72,7 @@ def test_a_count_changed_since_the_decision_is_not_applied(gateway, inventory):
     inventory.count(quant, 18)
     facts = _facts(gateway, quant)
     inventory.count(quant, 15)  # recounted after the decision
-    with pytest.raises(writeback.Superseded):
+    with pytest.raises(writeback.Superseded, match=r"stock.quant \d+ changed since the decision"):
         writeback.run(gateway, "apply_inventory", {"ref": "s", **flow.on_approved(facts)[0][1]})
     assert inventory.quant(quant)["quantity"] == 20
 

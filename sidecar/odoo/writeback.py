@@ -101,10 +101,10 @@ def _state_conflict(order_id: int, state: str, action: str) -> OdooError:
 class Superseded(Exception):
     """The order changed after the decision: acting now would act on facts nobody decided on."""
 
-    def __init__(self, order_id: int, decided: dict, current: dict):
+    def __init__(self, order_id: int, decided: dict, current: dict, model: str = ORDER):
         changed = ", ".join(f"{key} {decided[key]!r} -> {current.get(key)!r}" for key in decided
                             if _differs(decided[key], current.get(key)))
-        super().__init__(f"sale.order {order_id} changed since the decision ({changed})")
+        super().__init__(f"{model} {order_id} changed since the decision ({changed})")
         self.order_id, self.decided, self.current = order_id, decided, current
 
 
@@ -141,7 +141,7 @@ def _order_now(gateway: OdooGateway, order_id: int, payload: dict) -> dict:
 def _check_still_decided(order_id: int, payload: dict, current: dict) -> None:
     decided = _decided_on(payload)
     if any(_differs(value, current.get(key)) for key, value in decided.items()):
-        raise Superseded(order_id, decided, {key: current.get(key) for key in decided})
+        raise Superseded(order_id, decided, {key: current.get(key) for key in decided}, _model(payload))
 
 
 def confirm_order(gateway: OdooGateway, payload: dict) -> dict:
@@ -256,7 +256,7 @@ def _check_count_as_decided(quant_id: int, payload: dict, current: dict) -> None
     decided = {**_decided_on(payload), **({"inventory_quantity": payload["counted"]}
                                            if payload.get("counted") is not None else {})}
     if any(_differs(value, current.get(key)) for key, value in decided.items()):
-        raise Superseded(quant_id, decided, {key: current.get(key) for key in decided})
+        raise Superseded(quant_id, decided, {key: current.get(key) for key in decided}, STOCK_QUANT)
 
 
 def inventory_move_name(ref: str) -> str:
