@@ -135,3 +135,21 @@ def test_marking_the_activity_on_the_product_done_approves_and_applies(client, w
     assert [(item["approver"], item["status"]) for item in pulled.json["items"]] == [("demo", "approved")]
     worker.drain()
     assert inventory.quant(quant)["quantity"] == 12
+
+
+def test_simulate_finds_counted_quants_and_what_a_lower_tier_would_change(services, inventory):
+    """A quant has no `state` nor `name`: simulate searches `inventory_quantity_set` and names it as Odoo displays it."""
+    import datetime as dt
+    import json
+
+    from sidecar.flows import simulate
+    from sidecar.policy import build_policy
+
+    _product, quant = inventory.stocked(cost=10.0, on_hand=20)
+    inventory.count(quant, 24)  # +4 units worth 40: passes the demo policy
+    data = json.loads(DEMO_POLICY.read_text())
+    data["parameters"]["tier1_quantity"]["value"] = 3
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    report = simulate.simulate(services, inventory_adjustment.FLOW, build_policy(data, "candidate"), since)
+    [change] = [c for c in report["changed"] if c["document_id"] == quant]
+    assert change["document"] and (change["in_force"], change["candidate"]) == ("apply_now", "approve")

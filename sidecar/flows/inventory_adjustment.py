@@ -102,5 +102,6 @@ FLOW = Flow(
     label="inventory adjustment",
     document_key="quant",
     acting_operations=("apply_inventory", "reset_inventory_count"),
+    decidable_domain=(("inventory_quantity_set", "=", True),),
     undecidable_message="{name} is '{state}': inventory adjustment decides only quants whose count is set",
 )

@@ -72,6 +72,9 @@ class Flow:
     # Operations of this flow that act on the document (approve, cancel, apply): queued with what the
     # decision saw (`decided_on`: write_date, amount_total, company_id) so they can refuse a changed document.
     acting_operations: tuple[str, ...] = ()
+    # The Odoo domain of its documents in a decidable state (simulate searches it); None: `state` in decidable_states.
+    # A model without a `state` (stock.quant) names the field that says it instead.
+    decidable_domain: tuple | None = None
 
     @property
     def outcomes(self) -> tuple[str, str, str]:

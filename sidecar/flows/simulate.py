@@ -13,6 +13,7 @@ from sidecar.errors import DependencyDown, SidecarError
 from sidecar.flows import pipeline, registry
 from sidecar.flows.registry import Flow
 from sidecar.odoo.errors import OdooError
+from sidecar.odoo.writeback import STATELESS
 from sidecar.values import ODOO_DATETIME
 
 logger = logging.getLogger(__name__)
@@ -25,14 +26,16 @@ def _odoo_moment(moment: datetime) -> str:
 
 def candidates_domain(flow: Flow, policy, since: datetime, submitted_only: bool) -> list:
     """Documents changed since `since` in a decidable state (or, `submitted_only`, matching the intake domain)."""
-    scope = pipeline.intake_domain(policy) if submitted_only else [("state", "in", list(flow.decidable_states))]
+    scope = pipeline.intake_domain(policy) if submitted_only else (list(flow.decidable_domain) if flow.decidable_domain is not None
+                                                                    else [("state", "in", list(flow.decidable_states))])
     return [*scope, ("write_date", ">=", _odoo_moment(since))]
 
 
 def find_documents(services, flow: Flow, domain: list, limit: int) -> list[dict]:
     """Ids and names of the flow's documents matching `domain`, most recently changed first."""
-    rows = services.odoo.search_documents(flow.model, domain, ["name", "write_date"], limit=limit)
-    return [{"id": row["id"], "name": row["name"], "write_date": row["write_date"]} for row in rows]
+    name = "display_name" if flow.model in STATELESS else "name"  # a quant has no `name`
+    rows = services.odoo.search_documents(flow.model, domain, [name, "write_date"], limit=limit)
+    return [{"id": row["id"], "name": row[name], "write_date": row["write_date"]} for row in rows]
 
 
 def _rule_key(reason: dict) -> str:
