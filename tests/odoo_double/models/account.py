@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .. import errors
 from .. import fields as F
+from ..security import ACC_INVOICE, has_group
 from ..registry import ModelSpec
 from .sale_line import round_money
 
@@ -190,13 +191,33 @@ def _rate(env, currency, company, date) -> float:
     return float(best.get("rate") or 1.0)
 
 
+SALE_DOCUMENTS = ("out_invoice", "out_refund", "out_receipt")
+PURCHASE_DOCUMENTS = ("in_invoice", "in_refund", "in_receipt")
+
+
 def action_post(env, model, ids):
+    """account.move._post(soft=False): Billing only; a bill needs its vendor and bill date; only drafts post."""
+    if env.uid != 1 and not has_group(env, ACC_INVOICE):
+        raise errors.access_error("You don't have the access rights to post an invoice.")
     for rid in ids:
-        if env.get(model, rid, "state") != "draft":
-            raise errors.user_error("The entry is not in draft and can't be posted.")
-        if not env.get(model, rid, "partner_id"):
-            raise errors.user_error("The field 'Customer' is required, please complete it to validate the "
-                                    "Customer Invoice.")
+        row = env.row(model, rid)
+        if row.get("move_type") in SALE_DOCUMENTS + PURCHASE_DOCUMENTS:
+            if not row.get("partner_id"):
+                if row["move_type"] in SALE_DOCUMENTS:
+                    raise errors.user_error("The field 'Customer' is required, please complete it to validate the "
+                                            "Customer Invoice.")
+                raise errors.user_error("The field 'Vendor' is required, please complete it to validate the "
+                                        "Vendor Bill.")
+            if not row.get("invoice_date"):
+                if row["move_type"] in PURCHASE_DOCUMENTS:
+                    raise errors.user_error("The Bill/Refund date is required to validate this document.")
+                env.write(model, [rid], {"invoice_date": env.user_today()})
+    for rid in ids:
+        row = env.row(model, rid)
+        if row.get("state") in ("posted", "cancel"):
+            raise errors.user_error(f"The entry {row.get('name')} (id {rid}) must be in draft.")
+        if not env.get(model, rid, "invoice_line_ids"):
+            raise errors.user_error("You need to add a line before posting.")
     env.write(model, ids, {"state": "posted"})
     return False
 
