@@ -17,6 +17,9 @@ REQUIRED_GROUPS = {
     # refuses (two_step and amount at or above po_double_validation_amount) unless the caller holds
     # group_purchase_manager; Purchase / User (implied) reads and cancels orders, notes, activities.
     "purchase.group_purchase_manager": "approve purchase orders waiting in 'to approve' (button_approve)",
+    # account/models/account_move.py _post: "You don't have the access rights to post an invoice." unless
+    # the caller holds group_account_invoice (Billing); it also grants read/write on account.move(.line).
+    "account.group_account_invoice": "post matched vendor bills (account.move action_post)",
 }
 # What base.group_user (implied) already gives and the sidecar relies on: stock.quant and
 # stock.location read (stock/security/ir.model.access.csv), product and res.users read, mail

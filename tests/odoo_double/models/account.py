@@ -16,6 +16,7 @@ from .. import errors
 from .. import fields as F
 from ..security import ACC_INVOICE, has_group
 from ..registry import ModelSpec
+from .mail_thread import thread_fields, thread_methods
 from .sale_line import round_money
 
 MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"),
@@ -222,6 +223,15 @@ def action_post(env, model, ids):
     return False
 
 
+def button_cancel(env, model, ids):
+    """account.move.button_cancel: a posted entry is reset to draft first, then every entry is cancelled."""
+    for rid in ids:
+        if env.get(model, rid, "state") not in ("draft", "posted"):
+            raise errors.user_error("Only draft journal entries can be cancelled.")
+    env.write(model, ids, {"state": "cancel"})
+    return None
+
+
 def _prepare_move(env, vals):
     company = vals.get("company_id") or env.company()
     vals["company_id"] = company
@@ -243,8 +253,9 @@ def _signed(env, model, rid):
 def specs():
     move = ModelSpec(
         "account.move", "Journal Entry", order="date desc, name desc, id desc", prepare_create=_prepare_move,
-        methods={"action_post": action_post},
+        methods={**thread_methods(), "action_post": action_post, "button_cancel": button_cancel},
         fields={
+            **thread_fields(),  # account.move inherits mail.thread and mail.activity.mixin
             "name": F.Char("Number", default="/"),
             "move_type": F.Selection(MOVE_TYPES, "Type", required=True, default="entry"),
             "state": F.Selection([("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")], "Status",
@@ -261,6 +272,9 @@ def specs():
             "amount_total_signed": F.Monetary("Total Signed", store=True, compute=_signed),
             "amount_residual_signed": F.Monetary("Amount Due Signed", store=True, compute=_signed),
             "partner_credit_warning": F.Text("Partner Credit Warning", compute=lambda env, m, rid: ""),
+            "ref": F.Char("Bill Reference"),
+            "amount_untaxed": F.Monetary("Untaxed Amount", store=True, compute=lambda env, m, rid: round_money(sum(
+                _line_subtotal(env, "account.move.line", line) for line in env.get(m, rid, "invoice_line_ids")))),
         })
     line = ModelSpec(
         "account.move.line", "Journal Item", order="id",
