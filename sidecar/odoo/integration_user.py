@@ -21,6 +21,9 @@ REQUIRED_GROUPS = {
     # adjustment." for anyone without group_stock_manager; it implies Inventory / User (quants' counts,
     # action_clear_inventory_quantity, stock moves read) and product write (notes on the quant's product).
     "stock.group_stock_manager": "apply approved inventory counts (action_apply_inventory)",
+    # account/models/account_move.py _post: "You don't have the access rights to post an invoice." unless
+    # the caller holds group_account_invoice (Billing); it also grants read/write on account.move(.line).
+    "account.group_account_invoice": "post matched vendor bills (account.move action_post)",
 }
 # What base.group_user (implied) already gives and the sidecar relies on: stock.quant and
 # stock.location read (stock/security/ir.model.access.csv), product and res.users read, mail

@@ -11,6 +11,7 @@ from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, Odoo
 from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
 from sidecar.odoo.inventory import STOCK_QUANT
 from sidecar.odoo.purchase import PURCHASE_ORDER
+from sidecar.odoo.vendor_bill import ACCOUNT_MOVE
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
 from sidecar.values import utc_moment
 
@@ -23,7 +24,8 @@ DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only
 # Odoo calls each operation makes at most (the worker sizes its lease from them).
 RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
              "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3,
-             "apply_inventory": 4, "reset_inventory_count": 3}
+             "apply_inventory": 4, "reset_inventory_count": 3,
+             "post_bill": 3}
 # Models without a chatter (no mail.thread): their notes, activities and notices go on the record a
 # field names. stock.quant's go on its product (product.product has a chatter).
 CHATTER_OF = {STOCK_QUANT: ("product.product", "product_id")}
@@ -309,6 +311,29 @@ def reset_inventory_count(gateway: OdooGateway, payload: dict) -> dict:
     return {"effect": APPLIED, "order_id": quant_id}
 
 
+def post_bill(gateway: OdooGateway, payload: dict) -> dict:
+    """Post a draft vendor bill still as decided (account.move action_post, in its company).
+
+    Idempotent: a bill already posted counts as done; a cancelled one is a conflict. Odoo's
+    `_post` refuses a caller without Billing (account.group_account_invoice) with an AccessError
+    and a bill it cannot validate (no vendor, no bill date on a locked period, ...) with a UserError.
+    """
+    order_id = _order_id(payload)
+    payload = {**payload, "model": ACCOUNT_MOVE}
+    current = _order_now(gateway, order_id, payload)
+    state = current["state"]
+    if state == "posted":
+        return {"effect": ALREADY_DONE, "order_id": order_id, "state": state}
+    if state != "draft":
+        raise OdooError(STATE_CONFLICT, f"{ACCOUNT_MOVE} {order_id} is '{state}': cannot post it", retryable=False)
+    _check_still_decided(order_id, payload, current)
+    gateway.execute(ACCOUNT_MOVE, "action_post", [order_id], context=company_context(_company_id(payload)) or {})
+    state = _order_now(gateway, order_id, payload)["state"]
+    if state != "posted":
+        raise OdooError(STATE_CONFLICT, f"{ACCOUNT_MOVE} {order_id} is '{state}' after action_post", retryable=False)
+    return {"effect": APPLIED, "order_id": order_id, "state": state}
+
+
 def _find_message(gateway: OdooGateway, order_id: int, ref: str, model: str = ORDER) -> dict | None:
     found = gateway.find_messages(model, order_id, ref_needle(ref))
     return next((m for m in found if carries_ref(m.get("body"), ref)), None)
@@ -456,6 +481,7 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "cancel_purchase": cancel_purchase,
     "apply_inventory": apply_inventory,
     "reset_inventory_count": reset_inventory_count,
+    "post_bill": post_bill,
 }
 NEEDS_LINKS = ("notify_approver",)
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from .. import errors
 from .. import fields as F
+from ..security import ACC_INVOICE, has_group
 from ..registry import ModelSpec
+from .mail_thread import thread_fields, thread_methods
 from .sale_line import round_money
 
 MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"),
@@ -190,15 +192,44 @@ def _rate(env, currency, company, date) -> float:
     return float(best.get("rate") or 1.0)
 
 
+SALE_DOCUMENTS = ("out_invoice", "out_refund", "out_receipt")
+PURCHASE_DOCUMENTS = ("in_invoice", "in_refund", "in_receipt")
+
+
 def action_post(env, model, ids):
+    """account.move._post(soft=False): Billing only; a bill needs its vendor and bill date; only drafts post."""
+    if env.uid != 1 and not has_group(env, ACC_INVOICE):
+        raise errors.access_error("You don't have the access rights to post an invoice.")
     for rid in ids:
-        if env.get(model, rid, "state") != "draft":
-            raise errors.user_error("The entry is not in draft and can't be posted.")
-        if not env.get(model, rid, "partner_id"):
-            raise errors.user_error("The field 'Customer' is required, please complete it to validate the "
-                                    "Customer Invoice.")
+        row = env.row(model, rid)
+        if row.get("move_type") in SALE_DOCUMENTS + PURCHASE_DOCUMENTS:
+            if not row.get("partner_id"):
+                if row["move_type"] in SALE_DOCUMENTS:
+                    raise errors.user_error("The field 'Customer' is required, please complete it to validate the "
+                                            "Customer Invoice.")
+                raise errors.user_error("The field 'Vendor' is required, please complete it to validate the "
+                                        "Vendor Bill.")
+            if not row.get("invoice_date"):
+                if row["move_type"] in PURCHASE_DOCUMENTS:
+                    raise errors.user_error("The Bill/Refund date is required to validate this document.")
+                env.write(model, [rid], {"invoice_date": env.user_today()})
+    for rid in ids:
+        row = env.row(model, rid)
+        if row.get("state") in ("posted", "cancel"):
+            raise errors.user_error(f"The entry {row.get('name')} (id {rid}) must be in draft.")
+        if not env.get(model, rid, "invoice_line_ids"):
+            raise errors.user_error("You need to add a line before posting.")
     env.write(model, ids, {"state": "posted"})
     return False
+
+
+def button_cancel(env, model, ids):
+    """account.move.button_cancel: a posted entry is reset to draft first, then every entry is cancelled."""
+    for rid in ids:
+        if env.get(model, rid, "state") not in ("draft", "posted"):
+            raise errors.user_error("Only draft journal entries can be cancelled.")
+    env.write(model, ids, {"state": "cancel"})
+    return None
 
 
 def _prepare_move(env, vals):
@@ -222,8 +253,9 @@ def _signed(env, model, rid):
 def specs():
     move = ModelSpec(
         "account.move", "Journal Entry", order="date desc, name desc, id desc", prepare_create=_prepare_move,
-        methods={"action_post": action_post},
+        methods={**thread_methods(), "action_post": action_post, "button_cancel": button_cancel},
         fields={
+            **thread_fields(),  # account.move inherits mail.thread and mail.activity.mixin
             "name": F.Char("Number", default="/"),
             "move_type": F.Selection(MOVE_TYPES, "Type", required=True, default="entry"),
             "state": F.Selection([("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")], "Status",
@@ -240,6 +272,9 @@ def specs():
             "amount_total_signed": F.Monetary("Total Signed", store=True, compute=_signed),
             "amount_residual_signed": F.Monetary("Amount Due Signed", store=True, compute=_signed),
             "partner_credit_warning": F.Text("Partner Credit Warning", compute=lambda env, m, rid: ""),
+            "ref": F.Char("Bill Reference"),
+            "amount_untaxed": F.Monetary("Untaxed Amount", store=True, compute=lambda env, m, rid: round_money(sum(
+                _line_subtotal(env, "account.move.line", line) for line in env.get(m, rid, "invoice_line_ids")))),
         })
     line = ModelSpec(
         "account.move.line", "Journal Item", order="id",

@@ -223,6 +223,17 @@ def order_spec() -> ModelSpec:
         })
 
 
+def _qty_invoiced(env, model, rid) -> float:
+    """Bill lines of this purchase line whose bill is not cancelled (a draft counts): + bills, - refunds."""
+    qty = 0.0
+    for line in env.search("account.move.line", [("purchase_line_id", "=", rid)]):
+        move = env.row("account.move", env.row("account.move.line", line)["move_id"])
+        if move.get("state") != "cancel":
+            sign = {"in_invoice": 1, "in_refund": -1}.get(move.get("move_type"), 0)
+            qty += sign * (env.row("account.move.line", line).get("quantity") or 0.0)
+    return qty
+
+
 def line_spec() -> ModelSpec:
     return ModelSpec(
         "purchase.order.line", "Purchase Order Line", order="order_id, sequence, id", prepare_create=_prepare_line,
@@ -253,6 +264,10 @@ def line_spec() -> ModelSpec:
             "company_id": F.Many2one("res.company", "Company", store=True, compute=_order_value("company_id")),
             "currency_id": F.Many2one("res.currency", "Currency", store=True, compute=_order_value("currency_id")),
             "partner_id": F.Many2one("res.partner", "Partner", store=True, compute=_order_value("partner_id")),
+            # Set by hand here (Odoo's qty_received_method "manual", a service's); receipts compute it in Odoo
+            "qty_received": F.Float("Received Qty", default=0.0),
+            "invoice_lines": F.One2many("account.move.line", "purchase_line_id", "Bill Lines"),
+            "qty_invoiced": F.Float("Billed Qty", compute=_qty_invoiced),
         })
 
 
@@ -296,4 +311,11 @@ def extend(registry_specs: list) -> list:
     by_name = {spec.name: spec for spec in registry_specs}
     add_fields(by_name["res.company"], company_fields())
     add_fields(by_name["res.partner"], partner_fields())
+    # purchase/models/account_invoice.py: the purchase order line a bill line bills
+    add_fields(by_name["account.move.line"], {
+        "purchase_line_id": F.Many2one("purchase.order.line", "Purchase Order Line"),
+        "purchase_order_id": F.Many2one("purchase.order", "Purchase Order", compute=lambda env, m, rid: (
+            env.get("purchase.order.line", env.row(m, rid)["purchase_line_id"], "order_id")
+            if env.row(m, rid).get("purchase_line_id") else False)),
+    })
     return registry_specs
