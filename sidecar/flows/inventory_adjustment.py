@@ -17,10 +17,9 @@ from __future__ import annotations
 from sidecar.flows import messages
 from sidecar.flows.purchase_approval import decision_message as _purchase_message
 from sidecar.flows.registry import Flow
-from sidecar.flows.writebacks import decided_on
+from sidecar.flows.writebacks import approval_requests, decided_on
 from sidecar.odoo.inventory import STOCK_QUANT, read_quant_bundle
 from sidecar.transform.stock_quant import COUNTED, build_inventory_facts
-from sidecar.values import utc_moment
 
 NAME = "inventory-adjustment"
 MODEL = STOCK_QUANT
@@ -63,17 +62,9 @@ def inventory_writebacks(facts: dict, decision: dict, notices: list[dict] = ()) 
         return [("post_message", note), ("reset_inventory_count", _acting(quant))]
     if decision["outcome"] != "approve":
         return [("post_message", note), ("apply_inventory", _acting(quant))]
-    operations = [("post_message", note)]
-    route, sla = decision.get("route") or {}, decision.get("sla") or {}
-    if route.get("assignee"):
-        operations.append(("schedule_activity", {
-            **_on_quant(quant, {"decided_on": decided_on(quant)}), "assignee_login": route["assignee"],
-            "summary": messages.activity_summary(quant["name"], WORDS),
-            "note": messages.activity_note(decision.get("summary", "")),
-            "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
-        }))
-    operations += [("notify_approver", {**notice, "model": MODEL}) for notice in notices]
-    return operations
+    target = _on_quant(quant, {"decided_on": decided_on(quant)})
+    summary = messages.activity_summary(quant["name"], WORDS)
+    return [("post_message", note), *approval_requests(target, decision, notices, summary)]
 
 
 def on_approved(facts: dict) -> list[tuple[str, dict]]:

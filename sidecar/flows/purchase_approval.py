@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from sidecar.flows import messages
 from sidecar.flows.registry import Flow
-from sidecar.flows.writebacks import decided_on
+from sidecar.flows.writebacks import approval_requests, decided_on
 from sidecar.odoo.purchase import PURCHASE_ORDER, read_purchase_bundle
 from sidecar.transform.purchase_order import build_purchase_facts
-from sidecar.values import utc_moment
 
 NAME = "purchase-approval"
 MODEL = PURCHASE_ORDER
@@ -71,17 +70,8 @@ def purchase_writebacks(facts: dict, decision: dict, notices: list[dict] = ()) -
         return [("post_message", note), ("cancel_purchase", _acting(order))]
     if decision["outcome"] != "approve":
         return [("post_message", note), ("approve_purchase", _acting(order))]
-    operations = [("post_message", note)]
-    route, sla = decision.get("route") or {}, decision.get("sla") or {}
-    if route.get("assignee"):
-        operations.append(("schedule_activity", {
-            **_acting(order), "assignee_login": route["assignee"],
-            "summary": messages.activity_summary(order["name"], WORDS),
-            "note": messages.activity_note(decision.get("summary", "")),
-            "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
-        }))
-    operations += [("notify_approver", {**notice, "model": MODEL}) for notice in notices]
-    return operations
+    return [("post_message", note), *approval_requests(
+        _acting(order), decision, notices, messages.activity_summary(order["name"], WORDS))]
 
 
 def on_approved(facts: dict) -> list[tuple[str, dict]]:

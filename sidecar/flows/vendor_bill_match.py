@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from sidecar.flows import messages
 from sidecar.flows.registry import Flow
-from sidecar.flows.writebacks import decided_on
+from sidecar.flows.writebacks import approval_requests, decided_on
 from sidecar.odoo.vendor_bill import ACCOUNT_MOVE, read_bill_bundle
 from sidecar.transform.vendor_bill import build_bill_facts
-from sidecar.values import utc_moment
 
 NAME = "vendor-bill-match"
 MODEL = ACCOUNT_MOVE
@@ -86,15 +85,8 @@ def bill_writebacks(facts: dict, decision: dict, notices: list[dict] = ()) -> li
         return operations  # the bill stays in draft: the note says why
     if decision["outcome"] != "approve":
         return operations + [("post_bill", _acting(bill))]
-    route, sla = decision.get("route") or {}, decision.get("sla") or {}
-    if route.get("assignee"):
-        operations.append(("schedule_activity", {
-            **_acting(bill), "assignee_login": route["assignee"],
-            "summary": f"Review held vendor bill {bill.get('name') or bill['id']}",
-            "note": messages.activity_note(decision.get("summary", "")),
-            "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
-        }))
-    return operations + [("notify_approver", {**notice, "model": MODEL}) for notice in notices]
+    return operations + approval_requests(
+        _acting(bill), decision, notices, f"Review held vendor bill {bill.get('name') or bill['id']}")
 
 
 def on_approved(facts: dict) -> list[tuple[str, dict]]:

@@ -167,18 +167,23 @@ def for_decision(order: dict, decision: dict, notices: list[dict] = ()) -> list[
         return [("post_message", note), ("confirm_order", {"order_id": order_id})]
     if decision["outcome"] == "reject":
         return [("post_message", note), ("cancel_order", {"order_id": order_id})]
-    operations = [("post_message", note)]
+    summary = messages.activity_summary(order["name"], messages.RELEASE)
+    return [("post_message", note), *approval_requests({"order_id": order_id}, decision, notices, summary)]
+
+
+def approval_requests(target: dict, decision: dict, notices, summary: str) -> list[tuple[str, dict]]:
+    """What asking for approval writes to Odoo in every flow: the assignee's activity on the document
+    (`target`: its order_id, model and what the decision saw), then each approver's private notice."""
+    operations = []
     route, sla = decision.get("route") or {}, decision.get("sla") or {}
     if route.get("assignee"):
-        deadline = utc_moment(sla["due_at"]).date().isoformat()
         operations.append(("schedule_activity", {
-            "order_id": order_id, "assignee_login": route["assignee"],
-            "summary": messages.activity_summary(order["name"], messages.RELEASE),
-            "note": messages.activity_note(decision["summary"]),
-            "deadline": deadline, "due_at": sla["due_at"],
+            **target, "assignee_login": route["assignee"], "summary": summary,
+            "note": messages.activity_note(decision.get("summary", "")),
+            "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
         }))
-    operations += [("notify_approver", notice) for notice in notices]
-    return operations
+    model = {"model": target["model"]} if "model" in target else {}
+    return operations + [("notify_approver", {**notice, **model}) for notice in notices]
 
 
 def for_approval(order_id: int, approved: bool, approver: str, comment: str | None,
