@@ -15,7 +15,6 @@ approval tiers never let a requester approve (write-offs included).
 from __future__ import annotations
 
 from sidecar.flows import messages
-from sidecar.flows.purchase_approval import decision_message as _purchase_message
 from sidecar.flows.registry import Flow
 from sidecar.flows.writebacks import approval_requests, decided_on
 from sidecar.odoo.inventory import STOCK_QUANT, read_quant_bundle
@@ -40,10 +39,7 @@ def read_inventory_facts(services, quant_id: int) -> dict:
 
 def decision_message(decision: dict) -> str:
     """Note explaining an inventory-adjustment decision: outcome, approvers, every rule's result, policy."""
-    text = _purchase_message(decision)  # the same layout; only the title differs
-    first, _, rest = text.partition("\n")
-    title = TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME])
-    return f"{title} ({decision.get('summary', '')})" + (f"\n{rest}" if rest else "")
+    return messages.decision_note(TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME]), decision)
 
 
 def _on_quant(quant: dict, payload: dict) -> dict:

@@ -44,6 +44,24 @@ def decision_message(decision: dict) -> str:
     return "\n".join(lines)
 
 
+def decision_note(title: str, decision: dict, details: list[str] = ()) -> str:
+    """Chatter note of a governed decision in any flow but the release (whose layout is older): title and
+    summary, each approval tier's assignee, every rule's result (failed first), the flow's details, policy."""
+    lines = [f"{title} ({decision.get('summary', '')})"]
+    if decision["outcome"] == "approve":
+        route = decision.get("route")
+        for tier in decision.get("tiers") or ([route] if route else []):
+            who = tier.get("assignee") or "no eligible approver: assign one in the policy"
+            lines.append(f"Approver ({tier.get('role')}): {who}")
+    ordered = sorted(decision.get("reasons") or [], key=lambda r: r.get("passed", True))
+    lines += [f"- {'OK' if r.get('passed') else 'NO'} {r.get('rule') or r.get('check')}: {r.get('message')}"
+              for r in ordered]
+    lines += list(details)
+    policy = decision.get("policy") or {}
+    lines.append(f"Policy {policy.get('name')} version {policy.get('version')}")
+    return "\n".join(lines)
+
+
 def approval_message(approved: bool, approver: str, comment: str | None, words: Wording) -> str:
     """Chatter note recording an approver's decision."""
     verb = "approved" if approved else "rejected"

@@ -32,26 +32,9 @@ def read_purchase_facts(services, order_id: int) -> dict:
     return build_purchase_facts(read_purchase_bundle(services.odoo, order_id))
 
 
-def _reason_lines(decision: dict) -> list[str]:
-    ordered = sorted(decision.get("reasons") or [], key=lambda r: r.get("passed", True))
-    return [f"- {'OK' if r.get('passed') else 'NO'} {r.get('rule') or r.get('check')}: {r.get('message')}"
-            for r in ordered]
-
-
 def decision_message(decision: dict) -> str:
     """Chatter note explaining a purchase-approval decision: outcome, approver, every rule's result, policy."""
-    title = TITLES.get(decision["outcome"], "Purchase approval: approved")
-    lines = [f"{title} ({decision.get('summary', '')})"]
-    route = decision.get("route") or {}
-    if decision["outcome"] == "approve":
-        tiers = decision.get("tiers") or ([route] if route else [])
-        for tier in tiers:
-            who = tier.get("assignee") or "no eligible approver: assign one in the policy"
-            lines.append(f"Approver ({tier.get('role')}): {who}")
-    lines += _reason_lines(decision)
-    policy = decision.get("policy") or {}
-    lines.append(f"Policy {policy.get('name')} version {policy.get('version')}")
-    return "\n".join(lines)
+    return messages.decision_note(TITLES.get(decision["outcome"], "Purchase approval: approved"), decision)
 
 
 def _on_order(order: dict, payload: dict) -> dict:

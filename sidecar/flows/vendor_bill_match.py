@@ -53,20 +53,10 @@ def line_discrepancy(line: dict) -> str | None:
 
 def decision_message(decision: dict, facts: dict) -> str:
     """Chatter note: outcome, finance approver, every rule's result, the lines billing beyond PO and receipt, policy."""
-    title = TITLES.get(decision["outcome"], "Vendor bill match: matched, posted")
-    lines = [f"{title} ({decision.get('summary', '')})"]
-    if decision["outcome"] == "approve":
-        for tier in decision.get("tiers") or ([decision["route"]] if decision.get("route") else []):
-            lines.append(f"Approver ({tier.get('role')}): {tier.get('assignee') or 'no eligible approver: assign one in the policy'}")
-    for reason in sorted(decision.get("reasons") or [], key=lambda r: r.get("passed", True)):
-        lines.append(f"- {'OK' if reason.get('passed') else 'NO'} {reason.get('rule')}: {reason.get('message')}")
     deviations = [text for text in map(line_discrepancy, facts.get("lines") or []) if text]
-    if deviations:
-        lines.append("Lines billing beyond the purchase order and receipt:")
-        lines += [f"- {text}" for text in deviations]
-    policy = decision.get("policy") or {}
-    lines.append(f"Policy {policy.get('name')} version {policy.get('version')}")
-    return "\n".join(lines)
+    details = ["Lines billing beyond the purchase order and receipt:", *(f"- {text}" for text in deviations)]
+    return messages.decision_note(TITLES.get(decision["outcome"], "Vendor bill match: matched, posted"), decision,
+                                  details if deviations else [])
 
 
 def _on_bill(bill: dict, payload: dict) -> dict:
