@@ -191,4 +191,4 @@ def test_an_outcome_the_flow_does_not_know_decides_nothing(client, services, odo
     answer = client.post("/v1/events", json=event(odoo_seed, move), headers=bearer())
     assert answer.status_code == 422 and answer.json["error"]["code"] == "policy_outcome_unknown"
     with services.db.read() as conn:
-        assert releases.release_in_flight(conn, "account.move", move) is None
+        assert releases.release_in_flight(conn, FLOW.name, "account.move", move) is None

@@ -136,20 +136,26 @@ def test_an_older_store_becomes_the_release_flows_and_keys_documents_by_model(tm
     db.create_schema()
     db.create_schema()  # idempotent
     indexes = {i["name"]: i["column_names"] for t in ("releases", "jobs") for i in sa.inspect(db.engine).get_indexes(t)}
-    assert indexes["releases_one_in_flight_per_order"] == ["model", "order_id"]
+    assert indexes["releases_one_in_flight_per_order"] == ["flow", "model", "order_id"]
     assert indexes["jobs_order_seq"] == ["model", "order_id", "seq"]
     with db.transaction() as conn:
         stored = releases.get_release(conn, "rel_old")
         assert (stored["flow"], stored["model"]) == ("sales-order-release", "sale.order")
-        assert releases.release_in_flight(conn, "sale.order", 7)["id"] == "rel_old"
-        assert releases.release_in_flight(conn, "purchase.order", 7) is None
+        assert releases.release_in_flight(conn, "sales-order-release", "sale.order", 7)["id"] == "rel_old"
+        assert releases.release_in_flight(conn, "purchase-approval", "purchase.order", 7) is None
         assert jobs.get(conn, "job_old")["model"] == "sale.order"
         later = jobs.enqueue(conn, idempotency_key="rel_old/approval/x", operation="post_message",
                              payload={"order_id": 7}, release_id="rel_old", max_attempts=3, model="sale.order")
         assert jobs.get(conn, later)["seq"] == 2  # behind the old job of the same document
-        with pytest.raises(IntegrityError):  # still one decision in flight per document
+        with pytest.raises(IntegrityError):  # still one decision in flight per flow and document
             releases.insert_release(conn, flow="sales-order-release", model="sale.order", order_id=7,
                                     order_name="S00007", event_id="e2", decision={"outcome": "release",
                                                                                  "policy": {"version": "1"}},
                                     facts={}, status="releasing", requested_by=None)
+    with db.transaction() as conn:  # another flow may decide the same document meanwhile
+        releases.insert_release(conn, flow="another-flow", model="sale.order", order_id=7,
+                                order_name="S00007", event_id="e3", decision={"outcome": "pass",
+                                                                             "policy": {"version": "1"}},
+                                facts={}, status="releasing", requested_by=None)
+        assert releases.release_in_flight(conn, "another-flow", "sale.order", 7)["event_id"] == "e3"
     db.dispose()

@@ -260,7 +260,7 @@ def test_an_order_changed_after_the_decision_is_not_confirmed_but_decided_again(
     assert confirm["state"] == "superseded"
     assert confirm["result"]["current"]["amount_total"] != decided["amount_total"]
     with services.db.transaction() as conn:
-        fresh = releases.release_in_flight(conn, "sale.order", order_id)
+        fresh = releases.release_in_flight(conn, "sales-order-release", "sale.order", order_id)
         kinds = [e["kind"] for e in audit.entries(conn)]
     assert fresh["event_id"].startswith(f"redecide:{answer['release_id']}:")
     assert fresh["outcome"] == "approve" and fresh["facts"]["order"]["amount_total"] != decided["amount_total"]

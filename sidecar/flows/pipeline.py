@@ -216,7 +216,7 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
     if existing:
         return _replayed_answer(existing, digest)
     request = check_intake(services, flow, envelope, key)
-    facts = _ask_odoo(services, flow, envelope, key, lambda: flow.read_facts(services, request["id"]))
+    facts = _ask_odoo(services, flow, envelope, key, lambda: flow.facts(services, request))
     refuse_undecidable(flow, facts)
     decision = decide(services, flow, facts)
     decision = _ask_odoo(services, flow, envelope, key, lambda: approval_routing.with_people(
@@ -240,7 +240,7 @@ def _record(services: Services, flow: Flow, envelope: dict, key: str, digest: st
     with services.db.transaction() as conn:
         audit.append(conn, "event.received", key, {"type": envelope["type"], "event_id": envelope["id"],
                                                    "order_id": document["id"]})
-        in_flight = releases.release_in_flight(conn, flow.model, document["id"])
+        in_flight = releases.release_in_flight(conn, flow.name, flow.model, document["id"])
         if in_flight:
             answer, status = describe(conn, in_flight, duplicate_of=in_flight["id"]), 200
             audit.append(conn, "event.duplicate", in_flight["id"], {"event_id": envelope["id"]})

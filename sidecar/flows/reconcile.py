@@ -59,7 +59,7 @@ def find_missed(services: Services, not_before: datetime, grace_minutes: int, li
     if grace_minutes:
         written_before = _odoo(datetime.now(timezone.utc) - timedelta(minutes=grace_minutes))
     with services.db.transaction() as conn:
-        in_flight = releases.in_flight_order_ids(conn, FLOW.model)
+        in_flight = releases.in_flight_order_ids(conn, FLOW.name, FLOW.model)
     domain = pipeline.intake_domain(registry.policy_for(services, FLOW))
     checked, found, offset = 0, [], 0
     while len(found) < limit:

@@ -13,14 +13,12 @@ logger = logging.getLogger(__name__)
 def redecide_event(flow, release: dict, current: dict) -> dict:
     """The event a superseded decision turns into; its id names the decision and the document's new write_date.
 
-    Every flow's event data has Odoo's webhook shape (`_model`, `_id`, optional `write_date`).
+    Its data is the flow's (`flow.event_data`): Odoo's webhook shape (`_model`, `_id`, optional
+    `write_date`) unless the flow's event also carries what was asked.
     """
     write_date = current.get("write_date") or "unknown"
-    data = {"_model": flow.model, "_id": release["order_id"]}
-    if current.get("write_date"):
-        data["write_date"] = current["write_date"]
     return {"id": f"redecide:{release['id']}:{write_date}", "type": flow.event_type, "source": "sidecar",
-            "data": data}
+            "data": flow.event_data(flow, release, current)}
 
 
 def request(services: Services, release: dict, current: dict) -> dict | None:

@@ -34,6 +34,14 @@ def webhook_request(data: dict) -> dict:
     return {"id": data["_id"], "write_date": write_date if isinstance(write_date, str) and write_date else None}
 
 
+def webhook_data(flow: "Flow", release: dict, current: dict) -> dict:
+    """Event data in Odoo's webhook shape naming a decided document as it is now (for a fresh decision)."""
+    data = {"_model": flow.model, "_id": release["order_id"]}
+    if current.get("write_date"):
+        data["write_date"] = current["write_date"]
+    return data
+
+
 @dataclass(frozen=True)
 class Flow:
     """A governed flow: what the pipeline needs to know about it, and nothing the pipeline does itself.
@@ -47,8 +55,14 @@ class Flow:
       approvers' notify_approver payloads when the outcome is "approve" (queue them after the activity).
     - on_approved(facts) / on_rejected(facts) -> operations an approver's decision queues after the
       note and the closed activity (release: confirm / cancel the quotation).
-    - request(data) -> {"id", "write_date"}: which document the event names and the write moment to
-      wait for; the default reads Odoo's webhook shape (`_id`, `write_date`).
+    - request(data) -> {"id", "write_date", ...}: which document the event names and the write moment
+      to wait for; the default reads Odoo's webhook shape (`_id`, `write_date`). A flow whose event
+      carries what is asked (a return's lines, a proposed price) adds it to the request, sets
+      `reads_request`, and its read_facts(services, doc_id, request) gets it: the facts about the
+      document still come from Odoo, only the ask comes from the event.
+    - event_data(flow, release, current) -> the data of the event that decides the document again once
+      it changed after its decision (superseded); the default is Odoo's webhook shape. A flow that reads
+      its request rebuilds it from what it stored in the decision's facts.
     """
 
     name: str                          # also the policy's "flow" and the decision's flow
@@ -68,6 +82,8 @@ class Flow:
     undecidable_code: str = "not_decidable"
     undecidable_message: str = "{name} is in state '{state}': {flow} decides only documents in state {states}"
     request: Callable[[dict], dict] = webhook_request
+    reads_request: bool = False        # read_facts takes the request too (see above)
+    event_data: Callable[["Flow", dict, dict], dict] = webhook_data
     words: Wording = RELEASE           # what its approval notes and activities call the document and the act
     # Operations of this flow that act on the document (approve, cancel, apply): queued with what the
     # decision saw (`decided_on`: write_date, amount_total, company_id) so they can refuse a changed document.
@@ -84,6 +100,12 @@ class Flow:
     def document(self, facts: dict) -> dict:
         """The decided document in the flow's facts."""
         return facts[self.document_key]
+
+    def facts(self, services, request: dict) -> dict:
+        """The facts for the document a request names (read from Odoo; with the request when the flow reads it)."""
+        if self.reads_request:
+            return self.read_facts(services, request["id"], request)
+        return self.read_facts(services, request["id"])
 
 
 _flows: dict[str, Flow] = {}

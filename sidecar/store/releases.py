@@ -52,10 +52,10 @@ def get_release(conn: Connection, release_id: str) -> dict | None:
     return as_dict(conn.execute(sa.select(releases).where(releases.c.id == release_id)).first())
 
 
-def release_in_flight(conn: Connection, model: str, order_id: int) -> dict | None:
-    """The document's decision still in flight, if any."""
-    query = sa.select(releases).where(releases.c.model == model, releases.c.order_id == order_id,
-                                      releases.c.in_flight == 1)
+def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:
+    """The flow's decision on the document still in flight, if any."""
+    query = sa.select(releases).where(releases.c.flow == flow, releases.c.model == model,
+                                      releases.c.order_id == order_id, releases.c.in_flight == 1)
     return as_dict(conn.execute(query).first())
 
 
@@ -210,9 +210,10 @@ def latest_for_orders(conn: Connection, model: str, order_ids: list[int]) -> dic
     return {row.order_id: dict(row._mapping) for row in conn.execute(query)}
 
 
-def in_flight_order_ids(conn: Connection, model: str) -> list[int]:
-    """Ids of the documents of `model` with a decision still in flight (reconciliation leaves them alone)."""
-    query = sa.select(releases.c.order_id).where(releases.c.model == model, releases.c.in_flight == 1).distinct()
+def in_flight_order_ids(conn: Connection, flow: str, model: str) -> list[int]:
+    """Ids of the documents of `model` with a decision of `flow` in flight (reconciliation leaves them alone)."""
+    query = sa.select(releases.c.order_id).where(releases.c.flow == flow, releases.c.model == model,
+                                                 releases.c.in_flight == 1).distinct()
     return sorted(row.order_id for row in conn.execute(query))
 
 

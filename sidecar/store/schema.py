@@ -30,7 +30,7 @@ releases = sa.Table(
     sa.Column("facts", sa.JSON, nullable=False),
     sa.Column("policy_version", sa.String(64), nullable=False),
     sa.Column("requested_by", sa.String(255)),
-    # 1 while the release is in flight; at most one in flight per order (partial unique index).
+    # 1 while the release is in flight; at most one in flight per flow and document (partial unique index).
     sa.Column("in_flight", sa.Integer, nullable=False, default=1),
     # The order's write_date as our own write-backs left it (scheduling an activity writes the order).
     sa.Column("expected_write_date", sa.String(32)),
@@ -41,8 +41,10 @@ releases = sa.Table(
     sa.Column("flow", sa.String(64)),
     sa.Column("model", sa.String(64)),
 )
+# Keyed by flow too: two flows may govern one document at once (a purchase order's procurement check,
+# then its approval), each with its own decision; one flow never has two on the same document.
 sa.Index(
-    "releases_one_in_flight_per_order", releases.c.model, releases.c.order_id, unique=True,
+    "releases_one_in_flight_per_order", releases.c.flow, releases.c.model, releases.c.order_id, unique=True,
     sqlite_where=releases.c.in_flight == 1, postgresql_where=releases.c.in_flight == 1,
 )
 
