@@ -67,6 +67,9 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # stock, purchase_stock, product, purchase: reorder rules and vendor price lists
+    "stock.warehouse.orderpoint": [(STOCK_USER, "r"), (STOCK_MANAGER, "rwcu"), (PURCHASE_USER, "r")],
+    "product.supplierinfo": [(USER, "r"), (STOCK_MANAGER, "rwcu"), (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)
@@ -86,6 +89,8 @@ RULES = [
      lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order", "Purchase Order multi-company", None, lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order.line", "Purchase Order Line multi-company", None,
+     lambda env: [("company_id", "in", companies(env))]),
+    ("stock.warehouse.orderpoint", "stock_warehouse.orderpoint multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
     ("sale.order", "Personal Orders", SALESMAN, lambda env: ["|", ("user_id", "=", env.uid), ("user_id", "=", False)]),
     ("sale.order", "All Orders", ALL_LEADS, lambda env: [(1, "=", 1)]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
+from .models import replenishment
 from .models import sale
 from .values import DATETIME_FMT
 
@@ -70,6 +71,7 @@ def seed(backend) -> None:
         _configuration(env, backend.registry)
         _groups(env)
         _stock(env)
+        replenishment.seed(env)
         _products(env)
         _orders(env)
         seed_purchase.seed(env)
