@@ -7,6 +7,7 @@
 #   scripts/n8n.sh start          start n8n in the background; returns once its webhooks answer
 #   scripts/n8n.sh stop           stop it
 #   scripts/n8n.sh status         say whether it runs
+#   scripts/n8n.sh execute ID     run the workflow ID once now, from its trigger (a scheduled one's "Run now")
 # Every command is idempotent and installs n8n first when it is missing.
 #
 # Environment:
@@ -314,14 +315,22 @@ cmd_status() {
   fi
 }
 
+# Runs beside a started n8n, in a process of its own on the same database; exit status 1 when it failed.
+cmd_execute() {
+  [ -n "${1:-}" ] || { log "execute needs a workflow id"; exit 2; }
+  installed || cmd_install
+  n8n execute --id="$1"
+}
+
 case "${1:-}" in
   install) cmd_install force ;;
+  execute) shift; cmd_execute "$@" ;;
   import) shift; cmd_import "$@" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

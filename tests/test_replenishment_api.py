@@ -166,3 +166,22 @@ def test_a_rule_not_below_its_minimum_is_not_decided(client, repl):
 def test_a_bad_scan_request_is_a_clear_400(client, repl, body):
     answer = client.post("/v1/replenishment/scan", json=body, headers=bearer())
     assert answer.status_code == 400 and answer.json["error"]["code"]
+
+
+def test_a_scan_makes_two_odoo_calls_and_a_decision_five(client, services, repl, odoo_target):
+    """The scan: rules, then their customer moves. A decision: intake's search_count, then the rule with its
+    product's vendors and rules, the other warehouses, their quants, the customer moves (one call per model)."""
+    product = repl.product(cost=2.0, main_stock=1, second_stock=40)
+    rule = repl.rule(product, minimum=10, maximum=12)
+    warehouse = repl.main_warehouse()["id"]
+    scan(client, warehouse_id=warehouse)  # logs in first
+    start = services.odoo.pool.stats()["requests"]
+    event = item_of(scan(client, warehouse_id=warehouse), rule)["event"]
+    assert services.odoo.pool.stats()["requests"] - start == 2
+    start = services.odoo.pool.stats()["requests"]
+    assert client.post("/v1/events", json=event, headers=bearer()).status_code == 201
+    assert services.odoo.pool.stats()["requests"] - start == 5
+    if odoo_target.is_double:
+        assert [c[:2] for c in odoo_target.double.calls[-5:]] == [
+            ("stock.warehouse.orderpoint", "search_count"), ("stock.warehouse.orderpoint", "web_read"),
+            ("stock.warehouse", "search_read"), ("stock.quant", "search_read"), ("stock.move", "web_search_read")]

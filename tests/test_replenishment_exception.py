@@ -8,6 +8,7 @@ from sidecar.flows import replenishment_exception as flow
 from sidecar.odoo import writeback
 from sidecar.odoo.replenishment import customer_moves, since
 from sidecar.transform import replenishment as transform
+from tests.support.odoo_seed import unique
 from tests.support.replenishment_seed import ReplenishmentSeed
 
 
@@ -103,11 +104,12 @@ def _job(facts, ref):
 def test_a_transfer_is_created_confirmed_once_and_fills_the_forecast(gateway, repl):
     product = repl.product(cost=2.0, main_stock=0, second_stock=40)
     rule = repl.rule(product, minimum=10, maximum=15)
-    operation, payload = _job(_facts(gateway, rule), "repl-t1")
+    ref = unique("repl-t").replace(" ", "-")
+    operation, payload = _job(_facts(gateway, rule), ref)
     assert operation == "create_transfer"
     result = writeback.run(gateway, operation, payload)
     assert result["effect"] == "applied"
-    [picking] = repl.pickings("Ref: repl-t1")
+    [picking] = repl.pickings(f"Ref: {ref}")
     second, main = repl.second_warehouse(), repl.main_warehouse()
     assert picking["picking_type_id"][0] == second["int_type_id"][0]
     assert (picking["location_id"][0], picking["location_dest_id"][0]) == (second["lot_stock_id"][0],
@@ -118,17 +120,18 @@ def test_a_transfer_is_created_confirmed_once_and_fills_the_forecast(gateway, re
     assert repl.shown(rule)["qty_forecast"] == 15  # Odoo counts the incoming transfer
     again = writeback.run(gateway, operation, payload)
     assert again["effect"] == "already_done" and again["picking_id"] == picking["id"]
-    assert len(repl.pickings("Ref: repl-t1")) == 1
+    assert len(repl.pickings(f"Ref: {ref}")) == 1
 
 
 def test_an_rfq_is_a_draft_for_the_vendor_made_once_and_linked_to_the_rule(gateway, repl):
     product = repl.product(cost=4.0, main_stock=1)
     rule = repl.rule(product, minimum=5, maximum=9)
     vendor = repl.vendor(price=3.25, product=product, min_qty=2)
-    operation, payload = _job(_facts(gateway, rule), "repl-r1")
+    ref = unique("repl-r").replace(" ", "-")
+    operation, payload = _job(_facts(gateway, rule), ref)
     assert operation == "create_rfq"
     assert writeback.run(gateway, operation, payload)["effect"] == "applied"
-    [order] = repl.rfqs("Ref: repl-r1")
+    [order] = repl.rfqs(f"Ref: {ref}")
     assert order["state"] == "draft" and order["partner_id"][0] == vendor
     assert order["picking_type_id"][0] == repl.main_warehouse()["in_type_id"][0]
     [line] = repl.rfq_lines(order["id"])
@@ -136,27 +139,29 @@ def test_an_rfq_is_a_draft_for_the_vendor_made_once_and_linked_to_the_rule(gatew
         product, 8, 3.25, rule)
     assert repl.shown(rule)["qty_forecast"] == 9  # Odoo counts a draft RFQ linked to the rule
     assert writeback.run(gateway, operation, payload)["effect"] == "already_done"
-    assert len(repl.rfqs("Ref: repl-r1")) == 1
+    assert len(repl.rfqs(f"Ref: {ref}")) == 1
 
 
 def test_a_shortfall_that_moved_since_the_decision_is_not_acted_on(gateway, repl):
     product = repl.product(cost=4.0, main_stock=1)
     rule = repl.rule(product, minimum=5, maximum=9)
     repl.vendor(price=3.0, product=product)
-    operation, payload = _job(_facts(gateway, rule), "repl-s1")
+    ref = unique("repl-s").replace(" ", "-")
+    operation, payload = _job(_facts(gateway, rule), ref)
     repl.seed.call("stock.warehouse.orderpoint", "write", [rule], {"product_min_qty": 7.0})
     with pytest.raises(writeback.Superseded, match=r"stock.warehouse.orderpoint \d+ changed since the decision"):
         writeback.run(gateway, operation, payload)
-    assert repl.rfqs("Ref: repl-s1") == []
+    assert repl.rfqs(f"Ref: {ref}") == []
 
 
 def test_notes_and_activities_go_on_the_rules_product(gateway, repl):
     product = repl.product(cost=4.0, main_stock=0)
     rule = repl.rule(product, minimum=3, maximum=3)
-    result = writeback.run(gateway, "post_message", {"order_id": rule, "model": flow.MODEL, "ref": "repl-n1",
+    ref = unique("repl-n").replace(" ", "-")
+    result = writeback.run(gateway, "post_message", {"order_id": rule, "model": flow.MODEL, "ref": ref,
                                                      "body": "Replenishment exception: test"})
     assert result["effect"] == "applied"
-    assert any("repl-n1" in (m["body"] or "") for m in repl.messages(product))
+    assert any(ref in (m["body"] or "") for m in repl.messages(product))
 
 
 @pytest.mark.parametrize("minimum,maximum,forecast,multiple,expected", [

@@ -59,13 +59,16 @@ def requires(scope: str):
     return decorator
 
 
+JSON_WHITESPACE = b" \t\n\r"  # RFC 8259's whitespace: an empty body is made of these only
+
+
 def json_body(default=None):
     """The request's JSON object: 413 too large, 415 not declared JSON, 400 not a clean JSON object."""
     raw = raw_body()
-    if not raw.strip() and default is not None:
+    if not raw.strip(JSON_WHITESPACE) and default is not None:  # bytes.strip() would also drop \x0b, \x0c
         return default
     check_content_type()
-    if not raw.strip():
+    if not raw.strip(JSON_WHITESPACE):
         raise InvalidPayload("request body is empty; send a JSON object", code="malformed_json")
     body = parse_json(raw)
     if not isinstance(body, dict):

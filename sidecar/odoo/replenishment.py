@@ -32,8 +32,9 @@ SELLER = {"fields": {
         "name": {}, "category_id": {"fields": {"name": {}, "parent_id": NAMED}}}}}},
 }, "order": SELLER_ORDER}
 # One web_read: the rule with its live forecast, its warehouse (receipt type, stock location), location,
-# unit, company currency, and the product with its cost (company-dependent: read in the rule's company)
-# and its supplier lines with each vendor's commercial entity and contact tags ("Vendor class / ...").
+# unit, company currency, and the product with its cost (company-dependent: read in the rule's company),
+# its supplier lines with each vendor's commercial entity and contact tags ("Vendor class / ..."), and its
+# reorder rules in every warehouse (another warehouse keeps its own minimum).
 SPECIFICATION = {
     "name": {}, "trigger": {}, "active": {}, "snoozed_until": {}, "write_date": {}, "product_min_qty": {},
     "product_max_qty": {}, "qty_multiple": {}, "qty_forecast": {}, "qty_on_hand": {}, "qty_to_order": {},
@@ -41,7 +42,8 @@ SPECIFICATION = {
     "warehouse_id": {"fields": {"display_name": {}, "lot_stock_id": {}, "in_type_id": {}}},
     "location_id": NAMED,
     "product_uom": {"fields": {"display_name": {}, "rounding": {}}},
-    "product_id": {"fields": {"display_name": {}, "standard_price": {}, "seller_ids": SELLER}},
+    "product_id": {"fields": {"display_name": {}, "standard_price": {}, "seller_ids": SELLER,
+                              "orderpoint_ids": {"fields": {"warehouse_id": {}, "product_min_qty": {}}}}},
 }
 
 
@@ -80,13 +82,13 @@ def _read(gateway: OdooGateway, orderpoint_id: int, context: dict | None) -> dic
 
 
 def read_orderpoint_bundle(gateway: OdooGateway, orderpoint_id: int, done_since: str | None = None) -> dict:
-    """The reorder rule and everything its decision needs, as Odoo answered it (five calls, six for a rule of
-    a company other than the integration user's default one).
+    """The reorder rule and everything its decision needs, as Odoo answered it (four calls, one per model; five
+    for a rule of a company other than the integration user's default one).
 
-    The rule (web_read, again in its own company when that is not the default: the cost is
-    company-dependent), the other warehouses of its company, the free quantity of the product in
-    their stock locations (quants: quantity minus reserved), their own reorder rules of the product,
-    and the product's customer moves (demand).
+    The rule with its product's supplier lines and reorder rules (web_read, again in its own company
+    when that is not the default: the cost is company-dependent), the other warehouses of its company,
+    the free quantity of the product in their stock locations (quants: quantity minus reserved), and the
+    product's customer moves (demand).
     """
     across = gateway._across_companies()
     row = _read(gateway, orderpoint_id, across)
@@ -105,9 +107,9 @@ def read_orderpoint_bundle(gateway: OdooGateway, orderpoint_id: int, done_since:
                                                  ("location_id", "child_of", stock_locations)],
                                  ["location_id", "warehouse_id", "quantity", "reserved_quantity"],
                                  context=context) if stock_locations else []
-    rules = gateway.search_read(ORDERPOINT, [("product_id", "=", product),
-                                             ("warehouse_id", "in", [w["id"] for w in warehouses])],
-                                ["warehouse_id", "location_id", "product_min_qty"], context=context) if warehouses else []
+    others = {w["id"] for w in warehouses}
+    rules = [rule for rule in (row.get("product_id") or {}).get("orderpoint_ids") or []
+             if rule.get("warehouse_id") in others]
     moves = customer_moves(gateway, [product], done_since or since()) if product else []
     return {"orderpoint": row, "warehouses": warehouses, "quants": quants, "rules": rules, "moves": moves,
             "integration_login": gateway.login}

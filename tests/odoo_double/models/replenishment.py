@@ -236,6 +236,8 @@ def extend(registry_specs: list) -> list:
     by_name = {spec.name: spec for spec in registry_specs}
     add_fields(by_name["product.template"], {
         "seller_ids": F.One2many("product.supplierinfo", "product_tmpl_id", "Vendors")})
+    add_fields(by_name["product.product"], {
+        "orderpoint_ids": F.One2many(ORDERPOINT, "product_id", "Minimum Stock Rules")})
     add_fields(by_name["stock.warehouse"], {
         "in_type_id": F.Many2one("stock.picking.type", "In Type"),
         "int_type_id": F.Many2one("stock.picking.type", "Internal Type"),
