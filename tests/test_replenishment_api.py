@@ -185,3 +185,23 @@ def test_a_scan_makes_two_odoo_calls_and_a_decision_five(client, services, repl,
         assert [c[:2] for c in odoo_target.double.calls[-5:]] == [
             ("stock.warehouse.orderpoint", "search_count"), ("stock.warehouse.orderpoint", "web_read"),
             ("stock.warehouse", "search_read"), ("stock.quant", "search_read"), ("stock.move", "web_search_read")]
+
+
+def test_simulate_decides_only_the_rules_below_their_minimum(services, repl, tmp_path):
+    import time
+    from datetime import datetime, timezone
+
+    from sidecar.flows import simulate
+
+    time.sleep(1.1)  # rules of earlier tests were written before `since` (Odoo reads write_date to the second)
+    since = datetime.now(timezone.utc)
+    below = repl.rule(repl.product(cost=2.0, main_stock=1, second_stock=40), minimum=10, maximum=12)
+    repl.rule(repl.product(cost=2.0, main_stock=30), minimum=10, maximum=12)  # not below: never decided
+    data = json.loads(DEMO_POLICY.read_text())
+    data["parameters"]["transfer_approval_value"]["value"] = 1  # every transfer needs an inventory manager
+    path = tmp_path / "candidate.json"
+    path.write_text(json.dumps(data))
+    report = simulate.simulate(services, replenishment_exception.FLOW, load_policy(path), since)
+    assert report["checked"] == 1
+    assert [(c["document_id"], c["in_force"], c["candidate"]) for c in report["changed"]] == [
+        (below, "replenish", "approve")]

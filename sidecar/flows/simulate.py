@@ -69,11 +69,14 @@ def simulate(services, flow: Flow, candidate, since: datetime, limit: int = DEFA
     except OdooError as err:
         raise DependencyDown(f"Odoo could not be searched: {err.message}", code=err.category) from err
     now = datetime.now(timezone.utc)
-    before, after, changed, failed = Counter(), Counter(), [], []
+    before, after, changed, failed, skipped = Counter(), Counter(), [], [], 0
     moved: dict[str, Counter] = {}
     for document in documents:
         try:
             facts = flow.read_facts(services, document["id"])
+            if flow.document(facts).get("state") not in flow.decidable_states:
+                skipped += 1  # the pipeline would refuse it (409): its state is known from its facts only
+                continue
             old = pipeline.evaluate(facts, in_force, now)
             new = pipeline.evaluate(facts, candidate, now)
         except (OdooError, SidecarError) as err:
@@ -91,7 +94,7 @@ def simulate(services, flow: Flow, candidate, since: datetime, limit: int = DEFA
     return {
         "flow": flow.name, "model": flow.model, "since": _odoo_moment(since),
         "policies": {"in_force": _policy_ref(in_force), "candidate": _policy_ref(candidate)},
-        "checked": len(documents) - len(failed),
+        "checked": len(documents) - len(failed) - skipped,
         "by_outcome": {outcome: {"in_force": before[outcome], "candidate": after[outcome],
                                  "would_change": sum(moved.get(outcome, Counter()).values()),
                                  "to": dict(moved.get(outcome, Counter()))} for outcome in outcomes},
