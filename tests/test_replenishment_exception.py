@@ -64,7 +64,8 @@ def test_without_spare_stock_the_preferred_vendor_gets_an_rfq_of_at_least_its_mi
     assert facts["supplier"]["vendor_id"] == first and facts["supplier"]["delay"] == 4
     assert facts["supplier"]["approved"] is False  # no 'Vendor class / Approved' tag
     proposal = facts["proposal"]
-    assert (proposal["kind"], proposal["vendor_id"], proposal["quantity"], proposal["value"]) == ("rfq", first, 10, 35.0)
+    assert (proposal["kind"], proposal["vendor_id"], proposal["quantity"], proposal["value"]) == (
+        "rfq", first, 10, 35.0)
 
 
 def test_nothing_to_propose_without_spare_stock_or_vendor(gateway, repl):

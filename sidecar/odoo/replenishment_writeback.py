@@ -60,7 +60,8 @@ def create_transfer(gateway: OdooGateway, payload: dict) -> dict:
     if existing:
         if existing["state"] == "draft":  # created, then the confirm did not happen: finish it
             gateway.execute(PICKING, "action_confirm", [existing["id"]], context=context)
-            return {"effect": APPLIED, "order_id": orderpoint_id, "picking_id": existing["id"], "name": existing["name"]}
+            return {"effect": APPLIED, "order_id": orderpoint_id, "picking_id": existing["id"],
+                    "name": existing["name"]}
         return {"effect": ALREADY_DONE, "order_id": orderpoint_id, "picking_id": existing["id"],
                 "name": existing["name"], "state": existing["state"]}
     check_shortfall(gateway, orderpoint_id, payload, company)

@@ -130,7 +130,8 @@ def scan_item(row: dict, moves: list[dict]) -> dict:
     to_order = quantity_to_order(minimum, _number(row.get("product_max_qty")), forecast,
                                  _number(row.get("qty_multiple")), 0.0)
     return {
-        "orderpoint_id": row["id"], "name": row.get("name"), "product_id": product, "product": _name(row.get("product_id")),
+        "orderpoint_id": row["id"], "name": row.get("name"), "product_id": product,
+        "product": _name(row.get("product_id")),
         "warehouse_id": warehouse, "warehouse": _name(row.get("warehouse_id")),
         "company_id": m2o_id(row.get("company_id")), "write_date": row.get("write_date") or None,
         "minimum": minimum, "maximum": _number(row.get("product_max_qty")), "forecast": forecast, "on_hand": on_hand,
@@ -169,11 +170,12 @@ def preferred_supplier(sellers: list[dict], company_id: int | None, product_id: 
             for t in commercial.get("category_id") or []]
     classes = vendor_classes(tags)
     currency = line.get("currency_id") or {}
+    places = currency.get("decimal_places")
     return {"supplierinfo_id": line["id"], "vendor_id": partner["id"], "vendor": _name(partner),
             "commercial_vendor_id": commercial.get("id"), "classes": classes, "approved": APPROVED_CLASS in classes,
             "price": _number(line.get("price")), "min_qty": _number(line.get("min_qty")),
             "delay": int(_number(line.get("delay"))), "currency": currency.get("name"),
-            "currency_decimals": currency.get("decimal_places") if isinstance(currency.get("decimal_places"), int) else 2}
+            "currency_decimals": places if isinstance(places, int) and not isinstance(places, bool) else 2}
 
 
 def free_stock(bundle: dict) -> list[dict]:
@@ -194,31 +196,37 @@ def free_stock(bundle: dict) -> list[dict]:
         available = round(free.get(warehouse["id"], 0.0), 6)
         own_min = minimum.get(warehouse["id"])
         sources.append({"warehouse_id": warehouse["id"], "warehouse": warehouse.get("name"),
-                        "location_id": stock_of[warehouse["id"]], "picking_type_id": m2o_id(warehouse.get("int_type_id")),
+                        "location_id": stock_of[warehouse["id"]],
+                        "picking_type_id": m2o_id(warehouse.get("int_type_id")),
                         "free_qty": available, "own_minimum": own_min,
                         "spare": round(max(available - (own_min or 0.0), 0.0), 6)})
     return sources
 
 
+NOTHING = {"kind": NONE, "quantity": 0.0, "covers": False, "from_warehouse_id": None, "from_warehouse": None,
+           "from_location_id": None, "from_picking_type_id": None, "unit_cost": 0.0, "value": 0.0,
+           "vendor_id": None, "vendor": None}
+
+
 def propose(to_order: float, sources: list[dict], supplier: dict | None, unit_cost: float, places: int) -> dict:
     """A transfer from the warehouse with the most spare stock (up to what is needed), else an RFQ to the
     preferred vendor (at least its minimum quantity), else nothing."""
+    if to_order <= EPSILON:
+        return dict(NOTHING)
     best = max((s for s in sources if s["spare"] > EPSILON), key=lambda s: (s["spare"], -s["warehouse_id"]),
                default=None)
-    if best is not None and to_order > EPSILON:
+    if best is not None:
         quantity = min(to_order, best["spare"])
-        return {"kind": TRANSFER, "quantity": quantity, "covers": quantity >= to_order - EPSILON,
+        return {**NOTHING, "kind": TRANSFER, "quantity": quantity, "covers": quantity >= to_order - EPSILON,
                 "from_warehouse_id": best["warehouse_id"], "from_warehouse": best["warehouse"],
                 "from_location_id": best["location_id"], "from_picking_type_id": best["picking_type_id"],
-                "unit_cost": unit_cost,
-                "value": round(quantity * unit_cost, places), "vendor_id": None, "vendor": None}
-    if supplier is not None and to_order > EPSILON:
+                "unit_cost": unit_cost, "value": round(quantity * unit_cost, places)}
+    if supplier is not None:
         quantity = max(to_order, supplier["min_qty"])
-        return {"kind": RFQ, "quantity": quantity, "covers": True, "from_warehouse_id": None, "from_warehouse": None,
-                "from_location_id": None, "from_picking_type_id": None, "unit_cost": supplier["price"], "vendor_id": supplier["vendor_id"],
-                "vendor": supplier["vendor"], "value": round(quantity * supplier["price"], supplier["currency_decimals"])}
-    return {"kind": NONE, "quantity": 0.0, "covers": False, "from_warehouse_id": None, "from_warehouse": None,
-            "from_location_id": None, "from_picking_type_id": None, "unit_cost": 0.0, "value": 0.0, "vendor_id": None, "vendor": None}
+        return {**NOTHING, "kind": RFQ, "quantity": quantity, "covers": True, "unit_cost": supplier["price"],
+                "vendor_id": supplier["vendor_id"], "vendor": supplier["vendor"],
+                "value": round(quantity * supplier["price"], supplier["currency_decimals"])}
+    return dict(NOTHING)
 
 
 def build_replenishment_facts(bundle: dict, today: date | None = None) -> dict:
@@ -242,7 +250,8 @@ def build_replenishment_facts(bundle: dict, today: date | None = None) -> dict:
     login = bundle.get("integration_login")
     return {
         "orderpoint": {
-            "id": row["id"], "name": f"{row.get('name')}: {_name(product) or 'product'} @ {_name(row.get('location_id'))}",
+            "id": row["id"],
+            "name": f"{row.get('name')}: {_name(product) or 'product'} @ {_name(row.get('location_id'))}",
             "reference": row.get("name"), "state": rule_state(row, today), "trigger": row.get("trigger"),
             "company_id": company.get("id"), "company": _name(company), "write_date": row.get("write_date") or None,
             "product_id": product.get("id"), "product": _name(product), "warehouse_id": warehouse.get("id"),
