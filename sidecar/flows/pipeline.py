@@ -276,6 +276,8 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
     if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
         approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""),
                                           flow.words)
+    if flow.on_decided:
+        flow.on_decided(conn, release_id, facts, decision)
     return describe(conn, releases.get_release(conn, release_id))
 
 

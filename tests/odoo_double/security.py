@@ -67,6 +67,11 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # product, sale, stock, purchase ir.model.access.csv: everyone reads pricelists and their items; the
+    # sales and inventory administrators write both, purchase administrators items only
+    "product.pricelist": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
+    "product.pricelist.item": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"),
+                               (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)
@@ -87,6 +92,11 @@ RULES = [
     ("purchase.order", "Purchase Order multi-company", None, lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order.line", "Purchase Order Line multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
+    # product_security.xml: a pricelist and its items of another company are hidden (none: shared)
+    ("product.pricelist", "product pricelist company rule", None,
+     lambda env: ["|", ("company_id", "in", companies(env)), ("company_id", "=", False)]),
+    ("product.pricelist.item", "product pricelist item company rule", None,
+     lambda env: ["|", ("company_id", "in", companies(env)), ("company_id", "=", False)]),
     ("sale.order", "Personal Orders", SALESMAN, lambda env: ["|", ("user_id", "=", env.uid), ("user_id", "=", False)]),
     ("sale.order", "All Orders", ALL_LEADS, lambda env: [(1, "=", 1)]),
     ("sale.order.line", "Personal Order Lines", SALESMAN,
@@ -98,7 +108,8 @@ RULES = [
                   ("partner_ids", "in", [env.user_partner()])]),
 ]
 READ_METHODS = {"read", "search", "search_read", "search_count", "name_search", "name_get", "fields_get",
-                "default_get", "context_get", "check_object_reference", "read_group", "web_read", "web_search_read"}
+                "default_get", "context_get", "check_object_reference", "read_group", "web_read", "web_search_read",
+                "get_contextual_price"}
 MODES = {"create": "create", "write": "write", "unlink": "unlink", "action_archive": "write",
          "action_unarchive": "write"}
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
