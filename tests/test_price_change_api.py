@@ -169,3 +169,31 @@ def test_bad_proposals_are_clear_4xx(client, prices):
     assert unknown.status_code == 404
     body = move(client, "rel_nope", to="published")
     assert body.status_code == 400  # channels are required to publish
+
+
+def test_another_price_for_a_product_in_flight_is_a_409_and_the_same_one_a_duplicate(client, prices):
+    template, _variant = prices.product(cost=40.0, price=100.0)
+    pricelist = prices.pricelist()
+    first = propose(client, template, pricelist, 60.0, date_start="2030-01-01 00:00:00")  # waits for approval
+    same = client.post("/v1/events", json=proposal(template, pricelist, 60.0, event_id="again",
+                                                   date_start="2030-01-01 00:00:00"), headers=bearer())
+    assert same.status_code == 200 and same.json["duplicate_of"] == first["release_id"]
+    other = client.post("/v1/events", json=proposal(template, pricelist, 70.0, date_start="2030-01-01 00:00:00"),
+                        headers=bearer())
+    assert other.status_code == 409 and other.json["error"]["code"] == "decision_in_flight"
+    assert other.json["error"]["details"] == [{"release_id": first["release_id"]}]
+
+
+def test_explain_reads_the_events_ask_and_simulate_refuses_clearly(services, prices):
+    import datetime as dt
+
+    from sidecar.errors import InvalidPayload
+    from sidecar.flows import simulate
+
+    template, _variant = prices.product(cost=40.0, price=100.0)
+    flow, facts = simulate.facts_for_event(services, proposal(template, prices.pricelist(), 90.0))
+    assert flow is price_change.FLOW and facts["price_change"]["change_percent"] == pytest.approx(-10.0)
+    with pytest.raises(InvalidPayload) as err:
+        simulate.simulate(services, flow, services.policies[price_change.NAME],
+                          dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    assert err.value.code == "not_simulable"

@@ -80,6 +80,15 @@ def read_price_facts(services, tmpl_id: int, request: dict) -> dict:
     return build_price_facts(bundle, request)
 
 
+ASKED = ("pricelist_id", "product_id", "fixed_price", "min_quantity", "date_start", "date_end")
+
+
+def same_ask(in_flight: dict, facts: dict) -> bool:
+    """Two proposals for one product are the same when they ask the same price on the same pricelist and window."""
+    before, now = in_flight.get("proposal") or {}, facts["proposal"]
+    return all((before.get(key) or None) == (now.get(key) or None) for key in ASKED)
+
+
 # -- write-backs -----------------------------------------------------------------------------------
 
 def decision_message(decision: dict, facts: dict) -> str:
@@ -344,4 +353,5 @@ FLOW = Flow(
     undecidable_message="{name} is '{state}': price change decides only products that can be sold",
     on_decided=on_decided,
     on_progress=on_progress,
+    same_ask=same_ask,
 )

@@ -96,6 +96,9 @@ class Flow:
     # release) in the transaction of each write-back outcome of the decision (the worker's).
     on_decided: Callable | None = None
     on_progress: Callable | None = None
+    # same_ask(facts in flight, new facts): for a flow whose events carry the ask, whether an event for a document
+    # with a decision in flight asks the same (a duplicate); a different ask is a 409, nothing recorded.
+    same_ask: Callable[[dict, dict], bool] | None = None
 
     @property
     def outcomes(self) -> tuple[str, str, str]:
