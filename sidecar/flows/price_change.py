@@ -12,6 +12,8 @@ move it as they happen (`on_decided`, `on_progress`); n8n moves it on through `t
 """
 from __future__ import annotations
 
+import logging
+
 from sidecar import contracts
 from sidecar.errors import Conflict, DependencyDown, InvalidPayload, NotFound
 from sidecar.flows import approvals, messages, registry
@@ -24,6 +26,7 @@ from sidecar.store import audit, jobs, price_changes, releases
 from sidecar.store.records import iso
 from sidecar.transform.price_change import FOR_SALE, build_price_facts
 
+logger = logging.getLogger(__name__)
 NAME = "price-change"
 MODEL = odoo_price.PRODUCT_TEMPLATE
 EVENT_TYPE = "price_change.proposed"
@@ -210,8 +213,12 @@ def on_decided(conn, release_id: str, facts: dict, decision: dict) -> None:
 def on_progress(conn, release: dict) -> None:
     """A write-back of the decision settled: the price change follows (approved, effective, ...)."""
     change = price_changes.for_release(conn, release["id"])
-    if change is not None:
+    if change is None:
+        return
+    try:
         follow(conn, change)
+    except Conflict as err:  # moved meanwhile by another transaction: the next read follows again
+        logger.info("price change %s not followed now: %s", change["id"], err.message)
 
 
 # -- the API ---------------------------------------------------------------------------------------
@@ -308,7 +315,7 @@ def _same(approved, odoo) -> bool:
 
 def _reconcile(services, change: dict, actor: str | None) -> dict:
     """Read the item and the price Odoo applies at the window's start; as approved: reconciled, else 409 naming what differs."""
-    company_id = (releases_facts(services, change).get("product") or {}).get("company_id")
+    company_id = (_decided_facts(services, change).get("product") or {}).get("company_id")
     try:
         found = odoo_price.read_back(services.odoo, change["item_id"], change["proposal"], company_id)
     except OdooError as err:
@@ -324,7 +331,7 @@ def _reconcile(services, change: dict, actor: str | None) -> dict:
                    + ", ".join(d["field"] for d in wrong), code="reconcile_mismatch", details=wrong)
 
 
-def releases_facts(services, change: dict) -> dict:
+def _decided_facts(services, change: dict) -> dict:
     """The facts the price change was decided on."""
     with services.db.read() as conn:
         return releases.get_release(conn, change["release_id"])["facts"]
