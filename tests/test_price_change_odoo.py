@@ -152,3 +152,21 @@ def test_a_sales_user_may_not_write_pricelist_items(odoo_seed, prices):
         assert "You are not allowed to create 'Pricelist Rule' (product.pricelist.item) records" in str(err.value)
     finally:
         salesman.close()
+
+
+def test_category_discounts_and_formulas_price_as_odoo_does(prices):
+    """The double's pricelist computation against Odoo's: a category's discount, a cost-based formula, min quantity."""
+    category, _name = prices.category()
+    template, variant = prices.product(cost=20.0, price=50.0, category=category)
+    pricelist = prices.pricelist()
+    prices.seed.call("product.pricelist.item", "create", {
+        "pricelist_id": pricelist, "applied_on": "2_product_category", "categ_id": category,
+        "compute_price": "percentage", "percent_price": 10.0})
+    assert prices.price(pricelist, variant) == pytest.approx(45.0)
+    prices.seed.call("product.pricelist.item", "create", {
+        "pricelist_id": pricelist, "applied_on": "2_product_category", "categ_id": category, "min_quantity": 10,
+        "compute_price": "formula", "base": "standard_price", "price_discount": -50.0, "price_surcharge": 1.5})
+    assert prices.price(pricelist, variant, quantity=10) == pytest.approx(31.5)  # cost 20 + 50 %, + 1.50
+    assert prices.price(pricelist, variant, quantity=9) == pytest.approx(45.0)
+    prices.item(pricelist, template, 44.0)  # a product's item comes before a category's
+    assert prices.price(pricelist, variant, quantity=10) == 44.0
