@@ -289,3 +289,26 @@ def test_acting_refuses_a_changed_rfq_and_a_confirmed_one(gateway, procurement, 
     with pytest.raises(OdooError) as caught:
         writeback.run(gateway, "cancel_rfq", {"ref": _ref(), **cancel})
     assert caught.value.category == STATE_CONFLICT and procurement.order(order_id)["state"] == "purchase"
+
+
+@pytest.mark.parametrize("operation", ["confirm_rfq", "cancel_rfq", "close_procurement_check"])
+def test_a_payload_without_its_rfq_is_a_permanent_validation_error(gateway, operation):
+    with pytest.raises(OdooError) as caught:
+        writeback.run(gateway, operation, {"ref": _ref(), "order_id": "P00001"})
+    assert (caught.value.category, caught.value.retryable) == ("validation_error", False)
+
+
+def test_closing_the_check_leaves_the_rfqs_other_activities(gateway, procurement, agreed):
+    order_id = _rfq(procurement, agreed)
+    procurement.request_check(order_id)
+    model_id = procurement.seed.call("ir.model", "search", [("model", "=", "purchase.order")], limit=1)[0]
+    other = procurement.seed.call("mail.activity", "create", {
+        "res_model_id": model_id, "res_id": order_id, "summary": "Call the vendor", "user_id": procurement.seed.uid})
+    [(op, payload)] = [item for item in flow.on_rejected(_facts(gateway, order_id)) if item[0] == "close_procurement_check"]
+    assert writeback.run(gateway, op, {"ref": _ref(), **payload})["effect"] == "applied"
+    assert procurement.markers(order_id) == []
+    left = procurement.seed.search_read("mail.activity", [("res_model", "=", "purchase.order"), ("res_id", "=", order_id)],
+                                        ["id"])
+    assert [row["id"] for row in left] == [other]
+    done = [m["body"] for m in procurement.messages(order_id) if "deviation rejected, cancelled" in (m["body"] or "")]
+    assert len(done) == 1  # Odoo logs the closed check with the outcome as its feedback
