@@ -202,12 +202,11 @@ def specs() -> list:
 
 def extend(by_name: dict) -> None:
     """Fields these modules add to product and purchase models (Odoo's ``_inherit``)."""
-    sellers = F.One2many("product.supplierinfo", "product_tmpl_id", "Vendors")
-    for fdef, spec in ((sellers, by_name["product.template"]),
-                       (F.Many2one("purchase.requisition", "Blanket Order"), by_name["purchase.order"])):
-        fname = "seller_ids" if fdef.relation == "product.supplierinfo" else "requisition_id"
-        fdef.name, fdef.model_name = fname, spec.name
-        spec.fields[fname] = fdef
+    for model, fname, fdef in (
+            ("product.template", "seller_ids", F.One2many("product.supplierinfo", "product_tmpl_id", "Vendors")),
+            ("purchase.order", "requisition_id", F.Many2one("purchase.requisition", "Blanket Order"))):
+        fdef.name, fdef.model_name = fname, model
+        by_name[model].fields[fname] = fdef
 
 
 def seed(env) -> None:
