@@ -68,8 +68,17 @@ def test_odoo_posts_an_rfq_sent_to_the_procurement_check(real_odoo, odoo_seed):
                              require_approvers=False).data["intake"]["domain"]
         assert procurement.seed.call("purchase.order", "search_count", [["id", "=", order_id], *domain]) == 1
         procurement.seed.call("purchase.order", "write", [order_id], {"notes": "<p>a later save</p>"})
-        request_procurement_check(admin, order_id)  # asked again: a new marker, posted again
-        assert len([b for b in receiver.wait(2) if b.get("_id") == order_id]) == 2
+        # A buyer (Purchase / User) asks again: admin's marker is replaced, the RFQ posted again, naming the buyer.
+        buyer_id, login, password = procurement.seed.user(["purchase.group_purchase_user"])
+        buyer = OdooGateway(real_odoo.url, real_odoo.db, login, password)
+        try:
+            # as the Action menu does (/web/action/run): a buyer may run the action, not search for it
+            buyer.execute("ir.actions.server", "run", [first["action_id"]], context={
+                "active_model": "purchase.order", "active_id": order_id, "active_ids": [order_id]})
+        finally:
+            buyer.close()
+        bodies = [b for b in receiver.wait(2) if b.get("_id") == order_id]
+        assert len(bodies) == 2 and bodies[1]["write_uid"] == buyer_id
         assert len(procurement.markers(order_id)) == 1
         procurement.confirm(order_id)
         with pytest.raises(OdooRPCError, match="Only requests for quotation"):
