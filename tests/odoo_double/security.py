@@ -67,6 +67,11 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # product and purchase: vendor prices; purchase_requisition/security/ir.model.access.csv: agreements
+    "product.supplierinfo": [(USER, "r"), (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
+    "purchase.requisition.type": [(PURCHASE_USER, "r"), (PURCHASE_MANAGER, "rwcu")],
+    "purchase.requisition": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "r")],
+    "purchase.requisition.line": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "r")],
     # product, sale, stock, purchase ir.model.access.csv: everyone reads pricelists and their items; the
     # sales and inventory administrators write both, purchase administrators items only
     "product.pricelist": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
@@ -91,6 +96,12 @@ RULES = [
      lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order", "Purchase Order multi-company", None, lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order.line", "Purchase Order Line multi-company", None,
+     lambda env: [("company_id", "in", companies(env))]),
+    ("product.supplierinfo", "product supplierinfo company rule", None,
+     lambda env: ["|", ("company_id", "=", False), ("company_id", "in", companies(env))]),
+    ("purchase.requisition", "Purchase Requisition multi-company", None,
+     lambda env: [("company_id", "in", companies(env))]),
+    ("purchase.requisition.line", "Purchase requisition Line multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
     # product_security.xml: a pricelist and its items of another company are hidden (none: shared)
     ("product.pricelist", "product pricelist company rule", None,
