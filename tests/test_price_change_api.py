@@ -197,3 +197,25 @@ def test_explain_reads_the_events_ask_and_simulate_refuses_clearly(services, pri
         simulate.simulate(services, flow, services.policies[price_change.NAME],
                           dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
     assert err.value.code == "not_simulable"
+
+
+def test_a_price_not_written_because_the_cost_changed_is_withdrawn_with_its_dead_letter(client, worker, prices):
+    template, variant = prices.product(cost=40.0, price=100.0)
+    pricelist = prices.pricelist()
+    answer = propose(client, template, pricelist, 97.0)
+    prices.seed.call("product.product", "write", [variant], {"standard_price": 98.0})  # cost moved after the decision
+    worker.drain()
+    change = read(client, answer["release_id"])
+    assert change["state"] == "approved" and prices.items(pricelist) == []
+    letters = client.get("/v1/dead-letters", query_string={"status": "open"},
+                         headers=bearer("0123456789abcdef-ops")).json["items"]
+    [letter] = [x for x in letters if "write_price" in x["summary"] and f" {template}:" in x["summary"]]
+    withdrawn = move(client, change["id"], to="withdrawn", reason="cost moved: propose again")
+    assert withdrawn.status_code == 200, withdrawn.json
+    assert withdrawn.json["state"] == "withdrawn"
+    closed = client.get(f"/v1/dead-letters/{letter['id']}", headers=bearer("0123456789abcdef-ops")).json
+    assert closed["status"] == "abandoned"
+    # the product is free for a new proposal, decided on the cost as it is now: 97 is below it
+    again = propose(client, template, pricelist, 97.0, event_id="proposed-again")
+    assert again["outcome"] == "reject" and again["release_id"] != answer["release_id"]
+    assert again["decision"]["reasons"][0]["code"] == "below_cost"

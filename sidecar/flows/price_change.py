@@ -22,7 +22,7 @@ from sidecar.flows.writebacks import abandon_release_jobs, approval_requests
 from sidecar.lifecycle import Lifecycle
 from sidecar.odoo import price_change as odoo_price
 from sidecar.odoo.errors import OdooError
-from sidecar.store import audit, jobs, price_changes, releases
+from sidecar.store import audit, dead_letters, jobs, price_changes, releases
 from sidecar.store.records import iso
 from sidecar.transform.price_change import FOR_SALE, build_price_facts
 
@@ -283,7 +283,12 @@ def _withdraw(services, change: dict, reason: str, actor: str | None) -> dict:
             if job and job["state"] == jobs.DONE:
                 change = follow(conn, change)  # written meanwhile: effective, no longer withdrawable
                 LIFECYCLE.check(change["state"], WITHDRAWN, change["id"])
-            abandon_release_jobs(conn, change["release_id"], f"price change withdrawn: {reason}", actor=actor)
+            why = f"price change withdrawn: {reason}"
+            for job_id in abandon_release_jobs(conn, change["release_id"], why, actor=actor):
+                letter = dead_letters.open_for_ref(conn, job_id)  # a write that failed needs no one any more
+                if letter and dead_letters.close(conn, letter["id"], dead_letters.ABANDONED, why, by=actor):
+                    audit.append(conn, "deadletter.abandoned", letter["id"], {"reason": why, "ref": job_id},
+                                 actor=actor)
         change = _load(conn, change["id"])
         if change["state"] != WITHDRAWN:
             change = _move(conn, change, WITHDRAWN, actor, {"reason": reason})
