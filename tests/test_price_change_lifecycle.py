@@ -45,3 +45,30 @@ def test_terminal_states_and_paths():
 def test_a_table_naming_an_unknown_state_is_refused():
     with pytest.raises(ValueError, match="unknown states"):
         Lifecycle("count", states=(("counted", "Counted"),), transitions={"counted": ("applied",)})
+
+
+@pytest.fixture
+def db(tmp_path):
+    from sidecar.store import Database
+    from sidecar.store.audit import AuditSeal
+
+    database = Database(f"sqlite:///{tmp_path}/store.db", AuditSeal(b"k" * 32, tmp_path / "checkpoints.jsonl"))
+    database.create_schema()
+    yield database
+    database.dispose()
+
+
+def test_the_store_moves_a_price_change_only_from_the_state_it_is_in(db):
+    from sidecar.store import price_changes
+
+    with db.transaction() as conn:
+        price_changes.insert(conn, price_change_id="rel_1", release_id="rel_1", product_tmpl_id=7, product_id=None,
+                             pricelist_id=3, name="Chair on Retail: 60.00", state="draft", proposal={"fixed_price": 60})
+        assert price_changes.move(conn, "rel_1", "draft", "approved", actor="policy", detail={})
+        assert not price_changes.move(conn, "rel_1", "draft", "rejected", actor="x", detail={})  # moved meanwhile
+        assert price_changes.move(conn, "rel_1", "approved", "effective", actor="worker", detail={"item_id": 5},
+                                  item_id=5)
+        stored = price_changes.get(conn, "rel_1")
+    assert (stored["state"], stored["item_id"]) == ("effective", 5)
+    assert [(h["from"], h["to"], h["actor"]) for h in stored["history"]] == [
+        (None, "draft", None), ("draft", "approved", "policy"), ("approved", "effective", "worker")]
