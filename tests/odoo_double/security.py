@@ -67,6 +67,10 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # stock and account ir.model.access.csv: the return wizard for Inventory / User, the reversal for Billing
+    "stock.return.picking": [(STOCK_USER, "rwc")],
+    "stock.return.picking.line": [(STOCK_USER, "rwcu")],
+    "account.move.reversal": [(ACC_INVOICE, "rwc")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
+from .models import returns
 from .models import sale
 from .values import DATETIME_FMT
 
@@ -73,6 +74,7 @@ def seed(backend) -> None:
         _products(env)
         _orders(env)
         seed_purchase.seed(env)
+        returns.seed(env)
 
 
 def _base(env) -> None:
