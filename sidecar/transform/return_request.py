@@ -151,7 +151,9 @@ def build_return_facts(bundle: dict, request: dict, now: datetime | None = None)
     money = {"currency": currency.get("name"), "currency_decimals": currency.get("decimal_places", 2)}
     sale_lines = {}
     lines = []
-    for taken in _allocate(request["lines"], bundle.get("moves") or []):
+    # A delivery not done is refused by its state (409), before what is asked is weighed.
+    allocated = _allocate(request["lines"], bundle.get("moves") or []) if picking.get("state") == DONE else []
+    for taken in allocated:
         move, sale_line = taken["move"], taken["move"].get("sale_line")
         price = _number(sale_line.get("price_reduce_taxexcl")) if sale_line else 0.0
         if sale_line:
