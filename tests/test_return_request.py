@@ -279,3 +279,14 @@ def test_odoo_wants_the_reversal_journal_given(shop, delivered):
     context = {"active_model": "account.move", "active_ids": [invoice], "active_id": invoice}
     with pytest.raises(Exception, match="mandatory field is not set"):
         shop.seed.call("account.move.reversal", "create", {"reason": "x"}, context=context)
+
+
+def test_explain_reads_the_events_request_and_simulate_says_it_cannot(gateway, shop, delivered):
+    from sidecar.flows import simulate
+
+    event = shop.envelope(shop.request(delivered["picking"], [(delivered["products"][0], 1)]))
+    found, facts = simulate.facts_for_event(_Services(gateway), event)
+    assert found is flow.FLOW and [line["quantity"] for line in facts["lines"]] == [1.0]
+    with pytest.raises(PolicyInvalid) as caught:
+        simulate.simulate(_Services(gateway), flow.FLOW, None, datetime.now(timezone.utc))
+    assert caught.value.code == "not_simulable"

@@ -288,10 +288,11 @@ def get_release(services: Services, release_id: str) -> dict:
         return describe(conn, release)
 
 
-def read_for_preview(services: Services, flow: Flow, doc_id: int) -> dict:
-    """The flow's facts of one document, for a preview: a missing document is a 404, Odoo down a 503."""
+def read_for_preview(services: Services, flow: Flow, doc_id: int, request: dict | None = None) -> dict:
+    """The flow's facts of one document (with the event's request when given), for a preview: a missing
+    document is a 404, Odoo down a 503."""
     try:
-        return flow.read_facts(services, doc_id)
+        return flow.facts(services, request) if request else flow.read_facts(services, doc_id)
     except OdooError as err:
         if err.category == "record_missing":
             raise _not_found(flow, doc_id) from err

@@ -23,6 +23,7 @@ from .purchase import add_fields
 
 CUSTOMERS_XMLID = "stock.stock_location_customers"
 SALE_JOURNAL_TYPES = ("out_invoice", "out_refund", "out_receipt")
+PURCHASE_JOURNAL_TYPES = ("in_invoice", "in_refund", "in_receipt")
 REFUND_OF = {"out_invoice": "out_refund", "in_invoice": "in_refund", "out_refund": "out_invoice",
              "in_refund": "in_invoice", "entry": "entry"}
 
@@ -212,10 +213,11 @@ def _price_reduce(env, model, rid):
 
 
 def _default_journal(env, vals):
-    if vals.get("move_type") not in SALE_JOURNAL_TYPES:
-        return False
+    """account.move._search_default_journal: the company's first journal of the move type's kind."""
+    kind = ("sale" if vals.get("move_type") in SALE_JOURNAL_TYPES
+            else "purchase" if vals.get("move_type") in PURCHASE_JOURNAL_TYPES else "general")
     company = vals.get("company_id") or env.company()
-    found = env.search("account.journal", [("type", "=", "sale"), ("company_id", "=", company)], limit=1)
+    found = env.search("account.journal", [("type", "=", kind), ("company_id", "=", company)], limit=1)
     return found[0] if found else False
 
 
@@ -224,7 +226,7 @@ def extend(registry_specs: list) -> list:
     by_name = {spec.name: spec for spec in registry_specs}
     picking = by_name["stock.picking"]
     add_fields(picking, {
-        "picking_type_id": F.Many2one("stock.picking.type", "Operation Type"),
+        "picking_type_id": F.Many2one("stock.picking.type", "Operation Type", required=True),
         "picking_type_code": F.Selection([("incoming", "Receipt"), ("outgoing", "Delivery"),
                                           ("internal", "Internal Transfer")], "Type of Operation",
                                          compute=_picking_type_code),
@@ -250,7 +252,7 @@ def extend(registry_specs: list) -> list:
         "sale_line_ids": F.Many2many("sale.order.line", "Sales Order Lines"),
     })
     add_fields(by_name["account.move"], {
-        "journal_id": F.Many2one("account.journal", "Journal", default=_default_journal),
+        "journal_id": F.Many2one("account.journal", "Journal", required=True, default=_default_journal),
         "reversed_entry_id": F.Many2one("account.move", "Reversal of", readonly=True),
         "invoice_origin": F.Char("Origin"),
     })
@@ -293,18 +295,22 @@ def specs() -> list:
     ]
 
 
+def seed_delivery_types(env) -> None:
+    """The demo's delivery types of its two warehouses (ids 2 and 7), before any delivery is made."""
+    for tid, warehouse in ((2, 1), (7, 2)):
+        env.create("stock.picking.type", {"name": "Delivery Orders", "code": "outgoing", "sequence_code": "OUT",
+                                          "warehouse_id": warehouse}, forced_id=tid)
+
+
 def seed(env) -> None:
-    """The demo's delivery types (ids 2 and 7) paired with its receipt types for returns, and its sales journal."""
-    env.create("stock.picking.type", {"name": "Delivery Orders", "code": "outgoing", "sequence_code": "OUT",
-                                      "warehouse_id": 1, "return_picking_type_id": 1}, forced_id=2)
-    env.create("stock.picking.type", {"name": "Delivery Orders", "code": "outgoing", "sequence_code": "OUT",
-                                      "warehouse_id": 2, "return_picking_type_id": 6}, forced_id=7)
-    env.write("stock.picking.type", [1], {"return_picking_type_id": 2})
-    env.write("stock.picking.type", [6], {"return_picking_type_id": 7})
-    env.create("account.journal", {"name": "Customer Invoices", "code": "INV", "type": "sale", "company_id": 1},
-               forced_id=1)
-    for pid, row in list(env.db.table("stock.picking").items()):  # deliveries made before the types existed
-        if not row.get("picking_type_id"):
-            _prepare_picking(env, vals := {"location_id": row.get("location_id")})
-            if vals.get("picking_type_id"):
-                env.db.update("stock.picking", pid, {"picking_type_id": vals["picking_type_id"]})
+    """Each warehouse's delivery and receipt types are each other's type for returns (as on the demo database)."""
+    for delivery, receipt in ((2, 1), (7, 6)):
+        env.write("stock.picking.type", [delivery], {"return_picking_type_id": receipt})
+        env.write("stock.picking.type", [receipt], {"return_picking_type_id": delivery})
+
+
+def seed_journals(env) -> None:
+    """The demo company's sales, purchase and miscellaneous journals (ids as on the demo database)."""
+    for jid, (name, code, kind) in enumerate([("Customer Invoices", "INV", "sale"), ("Vendor Bills", "BILL", "purchase"),
+                                              ("Miscellaneous Operations", "MISC", "general")], start=1):
+        env.create("account.journal", {"name": name, "code": code, "type": kind, "company_id": 1}, forced_id=jid)
