@@ -3,6 +3,7 @@ double and on a real Odoo 17 (SIDECAR_LIVE=1). Expected values come from Odoo (r
 what its moves delivered, what its return wizard made, its sale line prices, invoices and credit notes."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -290,3 +291,22 @@ def test_explain_reads_the_events_request_and_simulate_says_it_cannot(gateway, s
     with pytest.raises(PolicyInvalid) as caught:
         simulate.simulate(_Services(gateway), flow.FLOW, None, datetime.now(timezone.utc))
     assert caught.value.code == "not_simulable"
+
+
+def test_a_changed_delivery_is_decided_again_on_the_same_request(gateway, shop, delivered):
+    asked = shop.request(delivered["picking"], [(delivered["products"][0], 1), {"move_id": delivered["moves"][1],
+                                                                               "quantity": 2}], message="late")
+    facts = _facts(gateway, asked)
+    again = flow.event_data(flow.FLOW, {"order_id": delivered["picking"], "facts": facts}, {"write_date": "x"})
+    contracts.validate(flow.CONTRACT, again)
+    assert again == asked
+
+
+def test_a_delivery_changed_since_the_decision_is_not_returned(gateway, shop, delivered):
+    facts = _facts(gateway, shop.request(delivered["picking"], [(delivered["products"][0], 1)]))
+    [(op, payload)] = flow.making(facts)
+    time.sleep(1)  # Odoo's write_date has whole seconds over RPC
+    shop.seed.call("stock.picking", "write", [delivered["picking"]], {"note": "<p>left at the neighbour's</p>"})
+    with pytest.raises(writeback.Superseded):
+        writeback.run(gateway, op, {"ref": _ref(), **payload})
+    assert shop.returns(delivered["picking"]) == []
