@@ -155,6 +155,14 @@ def test_an_untiered_customer_beyond_a_small_value_needs_a_manager(gateway, shop
     assert damaged["outcome"] == flow.PASSING_OUTCOME
 
 
+def test_any_trusted_tier_of_the_customer_counts(gateway, shop):
+    customer = shop.customer("Bronze", "Silver")
+    sold = shop.delivered(customer, [(5, 30.0)])
+    facts = _facts(gateway, shop.request(sold["picking"], [(sold["products"][0], 2)], reason="no_longer_needed"))
+    assert facts["customer"]["tiers"] == ["Bronze", "Silver"] and facts["customer"]["tier"] == "Bronze"
+    assert _decide(facts)["outcome"] == flow.PASSING_OUTCOME
+
+
 def test_a_refund_above_the_threshold_needs_a_manager_and_a_site_may_lower_it(gateway, shop, gold):
     sold = shop.delivered(gold, [(4, 80.0)])
     facts = _facts(gateway, shop.request(sold["picking"], [(sold["products"][0], 4)]))  # 320.00

@@ -188,8 +188,9 @@ def build_return_facts(bundle: dict, request: dict, now: datetime | None = None)
             "days_since_delivery": _days_since(picking.get("date_done"), now), **money,
             "company_currency": company_currency.get("name")},
         "refund": _refund(request.get("resolution") == REFUND, lines, sale_lines, value, money),
+        # A customer may carry several tiers: the policy asks whether any is trusted (tier_tags), `tier` is for notes.
         "customer": {"id": commercial.get("id"), "name": commercial.get("name"), "tiers": tiers,
-                     "tier": tiers[0] if tiers else None},
+                     "tier": tiers[0] if tiers else None, "tier_tags": [{"name": name} for name in tiers]},
         "site": {"company_id": picking.get("company_id"), "warehouse_id": picking.get("warehouse_id")},
         # The request comes from outside Odoo (a shop, a form): Odoo names no requester.
         "requested_by": {"user_id": None, "login": None},

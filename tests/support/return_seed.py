@@ -26,9 +26,9 @@ class ReturnSeed:
         return found[0] if found else self.seed.call("res.partner.category", "create",
                                                      {"name": name, "parent_id": parent_id})
 
-    def customer(self, tier: str | None = None) -> int:
-        """A company customer, tagged "Customer tier / <tier>" when given."""
-        extra = {"category_id": [(6, 0, [self.tag(tier, TIER_PARENT)])]} if tier else {}
+    def customer(self, *tiers: str) -> int:
+        """A company customer, tagged "Customer tier / <tier>" for each tier given."""
+        extra = {"category_id": [(6, 0, [self.tag(tier, TIER_PARENT) for tier in tiers])]} if tiers else {}
         return self.seed.customer(**extra)
 
     def delivered(self, customer: int, lines) -> dict:
