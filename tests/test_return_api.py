@@ -125,3 +125,13 @@ def test_a_delivery_not_done_or_a_receipt_is_not_decided(client, worker, shop):
     answer = client.post("/v1/events", json=shop.envelope(shop.request(receipt["id"], [(sold["products"][0], 1)])),
                          headers=bearer())
     assert answer.status_code == 409 and answer.json["error"]["code"] == "not_submitted", answer.json
+
+
+def test_a_delivery_odoo_does_not_have_is_a_404_and_a_bad_request_a_400(client, shop):
+    event = shop.envelope(shop.request(2_000_000_000, [(1, 1)]))
+    answer = client.post("/v1/events", json=event, headers=bearer())
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "document_not_found", answer.json
+    bad = shop.envelope({**shop.request(1, [(1, 1)]), "reason": "changed_mind", "refund_to": "my card"})
+    answer = client.post("/v1/events", json=bad, headers=bearer())
+    assert answer.status_code == 400, answer.json  # contract errors, with their pointers; nothing read from Odoo
+    assert {d["pointer"] for d in answer.json["error"]["details"]} >= {"/data/reason", "/data"}
