@@ -22,7 +22,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sidecar.flows import purchase_approval, registry, return_request
+from sidecar.flows import procurement_exception, purchase_approval, registry, return_request
 from sidecar.store import schema
 from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, sidecar_env
 
@@ -37,6 +37,7 @@ N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadlett
 # The shipped purchase policy names no approvers: the demo copy names admin and demo (README).
 PURCHASE_DEMO_POLICY = registry.POLICIES_DIR / "purchase-approval.demo.json"
 RETURN_DEMO_POLICY = registry.POLICIES_DIR / "return-request.demo.json"
+PROCUREMENT_DEMO_POLICY = registry.POLICIES_DIR / "procurement-exception.demo.json"
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
 WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
 
@@ -204,7 +205,8 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
            "SIDECAR_BIND": f"127.0.0.1:{sidecar_port}", "SIDECAR_WORKERS": "2",
            "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0",
            "SIDECAR_FLOW_POLICIES": f"{purchase_approval.NAME}={PURCHASE_DEMO_POLICY} "
-                                    f"{return_request.NAME}={RETURN_DEMO_POLICY}",
+                                    f"{return_request.NAME}={RETURN_DEMO_POLICY} "
+                                    f"{procurement_exception.NAME}={PROCUREMENT_DEMO_POLICY}",
            "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}",
            # n8n's key holds what scripts/run.sh gives it: its scheduled workflows (reconcile at :00/:15/...,
            # overdue approvals) may run during the test and must succeed.

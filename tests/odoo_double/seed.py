@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
-from .models import returns
-from .models import sale
+from .models import procurement, returns, sale
 from .values import DATETIME_FMT
 
 TZ = "Europe/Brussels"
@@ -149,6 +148,7 @@ def _configuration(env, registry) -> None:
                forced_id=2)
     env.create("product.category", {"name": "All"}, forced_id=1)
     env.create("product.category", {"name": "Saleable", "parent_id": 1}, forced_id=2)
+    procurement.seed(env)
 
 
 def _groups(env) -> None:
