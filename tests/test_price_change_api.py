@@ -187,13 +187,13 @@ def test_another_price_for_a_product_in_flight_is_a_409_and_the_same_one_a_dupli
 def test_explain_reads_the_events_ask_and_simulate_refuses_clearly(services, prices):
     import datetime as dt
 
-    from sidecar.errors import InvalidPayload
+    from sidecar.errors import PolicyInvalid
     from sidecar.flows import simulate
 
     template, _variant = prices.product(cost=40.0, price=100.0)
     flow, facts = simulate.facts_for_event(services, proposal(template, prices.pricelist(), 90.0))
     assert flow is price_change.FLOW and facts["price_change"]["change_percent"] == pytest.approx(-10.0)
-    with pytest.raises(InvalidPayload) as err:
+    with pytest.raises(PolicyInvalid) as err:
         simulate.simulate(services, flow, services.policies[price_change.NAME],
                           dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
     assert err.value.code == "not_simulable"

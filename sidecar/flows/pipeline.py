@@ -295,10 +295,10 @@ def get_release(services: Services, release_id: str) -> dict:
 
 
 def read_for_preview(services: Services, flow: Flow, doc_id: int, request: dict | None = None) -> dict:
-    """The flow's facts of one document (with the event's ask when the flow reads it), for a preview: a missing
+    """The flow's facts of one document (with the event's request when given), for a preview: a missing
     document is a 404, Odoo down a 503."""
     try:
-        return flow.facts(services, request) if request is not None else flow.read_facts(services, doc_id)
+        return flow.facts(services, request) if request else flow.read_facts(services, doc_id)
     except OdooError as err:
         if err.category == "record_missing":
             raise _not_found(flow, doc_id) from err

@@ -67,6 +67,10 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # stock and account ir.model.access.csv: the return wizard for Inventory / User, the reversal for Billing
+    "stock.return.picking": [(STOCK_USER, "rwc")],
+    "stock.return.picking.line": [(STOCK_USER, "rwcu")],
+    "account.move.reversal": [(ACC_INVOICE, "rwc")],
     # product and purchase: vendor prices; purchase_requisition/security/ir.model.access.csv: agreements
     "product.supplierinfo": [(USER, "r"), (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
     "purchase.requisition.type": [(PURCHASE_USER, "r"), (PURCHASE_MANAGER, "rwcu")],
