@@ -193,6 +193,9 @@ def cmd_odoo_setup(args) -> int:
         installed = install_submission(admin, args.webhook_url).as_dict()
         if args.purchase_webhook_url:
             installed["purchase_approval"] = install_purchase_approval(admin, args.purchase_webhook_url)
+        if args.procurement_webhook_url:
+            from sidecar.odoo.procurement_setup import install_procurement_check
+            installed["procurement_check"] = install_procurement_check(admin, args.procurement_webhook_url)
         _print(installed)
     except OdooError as err:
         print(f"sidecar: odoo-setup failed ({err.category}): {err.message}", file=sys.stderr)
@@ -312,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
     setup.add_argument("--purchase-webhook-url", default=None,
                        help="also install the purchase-approval Automation Rule posting here (state set to 'to approve')")
+    setup.add_argument("--procurement-webhook-url", default=None,
+                       help="also install the procurement check (activity type, 'Request procurement check' action, "
+                            "Automation Rule posting here)")
     setup.add_argument("--admin-login", default="admin", help="an Odoo administrator (Settings rights)")
     setup.add_argument("--admin-password", default=None, help="its password or API key (or ODOO_ADMIN_PASSWORD)")
     setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")

@@ -229,6 +229,8 @@ def test_registry():
     assert set(writeback.OPERATIONS) == {
         "confirm_order", "cancel_order", "post_message", "schedule_activity", "close_activity", "notify_approver",
         "approve_purchase", "cancel_purchase", "apply_inventory", "reset_inventory_count", "post_bill",
+        "create_return", "create_credit_note", "confirm_rfq", "cancel_rfq", "close_procurement_check",
+        "write_price",
         "create_transfer", "create_rfq"}
     assert set(writeback.RPC_COUNT) == set(writeback.OPERATIONS)
     with pytest.raises(writeback.UnknownOperation):

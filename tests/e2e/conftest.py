@@ -22,7 +22,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sidecar.flows import purchase_approval, registry
+from sidecar.flows import price_change, procurement_exception, purchase_approval, registry, return_request
 from sidecar.store import schema
 from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, sidecar_env
 
@@ -36,6 +36,9 @@ SETTLE = 60  # seconds for n8n + sidecar + worker to finish one event
 N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadletters.write"  # as scripts/run.sh
 # The shipped purchase policy names no approvers: the demo copy names admin and demo (README).
 PURCHASE_DEMO_POLICY = registry.POLICIES_DIR / "purchase-approval.demo.json"
+RETURN_DEMO_POLICY = registry.POLICIES_DIR / "return-request.demo.json"
+PROCUREMENT_DEMO_POLICY = registry.POLICIES_DIR / "procurement-exception.demo.json"
+PRICE_CHANGE_DEMO_POLICY = registry.POLICIES_DIR / "price-change.demo.json"
 REPLENISHMENT_DEMO_POLICY = registry.POLICIES_DIR / "replenishment-exception.demo.json"
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
 WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
@@ -203,7 +206,10 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
                                        odoo_target.password),
            "SIDECAR_BIND": f"127.0.0.1:{sidecar_port}", "SIDECAR_WORKERS": "2",
            "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0",
-           "SIDECAR_FLOW_POLICIES": f"{purchase_approval.NAME}={PURCHASE_DEMO_POLICY};"
+           "SIDECAR_FLOW_POLICIES": f"{purchase_approval.NAME}={PURCHASE_DEMO_POLICY} "
+                                    f"{return_request.NAME}={RETURN_DEMO_POLICY} "
+                                    f"{procurement_exception.NAME}={PROCUREMENT_DEMO_POLICY} "
+                                    f"{price_change.NAME}={PRICE_CHANGE_DEMO_POLICY} "
                                     f"replenishment-exception={REPLENISHMENT_DEMO_POLICY}",
            "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}",
            # n8n's key holds what scripts/run.sh gives it: its scheduled workflows (reconcile at :00/:15/...,

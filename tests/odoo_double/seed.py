@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
-from .models import replenishment
-from .models import sale
+from .models import procurement, replenishment, returns, sale
 from .values import DATETIME_FMT
 
 TZ = "Europe/Brussels"
@@ -71,10 +70,12 @@ def seed(backend) -> None:
         _configuration(env, backend.registry)
         _groups(env)
         _stock(env)
+        returns.seed_delivery_types(env)
         replenishment.seed(env)
         _products(env)
         _orders(env)
         seed_purchase.seed(env)
+        returns.seed(env)
 
 
 def _base(env) -> None:
@@ -85,6 +86,7 @@ def _base(env) -> None:
     env.create("res.company", {"name": "YourCompany", "partner_id": 1, "currency_id": 1,
                                "email": "info@yourcompany.com", "sequence": 0}, forced_id=1)
     env.write("res.partner", [1], {"company_id": 1})
+    returns.seed_journals(env)  # before any invoice: account.move.journal_id is required
     env.create("account.tax", {"name": "15%", "amount": 15.0, "type_tax_use": "sale"}, forced_id=1)
     env.create("account.tax", {"name": "15%", "amount": 15.0, "type_tax_use": "purchase"}, forced_id=2)
     env.write("res.company", [1], {"account_sale_tax_id": 1})
@@ -147,6 +149,7 @@ def _configuration(env, registry) -> None:
                forced_id=2)
     env.create("product.category", {"name": "All"}, forced_id=1)
     env.create("product.category", {"name": "Saleable", "parent_id": 1}, forced_id=2)
+    procurement.seed(env)
 
 
 def _groups(env) -> None:

@@ -1,12 +1,16 @@
 """The models the double implements, grouped by Odoo module."""
 from __future__ import annotations
 
-from . import account, base, mail, product, purchase, replenishment, sale, sale_line, stock, tracking
+from . import (account, base, mail, pricelist, procurement, product, purchase, replenishment, returns, sale, sale_line,
+               stock, tracking)
 
 
 def all_specs(sale_margin: bool = True) -> list:
     """Every model; ``sale_margin`` adds that module's cost and margin fields (installed on the real server)."""
-    return replenishment.extend(purchase.extend([
-        *base.specs(), *account.specs(), *mail.specs(), *product.specs(), *stock.specs(), sale.tag_spec(),
-        sale.spec(sale_margin), sale_line.spec(sale_margin), tracking.tracking_spec(), *purchase.specs(),
-        *replenishment.specs()]))
+    specs = returns.extend(purchase.extend([*base.specs(), *account.specs(), *mail.specs(), *product.specs(),
+                                            *stock.specs(), sale.tag_spec(), sale.spec(sale_margin),
+                                            sale_line.spec(sale_margin), tracking.tracking_spec(), *purchase.specs(),
+                                            *procurement.specs(), *returns.specs(),
+                                            *replenishment.specs()]))
+    procurement.extend({spec.name: spec for spec in specs})
+    return replenishment.extend(pricelist.extend(specs))

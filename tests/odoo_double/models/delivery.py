@@ -22,7 +22,6 @@ def create_delivery(env, order_id):
     picking = env.create("stock.picking", {
         "name": f"{code}/OUT/{env.next_number(f'stock.picking.out.{warehouse}'):05d}",
         "origin": order["name"], "partner_id": order.get("partner_shipping_id") or order["partner_id"],
-        "picking_type_id": env.get("stock.warehouse", warehouse, "out_type_id"),
         "sale_id": order_id, "location_id": source, "location_dest_id": env.ref_id(CUSTOMERS_XMLID),
         "scheduled_date": scheduled, "move_type": order.get("picking_policy") or "direct",
         "user_id": order.get("user_id") or False, "state": "confirmed"})

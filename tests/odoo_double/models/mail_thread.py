@@ -15,8 +15,20 @@ def thread_fields() -> dict:
         "message_ids": F.One2many("mail.message", "res_id", "Messages", readonly=False, compute=lambda env, model, rid: env.search(
             "mail.message", [("model", "=", model), ("res_id", "=", rid)])),
         "activity_ids": F.One2many("mail.activity", "res_id", "Activities", readonly=False, compute=lambda env, model, rid: env.search(
-            "mail.activity", [("res_model", "=", model), ("res_id", "=", rid)])),
+            "mail.activity", [("res_model", "=", model), ("res_id", "=", rid)]), inverse=_write_activities),
     }
+
+
+def _write_activities(env, model, rid, commands) -> None:
+    """Commands on ``activity_ids`` through the record's write: Odoo's one2many sets only the inverse
+    ``res_id`` on a created activity (its ``res_model_id`` comes with the values)."""
+    for command in commands or []:
+        if command[0] == 0:
+            env.create("mail.activity", {**command[2], "res_id": rid})
+        elif command[0] == 1:
+            env.write("mail.activity", [command[1]], command[2])
+        elif command[0] == 2:
+            env.unlink("mail.activity", [command[1]])
 
 
 def message_post(env, model, ids, *, body="", subject=None, message_type="notification",

@@ -8,12 +8,10 @@ Kept from Odoo's source:
   (``orderpoint_id``) or received at its location (``_quantity_in_progress``); ``qty_to_order`` with
   ``_compute_qty_to_order``'s formula (the double answers it fresh; Odoo's stored value may be stale);
   names ``OP/00001``; ``trigger`` auto by default; multi-company rule.
-* ``product.supplierinfo`` (``product/models/product_supplierinfo.py``): order ``sequence, min_qty desc,
-  price, id``; a template's ``seller_ids`` (a variant reads its template's).
+* ``product.product.orderpoint_ids``: a product's reorder rules in every warehouse.
 * ``stock.warehouse.create`` makes the view and stock locations and the receipt, internal and delivery
   picking types (``in_type_id``, ``int_type_id``, ``out_type_id``), as ``stock/models/stock_warehouse.py``.
-* ``stock.picking``: its type names it (``WH/INT/00001``) and sets ``picking_type_code``;
-  ``action_confirm`` confirms draft moves and reserves what the source location has (reservation
+* ``stock.picking``: its type names it (``WH/INT/00001``); ``action_confirm`` confirms draft moves and reserves what the source location has (reservation
   "at confirm", the default), the picking then ``assigned`` or ``confirmed``.
 * ``stock.move.product_qty``: the demand in the product's unit.
 """
@@ -124,26 +122,6 @@ def orderpoint_spec() -> ModelSpec:
     })
 
 
-def supplierinfo_spec() -> ModelSpec:
-    return ModelSpec("product.supplierinfo", "Supplier Pricelist", order="sequence, min_qty desc, price, id",
-                     rec_name="partner_id", fields={
-        "partner_id": F.Many2one("res.partner", "Vendor", required=True),
-        "product_name": F.Char("Vendor Product Name"),
-        "product_code": F.Char("Vendor Product Code"),
-        "sequence": F.Integer("Sequence", default=1),
-        "min_qty": F.Float("Quantity", required=True, default=0.0),
-        "price": F.Float("Price", required=True, default=0.0),
-        "company_id": F.Many2one("res.company", "Company", default=lambda env, vals: env.company()),
-        "currency_id": F.Many2one("res.currency", "Currency", required=True, default=lambda env, vals: env.get(
-            "res.company", vals.get("company_id") or env.company(), "currency_id")),
-        "date_start": F.Date("Start Date"),
-        "date_end": F.Date("End Date"),
-        "product_id": F.Many2one("product.product", "Product Variant"),
-        "product_tmpl_id": F.Many2one("product.template", "Product Template"),
-        "delay": F.Integer("Delivery Lead Time", required=True, default=1),
-    })
-
-
 def _code(env) -> str:
     return f"WH{len(env.search('stock.warehouse', [], active_test=False)) + 1}"
 
@@ -222,20 +200,13 @@ def _product_qty(env, model, rid):
     return qty / (env.get("uom.uom", source, "factor") or 1.0) * (env.get("uom.uom", target, "factor") or 1.0)
 
 
-def _picking_type_code(env, model, rid):
-    ptype = env.row(model, rid).get("picking_type_id")
-    return env.get("stock.picking.type", ptype, "code") if ptype else "outgoing"
-
-
 def specs() -> list:
-    return [orderpoint_spec(), supplierinfo_spec()]
+    return [orderpoint_spec()]
 
 
 def extend(registry_specs: list) -> list:
     """Fields and methods replenishment needs on the models of stock, product and purchase."""
     by_name = {spec.name: spec for spec in registry_specs}
-    add_fields(by_name["product.template"], {
-        "seller_ids": F.One2many("product.supplierinfo", "product_tmpl_id", "Vendors")})
     add_fields(by_name["product.product"], {
         "orderpoint_ids": F.One2many(ORDERPOINT, "product_id", "Minimum Stock Rules")})
     add_fields(by_name["stock.warehouse"], {
@@ -245,12 +216,9 @@ def extend(registry_specs: list) -> list:
     })
     by_name["stock.warehouse"].methods["create"] = warehouse_create
     picking = by_name["stock.picking"]
-    add_fields(picking, {"picking_type_id": F.Many2one("stock.picking.type", "Operation Type", required=True),
-                         "picking_type_code": F.Selection([("incoming", "Receipt"), ("outgoing", "Delivery"),
-                                                           ("internal", "Internal Transfer")], "Type of Operation",
-                                                          compute=_picking_type_code)})
     picking.methods["action_confirm"] = picking_action_confirm
-    picking.prepare_create = _prepare_picking
+    earlier = picking.prepare_create  # the delivery type a picking without one gets (returns.py)
+    picking.prepare_create = lambda env, vals: _prepare_picking(env, earlier(env, vals) if earlier else vals)
     add_fields(by_name["stock.move"], {
         "product_qty": F.Float("Real Quantity", compute=_product_qty),
         "picking_type_id": F.Many2one("stock.picking.type", "Operation type"),
@@ -261,10 +229,8 @@ def extend(registry_specs: list) -> list:
 
 
 def seed(env) -> None:
-    """The demo's delivery (2: WH, 7: Chicago 1) and internal transfer types (5, 10), and each warehouse's types."""
-    for rid, warehouse, prefix in ((2, 1, "OUT"), (7, 2, "OUT")):
-        env.create("stock.picking.type", {"name": "Delivery Orders", "code": "outgoing", "sequence_code": prefix,
-                                          "warehouse_id": warehouse}, forced_id=rid)
+    """The demo's internal transfer types (5: WH, 10: Chicago 1), and each warehouse's receipt, internal and
+    delivery types (the delivery types 2 and 7 come from returns.seed_delivery_types)."""
     env.create("stock.picking.type", {"name": "Internal Transfers", "code": "internal", "sequence_code": "INT",
                                       "warehouse_id": 1}, forced_id=5)
     env.create("stock.picking.type", {"name": "Internal Transfers", "code": "internal", "sequence_code": "INT",
