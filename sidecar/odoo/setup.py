@@ -87,6 +87,13 @@ def _group_id(gw: OdooGateway, xmlid: str) -> int | None:
     return rows[0]["res_id"] if rows else None
 
 
+def check_webhook_url(webhook_url: str) -> None:
+    """ValueError unless `webhook_url` is http(s)://host/path."""
+    parsed = urlparse(webhook_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"webhook URL '{webhook_url}' must be http(s)://host/path")
+
+
 def install_submission(gw: OdooGateway, webhook_url: str) -> SubmissionSetup:
     """Make (or repair) the tag, the "Request release" action and the rule posting to `webhook_url`."""
     parsed = urlparse(webhook_url)

@@ -15,8 +15,24 @@ def thread_fields() -> dict:
         "message_ids": F.One2many("mail.message", "res_id", "Messages", readonly=False, compute=lambda env, model, rid: env.search(
             "mail.message", [("model", "=", model), ("res_id", "=", rid)])),
         "activity_ids": F.One2many("mail.activity", "res_id", "Activities", readonly=False, compute=lambda env, model, rid: env.search(
-            "mail.activity", [("res_model", "=", model), ("res_id", "=", rid)])),
+            "mail.activity", [("res_model", "=", model), ("res_id", "=", rid)]), inverse=_write_activities),
     }
+
+
+def _write_activities(env, model, rid, commands) -> None:
+    """Odoo's One2many `activity_ids` (inverse `res_id`): create, update or delete the record's activities.
+
+    Like Odoo, a created activity names its document's model itself (`res_model_id` is required)."""
+    for command in commands or []:
+        code = command[0]
+        if code == 0:
+            env.create("mail.activity", {**command[2], "res_id": rid})
+        elif code == 1:
+            env.write("mail.activity", [command[1]], command[2])
+        elif code == 2:
+            env.unlink("mail.activity", [command[1]])
+        else:
+            raise errors.value_error(f"the double writes activity_ids with commands 0, 1 and 2 only, not {command!r}")
 
 
 def message_post(env, model, ids, *, body="", subject=None, message_type="notification",
