@@ -65,7 +65,10 @@ def quant_rule(real_odoo, odoo_seed, client, services):
     first = install_inventory_adjustment(admin, receiver.url)
     try:
         again = install_inventory_adjustment(admin, receiver.url)
-        assert again["rule_id"] == first["rule_id"] and again["created"] == []
+        assert again["rule_id"] == first["rule_id"] and (again["created"], again["repaired"]) == ([], [])
+        admin.execute("base.automation", "write", [first["rule_id"]], {"filter_pre_domain": False})  # broken by hand
+        repaired = install_inventory_adjustment(admin, receiver.url)
+        assert (repaired["created"], repaired["repaired"]) == ([], ["automation rule"])
         yield inventory, product, quant, receiver, admin, first
     finally:
         admin.execute("base.automation", "write", [first["rule_id"]], {"active": False})

@@ -28,6 +28,7 @@ def install_inventory_adjustment(gw: OdooGateway, webhook_url: str) -> dict:
     """Make (or repair) the Automation Rule posting a quant to `webhook_url` when its count is set."""
     check_webhook_url(webhook_url)
     created: list[str] = []
+    repaired: list[str] = []
     model = _model_id(gw, QUANT_MODEL)
     trigger_field, *webhook_fields = _field_ids(gw, QUANT_MODEL, (TRIGGER_FIELD, *WEBHOOK_FIELDS))
     # One create/write gives trigger, fields and domains together: Odoo computes the domains from the
@@ -35,9 +36,9 @@ def install_inventory_adjustment(gw: OdooGateway, webhook_url: str) -> dict:
     rule_id = _ensure(gw, "base.automation", [("name", "=", RULE_NAME), ("model_id", "=", model)], {
         "name": RULE_NAME, "model_id": model, "trigger": "on_create_or_write", "active": True,
         "trigger_field_ids": [(6, 0, [trigger_field])], "filter_pre_domain": BEFORE, "filter_domain": AFTER,
-    }, created, "automation rule")
+    }, created, "automation rule", repaired)
     webhook_id = _ensure(gw, "ir.actions.server", [("base_automation_id", "=", rule_id), ("state", "=", "webhook")], {
         "name": "Send Webhook Notification", "model_id": model, "state": "webhook", "usage": "base_automation",
         "base_automation_id": rule_id, "webhook_url": webhook_url, "webhook_field_ids": [(6, 0, webhook_fields)],
-    }, created, "webhook action")
-    return {"rule_id": rule_id, "webhook_action_id": webhook_id, "created": created}
+    }, created, "webhook action", repaired)
+    return {"rule_id": rule_id, "webhook_action_id": webhook_id, "created": created, "repaired": repaired}

@@ -54,18 +54,19 @@ def install_vendor_bill_match(gw: OdooGateway, webhook_url: str) -> dict:
     """Make (or repair) the activity type, the "Request match" action and the rule posting to `webhook_url`."""
     check_webhook_url(webhook_url)
     created: list[str] = []
+    repaired: list[str] = []
     model = _model_id(gw, BILL_MODEL)
     type_id = _ensure(gw, "mail.activity.type", [("name", "=", ACTIVITY_TYPE), ("res_model", "=", BILL_MODEL)], {
         "name": ACTIVITY_TYPE, "res_model": BILL_MODEL, "category": "default", "delay_count": 0,
         "icon": "fa-balance-scale", "summary": "Waiting for the three-way match", "active": True,
-    }, created, "activity type")
+    }, created, "activity type", repaired)
     group = _group_id(gw, BILLING_GROUP)
     action_id = _ensure(gw, "ir.actions.server", [("name", "=", ACTION_NAME), ("model_id", "=", model),
                                                   ("usage", "=", "ir_actions_server")], {
         "name": ACTION_NAME, "model_id": model, "state": "code", "code": REQUEST_MATCH_CODE,
         "binding_model_id": model, "binding_type": "action", "binding_view_types": "list,form",
         "groups_id": [(6, 0, [group] if group else [])],
-    }, created, "server action")
+    }, created, "server action", repaired)
     trigger_field, *webhook_fields = _field_ids(gw, BILL_MODEL, ("activity_ids", *WEBHOOK_FIELDS))
     marked = f"('activity_ids.activity_type_id', '=', {type_id})"
     rule_id = _ensure(gw, "base.automation", [("name", "=", RULE_NAME), ("model_id", "=", model)], {
@@ -73,13 +74,13 @@ def install_vendor_bill_match(gw: OdooGateway, webhook_url: str) -> dict:
         "trigger_field_ids": [(6, 0, [trigger_field])],
         "filter_pre_domain": f"['!', {marked}]",
         "filter_domain": f"[('move_type', '=', 'in_invoice'), ('state', '=', 'draft'), {marked}]",
-    }, created, "automation rule")
+    }, created, "automation rule", repaired)
     webhook_id = _ensure(gw, "ir.actions.server", [("base_automation_id", "=", rule_id), ("state", "=", "webhook")], {
         "name": "Send Webhook Notification", "model_id": model, "state": "webhook", "usage": "base_automation",
         "base_automation_id": rule_id, "webhook_url": webhook_url, "webhook_field_ids": [(6, 0, webhook_fields)],
-    }, created, "webhook action")
+    }, created, "webhook action", repaired)
     return {"activity_type_id": type_id, "action_id": action_id, "rule_id": rule_id,
-            "webhook_action_id": webhook_id, "created": created}
+            "webhook_action_id": webhook_id, "created": created, "repaired": repaired}
 
 
 def request_match(gw: OdooGateway, bill_id: int) -> None:
