@@ -91,3 +91,21 @@ def test_applying_needs_a_stock_manager(odoo_target, inventory):
         gw.close()
     assert "Only a stock manager can validate an inventory adjustment." in err.value.message
     assert inventory.quant(quant)["quantity"] == 20
+
+
+@pytest.mark.parametrize("counted, code, observed, threshold, passed", [
+    (32, "variance_tier1", 12, 10, False),      # 12 units (120.00): the quantity reaches tier 1
+    (28, "variance_tier1_ok", 80.0, 1000, True),  # 8 units worth 80.00: below both; the value is shown last
+    (20 + 150, "variance_tier2", 150, 100, False),
+])
+def test_a_tier_names_what_reached_it_quantity_or_value(gateway, inventory, counted, code, observed, threshold, passed):
+    from datetime import datetime, timezone
+    from sidecar.flows import registry
+    from sidecar.policy import load_policy, evaluate
+    _product, quant = inventory.stocked(cost=10.0, on_hand=20)
+    inventory.count(quant, counted)
+    decision = evaluate(_facts(gateway, quant), load_policy(registry.POLICIES_DIR / "inventory-adjustment.demo.json"),
+                        datetime(2026, 12, 6, tzinfo=timezone.utc))
+    reason = next(r for r in decision["reasons"] if r["code"].startswith(code.removesuffix("_ok")))
+    assert (reason["code"], reason["observed"], reason["threshold"], reason["passed"]) == \
+        (code, observed, threshold, passed)

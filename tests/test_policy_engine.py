@@ -322,9 +322,10 @@ FINANCE = {"role": "finance-director", "approvers": ["admin"], "fallback": ["dem
     ({"login": "admin"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
     ({"login": "ADMIN"}, {}, "sales-manager", ["demo"], False, "fallback approvers apply"),
     ({"login": "admin"}, {"routing__routes__0__approvers": ["admin", "demo"]},
-     "sales-manager", ["demo"], False, "may not approve their own order"),
+     "sales-manager", ["demo"], False, "The requester (admin) may not approve their own order and is excluded."),
     ({"login": "other", "salesperson": "admin"}, {"routing__routes__0__approvers": ["admin", "demo"]},
-     "sales-manager", ["demo"], False, "may not approve their own order"),
+     "sales-manager", ["demo"], False,
+     "The requester (other) and the salesperson (admin) may not approve their own order and are excluded."),
     ({"login": "admin"}, {"routing__routes__0__fallback": ["admin"]}, "sales-manager", [], True, "no fallback"),
     ({"login": "admin"}, {"routing__routes__0__fallback": []}, "sales-manager", [], True, "no fallback"),
     ({"login": "demo"}, {"routing__routes__0__approvers": ["demo", "admin", "Admin"]},
@@ -430,3 +431,14 @@ def test_margin_is_compared_unrounded():
 def test_a_margin_is_never_shown_equal_to_a_minimum_it_misses(percent, shown):
     message = reason(decide(facts(percent=percent)), "margin")["message"]
     assert message.startswith(shown) or shown in message
+
+
+@pytest.mark.parametrize("facts_, text", [
+    ({"requested_by": {"login": "bob"}, "order": {"salesperson_login": "bob"}}, "the requester (bob)"),
+    ({"requested_by": {"login": "bob"}, "order": {"buyer_login": "ann"}}, "the requester (bob) and the buyer (ann)"),
+    ({"requested_by": {"login": "bob"}, "quant": {}, "excluded_approvers": ["cy"]},
+     "the requester (bob) and the people involved (cy)"),
+])
+def test_excluded_people_are_named_by_what_they_are(facts_, text):
+    from sidecar.policy.routing import describe_excluded
+    assert describe_excluded(facts_) == text

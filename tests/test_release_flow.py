@@ -249,7 +249,7 @@ def test_the_salesperson_may_not_approve_either(client, odoo_seed):
     answer = client.post("/v1/events", json=event_for(odoo_seed.request_release(order)), headers=bearer())
     route = answer.json["decision"]["route"]
     assert route["eligible"] == [] and route["unroutable"] is True  # admin submitted, demo sells: nobody left
-    assert "admin, demo" in route["reason"]
+    assert "the requester (admin) and the salesperson (demo)" in route["reason"]
 
 
 def test_an_unknown_requester_goes_to_the_configured_role(client, odoo_double, odoo_seed):

@@ -11,6 +11,7 @@ from sidecar.policy.conditions import (
     walk,
 )
 from sidecar.policy.formats import EPSILON
+from sidecar.policy.runner import Compared, Conditioned, Counted, generate_runner
 from sidecar.policy.templates import compile_template, parse, placeholders
 
 ENTERPRISE = "enterprise"
@@ -66,7 +67,7 @@ class CompiledRule:
     """One rule at one site: `run(facts)` gives its result; `brief` its summary phrase."""
 
     __slots__ = ("id", "check", "effect", "route", "code", "passed_code", "tolerated_code", "run", "brief",
-                 "tolerance")
+                 "tolerance", "inline")
 
     def __init__(self, **fields):
         for key, value in fields.items():
@@ -90,13 +91,15 @@ def _renderer(text: str, values: dict, subject_path: str | None, references: tup
 
 def _constant_text(text: str, values: dict, subject_path: str | None, references: tuple,
                    threshold: Operand) -> str | None:
-    """A template whose placeholders are only constants (a fixed threshold, parameters; no money,
-    whose currency is in the facts) rendered once at compile time; None otherwise."""
+    """A template with no placeholders, or only constant ones (a fixed threshold, parameters; no money,
+    whose currency is in the facts), rendered once at compile time; None otherwise."""
     try:
         found = list(placeholders(parse(text)))
     except ValueError:
         return None
-    if not found or not threshold.fixed:
+    if not found:
+        return _renderer(text, values, subject_path, references)({}, None, None, None)
+    if not threshold.fixed:
         return None
     if any(fmt == "money" or not (name == "threshold" or name.startswith("params.")) for name, fmt, _ in found):
         return None
@@ -135,6 +138,7 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
         read_left, read_right = _reader(left), _reader(right)
     test = compile_condition(when, values)
 
+    inline = None  # set below when the rule can be written into its site's generated runner
     fired_effect = "none" if effect in ("pass", "route") else effect
     base = {"rule": rule_id}
     if rule.get("check"):
@@ -231,6 +235,7 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
         if len(keys) == 2 and passed_message is None:  # the common case, inlined: one call per rule
             key_a, key_b = keys
             copy_passed = passed_proto.copy
+            inline = Compared(keys, when["op"], limit_const, check, fired, shown_limit, copy_passed)
 
             def run(facts):
                 try:
@@ -267,6 +272,10 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
             result["message"] = render_passed(facts, seen, shown, None)
             return result
     elif is_quantifier and "some" in when and "observed" not in rule:
+        if threshold.fixed and constant_passed is not None:
+            counted_proto = dict(passed_proto, threshold=threshold.const, message=constant_passed)
+            inline = Counted(when, values, fired, threshold.const, counted_proto.copy)
+
         def run(facts):  # one pass: the matching count is both the observation and the test
             seen, limit = read_observed(facts), read_threshold(facts)
             if seen:
@@ -276,6 +285,11 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
             result["message"] = render_passed(facts, seen, limit, None)
             return result
     else:
+        if observed.fixed and threshold.fixed and constant_passed is not None:
+            whole_passed = dict(passed_proto, observed=observed.const, threshold=threshold.const,
+                                message=constant_passed)
+            inline = Conditioned(when, values, fired, observed.const, threshold.const, whole_passed.copy)
+
         def run(facts):
             seen, limit = read_observed(facts), read_threshold(facts)
             if test(facts):
@@ -296,7 +310,7 @@ def compile_rule(rule: dict, resolved: dict[str, tuple[Any, str]], references: t
 
     return CompiledRule(id=rule_id, check=rule.get("check"), effect=effect, route=rule.get("route"), code=code,
                         passed_code=passed_code, tolerated_code=tolerated_code if tolerance else None, run=run,
-                        brief=brief, tolerance=tolerance)
+                        brief=brief, tolerance=tolerance, inline=inline)
 
 
 def _group(rules: list[CompiledRule]) -> Callable[[Any], dict]:
@@ -356,12 +370,17 @@ class CompiledSite:
                 groups[rule.check].append(rule)
             else:
                 order.append(rule)
+        inlined: list = []  # per unit, (its inline form or None, the unit to call)
         for item in order:
             if isinstance(item, str):
                 members = groups[item]
-                self.units.append(members[0].run if len(members) == 1 else _group(members))
+                rule = members[0] if len(members) == 1 else None
+                self.units.append(rule.run if rule else _group(members))
             else:
+                rule = item
                 self.units.append(item.run)
+            inlined.append((rule.inline if rule is not None else None, self.units[-1]))
+        self.run = generate_runner(inlined)  # facts -> (reasons, failing): the same results as the units'
         self.tolerated_codes = frozenset(rule.tolerated_code for rule in self.rules if rule.tolerated_code)
         self.layer_list = list(self.layers)
 

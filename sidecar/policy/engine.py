@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from itertools import compress
-from operator import itemgetter, not_
 
 from sidecar.policy.compiler import CompiledPolicy, CompiledSite
 from sidecar.policy.formats import aware, iso_z
 from sidecar.policy.loader import Policy
 from sidecar.policy.routing import as_route, tiers_for
-
-
-_PASSED = itemgetter("passed")
 
 
 def _compiled(policy: Policy) -> CompiledPolicy:
@@ -40,8 +35,7 @@ def evaluate(facts: dict, policy: Policy, now: datetime) -> dict:
     """Decide one document; `facts` must match the flow's facts contract (derived facts included)."""
     compiled = _compiled(policy)
     site = compiled.for_facts(facts)
-    reasons = [run(facts) for run in site.units]
-    failing = list(compress(reasons, map(not_, map(_PASSED, reasons))))  # C-level: 200 reasons add up
+    reasons, failing = site.run(facts)  # one generated function per site: 200 rules add up
     effects = {r["effect"] for r in failing}
     outcome = "reject" if "reject" in effects else "approve" if "approve" in effects else compiled.pass_outcome
     route = sla = tiers = None

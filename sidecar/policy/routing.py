@@ -65,12 +65,30 @@ def ordered_roles(policy: Policy, roles: list[str]) -> list[str]:
     return sorted(unique, key=lambda role: order.index(role) if role in order else len(order))
 
 
-def excluded_logins(facts: dict) -> list[str]:
-    """People who may never decide this document: its requester and its salesperson or buyer."""
+def excluded_people(facts: dict) -> list[tuple[str, str]]:
+    """(what they are, login) of the people who may never decide this document: its requester, its
+    salesperson or buyer, and whoever the flow's facts exclude (e.g. who counted the stock)."""
     document = facts.get("order") or facts.get("document") or {}
-    names = [(facts.get("requested_by") or {}).get("login"), document.get("salesperson_login"),
-             document.get("buyer_login"), *facts.get("excluded_approvers", [])]
-    return list(dict.fromkeys(name for name in names if name))
+    people = [("requester", (facts.get("requested_by") or {}).get("login")),
+              ("salesperson", document.get("salesperson_login")), ("buyer", document.get("buyer_login")),
+              *(("involved", login) for login in facts.get("excluded_approvers", []))]
+    return [(kind, login) for kind, login in people if login]
+
+
+def excluded_logins(facts: dict) -> list[str]:
+    """Logins of the people who may never decide this document (excluded_people)."""
+    return list(dict.fromkeys(login for _, login in excluded_people(facts)))
+
+
+def describe_excluded(facts: dict) -> str:
+    """'the requester (bob) and the buyer (alice)': who is excluded, each named by what they are."""
+    named: dict[str, list[str]] = {}
+    for kind, login in excluded_people(facts):
+        if login not in (seen for logins in named.values() for seen in logins):
+            named.setdefault(kind, []).append(login)
+    phrases = [f"the {'people involved' if kind == 'involved' else kind} ({', '.join(logins)})"
+               for kind, logins in named.items()]
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
 
 
 def _unique(logins: list[str], barred: set[str]) -> list[str]:
@@ -146,8 +164,9 @@ def _tier(policy: Policy, role: str, mode: str, facts: dict, directory: Director
     eligible = _people(policy, role, configured, barred | conflict, directory, now.date(), notes)
     if len(eligible) < len(configured) and any(login.casefold() in barred for login in configured):
         kind = "order" if "order" in facts else "document"
-        notes.append(f"Requester and salesperson ({', '.join(requester_etc)}) may not approve their own {kind} "
-                     "and are excluded.")
+        who = describe_excluded(facts)
+        notes.append(f"{who[0].upper()}{who[1:]} may not approve their own {kind} and "
+                     f"{'is' if len(requester_etc) == 1 else 'are'} excluded.")
     if conflict & {login.casefold() for login in configured}:
         notes.append(f"Holders of a role conflicting with {role} are excluded.")
     admin = False
@@ -166,8 +185,9 @@ def _tier(policy: Policy, role: str, mode: str, facts: dict, directory: Director
             notes.append(f"No eligible approver on route {role}; the administrator role {admin_role} decides.")
         eligible = _unique(eligible + extra, set())
     if not eligible:
-        notes.append(f"No eligible approver on route {role}: requester and salesperson are excluded "
-                     "and no fallback approver remains.")
+        excluded = f"{describe_excluded(facts)} {'is' if len(requester_etc) == 1 else 'are'} excluded" \
+            if requester_etc else "nobody configured is eligible"
+        notes.append(f"No eligible approver on route {role}: {excluded} and no fallback approver remains.")
     quorum = min(quorum, len(eligible)) if admin else quorum
     hours = route.get("sla_hours", _routing(policy)["default_sla_hours"])
     assignee = next((login for login in eligible if login.casefold() not in taken), eligible[0] if eligible else None)
