@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -30,9 +30,9 @@ def purchase(odoo_seed, services):
 @pytest.fixture
 def go_live(services):
     """Go-live is now: every order the test makes from here on is after it."""
-    moment = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    services.settings = dataclasses.replace(services.settings, go_live_at=moment)
-    time.sleep(1)  # Odoo's write_date of what follows is at least a second later (read drops microseconds)
+    moment = (datetime.now(timezone.utc) + timedelta(seconds=1)).replace(microsecond=0)  # after all earlier writes
+    services.settings = dataclasses.replace(services.settings, go_live_at=moment.strftime("%Y-%m-%d %H:%M:%S"))
+    time.sleep(max(0.0, (moment - datetime.now(timezone.utc)).total_seconds()) + 0.05)
     return moment
 
 
