@@ -199,6 +199,9 @@ def cmd_odoo_setup(args) -> int:
             installed["inventory_adjustment"] = install_inventory_adjustment(admin, args.inventory_webhook_url)
         if args.bill_webhook_url:
             installed["vendor_bill_match"] = install_vendor_bill_match(admin, args.bill_webhook_url)
+        if args.procurement_webhook_url:
+            from sidecar.odoo.procurement_setup import install_procurement_check
+            installed["procurement_check"] = install_procurement_check(admin, args.procurement_webhook_url)
         _print(installed)
     except OdooError as err:
         print(f"sidecar: odoo-setup failed ({err.category}): {err.message}", file=sys.stderr)
@@ -323,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--bill-webhook-url", default=None,
                        help="also install vendor-bill match submission posting here (activity type, "
                             "'Request match' action, Automation Rule)")
+    setup.add_argument("--procurement-webhook-url", default=None,
+                       help="also install the procurement check (activity type, 'Request procurement check' action, "
+                            "Automation Rule posting here)")
     setup.add_argument("--admin-login", default="admin", help="an Odoo administrator (Settings rights)")
     setup.add_argument("--admin-password", default=None, help="its password or API key (or ODOO_ADMIN_PASSWORD)")
     setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")

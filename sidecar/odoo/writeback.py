@@ -12,6 +12,7 @@ from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
 from sidecar.odoo import match_request
 from sidecar.odoo.inventory import STOCK_QUANT
 from sidecar.odoo.purchase import PURCHASE_ORDER
+from sidecar.odoo import procurement_writeback
 from sidecar.odoo.vendor_bill import ACCOUNT_MOVE
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
 from sidecar.values import utc_moment
@@ -26,7 +27,7 @@ DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only
 RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
              "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3,
              "apply_inventory": 4, "reset_inventory_count": 3,
-             "post_bill": 3, **match_request.RPC_COUNT}
+             "post_bill": 3, **match_request.RPC_COUNT, **procurement_writeback.RPC_COUNT}
 # Models without a chatter (no mail.thread): their notes, activities and notices go on the record a
 # field names. stock.quant's go on its product (product.product has a chatter).
 CHATTER_OF = {STOCK_QUANT: ("product.product", "product_id")}
@@ -484,6 +485,7 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "reset_inventory_count": reset_inventory_count,
     "post_bill": post_bill,
     **match_request.OPERATIONS,
+    **procurement_writeback.OPERATIONS,
 }
 NEEDS_LINKS = ("notify_approver",)
 

@@ -67,6 +67,11 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # product and purchase: vendor prices; purchase_requisition/security/ir.model.access.csv: agreements
+    "product.supplierinfo": [(USER, "r"), (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
+    "purchase.requisition.type": [(PURCHASE_USER, "r"), (PURCHASE_MANAGER, "rwcu")],
+    "purchase.requisition": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "r")],
+    "purchase.requisition.line": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "r")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)
@@ -86,6 +91,12 @@ RULES = [
      lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order", "Purchase Order multi-company", None, lambda env: [("company_id", "in", companies(env))]),
     ("purchase.order.line", "Purchase Order Line multi-company", None,
+     lambda env: [("company_id", "in", companies(env))]),
+    ("product.supplierinfo", "product supplierinfo company rule", None,
+     lambda env: ["|", ("company_id", "=", False), ("company_id", "in", companies(env))]),
+    ("purchase.requisition", "Purchase Requisition multi-company", None,
+     lambda env: [("company_id", "in", companies(env))]),
+    ("purchase.requisition.line", "Purchase requisition Line multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
     ("sale.order", "Personal Orders", SALESMAN, lambda env: ["|", ("user_id", "=", env.uid), ("user_id", "=", False)]),
     ("sale.order", "All Orders", ALL_LEADS, lambda env: [(1, "=", 1)]),

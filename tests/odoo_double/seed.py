@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
-from .models import sale
+from .models import procurement, sale
 from .values import DATETIME_FMT
 
 TZ = "Europe/Brussels"
@@ -145,6 +145,7 @@ def _configuration(env, registry) -> None:
                forced_id=2)
     env.create("product.category", {"name": "All"}, forced_id=1)
     env.create("product.category", {"name": "Saleable", "parent_id": 1}, forced_id=2)
+    procurement.seed(env)
 
 
 def _groups(env) -> None:

@@ -20,19 +20,15 @@ def thread_fields() -> dict:
 
 
 def _write_activities(env, model, rid, commands) -> None:
-    """Odoo's One2many `activity_ids` (inverse `res_id`): create, update or delete the record's activities.
-
-    Like Odoo, a created activity names its document's model itself (`res_model_id` is required)."""
+    """Commands on ``activity_ids`` through the record's write: Odoo's one2many sets only the inverse
+    ``res_id`` on a created activity (its ``res_model_id`` comes with the values)."""
     for command in commands or []:
-        code = command[0]
-        if code == 0:
+        if command[0] == 0:
             env.create("mail.activity", {**command[2], "res_id": rid})
-        elif code == 1:
+        elif command[0] == 1:
             env.write("mail.activity", [command[1]], command[2])
-        elif code == 2:
+        elif command[0] == 2:
             env.unlink("mail.activity", [command[1]])
-        else:
-            raise errors.value_error(f"the double writes activity_ids with commands 0, 1 and 2 only, not {command!r}")
 
 
 def message_post(env, model, ids, *, body="", subject=None, message_type="notification",
