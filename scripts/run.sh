@@ -69,6 +69,14 @@ if [ -z "${ODOO_URL:-}" ]; then
   export SIDECAR_AUDIT_CHECKPOINT_FILE="$VAR/demo/audit-checkpoints.jsonl"
   # The shipped policy names no approvers on purpose; the demo routes to the double's users.
   export SIDECAR_POLICY_FILE="${SIDECAR_POLICY_FILE:-$ROOT/sidecar/policy/policies/sales-order-release.demo.json}"
+  # Every other flow decides with its demo policy too (each names the flow it governs).
+  SIDECAR_FLOW_POLICIES="${SIDECAR_FLOW_POLICIES:-$("$PY" - "$ROOT/sidecar/policy/policies" <<'PYEOF'
+import json, pathlib, sys
+print(" ".join(f"{json.loads(p.read_text())['flow']}={p}" for p in sorted(pathlib.Path(sys.argv[1]).glob("*.demo.json"))
+               if json.loads(p.read_text())["flow"] != "sales-order-release"))
+PYEOF
+)}"
+  export SIDECAR_FLOW_POLICIES
   "$PY" -m tests.odoo_double --port "$DEMO_ODOO_PORT" >"$VAR/demo/odoo.log" 2>&1 &
   pids+=($!)
   wait_for "$ODOO_URL/web/health" "the demo Odoo" 30

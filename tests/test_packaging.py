@@ -73,7 +73,7 @@ def test_serve_from_a_wheel(wheel_python, tmp_path):
             try:
                 answer = requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # gunicorn may accept before its worker booted
                 time.sleep(0.2)
         assert answer is not None and answer.json() == {"status": "ok"}, server.stderr.read1().decode() \
             if server.poll() is not None else "no answer"

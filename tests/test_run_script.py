@@ -39,6 +39,13 @@ def test_run_without_odoo_starts_a_demo_and_prints_a_working_first_event(tmp_pat
         curl = re.search(r"Send a first event.*?\n\n(.*?)\n\n", output, re.S).group(1)
         answer = json.loads(subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=60).stdout)
         assert answer["outcome"] in ("release", "approve", "reject") and answer["decision"]["reasons"]
+        # Every other flow has its demo policy in force: an event naming no document is a 404 from the
+        # demo Odoo, not a 422 for a policy that names no approvers.
+        other = curl.replace("sale_order.release_requested", "purchase_order.approval_requested").replace(
+            '"sale.order"', '"purchase.order"').replace("demo-1", "demo-2")
+        other = re.sub(r'"_id": \d+', '"_id": 999999', other)
+        refused = json.loads(subprocess.run(["bash", "-c", other], capture_output=True, text=True, timeout=60).stdout)
+        assert refused["error"]["code"] == "document_not_found", refused
     finally:
         process.send_signal(signal.SIGTERM)  # run.sh's trap stops the demo Odoo, worker and server
         process.wait(timeout=60)

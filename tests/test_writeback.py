@@ -229,7 +229,8 @@ def test_registry():
     assert set(writeback.OPERATIONS) == {
         "confirm_order", "cancel_order", "post_message", "schedule_activity", "close_activity", "notify_approver",
         "approve_purchase", "cancel_purchase", "apply_inventory", "reset_inventory_count", "post_bill",
-        "clear_match_request", "confirm_rfq", "cancel_rfq", "close_procurement_check"}
+        "create_return", "create_credit_note", "confirm_rfq", "cancel_rfq", "close_procurement_check",
+        "write_price", "clear_match_request"}
     assert set(writeback.RPC_COUNT) == set(writeback.OPERATIONS)
     with pytest.raises(writeback.UnknownOperation):
         writeback.run(ScriptedGateway(), "delete_everything", {})

@@ -1,4 +1,5 @@
 """Flask blueprints: parse, call a flow, serialize."""
-from sidecar.api import approval_page, approvals, audit, deadletters, docs, events, health
+from sidecar.api import approval_page, approvals, audit, deadletters, docs, events, health, price_changes
 
-BLUEPRINTS = [health.bp, docs.bp, events.bp, approvals.bp, approval_page.bp, deadletters.bp, audit.bp]
+BLUEPRINTS = [health.bp, docs.bp, events.bp, approvals.bp, approval_page.bp, deadletters.bp, audit.bp,
+              price_changes.bp]

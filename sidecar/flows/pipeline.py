@@ -240,16 +240,25 @@ def _record(services: Services, flow: Flow, envelope: dict, key: str, digest: st
     with services.db.transaction() as conn:
         audit.append(conn, "event.received", key, {"type": envelope["type"], "event_id": envelope["id"],
                                                    "order_id": document["id"]})
-        in_flight = releases.release_in_flight(conn, flow.name, flow.model, document["id"])
-        if in_flight:
+        in_flight, refused = releases.release_in_flight(conn, flow.name, flow.model, document["id"]), None
+        if in_flight and flow.same_ask and not flow.same_ask(in_flight["facts"], facts):
+            audit.append(conn, "event.refused_in_flight", in_flight["id"], {"event_id": envelope["id"],
+                                                                           "code": "decision_in_flight"})
+            refused = in_flight  # audited; nothing else is stored, so the event can be sent again later
+        elif in_flight:
             answer, status = describe(conn, in_flight, duplicate_of=in_flight["id"]), 200
             audit.append(conn, "event.duplicate", in_flight["id"], {"event_id": envelope["id"]})
         else:
             answer, status = _decide(conn, services, flow, envelope, facts, decision), 201
-        # Parked copies of this event, and of any other event for the same document, are now handled.
-        dead_letters.resolve_handled(conn, key, document["id"], f"document decided in {answer['release_id']}",
-                                     model=flow.model)
-        idempotency.save(conn, key, OPERATION, digest, status, answer)
+        if not refused:
+            # Parked copies of this event, and of any other event for the same document, are now handled.
+            dead_letters.resolve_handled(conn, key, document["id"], f"document decided in {answer['release_id']}",
+                                         model=flow.model)
+            idempotency.save(conn, key, OPERATION, digest, status, answer)
+    if refused:
+        raise Conflict(f"{flow.model} {document['id']} has a {flow.name} decision in flight ({refused['id']}) "
+                       "for another ask; this one was not decided: send it again once that one is decided",
+                       code="decision_in_flight", details=[{"release_id": refused["id"]}])
     return status, answer, False
 
 
@@ -276,6 +285,8 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
     if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
         approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""),
                                           flow.words)
+    if flow.on_decided:
+        flow.on_decided(conn, release_id, facts, decision)
     return describe(conn, releases.get_release(conn, release_id))
 
 
@@ -288,10 +299,11 @@ def get_release(services: Services, release_id: str) -> dict:
         return describe(conn, release)
 
 
-def read_for_preview(services: Services, flow: Flow, doc_id: int) -> dict:
-    """The flow's facts of one document, for a preview: a missing document is a 404, Odoo down a 503."""
+def read_for_preview(services: Services, flow: Flow, doc_id: int, request: dict | None = None) -> dict:
+    """The flow's facts of one document (with the event's request when given), for a preview: a missing
+    document is a 404, Odoo down a 503."""
     try:
-        return flow.read_facts(services, doc_id)
+        return flow.facts(services, request) if request else flow.read_facts(services, doc_id)
     except OdooError as err:
         if err.category == "record_missing":
             raise _not_found(flow, doc_id) from err

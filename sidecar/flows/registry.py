@@ -91,6 +91,14 @@ class Flow:
     # The Odoo domain of its documents in a decidable state (simulate searches it); None: `state` in decidable_states.
     # A model without a `state` (stock.quant) names the field that says it instead.
     decidable_domain: tuple | None = None
+    # A flow that keeps records of its own beside the decision (a price change's lifecycle):
+    # on_decided(conn, release_id, facts, decision) runs in the decision's transaction, on_progress(conn,
+    # release) in the transaction of each write-back outcome of the decision (the worker's).
+    on_decided: Callable | None = None
+    on_progress: Callable | None = None
+    # same_ask(facts in flight, new facts): for a flow whose events carry the ask, whether an event for a document
+    # with a decision in flight asks the same (a duplicate); a different ask is a 409, nothing recorded.
+    same_ask: Callable[[dict, dict], bool] | None = None
 
     @property
     def outcomes(self) -> tuple[str, str, str]:

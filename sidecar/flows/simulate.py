@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 from datetime import datetime, timezone
 
-from sidecar.errors import DependencyDown, SidecarError
+from sidecar.errors import DependencyDown, PolicyInvalid, SidecarError
 from sidecar.flows import pipeline, registry
 from sidecar.flows.registry import Flow
 from sidecar.odoo.errors import OdooError
@@ -63,6 +63,9 @@ def rule_differences(before: dict, after: dict) -> list[dict]:
 def simulate(services, flow: Flow, candidate, since: datetime, limit: int = DEFAULT_LIMIT,
              submitted_only: bool = False) -> dict:
     """Decide the flow's recent documents with the policy in force and with `candidate`; what would change."""
+    if flow.reads_request:  # its documents in Odoo do not hold what was asked: `policy explain` an event instead
+        raise PolicyInvalid(f"flow {flow.name} decides requests that carry what is asked; explain one event "
+                            "(policy explain event.json) instead of simulating Odoo's documents", code="not_simulable")
     in_force = registry.policy_for(services, flow)
     try:
         documents = find_documents(services, flow, candidates_domain(flow, in_force, since, submitted_only), limit)
@@ -126,4 +129,5 @@ def render_simulation(report: dict) -> str:
 def facts_for_event(services, envelope: dict) -> tuple[Flow, dict]:
     """The event's flow and the facts it would decide on, read from Odoo (nothing recorded, nothing waited for)."""
     flow = registry.validate_event(envelope)
-    return flow, pipeline.read_for_preview(services, flow, flow.request(envelope["data"])["id"])
+    request = flow.request(envelope["data"])
+    return flow, pipeline.read_for_preview(services, flow, request["id"], request)

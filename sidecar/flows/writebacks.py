@@ -107,7 +107,17 @@ def _working_status(conn: Connection, release: dict) -> str:
 
 
 def refresh_release(conn: Connection, release_id: str | None) -> str | None:
-    """Bring a release's status in line with its jobs: blocked by a dead job, back at work, or final."""
+    """Bring a release's status in line with its jobs: blocked by a dead job, back at work, or final;
+    then let its flow follow (`on_progress`)."""
+    status = _refresh_status(conn, release_id)
+    release = releases.get_release(conn, release_id) if release_id else None
+    flow = _flow(release)
+    if flow is not None and flow.on_progress:
+        flow.on_progress(conn, release)
+    return status
+
+
+def _refresh_status(conn: Connection, release_id: str | None) -> str | None:
     release = releases.get_release(conn, release_id) if release_id else None
     if release is None or not release["in_flight"]:
         return None

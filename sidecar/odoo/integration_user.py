@@ -20,6 +20,8 @@ REQUIRED_GROUPS = {
     # stock/models/stock_quant.py: _apply_inventory raises "Only a stock manager can validate an inventory
     # adjustment." for anyone without group_stock_manager; it implies Inventory / User (quants' counts,
     # action_clear_inventory_quantity, stock moves read) and product write (notes on the quant's product).
+    # It also writes product.pricelist.item (access_product_pricelist_item_stock_manager): the price-change
+    # flow's items need no group of their own (Sales / Administrator would add sales settings and all orders).
     "stock.group_stock_manager": "apply approved inventory counts (action_apply_inventory)",
     # account/models/account_move.py _post: "You don't have the access rights to post an invoice." unless
     # the caller holds group_account_invoice (Billing); it also grants read/write on account.move(.line).

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
 from sidecar.odoo import match_request
+from sidecar.odoo import price_change
+from sidecar.odoo import returns_writeback
 from sidecar.odoo.inventory import STOCK_QUANT
 from sidecar.odoo.purchase import PURCHASE_ORDER
 from sidecar.odoo import procurement_writeback
@@ -27,12 +29,15 @@ DECIDED_FIELDS = ("write_date", "amount_total")  # a confirm or cancel acts only
 RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule_activity": 7,
              "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3,
              "apply_inventory": 4, "reset_inventory_count": 3,
-             "post_bill": 3, **match_request.RPC_COUNT, **procurement_writeback.RPC_COUNT}
+             "post_bill": 3, **returns_writeback.RPC_COUNT, **procurement_writeback.RPC_COUNT,
+             **price_change.RPC_COUNT, **match_request.RPC_COUNT}
 # Models without a chatter (no mail.thread): their notes, activities and notices go on the record a
 # field names. stock.quant's go on its product (product.product has a chatter).
 CHATTER_OF = {STOCK_QUANT: ("product.product", "product_id")}
 # Models without a `state` or `amount_total`: what a decision saw of them is only their write_date.
-STATELESS = (STOCK_QUANT,)
+STATELESS = (STOCK_QUANT, price_change.PRODUCT_TEMPLATE)
+# Models with a `state` but no `amount_total`: a decision saw their state and write_date.
+WITHOUT_AMOUNT = ("stock.picking",)
 # Renders an approver's decision links at delivery time: (approval_id, approver, generation, expires_at)
 # -> {"approve_url", "reject_url"}, or None when those links would no longer work. Tokens are
 # credentials: they are never stored in a job.
@@ -134,7 +139,8 @@ def _order_now(gateway: OdooGateway, order_id: int, payload: dict) -> dict:
     decided, model = _decided_on(payload), _model(payload)
     if not decided and model == ORDER:
         return {"state": gateway.order_state(order_id)}
-    fields = ["write_date"] if model in STATELESS else ["state", *DECIDED_FIELDS]
+    fields = (["write_date"] if model in STATELESS else ["state", "write_date"] if model in WITHOUT_AMOUNT
+              else ["state", *DECIDED_FIELDS])
     rows = gateway.search_read(model, [("id", "=", order_id)], fields, limit=1,
                                context=company_context(_company_id(payload)))
     if not rows:
@@ -484,8 +490,10 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "apply_inventory": apply_inventory,
     "reset_inventory_count": reset_inventory_count,
     "post_bill": post_bill,
+    **returns_writeback.OPERATIONS,
     **match_request.OPERATIONS,
     **procurement_writeback.OPERATIONS,
+    **price_change.OPERATIONS,
 }
 NEEDS_LINKS = ("notify_approver",)
 

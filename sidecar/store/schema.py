@@ -177,3 +177,22 @@ locks = sa.Table(
     sa.Column("holder", sa.String(40), nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
 )
+
+# Price changes (flow price-change): each one's lifecycle state and its history; the decision that
+# approved it is a release, the pricelist item it wrote lives in Odoo.
+price_changes = sa.Table(
+    "price_changes", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),  # the id of its decision (release)
+    sa.Column("release_id", sa.String(40), nullable=False, index=True),
+    sa.Column("product_tmpl_id", sa.Integer, nullable=False, index=True),
+    sa.Column("product_id", sa.Integer),
+    sa.Column("pricelist_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("proposal", sa.JSON, nullable=False),  # what was asked, as decided
+    sa.Column("item_id", sa.Integer),                # the product.pricelist.item written in Odoo
+    sa.Column("channels", sa.JSON),                  # where n8n published it
+    sa.Column("history", sa.JSON, nullable=False),   # every transition: from, to, at, actor, detail
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -67,11 +67,20 @@ ACCESS = {
                             (ACC_INVOICE, "rw"), (PORTAL, "r"), (STOCK_USER, "r")],
     "res.partner.category": [(USER, "r"), (SYSTEM, "rwcu")],  # base: group_partner_manager writes
     "stock.picking.type": [(USER, "r"), (STOCK_MANAGER, "rwcu")],
+    # stock and account ir.model.access.csv: the return wizard for Inventory / User, the reversal for Billing
+    "stock.return.picking": [(STOCK_USER, "rwc")],
+    "stock.return.picking.line": [(STOCK_USER, "rwcu")],
+    "account.move.reversal": [(ACC_INVOICE, "rwc")],
     # product and purchase: vendor prices; purchase_requisition/security/ir.model.access.csv: agreements
     "product.supplierinfo": [(USER, "r"), (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
     "purchase.requisition.type": [(PURCHASE_USER, "r"), (PURCHASE_MANAGER, "rwcu")],
     "purchase.requisition": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "r")],
     "purchase.requisition.line": [(PURCHASE_USER, "rwcu"), (PURCHASE_MANAGER, "r")],
+    # product, sale, stock, purchase ir.model.access.csv: everyone reads pricelists and their items; the
+    # sales and inventory administrators write both, purchase administrators items only
+    "product.pricelist": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
+    "product.pricelist.item": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"),
+                               (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
 }
 # (model, field) -> groups any one of which may read or write it (a field's ``groups=``)
 CREDIT_GROUPS = (ACC_INVOICE, ACC_READONLY)
@@ -98,6 +107,11 @@ RULES = [
      lambda env: [("company_id", "in", companies(env))]),
     ("purchase.requisition.line", "Purchase requisition Line multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
+    # product_security.xml: a pricelist and its items of another company are hidden (none: shared)
+    ("product.pricelist", "product pricelist company rule", None,
+     lambda env: ["|", ("company_id", "in", companies(env)), ("company_id", "=", False)]),
+    ("product.pricelist.item", "product pricelist item company rule", None,
+     lambda env: ["|", ("company_id", "in", companies(env)), ("company_id", "=", False)]),
     ("sale.order", "Personal Orders", SALESMAN, lambda env: ["|", ("user_id", "=", env.uid), ("user_id", "=", False)]),
     ("sale.order", "All Orders", ALL_LEADS, lambda env: [(1, "=", 1)]),
     ("sale.order.line", "Personal Order Lines", SALESMAN,
@@ -109,7 +123,8 @@ RULES = [
                   ("partner_ids", "in", [env.user_partner()])]),
 ]
 READ_METHODS = {"read", "search", "search_read", "search_count", "name_search", "name_get", "fields_get",
-                "default_get", "context_get", "check_object_reference", "read_group", "web_read", "web_search_read"}
+                "default_get", "context_get", "check_object_reference", "read_group", "web_read", "web_search_read",
+                "get_contextual_price"}
 MODES = {"create": "create", "write": "write", "unlink": "unlink", "action_archive": "write",
          "action_unarchive": "write"}
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
-from .models import procurement, sale
+from .models import procurement, returns, sale
 from .values import DATETIME_FMT
 
 TZ = "Europe/Brussels"
@@ -70,9 +70,11 @@ def seed(backend) -> None:
         _configuration(env, backend.registry)
         _groups(env)
         _stock(env)
+        returns.seed_delivery_types(env)
         _products(env)
         _orders(env)
         seed_purchase.seed(env)
+        returns.seed(env)
 
 
 def _base(env) -> None:
@@ -83,6 +85,7 @@ def _base(env) -> None:
     env.create("res.company", {"name": "YourCompany", "partner_id": 1, "currency_id": 1,
                                "email": "info@yourcompany.com", "sequence": 0}, forced_id=1)
     env.write("res.partner", [1], {"company_id": 1})
+    returns.seed_journals(env)  # before any invoice: account.move.journal_id is required
     env.create("account.tax", {"name": "15%", "amount": 15.0, "type_tax_use": "sale"}, forced_id=1)
     env.create("account.tax", {"name": "15%", "amount": 15.0, "type_tax_use": "purchase"}, forced_id=2)
     env.write("res.company", [1], {"account_sale_tax_id": 1})

@@ -1,13 +1,14 @@
 """The models the double implements, grouped by Odoo module."""
 from __future__ import annotations
 
-from . import account, base, mail, procurement, product, purchase, sale, sale_line, stock, tracking
+from . import account, base, mail, pricelist, procurement, product, purchase, returns, sale, sale_line, stock, tracking
 
 
 def all_specs(sale_margin: bool = True) -> list:
     """Every model; ``sale_margin`` adds that module's cost and margin fields (installed on the real server)."""
-    specs = purchase.extend([*base.specs(), *account.specs(), *mail.specs(), *product.specs(), *stock.specs(),
-                             sale.tag_spec(), sale.spec(sale_margin), sale_line.spec(sale_margin),
-                             tracking.tracking_spec(), *purchase.specs(), *procurement.specs()])
+    specs = returns.extend(purchase.extend([*base.specs(), *account.specs(), *mail.specs(), *product.specs(),
+                                            *stock.specs(), sale.tag_spec(), sale.spec(sale_margin),
+                                            sale_line.spec(sale_margin), tracking.tracking_spec(), *purchase.specs(),
+                                            *procurement.specs(), *returns.specs()]))
     procurement.extend({spec.name: spec for spec in specs})
-    return specs
+    return pricelist.extend(specs)
