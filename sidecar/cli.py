@@ -181,6 +181,8 @@ def cmd_odoo_setup(args) -> int:
     """Install (or repair) release submission in Odoo: tag, "Request release" action, Automation Rule."""
     from sidecar.odoo.errors import OdooError
     from sidecar.odoo.gateway import OdooGateway
+    from sidecar.odoo.inventory_trigger import install_inventory_adjustment
+    from sidecar.odoo.match_request import install_vendor_bill_match
     from sidecar.odoo.setup import install_purchase_approval, install_submission
     url, db = args.url or os.environ.get("ODOO_URL", ""), args.db or os.environ.get("ODOO_DB", "")
     password = args.admin_password or os.environ.get("ODOO_ADMIN_PASSWORD", "")
@@ -193,6 +195,10 @@ def cmd_odoo_setup(args) -> int:
         installed = install_submission(admin, args.webhook_url).as_dict()
         if args.purchase_webhook_url:
             installed["purchase_approval"] = install_purchase_approval(admin, args.purchase_webhook_url)
+        if args.inventory_webhook_url:
+            installed["inventory_adjustment"] = install_inventory_adjustment(admin, args.inventory_webhook_url)
+        if args.bill_webhook_url:
+            installed["vendor_bill_match"] = install_vendor_bill_match(admin, args.bill_webhook_url)
         if args.procurement_webhook_url:
             from sidecar.odoo.procurement_setup import install_procurement_check
             installed["procurement_check"] = install_procurement_check(admin, args.procurement_webhook_url)
@@ -315,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
     setup.add_argument("--purchase-webhook-url", default=None,
                        help="also install the purchase-approval Automation Rule posting here (state set to 'to approve')")
+    setup.add_argument("--inventory-webhook-url", default=None,
+                       help="also install the inventory-adjustment Automation Rule posting here (a quant's count set)")
+    setup.add_argument("--bill-webhook-url", default=None,
+                       help="also install vendor-bill match submission posting here (activity type, "
+                            "'Request match' action, Automation Rule)")
     setup.add_argument("--procurement-webhook-url", default=None,
                        help="also install the procurement check (activity type, 'Request procurement check' action, "
                             "Automation Rule posting here)")

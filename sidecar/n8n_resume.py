@@ -2,11 +2,14 @@
 
 Runs as an outbox job (`resume_n8n`), so it is retried like any write-back; n8n answering 404 or
 410 means the execution is gone (finished, deleted or timed out): nothing will ever take the
-outcome, and the job becomes a dead letter at once rather than after every retry.
+outcome, and the job becomes a dead letter at once rather than after every retry. Except just
+after the decision: an approver may decide between the workflow registering its resume URL and
+its Wait node starting to wait, when n8n also answers 404; that one is retried.
 """
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlparse
@@ -17,12 +20,18 @@ OPERATION = "resume_n8n"
 CATEGORY = N8N_FAILURE  # the dead-letter category of n8n's failures
 TIMEOUT_SECONDS = 10.0
 GONE = {404, 410}
+NOT_WAITING_YET_SECONDS = 120.0  # a 404 this soon after the decision may be an execution not yet at its Wait node
 
 
 def valid_url(url: str) -> bool:
     """An absolute http(s) URL (n8n's `$execution.resumeUrl`)."""
     parsed = urlparse(url)
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def _may_not_wait_yet(payload: dict, status: int, now: float) -> bool:
+    queued_at = payload.get("queued_at")
+    return status == 404 and isinstance(queued_at, (int, float)) and now - queued_at < NOT_WAITING_YET_SECONDS
 
 
 def run(payload: dict, timeout: float = TIMEOUT_SECONDS) -> dict:
@@ -36,6 +45,9 @@ def run(payload: dict, timeout: float = TIMEOUT_SECONDS) -> dict:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (http(s) checked above)
             return {"effect": "applied", "status": answer.status}
     except urllib.error.HTTPError as err:
+        if _may_not_wait_yet(payload, err.code, time.time()):
+            raise OdooError(CATEGORY, "n8n answered 404 to the resume URL just after the decision: its execution "
+                            "may not be waiting yet", retryable=True) from None
         gone = err.code in GONE
         raise OdooError(CATEGORY, f"n8n answered {err.code} to the resume URL"
                         + ("; the waiting execution is gone" if gone else ""),

@@ -60,7 +60,24 @@ def test_waiting_after_the_decision_resumes_at_once(client, worker, pending, n8n
     assert [(path, body["status"]) for path, body in calls] == [("/late", "rejected")]
 
 
-def test_a_gone_execution_is_a_dead_letter(client, worker, pending, n8n):
+def test_a_404_just_after_the_decision_is_retried_the_execution_may_not_be_waiting_yet(client, worker, services,
+                                                                                       pending, n8n):
+    base, calls, state = n8n
+    state["status"] = 404
+    approval_id = pending["approval_id"]
+    wait(client, approval_id, f"{base}/not-yet")
+    decide(client, approval_id, links_of(pending)["approve_token"])
+    worker.drain()
+    assert len(calls) == 1
+    from sidecar.store import jobs
+    with services.db.read() as conn:
+        [resume] = [job for job in jobs.for_release(conn, pending["release_id"]) if job["operation"] == "resume_n8n"]
+    assert resume["state"] == jobs.RETRYING and "may not be waiting yet" in resume["last_error"]
+
+
+def test_a_gone_execution_is_a_dead_letter(client, worker, pending, n8n, monkeypatch):
+    from sidecar import n8n_resume
+    monkeypatch.setattr(n8n_resume, "NOT_WAITING_YET_SECONDS", 0.0)  # long after the decision
     base, calls, state = n8n
     state["status"] = 404
     approval_id = pending["approval_id"]

@@ -7,6 +7,7 @@ import pytest
 from sidecar.flows import registry
 from sidecar.flows import return_request
 from sidecar.policy import load_policy
+from sidecar.store import audit
 from tests.conftest import bearer
 from tests.support.return_seed import ReturnSeed
 
@@ -80,6 +81,19 @@ def test_a_return_waits_for_the_manager_then_odoo_makes_it(client, worker, shop)
     [made] = shop.returns(sold["picking"])
     assert made["moves"][0]["product_uom_qty"] == 3.0 and made["state"] == "assigned"
     assert any("photos checked" in (m["body"] or "") for m in shop.messages(sold["picking"]))
+
+
+def test_while_a_return_waits_the_same_request_is_its_duplicate_and_another_a_409(client, services, shop):
+    sold = shop.delivered(shop.customer(), [(4, 30.0)])
+    asked = shop.request(sold["picking"], [(sold["products"][0], 3)], reason="not_as_described")
+    first = client.post("/v1/events", json=shop.envelope(asked), headers=bearer())
+    assert first.status_code == 201 and first.json["outcome"] == "approve", first.json
+    resent = client.post("/v1/events", json=shop.envelope(asked), headers=bearer())  # a new event id, the same ask
+    assert resent.status_code == 200 and resent.json["duplicate_of"] == first.json["release_id"]
+    other = shop.request(sold["picking"], [(sold["products"][0], 1)], reason="not_as_described")
+    refused = client.post("/v1/events", json=shop.envelope(other), headers=bearer())
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "decision_in_flight"
+    assert refused.json["error"]["details"] == [{"release_id": first.json["release_id"]}]
 
 
 def test_the_manager_rejects_and_nothing_is_made(client, worker, shop):

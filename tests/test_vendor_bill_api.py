@@ -32,7 +32,9 @@ def draft_bill(bills, qty=8, price=100.0, received=8):
     vendor, product = bills.vendor(), bills.service(100.0)
     _order, (line,) = bills.order(vendor, [(product, 10, 100.0)])
     bills.receive({line: received})
-    return bills.bill(vendor, [(line, product, qty, price)])
+    bill_id = bills.bill(vendor, [(line, product, qty, price)])
+    bills.request_match(bill_id)
+    return bill_id
 
 
 def notes(bills, bill_id):
@@ -45,9 +47,9 @@ def test_a_matching_bill_is_posted_with_the_reasons_in_its_chatter(client, worke
     answer = client.post("/v1/events", json=delivered, headers=bearer())
     assert answer.status_code == 201, answer.json
     assert answer.json["outcome"] == "post"
-    assert [job["operation"] for job in answer.json["jobs"]] == ["post_message", "post_bill"]
+    assert [job["operation"] for job in answer.json["jobs"]] == ["post_message", "clear_match_request", "post_bill"]
     worker.drain()
-    assert bills.state(bill_id) == "posted"
+    assert bills.state(bill_id) == "posted" and bills.match_requests(bill_id) == []
     [note] = notes(bills, bill_id)
     assert "matched, posted" in note and "price_over_tolerance" in note
     again = client.post("/v1/events", json=delivered, headers=bearer())  # the same delivery, repeated
@@ -95,3 +97,16 @@ def test_a_posted_bill_is_not_decided(client, bills):
     answer = client.post("/v1/events", json=event(bills, bill_id), headers=bearer())
     assert answer.status_code == 409, answer.json
     assert bills.state(bill_id) == "posted"
+
+
+def test_a_bill_nobody_asked_to_match_is_not_decided(client, bills):
+    """Bills are created empty and filled later: only the "Match requested" marker submits one."""
+    vendor, product = bills.vendor(), bills.service(100.0)
+    _order, (line,) = bills.order(vendor, [(product, 10, 100.0)])
+    bills.receive({line: 8})
+    bill_id = bills.bill(vendor, [(line, product, 8, 100.0)])
+    answer = client.post("/v1/events", json=event(bills, bill_id), headers=bearer())
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "not_submitted", answer.json
+    bills.request_match(bill_id)
+    answer = client.post("/v1/events", json=event(bills, bill_id), headers=bearer())
+    assert answer.status_code == 201 and answer.json["outcome"] == "post", answer.json

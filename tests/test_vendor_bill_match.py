@@ -3,6 +3,7 @@ on the double and on a real Odoo 17 (SIDECAR_LIVE=1). Expected values come from 
 administrator): its qty_received, qty_invoiced, prices and states."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -157,17 +158,33 @@ def _ref():
 
 def test_a_matching_bill_is_posted_once_with_the_reasons_in_its_chatter(gateway, bills, ordered):
     bill_id = _bill(bills, ordered)
+    bills.request_match(bill_id)
     facts = _facts(gateway, bill_id)
     operations = flow.bill_writebacks(facts, _decide(facts), [])
-    assert [op for op, _ in operations] == ["post_message", "post_bill"]
+    assert [op for op, _ in operations] == ["post_message", "clear_match_request", "post_bill"]
     ref = _ref()
     results = [writeback.run(gateway, op, {"ref": ref, **payload}) for op, payload in operations]
-    assert [r["effect"] for r in results] == ["applied", "applied"]
-    assert bills.state(bill_id) == "posted"
+    assert [r["effect"] for r in results] == ["applied", "applied", "applied"]
+    assert bills.state(bill_id) == "posted" and bills.match_requests(bill_id) == []
     notes = [m for m in bills.messages(bill_id) if f"Ref: {ref}" in (m["body"] or "")]
     assert len(notes) == 1 and "unmatched_lines" in notes[0]["body"]
     again = [writeback.run(gateway, op, {"ref": ref, **payload}) for op, payload in operations]
-    assert [r["effect"] for r in again] == ["already_done", "already_done"]
+    assert [r["effect"] for r in again] == ["already_done", "already_done", "already_done"]
+
+
+def test_the_decision_removes_only_the_match_request_it_answered(gateway, bills, ordered):
+    """A bill asked again after the decided write keeps its new marker (Odoo dates both in one transaction)."""
+    bill_id = _bill(bills, ordered)
+    bills.request_match(bill_id)
+    decided = bills.move(bill_id, ["write_date"])["write_date"]
+    time.sleep(1.1)  # the next request falls in a later second than the decided write
+    bills.request_match(bill_id)  # removes nothing itself here: the action would; the seed adds a second one
+    assert len(bills.match_requests(bill_id)) == 2
+    done = writeback.run(gateway, "clear_match_request", {"ref": _ref(), "order_id": bill_id, "model": "account.move",
+                                                          "decided_write_date": decided})
+    assert done["effect"] == "applied" and len(done["activity_ids"]) == 1
+    [kept] = bills.match_requests(bill_id)
+    assert kept["id"] not in done["activity_ids"]
 
 
 def test_a_held_bill_stays_draft_with_its_failing_lines_and_an_activity(gateway, bills, ordered):
@@ -178,7 +195,7 @@ def test_a_held_bill_stays_draft_with_its_failing_lines_and_an_activity(gateway,
     decision = {**decision, "route": {**route, "assignee": "admin"},
                 "sla": decision.get("sla") or {"due_at": "2026-11-26T12:00:00Z"}}
     operations = flow.bill_writebacks(facts, decision, [])
-    assert [op for op, _ in operations] == ["post_message", "schedule_activity"]
+    assert [op for op, _ in operations] == ["post_message", "clear_match_request", "schedule_activity"]
     ref = _ref()
     for op, payload in operations:  # each job has its own ref, as the pipeline queues them
         writeback.run(gateway, op, {"ref": f"{ref}.{op}", **payload})

@@ -230,8 +230,7 @@ def test_registry():
         "confirm_order", "cancel_order", "post_message", "schedule_activity", "close_activity", "notify_approver",
         "approve_purchase", "cancel_purchase", "apply_inventory", "reset_inventory_count", "post_bill",
         "create_return", "create_credit_note", "confirm_rfq", "cancel_rfq", "close_procurement_check",
-        "write_price",
-        "create_transfer", "create_rfq"}
+        "write_price", "clear_match_request", "create_transfer", "create_rfq"}
     assert set(writeback.RPC_COUNT) == set(writeback.OPERATIONS)
     with pytest.raises(writeback.UnknownOperation):
         writeback.run(ScriptedGateway(), "delete_everything", {})

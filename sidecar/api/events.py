@@ -49,3 +49,11 @@ def get_release(release_id):
 def reconcile_releases():
     """Decide quotations whose release request never arrived."""
     return reconcile.reconcile(get_services(), json_body(default={}))
+
+
+@bp.post("/reconciliations/<flow_name>")
+@requires("events.write")
+def reconcile_flow(flow_name):
+    """Decide a flow's submitted documents whose webhook never arrived."""
+    flow = reconcile.reconcilable(flow_name)
+    return reconcile.reconcile(get_services(), json_body(default={}), flow)

@@ -306,7 +306,7 @@ def queue_resume(conn, services: Services, approval: dict, outcome: str, by: str
     if not approval.get("resume_url"):
         return
     writebacks.queue(conn, approval["release_id"], "resume", [("resume_n8n", {
-        "order_id": approval["order_id"], "url": approval["resume_url"], "body": {
+        "order_id": approval["order_id"], "url": approval["resume_url"], "queued_at": time.time(), "body": {
             "approval_id": approval["id"], "release_id": approval["release_id"], "order_id": approval["order_id"],
             "status": outcome, "decided_by": by, "comment": comment}})], services.settings.max_attempts)
 

@@ -240,20 +240,25 @@ def _record(services: Services, flow: Flow, envelope: dict, key: str, digest: st
     with services.db.transaction() as conn:
         audit.append(conn, "event.received", key, {"type": envelope["type"], "event_id": envelope["id"],
                                                    "order_id": document["id"]})
-        in_flight = releases.release_in_flight(conn, flow.name, flow.model, document["id"])
+        in_flight, refused = releases.release_in_flight(conn, flow.name, flow.model, document["id"]), None
         if in_flight and flow.same_ask and not flow.same_ask(in_flight["facts"], facts):
-            raise Conflict(f"{flow.model} {document['id']} has a {flow.name} decision in flight ({in_flight['id']}) "
-                           "for another ask; this one was not decided: send it again once that one is decided",
-                           code="decision_in_flight", details=[{"release_id": in_flight["id"]}])
-        if in_flight:
+            audit.append(conn, "event.refused_in_flight", in_flight["id"], {"event_id": envelope["id"],
+                                                                           "code": "decision_in_flight"})
+            refused = in_flight  # audited; nothing else is stored, so the event can be sent again later
+        elif in_flight:
             answer, status = describe(conn, in_flight, duplicate_of=in_flight["id"]), 200
             audit.append(conn, "event.duplicate", in_flight["id"], {"event_id": envelope["id"]})
         else:
             answer, status = _decide(conn, services, flow, envelope, facts, decision), 201
-        # Parked copies of this event, and of any other event for the same document, are now handled.
-        dead_letters.resolve_handled(conn, key, document["id"], f"document decided in {answer['release_id']}",
-                                     model=flow.model)
-        idempotency.save(conn, key, OPERATION, digest, status, answer)
+        if not refused:
+            # Parked copies of this event, and of any other event for the same document, are now handled.
+            dead_letters.resolve_handled(conn, key, document["id"], f"document decided in {answer['release_id']}",
+                                         model=flow.model)
+            idempotency.save(conn, key, OPERATION, digest, status, answer)
+    if refused:
+        raise Conflict(f"{flow.model} {document['id']} has a {flow.name} decision in flight ({refused['id']}) "
+                       "for another ask; this one was not decided: send it again once that one is decided",
+                       code="decision_in_flight", details=[{"release_id": refused["id"]}])
     return status, answer, False
 
 

@@ -48,6 +48,13 @@ def event_data(flow: Flow, release: dict, current: dict) -> dict:
     return data
 
 
+def same_ask(in_flight: dict, facts: dict) -> bool:
+    """Two requests for one delivery are the same when they ask the same lines, for the same reason and resolution
+    (a shop sending its request again); another request waits until the one in flight is decided (409)."""
+    before, now = in_flight.get("request") or {}, facts["request"]
+    return all(before.get(key) == now.get(key) for key in ("lines", "reason", "resolution", "reference"))
+
+
 def read_return_facts(services, picking_id: int, request: dict) -> dict:
     """The delivery's facts read from Odoo, with what the customer asks (422 when more is asked than can be)."""
     return build_return_facts(read_return_bundle(services.odoo, picking_id), request)
@@ -145,6 +152,7 @@ FLOW = Flow(
     request=return_request,
     reads_request=True,
     event_data=event_data,
+    same_ask=same_ask,
     acting_operations=("create_return",),
     undecidable_message="{name} is in state '{state}': return requests are decided only for done deliveries",
 )

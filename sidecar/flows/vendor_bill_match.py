@@ -6,6 +6,10 @@ draft for finance with the failing lines in the chatter and an activity.
 was decided; finance rejecting leaves it in draft (the note says why). A rejection does not cancel
 the bill: Odoo's `button_cancel` would drop the vendor's document from the purchase order's billed
 quantities, while a held bill usually waits for a corrected quantity, price or credit note.
+
+Submission is explicit (sidecar/odoo/match_request.py): the "Request match" action marks the bill
+with a "Match requested" activity, which the policy's intake domain asks Odoo for. Whatever the
+outcome, the decision removes that marker (`clear_match_request`): it means "waiting for a match".
 """
 from __future__ import annotations
 
@@ -68,9 +72,11 @@ def _acting(bill: dict) -> dict:
 
 
 def bill_writebacks(facts: dict, decision: dict, notices: list[dict] = ()) -> list[tuple[str, dict]]:
-    """A fresh decision's write-backs: the note, then post the bill, or finance's activity and links."""
+    """A fresh decision's write-backs: the note, the request marker removed, then post the bill, or finance's
+    activity and links."""
     bill = facts["bill"]
-    operations = [("post_message", _on_bill(bill, {"body": decision_message(decision, facts)}))]
+    operations = [("post_message", _on_bill(bill, {"body": decision_message(decision, facts)})),
+                  ("clear_match_request", _on_bill(bill, {"decided_write_date": bill.get("write_date")}))]
     if decision["outcome"] == "reject":
         return operations  # the bill stays in draft: the note says why
     if decision["outcome"] != "approve":

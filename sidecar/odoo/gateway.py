@@ -478,14 +478,14 @@ class OdooGateway:
         return {row["id"]: row["login"] for row in rows}
 
     def search_submitted(self, domain: list, *, not_before: str, written_before: str | None,
-                         exclude_ids: list[int], offset: int, limit: int) -> list[dict]:
-        """One page of orders matching `domain` written since `not_before`, oldest first."""
+                         exclude_ids: list[int], offset: int, limit: int, model: str = ORDER) -> list[dict]:
+        """One page of documents of `model` matching `domain` written since `not_before`, oldest first
+        (`name` is Odoo's display name: a stock.quant has no `name`)."""
         full = [*domain, ("write_date", ">=", not_before)]
         if written_before:
             full.append(("write_date", "<=", written_before))
         if exclude_ids:
             full.append(("id", "not in", sorted(exclude_ids)))
-        rows = self.execute(ORDER, "search_read", full, fields=["name", "state", "write_date"], offset=offset,
+        rows = self.execute(model, "search_read", full, fields=["display_name", "write_date"], offset=offset,
                             limit=limit, order="write_date asc, id asc", context=self._all_companies())
-        return [{"id": r["id"], "name": r["name"], "state": r["state"], "write_date": r["write_date"]}
-                for r in rows]
+        return [{"id": r["id"], "name": r["display_name"], "write_date": r["write_date"]} for r in rows]

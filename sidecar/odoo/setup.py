@@ -56,14 +56,32 @@ def _find(gw: OdooGateway, model: str, domain: list) -> int | None:
     return found[0] if found else None
 
 
-def _ensure(gw: OdooGateway, model: str, domain: list, values: dict, created: list[str], label: str) -> int:
-    """Create the record matching `domain` with `values`, or bring the existing one back to them."""
+def _ensure(gw: OdooGateway, model: str, domain: list, values: dict, created: list[str], label: str,
+            repaired: list[str] | None = None) -> int:
+    """Create the record matching `domain` with `values`, or bring the existing one back to them.
+
+    With `repaired`, the existing record is read first: written (and `label` noted) only when it differs.
+    """
     record_id = _find(gw, model, domain)
     if record_id is None:
         created.append(label)
         return gw.execute(model, "create", values)
+    if repaired is not None:
+        current = gw.execute(model, "read", [record_id], list(values), context={"active_test": False})[0]
+        if all(_same(values[name], current.get(name)) for name in values):
+            return record_id
+        repaired.append(label)
     gw.execute(model, "write", [record_id], values)
     return record_id
+
+
+def _same(wanted, current) -> bool:
+    """Whether a value as written (`(6, 0, ids)`, an id, a scalar) is what `read` answers."""
+    if isinstance(wanted, list) and wanted and isinstance(wanted[0], tuple) and wanted[0][0] == 6:
+        return sorted(wanted[0][2]) == sorted(current or [])
+    if isinstance(current, list) and len(current) == 2 and isinstance(current[0], int):
+        return wanted == current[0]  # a many2one: [id, name]
+    return wanted == current or (wanted in (None, False) and current in (None, False))
 
 
 def _model_id(gw: OdooGateway, model: str) -> int:
@@ -85,6 +103,13 @@ def _group_id(gw: OdooGateway, xmlid: str) -> int | None:
     rows = gw.execute("ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)],
                       fields=["res_id"], limit=1)
     return rows[0]["res_id"] if rows else None
+
+
+def check_webhook_url(webhook_url: str) -> None:
+    """ValueError unless `webhook_url` is http(s)://host/path."""
+    parsed = urlparse(webhook_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"webhook URL '{webhook_url}' must be http(s)://host/path")
 
 
 def install_submission(gw: OdooGateway, webhook_url: str) -> SubmissionSetup:

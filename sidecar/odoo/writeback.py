@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sidecar.odoo.errors import RECORD_MISSING, STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import ORDER, OdooGateway, company_context
+from sidecar.odoo import match_request
 from sidecar.odoo import price_change
 from sidecar.odoo import returns_writeback
 from sidecar.odoo.inventory import STOCK_QUANT
@@ -31,7 +32,7 @@ RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule
              "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3,
              "apply_inventory": 4, "reset_inventory_count": 3,
              "post_bill": 3, **returns_writeback.RPC_COUNT, **procurement_writeback.RPC_COUNT,
-             **price_change.RPC_COUNT, **replenishment_writeback.RPC_COUNT}
+             **price_change.RPC_COUNT, **match_request.RPC_COUNT, **replenishment_writeback.RPC_COUNT}
 # Models without a chatter (no mail.thread): their notes, activities and notices go on the record a
 # field names. stock.quant's go on its product (product.product has a chatter).
 CHATTER_OF = {STOCK_QUANT: ("product.product", "product_id"), ORDERPOINT: ("product.product", "product_id")}
@@ -492,6 +493,7 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "reset_inventory_count": reset_inventory_count,
     "post_bill": post_bill,
     **returns_writeback.OPERATIONS,
+    **match_request.OPERATIONS,
     **procurement_writeback.OPERATIONS,
     **price_change.OPERATIONS,
     **replenishment_writeback.OPERATIONS,

@@ -200,13 +200,16 @@ def cancel_approval(conn: Connection, approval_id: str, cancelled_by: str | None
     return result.rowcount == 1
 
 
-def latest_for_orders(conn: Connection, model: str, order_ids: list[int]) -> dict[int, dict]:
-    """Each document's most recent decision (id, status, in_flight, updated_at)."""
+def latest_for_orders(conn: Connection, model: str, order_ids: list[int], flow: str | None = None) -> dict[int, dict]:
+    """Each document's most recent decision (id, status, in_flight, updated_at), of `flow` only when given
+    (decisions from before flows, without one, count as any flow's: they are the release's, on sale.order)."""
     if not order_ids:
         return {}
     query = (sa.select(releases.c.order_id, releases.c.id, releases.c.status, releases.c.in_flight,
                        releases.c.updated_at)
              .where(releases.c.model == model, releases.c.order_id.in_(order_ids)).order_by(releases.c.updated_at))
+    if flow is not None:
+        query = query.where(sa.or_(releases.c.flow == flow, releases.c.flow.is_(None)))
     return {row.order_id: dict(row._mapping) for row in conn.execute(query)}
 
 

@@ -22,7 +22,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sidecar.flows import price_change, procurement_exception, purchase_approval, registry, return_request
+from sidecar.flows import registry
+from sidecar.policy.loader import DEFAULT_POLICY_PATH
 from sidecar.store import schema
 from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, sidecar_env
 
@@ -34,14 +35,17 @@ INSTALL_TIMEOUT = 30 * 60
 N8N_TIMEOUT = 5 * 60
 SETTLE = 60  # seconds for n8n + sidecar + worker to finish one event
 N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadletters.write"  # as scripts/run.sh
-# The shipped purchase policy names no approvers: the demo copy names admin and demo (README).
-PURCHASE_DEMO_POLICY = registry.POLICIES_DIR / "purchase-approval.demo.json"
-RETURN_DEMO_POLICY = registry.POLICIES_DIR / "return-request.demo.json"
-PROCUREMENT_DEMO_POLICY = registry.POLICIES_DIR / "procurement-exception.demo.json"
-PRICE_CHANGE_DEMO_POLICY = registry.POLICIES_DIR / "price-change.demo.json"
-REPLENISHMENT_DEMO_POLICY = registry.POLICIES_DIR / "replenishment-exception.demo.json"
+
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
 WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
+
+
+def demo_policies() -> str:
+    """SIDECAR_FLOW_POLICIES putting every flow's demo policy in force: the shipped ones name no approvers, the
+    demo copies name admin and demo (README); the release's is SIDECAR_POLICY_FILE."""
+    demos = {flow.name: registry.POLICIES_DIR / flow.policy_file.replace(".json", ".demo.json")
+             for flow in registry.flows() if flow.policy_file != DEFAULT_POLICY_PATH.name}
+    return " ".join(f"{name}={path}" for name, path in sorted(demos.items()) if path.exists())
 
 
 def free_port() -> int:
@@ -206,11 +210,7 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
                                        odoo_target.password),
            "SIDECAR_BIND": f"127.0.0.1:{sidecar_port}", "SIDECAR_WORKERS": "2",
            "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0",
-           "SIDECAR_FLOW_POLICIES": f"{purchase_approval.NAME}={PURCHASE_DEMO_POLICY} "
-                                    f"{return_request.NAME}={RETURN_DEMO_POLICY} "
-                                    f"{procurement_exception.NAME}={PROCUREMENT_DEMO_POLICY} "
-                                    f"{price_change.NAME}={PRICE_CHANGE_DEMO_POLICY} "
-                                    f"replenishment-exception={REPLENISHMENT_DEMO_POLICY}",
+           "SIDECAR_FLOW_POLICIES": demo_policies(),
            "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}",
            # n8n's key holds what scripts/run.sh gives it: its scheduled workflows (reconcile at :00/:15/...,
            # overdue approvals) may run during the test and must succeed.

@@ -71,3 +71,21 @@ class BillSeed:
     def activities(self, bill_id: int) -> list:
         return self.seed.search_read("mail.activity", [("res_model", "=", "account.move"), ("res_id", "=", bill_id)],
                                      ["user_id", "summary", "note", "date_deadline"], context={"active_test": False})
+
+    def request_match(self, bill_id: int) -> None:
+        """Submit the bill as its "Request match" action does: a "Match requested" activity added through the
+        bill (the type made when missing, as odoo-setup makes it), so Odoo writes the bill."""
+        from sidecar.odoo.match_request import ACTIVITY_TYPE, BILL_MODEL
+        kind = self.seed.call("mail.activity.type", "search", [("name", "=", ACTIVITY_TYPE), ("res_model", "=", BILL_MODEL)])
+        kind = kind[0] if kind else self.seed.call("mail.activity.type", "create", {"name": ACTIVITY_TYPE,
+                                                                                   "res_model": BILL_MODEL})
+        [model] = self.seed.call("ir.model", "search", [("model", "=", BILL_MODEL)])
+        self.seed.call(BILL_MODEL, "write", [bill_id], {"activity_ids": [(0, 0, {
+            "activity_type_id": kind, "res_model_id": model, "user_id": self.seed.user_id(self.seed.login),
+            "summary": "Waiting for the three-way match"})]})
+
+    def match_requests(self, bill_id: int) -> list:
+        """The bill's "Match requested" markers."""
+        from sidecar.odoo.match_request import ACTIVITY_TYPE
+        return [a for a in self.seed.search_read("mail.activity", [("res_model", "=", "account.move"), ("res_id", "=", bill_id)],
+                                                 ["activity_type_id"]) if a["activity_type_id"][1] == ACTIVITY_TYPE]

@@ -6,6 +6,8 @@ from tests.support.odoo_seed import OdooSeed
 
 STOCK_USER = "stock.group_stock_user"
 QUANT = "stock.quant"
+# The fields the Automation Rule posts (sidecar/odoo/inventory_trigger.py).
+WEBHOOK_FIELDS = ["write_date", "write_uid", "inventory_quantity", "inventory_diff_quantity", "inventory_quantity_set"]
 
 
 class InventorySeed:
@@ -52,3 +54,9 @@ class InventorySeed:
     def activities(self, product_id: int) -> list:
         return self.seed.search_read("mail.activity", [("res_model", "=", "product.product"), ("res_id", "=", product_id)],
                                      ["user_id", "summary"], context={"active_test": False})
+
+    def webhook_body(self, quant_id: int) -> dict:
+        """The body of the Automation Rule's webhook for this quant, from what Odoo shows now, many2one as bare
+        ids (recorded: tests/data/odoo17-quant-count-set-webhook.json)."""
+        row = self.seed.call(QUANT, "read", [quant_id], WEBHOOK_FIELDS, load=None)[0]
+        return {"_action": "Send Webhook Notification(#0)", "_id": quant_id, "_model": QUANT, **row}

@@ -18,7 +18,8 @@ ACTIVITY_CATEGORIES = [("default", "None"), ("upload_file", "Upload Document"), 
 ACTIVITY_STATES = [("overdue", "Overdue"), ("today", "Today"), ("planned", "Planned"), ("done", "Done")]
 THREAD_MODELS = [("res.partner", "Contact"), ("product.template", "Product"),
                  ("product.product", "Product Variant"), ("sale.order", "Sales Order"),
-                 ("stock.picking", "Transfer"), ("purchase.order", "Purchase Order")]
+                 ("stock.picking", "Transfer"), ("purchase.order", "Purchase Order"),
+                 ("account.move", "Journal Entry")]
 
 
 def _activity_state(env, model, rid):

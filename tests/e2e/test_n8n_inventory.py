@@ -1,0 +1,109 @@
+"""End to end in a real n8n for inventory adjustment: Odoo's "count set" webhook -> the Inventory adjustment
+workflow -> sidecar (demo inventory policy) + worker -> Odoo.  The stack is tests/e2e/conftest.py's."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from sidecar.flows import inventory_adjustment
+from sidecar.store import schema
+from tests.e2e.conftest import APPROVAL_HOOK, assert_answered_at_once, first_answer, pending_approval, wait_for
+from tests.support.inventory_seed import InventorySeed
+
+pytestmark = pytest.mark.e2e
+
+HOOK = "odoo/inventory-adjustment"
+MODEL = inventory_adjustment.MODEL
+RECORDED_WEBHOOK = json.loads((Path(__file__).resolve().parents[1] / "data" /
+                               "odoo17-quant-count-set-webhook.json").read_text())
+
+
+@pytest.fixture
+def inventory(odoo_seed):
+    seed = InventorySeed(odoo_seed)
+    yield seed
+    seed.close()
+
+
+def counted(inventory: InventorySeed, counted_qty: float) -> tuple[int, int, dict]:
+    """A product of cost 10 with 20 on hand whose quant an Inventory / User counted, and the body the rule posts."""
+    product, quant = inventory.stocked(cost=10.0, on_hand=20.0)
+    inventory.count(quant, counted_qty)
+    body = inventory.webhook_body(quant)
+    assert body.keys() == RECORDED_WEBHOOK.keys() and body["inventory_quantity_set"] is True
+    return product, quant, body
+
+
+def notes(inventory: InventorySeed, product_id: int) -> list[str]:
+    return [m["body"] for m in inventory.messages(product_id) if "Inventory adjustment" in (m["body"] or "")]
+
+
+def resume_jobs_of(stack, doc_id: int, model: str) -> set:
+    """The states of the jobs resuming a workflow's Wait node (resume_n8n) for a document's decisions."""
+    query = sa.select(schema.jobs.c.state).where(schema.jobs.c.release_id.in_(stack._decisions(doc_id, model)),
+                                                 schema.jobs.c.operation == "resume_n8n")
+    return stack._read_store(lambda conn: {r.state for r in conn.execute(query)})
+
+
+def decide_through_n8n(stack, inventory, quant_id: int, body: dict, choice: str, comment: str) -> dict:
+    """The approver's link, through n8n's approval-decision workflow, once the workflow follows the approval."""
+    approval = wait_for(lambda: pending_approval(stack, quant_id, MODEL), "an approval for the count", logs=stack.logs)
+    first = first_answer(stack, body, inventory_adjustment.EVENT_TYPE)
+    assert first["approval_id"] == approval["id"] and first["outcome"] == "approve"
+    link = next(x for x in first["decision_links"] if x["approver"] == "admin")
+    assert link[f"{choice}_url"].startswith(f"{stack.n8n_url}/webhook/{APPROVAL_HOOK}?")
+    wait_for(lambda: stack.sidecar("GET", f"/v1/approvals/{approval['id']}").json()["resume_url_set"],
+             "the workflow to wait for the approval's outcome", logs=stack.logs)
+    time.sleep(1)  # n8n parks the execution on its Wait node just after giving the URL
+    decided = requests.post(link[f"{choice}_url"], json={"comment": comment}, timeout=30)
+    assert decided.status_code == 200, decided.text
+    return decided.json()["approval"]
+
+
+def test_a_small_surplus_is_applied_in_odoo_with_the_reasons_on_the_product(stack, inventory):
+    product, quant, body = counted(inventory, 21)  # one unit found, worth 10
+    letters_before = stack.n8n_letters()
+
+    assert_answered_at_once(stack.webhook(HOOK, body))
+    wait_for(lambda: inventory.quant(quant)["quantity"] == 21 and notes(inventory, product),
+             "the count to be applied in Odoo with the decision's note", logs=stack.logs)
+    wait_for(lambda: stack.job_states(quant, MODEL) == {"done"}, "the decision's jobs to be done", logs=stack.logs)
+    [note] = notes(inventory, product)
+    assert "Inventory adjustment: applied" in note and "variance_tier1" in note
+    assert inventory.quant(quant)["inventory_quantity_set"] is False
+    assert stack.counts(quant, MODEL)["releases"] == 1 and pending_approval(stack, quant, MODEL) is None
+    assert stack.n8n_letters() == letters_before
+
+
+def test_a_write_off_waits_for_the_manager_who_approves_through_n8n_and_the_workflow_resumes(stack, inventory):
+    product, quant, body = counted(inventory, 5)  # 15 written off, worth 150
+    letters_before = stack.n8n_letters()
+
+    assert_answered_at_once(stack.webhook(HOOK, body))
+    approval = decide_through_n8n(stack, inventory, quant, body, "approve", "shrinkage confirmed")
+    assert approval["status"] == "approved" and approval["decided_by"] == "admin"
+    wait_for(lambda: inventory.quant(quant)["quantity"] == 5, "the approved count to be applied in Odoo",
+             logs=stack.logs)
+    wait_for(lambda: stack.job_states(quant, MODEL) == {"done"}, "every job to be done", logs=stack.logs)
+    assert resume_jobs_of(stack, quant, MODEL) == {"done"}  # n8n's Wait node took the outcome
+    assert any("Inventory adjustment: approval needed" in n for n in notes(inventory, product))
+    assert stack.n8n_letters() == letters_before
+
+
+def test_a_rejected_count_is_cleared_and_stock_is_unchanged(stack, inventory):
+    _product, quant, body = counted(inventory, 5)
+    letters_before = stack.n8n_letters()
+
+    assert_answered_at_once(stack.webhook(HOOK, body))
+    approval = decide_through_n8n(stack, inventory, quant, body, "reject", "recount aisle 4")
+    assert approval["status"] == "rejected"
+    wait_for(lambda: inventory.quant(quant)["inventory_quantity_set"] is False, "the count to be cleared in Odoo",
+             logs=stack.logs)
+    wait_for(lambda: stack.job_states(quant, MODEL) == {"done"}, "every job to be done", logs=stack.logs)
+    assert inventory.quant(quant)["quantity"] == 20 and resume_jobs_of(stack, quant, MODEL) == {"done"}
+    assert stack.n8n_letters() == letters_before

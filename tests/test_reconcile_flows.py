@@ -1,0 +1,93 @@
+"""Reconciliation of any flow whose intake is a plain Odoo domain (POST /v1/reconciliations/{flow_name}), shown
+with purchase approval: orders left waiting in Odoo whose webhook was lost are decided; Odoo's states are the
+expected values (on the double, or a real Odoo 17 with SIDECAR_LIVE=1)."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from sidecar.flows import purchase_approval, registry
+from sidecar.policy import load_policy
+from sidecar.store import audit
+from tests.conftest import bearer
+from tests.support.purchase_seed import PurchaseSeed
+
+RECONCILE = "/v1/reconciliations/purchase-approval"
+DEMO_POLICY = registry.POLICIES_DIR / "purchase-approval.demo.json"
+
+
+@pytest.fixture
+def purchase(odoo_seed, services):
+    services.policies[purchase_approval.FLOW.name] = load_policy(DEMO_POLICY)
+    seed = PurchaseSeed(odoo_seed)
+    yield seed
+    seed.close()
+
+
+@pytest.fixture
+def go_live(services):
+    """Go-live is now: every order the test makes from here on is after it."""
+    moment = (datetime.now(timezone.utc) + timedelta(seconds=1)).replace(microsecond=0)  # after all earlier writes
+    services.settings = dataclasses.replace(services.settings, go_live_at=moment.strftime("%Y-%m-%d %H:%M:%S"))
+    time.sleep(max(0.0, (moment - datetime.now(timezone.utc)).total_seconds()) + 0.05)
+    return moment
+
+
+def waiting(purchase, classes):
+    return purchase.to_approve(purchase.vendor(classes=classes), [(purchase.product(), 10, 100.0)])
+
+
+def test_lost_purchase_webhooks_are_found_previewed_then_decided_once(client, services, worker, purchase, go_live):
+    passing, blocked = waiting(purchase, ["Approved"]), waiting(purchase, ["Blocked"])
+    delivered = waiting(purchase, ["Approved"])  # its webhook arrived
+    write_date = purchase.order(delivered, ["write_date"])["write_date"]
+    answer = client.post("/v1/events", headers=bearer(), json={
+        "id": f"odoo:purchase.order:{delivered}:{write_date}", "type": purchase_approval.EVENT_TYPE, "source": "odoo",
+        "data": {"_model": "purchase.order", "_id": delivered, "write_date": write_date}})
+    assert answer.status_code == 201, answer.json
+
+    with services.db.transaction() as conn:
+        entries = len(audit.entries(conn))
+    dry = client.post(RECONCILE, json={"older_than_minutes": 0, "dry_run": True}, headers=bearer())
+    assert dry.status_code == 200, dry.json
+    planned = {p["order_id"]: p for p in dry.json["planned"]}
+    assert set(planned) == {passing, blocked}  # the delivered order is in flight: left alone
+    assert planned[passing]["outcome"] == purchase_approval.FLOW.passing_outcome
+    assert planned[blocked]["outcome"] == "reject"
+    assert planned[passing]["order_name"] == purchase.order(passing, ["name"])["name"]
+    with services.db.transaction() as conn:
+        assert len(audit.entries(conn)) == entries  # a dry run records nothing
+
+    run = client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer())
+    assert run.status_code == 200 and run.json["failed"] == [], run.json
+    assert {d["order_id"]: d["outcome"] for d in run.json["decided"]} == {
+        passing: purchase_approval.FLOW.passing_outcome, blocked: "reject"}
+    worker.drain()
+    assert (purchase.state(passing), purchase.state(blocked)) == ("purchase", "cancel")
+    again = client.post(RECONCILE, json={"older_than_minutes": 0}, headers=bearer())
+    assert again.json["missed"] == [] and again.json["decided"] == []
+
+
+def test_an_unknown_flow_is_404_and_a_flow_needs_its_go_live(client, services, purchase):
+    unknown = client.post("/v1/reconciliations/no-such-flow", json={}, headers=bearer())
+    assert unknown.status_code == 404 and unknown.json["error"]["code"] == "flow_not_found"
+    services.settings = dataclasses.replace(services.settings, go_live_at=None)
+    refused = client.post(RECONCILE, json={"dry_run": True}, headers=bearer())
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "go_live_not_configured"
+
+
+def test_a_flow_whose_event_carries_the_ask_cannot_be_reconciled():
+    from sidecar.errors import PolicyInvalid
+    from sidecar.flows import reconcile
+    flow = dataclasses.replace(purchase_approval.FLOW, name="purchase-with-ask", event_type="purchase_order.ask",
+                               reads_request=True)
+    registry.register(flow)
+    try:
+        with pytest.raises(PolicyInvalid) as caught:
+            reconcile.reconcilable("purchase-with-ask")
+        assert caught.value.code == "not_reconcilable"
+    finally:
+        registry.unregister("purchase-with-ask")
