@@ -9,7 +9,7 @@ from schemathesis import GenerationMode
 from sidecar.app import create_app
 from sidecar.config import load_settings
 from sidecar.specs import load_specs
-from tests.conftest import ALL_SCOPES_KEY, bearer, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, bearer, demo_policies, sidecar_env
 from tests.odoo_double import OdooDouble
 
 # Per operation and mode: deterministic, and the file stays well under 30 s. FUZZ_EXAMPLES=500 for a long run.
@@ -28,7 +28,8 @@ def api_schema(tmp_path_factory):
     double = OdooDouble(db="fuzz")
     url = double.start(host="127.0.0.1", port=0)
     # Reconciliation is configured (a go-live moment), so a valid request is served, not refused with 422.
-    env = sidecar_env(tmp_path_factory.mktemp("fuzz"), url, db=double.db, SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00")
+    env = sidecar_env(tmp_path_factory.mktemp("fuzz"), url, db=double.db, SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00",
+                      SIDECAR_FLOW_POLICIES=demo_policies())  # every flow decides, as in the demo
     application = create_app(settings=load_settings(env))
     schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
     # Every call sends the test's own key (fuzz): a generated Authorization would be replaced, and a negative one
