@@ -22,7 +22,6 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sidecar.flows import registry
 from sidecar.store import schema
 from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, demo_policies, sidecar_env
 
