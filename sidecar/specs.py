@@ -55,10 +55,34 @@ def contract_schema(name: str) -> dict:
     return _inline(contract, contract.get("$defs", {}))
 
 
+def event_types(types) -> dict[str, str]:
+    """Event type -> contract of its data: as the spec lists them, or every governed flow's ("flows")."""
+    if types == "flows":
+        from sidecar.flows import registry  # the flows import most of the sidecar; only this spec needs them
+        return {flow.event_type: flow.contract for flow in registry.flows()}
+    return dict(types or {})
+
+
+def flow_outcomes() -> list[str]:
+    """Every outcome a governed flow's decision may have (each flow's passing outcome, approve, reject)."""
+    from sidecar.flows import registry
+    return sorted({outcome for flow in registry.flows() for outcome in flow.outcomes})
+
+
+def with_outcomes(schema):
+    """A response schema with each `"enum": "flows"` replaced by every governed flow's outcomes."""
+    if isinstance(schema, dict):
+        return {key: flow_outcomes() if key == "enum" and value == "flows" else with_outcomes(value)
+                for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [with_outcomes(item) for item in schema]
+    return schema
+
+
 def request_schema(request: dict) -> dict:
     """The body's schema; an event's `type` picks the contract of its `data`, as the server does."""
     schema = contract_schema(request["contract"])
-    types = request.get("types")
+    types = event_types(request.get("types"))
     if not types:
         return schema
     variants = []
@@ -83,7 +107,7 @@ def _operation(spec: dict) -> dict:
                         "schema": spec.get("path_parameters", {}).get(name, {"type": "string"})}
                        for name in re.findall(r"\{(\w+)\}", spec["path"])],
         "responses": {status: {"description": status,
-                               "content": {spec.get("media_type", "application/json"): {"schema": schema}}}
+                               "content": {spec.get("media_type", "application/json"): {"schema": with_outcomes(schema)}}}
                       for status, schema in spec["responses"].items()},
     }
     for status, links in spec.get("links", {}).items():  # where an answer's ids lead: API testers follow them

@@ -22,6 +22,16 @@ AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
 APPROVAL_SECRET = "0123456789abcdef-approval-tokens-secret"
 
 
+def demo_policies() -> str:
+    """SIDECAR_FLOW_POLICIES putting every flow's demo policy in force: the shipped ones name no approvers, the
+    demo copies name admin and demo (README); the release's is SIDECAR_POLICY_FILE."""
+    from sidecar.flows import registry
+    from sidecar.policy.loader import DEFAULT_POLICY_PATH
+    demos = {flow.name: registry.POLICIES_DIR / flow.policy_file.replace(".json", ".demo.json")
+             for flow in registry.flows() if flow.policy_file != DEFAULT_POLICY_PATH.name}
+    return " ".join(f"{name}={path}" for name, path in sorted(demos.items()) if path.exists())
+
+
 def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin", **extra):
     """The environment a test sidecar runs with."""
     return {

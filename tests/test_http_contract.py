@@ -197,3 +197,19 @@ def test_the_release_workflow_branches_on_the_sidecars_status():
     # Every expression reads the event from the webhook node, so a second ask sends the same event.
     sent = nodes["Sidecar: decide release"]["parameters"]
     assert "$json.body" not in sent["jsonBody"].replace("$('Odoo: quotation submitted').item.json.body", "")
+
+
+def test_the_event_operation_names_every_flows_event_type_and_outcome():
+    """POST /v1/events is documented for every governed flow: its event type with its contract, its outcomes."""
+    from sidecar import specs
+    from sidecar.flows import registry
+    operation = specs.openapi_document()["paths"]["/v1/events"]["post"]
+    variants = operation["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    documented = {variant["properties"]["type"]["const"]: variant["properties"]["data"] for variant in variants}
+    assert set(documented) == {flow.event_type for flow in registry.flows()}
+    for flow in registry.flows():
+        from sidecar import contracts
+        assert documented[flow.event_type]["properties"].keys() == contracts.schema(flow.contract)["properties"].keys()
+        for status in ("200", "201"):
+            outcome = operation["responses"][status]["content"]["application/json"]["schema"]["properties"]["outcome"]
+            assert set(flow.outcomes) <= set(outcome["enum"])

@@ -8,15 +8,13 @@ from schemathesis import GenerationMode
 
 from sidecar.app import create_app
 from sidecar.config import load_settings
-from sidecar.flows.registry import POLICIES_DIR
 from sidecar.specs import load_specs
-from tests.conftest import ALL_SCOPES_KEY, bearer, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, bearer, demo_policies, sidecar_env
 from tests.odoo_double import OdooDouble
 
 # Per operation and mode: deterministic, and the file stays well under 30 s. FUZZ_EXAMPLES=500 for a long run.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 SPECS = load_specs()
-REPLENISHMENT_DEMO_POLICY = POLICIES_DIR / "replenishment-exception.demo.json"
 # Negative cases need something to break: a body, a query, a header or a constrained path parameter (a plain
 # string path parameter has no invalid value; the credentials are the test's own, see api_schema).
 CASES = [(spec["method"], spec["path"], mode) for spec in SPECS for mode in GenerationMode
@@ -29,10 +27,9 @@ def api_schema(tmp_path_factory):
     """The document the app serves, over its own store and its own Odoo double: never a real Odoo."""
     double = OdooDouble(db="fuzz")
     url = double.start(host="127.0.0.1", port=0)
-    # Reconciliation is configured (a go-live moment) and the replenishment scan's flow has a policy naming its
-    # approvers, so a valid request is served, not refused with 422.
+    # Reconciliation is configured (a go-live moment), so a valid request is served, not refused with 422.
     env = sidecar_env(tmp_path_factory.mktemp("fuzz"), url, db=double.db, SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00",
-                      SIDECAR_FLOW_POLICIES=f"replenishment-exception={REPLENISHMENT_DEMO_POLICY}")
+                      SIDECAR_FLOW_POLICIES=demo_policies())  # every flow decides, as in the demo
     application = create_app(settings=load_settings(env))
     schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
     # Every call sends the test's own key (fuzz): a generated Authorization would be replaced, and a negative one

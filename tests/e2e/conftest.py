@@ -22,10 +22,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sidecar.flows import registry
-from sidecar.policy.loader import DEFAULT_POLICY_PATH
 from sidecar.store import schema
-from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, demo_policies, sidecar_env
 
 ROOT = Path(__file__).resolve().parents[2]
 N8N_SH = ROOT / "scripts" / "n8n.sh"
@@ -38,14 +36,6 @@ N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadlett
 
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
 WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
-
-
-def demo_policies() -> str:
-    """SIDECAR_FLOW_POLICIES putting every flow's demo policy in force: the shipped ones name no approvers, the
-    demo copies name admin and demo (README); the release's is SIDECAR_POLICY_FILE."""
-    demos = {flow.name: registry.POLICIES_DIR / flow.policy_file.replace(".json", ".demo.json")
-             for flow in registry.flows() if flow.policy_file != DEFAULT_POLICY_PATH.name}
-    return " ".join(f"{name}={path}" for name, path in sorted(demos.items()) if path.exists())
 
 
 def free_port() -> int:
