@@ -5,6 +5,7 @@ as a new module of sidecar/flows/ would. The policy engine is replaced by a smal
 tests hold the pipeline's plumbing, whatever the policy format.
 """
 import dataclasses
+from pathlib import Path
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -192,3 +193,11 @@ def test_an_outcome_the_flow_does_not_know_decides_nothing(client, services, odo
     assert answer.status_code == 422 and answer.json["error"]["code"] == "policy_outcome_unknown"
     with services.db.read() as conn:
         assert releases.release_in_flight(conn, FLOW.name, "account.move", move) is None
+
+
+def test_the_readme_table_lists_every_governed_flow_with_its_event():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip() for line in readme.splitlines()
+            if line.startswith("| `") and line.count("|") == 6}
+    for flow in registry.flows():
+        assert flow.name in rows and f"`{flow.event_type}`" in rows[flow.name], flow.name
