@@ -5,8 +5,8 @@ as a new module of sidecar/flows/ would. The policy engine is replaced by a smal
 tests hold the pipeline's plumbing, whatever the policy format.
 """
 import dataclasses
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
