@@ -79,6 +79,15 @@ def test_an_unknown_flow_is_404_and_a_flow_needs_its_go_live(client, services, p
     assert refused.status_code == 422 and refused.json["error"]["code"] == "go_live_not_configured"
 
 
+@pytest.mark.parametrize("flow_name", ["replenishment-exception", "price-change", "return-request"])
+def test_a_flow_with_its_own_scan_or_whose_event_carries_the_ask_is_refused(client, flow_name):
+    """The replenishment scan finds rules below their minimum (reconciliation would refuse every other manual
+    rule one by one); a price change or a return names what is asked, which Odoo does not keep."""
+    refused = client.post(f"/v1/reconciliations/{flow_name}", json={"dry_run": True}, headers=bearer())
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "not_reconcilable"
+    assert flow_name in refused.json["error"]["message"]
+
+
 def test_a_flow_whose_event_carries_the_ask_cannot_be_reconciled():
     from sidecar.errors import PolicyInvalid
     from sidecar.flows import reconcile

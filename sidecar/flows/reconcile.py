@@ -5,7 +5,8 @@ go-live, and not already in flight in that flow are looked at, oldest first, pag
 run lists what each would get without deciding or recording anything. Each is decided through the
 pipeline, as its webhook would have been (an event naming only the document). Any flow whose event
 names its document only (Odoo's webhook shape) can be reconciled; one whose event carries what is
-asked (`reads_request`) cannot: nothing in Odoo says what was asked.
+asked (`reads_request`) cannot: nothing in Odoo says what was asked; nor one with a scan of its own
+(`found_by`), whose intake domain holds documents it would refuse one by one.
 """
 from __future__ import annotations
 
@@ -104,6 +105,9 @@ def reconcilable(flow_name: str) -> Flow:
     if flow.reads_request:
         raise PolicyInvalid(f"flow {flow.name} cannot be reconciled: its events carry what is asked, which Odoo "
                             "does not keep", code="not_reconcilable")
+    if flow.found_by:
+        raise PolicyInvalid(f"flow {flow.name} cannot be reconciled: {flow.found_by} finds its documents",
+                            code="not_reconcilable")
     return flow
 
 

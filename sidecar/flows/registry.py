@@ -99,6 +99,9 @@ class Flow:
     # same_ask(facts in flight, new facts): for a flow whose events carry the ask, whether an event for a document
     # with a decision in flight asks the same (a duplicate); a different ask is a 409, nothing recorded.
     same_ask: Callable[[dict, dict], bool] | None = None
+    # The route that finds this flow's documents when reconciliation cannot (its intake domain also holds
+    # documents it would refuse one by one); None: POST /v1/reconciliations/{flow_name} finds them.
+    found_by: str | None = None
 
     @property
     def outcomes(self) -> tuple[str, str, str]:

@@ -122,5 +122,6 @@ FLOW = Flow(
     document_key="orderpoint",
     acting_operations=tuple(OPERATION.values()),
     decidable_domain=(("trigger", "=", "manual"),),
+    found_by="POST /v1/replenishment/scan",  # only rules below their minimum; the intake domain holds them all
     undecidable_message="{name} is '{state}': replenishment exception decides only reorder rules below their minimum",
 )
