@@ -4,8 +4,11 @@ expected values (on the double, or a real Odoo 17 with SIDECAR_LIVE=1)."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +103,20 @@ def test_a_flow_whose_event_carries_the_ask_cannot_be_reconciled():
         assert caught.value.code == "not_reconcilable"
     finally:
         registry.unregister("purchase-with-ask")
+
+
+def test_the_schedule_reconciles_every_reconcilable_flow_but_the_release():
+    """n8n-workflows/flows-reconcile.json names each flow the route can reconcile (the release has its own)."""
+    from sidecar.errors import PolicyInvalid
+    from sidecar.flows import reconcile, release
+    workflow = json.loads((Path(__file__).parents[1] / "n8n-workflows" / "flows-reconcile.json").read_text())
+    listed = next(n for n in workflow["nodes"] if n["name"] == "Flows to reconcile")
+    named = re.findall(r"'([\w-]+)'", listed["parameters"]["assignments"]["assignments"][0]["value"])
+    expected = set()
+    for flow in registry.flows():
+        try:
+            reconcile.reconcilable(flow.name)
+        except PolicyInvalid:
+            continue
+        expected.add(flow.name)
+    assert len(named) == len(set(named)) and set(named) == expected - {release.FLOW.name}
