@@ -200,6 +200,8 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
                                        odoo_target.password),
            "SIDECAR_BIND": f"127.0.0.1:{sidecar_port}", "SIDECAR_WORKERS": "2",
            "SIDECAR_WORKER_POLL_SECONDS": "0.2", "SIDECAR_RECONCILE_GRACE_MINUTES": "0",
+           # reconciliation looks only at documents the tests make, never at the shared database's older ones
+           "SIDECAR_GO_LIVE_AT": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
            "SIDECAR_FLOW_POLICIES": demo_policies(),
            "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}",
            # n8n's key holds what scripts/run.sh gives it: its scheduled workflows (reconcile at :00/:15/...,
