@@ -237,6 +237,24 @@ def test_a_passing_rfq_of_a_two_step_company_waits_for_purchase_approval(gateway
     assert procurement.order(order_id)["state"] == "to approve"
 
 
+@pytest.mark.parametrize("threshold_above_total", [False, True])
+def test_a_passing_rfq_ends_where_odoos_own_confirm_by_a_buyer_puts_its_twin(gateway, procurement, agreed,
+                                                                              threshold_above_total):
+    """Two-step approval from an amount: below it Odoo approves a buyer's order, from it the order waits."""
+    order_id, twin = _rfq(procurement, agreed), _rfq(procurement, agreed)
+    total = procurement.order(order_id, ["amount_total"])["amount_total"]
+    company = procurement.order(order_id, ["company_id"])["company_id"][0]
+    procurement.purchase.two_step(company, amount=total + 1 if threshold_above_total else total)
+    procurement.purchase.buyer().call("purchase.order", "button_confirm", [twin])
+    odoos = procurement.order(twin)["state"]
+    assert odoos == ("purchase" if threshold_above_total else "to approve")
+    facts = _facts(gateway, order_id)
+    [(op, payload)] = [item for item in flow.procurement_writebacks(facts, _decide(facts), [])
+                       if item[0] == "confirm_rfq"]
+    writeback.run(gateway, op, {"ref": _ref(), **payload})
+    assert procurement.order(order_id)["state"] == odoos
+
+
 def test_a_held_rfq_gets_the_deviating_lines_and_the_managers_activity(gateway, procurement, agreed):
     order_id = _rfq(procurement, agreed, qty_a=90, price_a=63.0, qty_b=4)
     procurement.request_check(order_id)

@@ -6,6 +6,7 @@ from typing import Callable
 
 from sidecar.odoo.errors import STATE_CONFLICT, VALIDATION, OdooError
 from sidecar.odoo.gateway import OdooGateway, company_context
+from sidecar.values import m2o_id
 from sidecar.odoo.procurement_setup import ACTIVITY_TYPE_NAME
 from sidecar.odoo.purchase import PURCHASE_ORDER
 
@@ -35,12 +36,22 @@ def _context(payload: dict) -> dict:
     return company_context(wb._company_id(payload)) or {}
 
 
-def _two_step(gateway: OdooGateway, company_id: int | None) -> bool:
-    """The company asks for purchase approval (Settings > Purchase > Purchase Order Approval)."""
+def _waits_for_approval(gateway: OdooGateway, order_id: int, company_id: int | None, context: dict) -> bool:
+    """Whether Odoo's button_confirm would leave this order 'to approve' for a buyer (`_approval_allowed`,
+    purchase/models/purchase_order.py): its company asks for purchase approval (two_step) and its total
+    reaches the company's approval amount. An order in another currency than the company's is sent to
+    approval (the conversion Odoo makes at the order date is not callable over RPC)."""
     if not company_id:
         return False
-    rows = gateway.search_read("res.company", [("id", "=", company_id)], ["po_double_validation"], limit=1)
-    return bool(rows) and rows[0].get("po_double_validation") == TWO_STEP
+    [company] = gateway.search_read("res.company", [("id", "=", company_id)],
+                                    ["po_double_validation", "po_double_validation_amount", "currency_id"], limit=1)
+    if company.get("po_double_validation") != TWO_STEP:
+        return False
+    [order] = gateway.search_read(PURCHASE_ORDER, [("id", "=", order_id)], ["amount_total", "currency_id"],
+                                  limit=1, context=context)
+    if m2o_id(order.get("currency_id")) != m2o_id(company.get("currency_id")):
+        return True
+    return order["amount_total"] >= (company.get("po_double_validation_amount") or 0.0)
 
 
 def confirm_rfq(gateway: OdooGateway, payload: dict) -> dict:
@@ -48,8 +59,8 @@ def confirm_rfq(gateway: OdooGateway, payload: dict) -> dict:
 
     The integration user is a purchase manager, for whom Odoo's button_confirm approves at once
     (`_approval_allowed`, purchase/models/purchase_order.py). When the company asks for purchase
-    approval (`po_double_validation` two_step), the RFQ is put in 'to approve' instead, as button_confirm
-    does for a buyer who may not approve it: the purchase-approval flow then decides it (amount tiers).
+    approval (`po_double_validation` two_step) and the order reaches its amount, the RFQ is put in 'to
+    approve' instead, as button_confirm does for a buyer: the purchase-approval flow then decides it.
     """
     order_id, payload, current = _rfq_now(gateway, payload)
     state = current["state"]
@@ -59,7 +70,7 @@ def confirm_rfq(gateway: OdooGateway, payload: dict) -> dict:
         raise OdooError(STATE_CONFLICT, f"{PURCHASE_ORDER} {order_id} is '{state}': cannot confirm it", retryable=False)
     wb._check_still_decided(order_id, payload, current)
     context = _context(payload)
-    if _two_step(gateway, wb._company_id(payload)):
+    if _waits_for_approval(gateway, order_id, wb._company_id(payload), context):
         gateway.execute(PURCHASE_ORDER, "write", [order_id], {"state": "to approve"}, context=context)
         answer = None
     else:
@@ -109,4 +120,4 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "cancel_rfq": cancel_rfq,
     "close_procurement_check": close_procurement_check,
 }
-RPC_COUNT = {"confirm_rfq": 4, "cancel_rfq": 3, "close_procurement_check": 3}
+RPC_COUNT = {"confirm_rfq": 5, "cancel_rfq": 3, "close_procurement_check": 3}
