@@ -62,6 +62,11 @@ def get(conn: Connection, job_id: str) -> dict | None:
     return as_dict(conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first())
 
 
+def by_key(conn: Connection, idempotency_key: str) -> dict | None:
+    """The job queued under an idempotency key, whatever its state."""
+    return as_dict(conn.execute(sa.select(jobs).where(jobs.c.idempotency_key == idempotency_key)).first())
+
+
 def for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run."""
     query = sa.select(jobs).where(jobs.c.release_id == release_id).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id)
