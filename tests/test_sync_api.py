@@ -192,3 +192,66 @@ def test_stock_snapshot_and_delta_are_applied_once(client, services, worker, odo
     moves = odoo_seed.search_read("stock.move", [("product_id", "in", [counted, moved]), ("is_inventory", "=", True),
                                                  ("name", "like", "Stock sync (Ref:")], ["product_uom_qty"])
     assert sorted(m["product_uom_qty"] for m in moves) == [3.0, 7.0]
+
+
+def asn(po_name, products, expected_at, asn_id="ASN-1"):
+    return {"source": {"system": "acme-supplies", "ref": asn_id}, "asn_id": asn_id,
+            "supplier": {"external_id": "ACME", "partner_id": None}, "purchase_order": po_name,
+            "shipped_at": "2026-12-06T06:00:00Z", "expected_at": expected_at,
+            "lines": [{"sku": "SKU", "product": product_ref(p), "quantity": 1, "uom": {"id": 1, "name": "Units"},
+                       "lot": None} for p in products]}
+
+
+def test_an_asn_moves_the_expected_arrival_of_its_lines_and_receipt(client, worker, odoo_seed):
+    vendor = odoo_seed.customer("Vendor")
+    shipped, other = odoo_seed.product(cost=3.0, price=5.0), odoo_seed.product(cost=3.0, price=5.0)
+    po = odoo_seed.call("purchase.order", "create", {"partner_id": vendor, "order_line": [
+        (0, 0, {"product_id": shipped, "product_qty": 5.0, "price_unit": 3.0}),
+        (0, 0, {"product_id": other, "product_qty": 2.0, "price_unit": 3.0})]})
+    odoo_seed.call("purchase.order", "button_confirm", [po])
+    name = odoo_seed.read("purchase.order", [po], ["name"])[0]["name"]
+    before = {l["product_id"][0]: l["date_planned"] for l in odoo_seed.search_read(
+        "purchase.order.line", [("order_id", "=", po)], ["product_id", "date_planned"])}
+    body = {"source": "acme-supplies", "records": [asn(name, [shipped], "2027-03-04T10:00:00Z"),
+                                                   asn("NO-SUCH-PO", [shipped], "bad date", asn_id="ASN-2")]}
+    answer = client.post("/v1/sync/receipts", json=body, headers=bearer())
+    assert [r["status"] for r in answer.json["records"]] == ["accepted", "rejected"]
+    assert answer.json["records"][1]["error"]["details"][0]["pointer"] == "/expected_at"
+    worker.drain()
+    lines = {l["product_id"][0]: l["date_planned"] for l in odoo_seed.search_read(
+        "purchase.order.line", [("order_id", "=", po)], ["product_id", "date_planned"])}
+    assert lines == {shipped: "2027-03-04 10:00:00", other: before[other]}
+    [receipt] = odoo_seed.search_read("stock.picking", [("origin", "=", name)], ["scheduled_date", "picking_type_code"])
+    assert receipt["picking_type_code"] == "incoming" and receipt["scheduled_date"] == "2027-03-04 10:00:00"
+
+
+def shipment(picking=None, origin=None, code="1Z999", status="in_transit", events=()):
+    return {"source": {"system": "easypost", "ref": code}, "tracking_code": code, "carrier": "UPS", "status": status,
+            "picking": {"name": picking, "origin": origin}, "estimated_delivery": "2026-12-09T18:00:00Z",
+            "events": [{"at": at, "status": st, "message": msg, "location": "Lyon"} for at, st, msg in events]}
+
+
+def test_tracking_sets_the_delivery_reference_and_notes_each_status_once(client, worker, odoo_seed, catalogue):
+    customer, first, _second = catalogue
+    odoo_seed.set_on_hand(first, 10)
+    order_id = odoo_seed.quotation(customer, [(first, 1)], state="sale")
+    order_name = odoo_seed.read("sale.order", [order_id], ["name"])[0]["name"]
+    [delivery] = odoo_seed.search_read("stock.picking", [("origin", "=", order_name)], ["name"])
+    code = unique("1Z").replace(" ", "")
+    moving = shipment(origin=order_name, code=code, events=[("2026-12-06T07:00:00Z", "in_transit", "Departed")])
+    answer = client.post("/v1/sync/tracking", json={"source": "easypost", "records": [moving]}, headers=bearer())
+    assert answer.json["accepted"] == 1, answer.json
+    worker.drain()
+    delivered = shipment(picking=delivery["name"], code=code, status="delivered",
+                         events=[("2026-12-06T07:00:00Z", "in_transit", "Departed"),
+                                 ("2026-12-07T15:00:00Z", "delivered", "Left at front door")])
+    client.post("/v1/sync/tracking", json={"source": "easypost", "records": [delivered]}, headers=bearer())
+    client.post("/v1/sync/tracking", json={"source": "easypost", "records": [delivered]}, headers=bearer())
+    worker.drain()
+    row = odoo_seed.read("stock.picking", [delivery["id"]], ["carrier_tracking_ref"])[0]
+    assert row["carrier_tracking_ref"] == code
+    notes = [m["body"] for m in odoo_seed.search_read("mail.message", [("model", "=", "stock.picking"),
+                                                                      ("res_id", "=", delivery["id"]),
+                                                                      ("body", "ilike", code)], ["body"], order="id")]
+    assert len(notes) == 2
+    assert "in transit" in notes[0] and "delivered" in notes[1] and "Left at front door" in notes[1]
