@@ -15,7 +15,7 @@ def product_ref(product_id, sku="SKU"):
     return {"sku": sku, "product_id": product_id, "default_code": None}
 
 
-def order(external_id, partner_id, lines, channel="shop-eu"):
+def order(external_id, partner_id, lines, channel="web"):
     """A canonical.order.v1 record as an adapter writes it (products and partner mapped)."""
     return {"source": {"system": "shop-eu", "ref": external_id}, "external_id": external_id, "channel": channel,
             "partner": {"external_id": f"cust-{partner_id}", "partner_id": partner_id}, "currency": "USD",
@@ -160,7 +160,7 @@ def test_prices_are_written_once_by_their_key_and_a_new_price_updates_the_item(c
     assert len(items_in_odoo(odoo_seed, pricelist)) == 3
 
 
-def position(product_id, quantity, mode="snapshot", ref="1", location_id=None, code=None):
+def position(product_id, quantity, mode="snapshot", ref="1", location_id=None, code="WH"):
     return {"source": {"system": "wms-main", "ref": ref}, "product": product_ref(product_id),
             "warehouse": {"code": code, "id": None}, "location": {"code": None, "id": location_id}, "lot": None,
             "state": "available", "quantity": quantity, "uom": {"id": 1, "name": "Units"}, "mode": mode,
@@ -196,7 +196,7 @@ def test_stock_snapshot_and_delta_are_applied_once(client, services, worker, odo
 
 def asn(po_name, products, expected_at, asn_id="ASN-1"):
     return {"source": {"system": "acme-supplies", "ref": asn_id}, "asn_id": asn_id,
-            "supplier": {"external_id": "ACME", "partner_id": None}, "purchase_order": po_name,
+            "supplier": {"external_id": "ACME", "partner_id": 1}, "purchase_order": po_name,
             "shipped_at": "2026-12-06T06:00:00Z", "expected_at": expected_at,
             "lines": [{"sku": "SKU", "product": product_ref(p), "quantity": 1, "uom": {"id": 1, "name": "Units"},
                        "lot": None} for p in products]}
@@ -228,7 +228,9 @@ def test_an_asn_moves_the_expected_arrival_of_its_lines_and_receipt(client, work
 def shipment(picking=None, origin=None, code="1Z999", status="in_transit", events=()):
     return {"source": {"system": "easypost", "ref": code}, "tracking_code": code, "carrier": "UPS", "status": status,
             "picking": {"name": picking, "origin": origin}, "estimated_delivery": "2026-12-09T18:00:00Z",
-            "events": [{"at": at, "status": st, "message": msg, "location": "Lyon"} for at, st, msg in events]}
+            "events": [{"at": at, "status": st, "message": msg,
+                        "location": {"city": "Lyon", "state": None, "country": "FR", "zip": None}}
+                       for at, st, msg in events]}
 
 
 def test_tracking_sets_the_delivery_reference_and_notes_each_status_once(client, worker, odoo_seed, catalogue):

@@ -23,7 +23,7 @@ def convert(record: dict, source: str) -> dict:
     if not isinstance(lines, list) or not lines or len(lines) > MAX_LINES:
         raise f.bad("/lines", f"must hold 1 to {MAX_LINES} lines")
     values = {"partner_id": f.integer(record, "/partner/partner_id"), "client_order_ref": ref,
-              "origin": f.text(record, "/channel", required=False) or system,
+              "origin": system,
               "order_line": [[0, 0, _line(record, index, source)] for index in range(len(lines))]}
     for field, pointer in (("date_order", "/date_order"), ("commitment_date", "/requested_date")):
         value = f.moment(record, pointer, required=False)

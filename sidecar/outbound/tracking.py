@@ -28,5 +28,13 @@ def convert(record: dict, source: str) -> dict:
     stamp = at.replace(" ", "T") if at else ""
     return {"ref": f"tracking:{carrier}:{code}:{status}:{stamp}", "picking": picking, "origin": origin,
             "tracking_code": code, "carrier": carrier, "status": status, "at": at,
-            "message": (message or "")[:500], "location": str(latest.get("location") or "")[:200] or None,
+            "message": (message or "")[:500], "location": _place(latest.get("location")),
             "estimated_delivery": eta}
+
+
+def _place(location) -> str | None:
+    """A tracking event's location as one line ('Lyon, FR')."""
+    if isinstance(location, dict):
+        parts = [location.get(key) for key in ("city", "state", "zip", "country")]
+        return ", ".join(str(part) for part in parts if part)[:200] or None
+    return str(location)[:200] if location else None
