@@ -257,3 +257,25 @@ def test_tracking_sets_the_delivery_reference_and_notes_each_status_once(client,
                                                                       ("body", "ilike", code)], ["body"], order="id")]
     assert len(notes) == 2
     assert "in transit" in notes[0] and "delivered" in notes[1] and "Left at front door" in notes[1]
+
+
+def test_stock_jobs_are_claimed_before_price_jobs_queued_earlier(client, services, odoo_seed, catalogue):
+    _customer, first, _second = catalogue
+    pricelist = odoo_seed.pricelist("USD", 1.0)
+    priced = client.post("/v1/sync/prices", json={"source": "pim", "records": [price(first, pricelist, 4.0)]},
+                         headers=bearer()).json["job"]
+    counted = client.post("/v1/sync/stock", json={"source": "wms-main", "records": [
+        position(first, 3, location_id=odoo_seed.stock_location_id())]}, headers=bearer()).json["job"]
+    assert (priced["priority"], counted["priority"]) == (10, 40)
+    with services.db.transaction() as conn:
+        assert jobs.claim_next(conn, lambda operation: 60.0)["id"] == counted["id"]
+        assert jobs.claim_next(conn, lambda operation: 60.0)["id"] == priced["id"]
+
+
+def test_priorities_are_configurable(client, services, catalogue, monkeypatch):
+    import dataclasses
+    customer, first, _second = catalogue
+    monkeypatch.setattr(services, "settings", dataclasses.replace(services.settings, sync_priorities={"orders": 99}))
+    answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": [
+        order(unique("SO-P").replace(" ", ""), customer, [(first, 1, 1.0)])]}, headers=bearer())
+    assert answer.json["job"]["priority"] == 99
