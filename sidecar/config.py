@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sidecar.channels import parse_channels
 from sidecar.errors import ConfigError
 from sidecar.policy.loader import DEFAULT_POLICY_PATH, load_policy, parse_moment
 
@@ -64,6 +65,7 @@ class Settings:
     approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
     public_url: str = ""  # the sidecar's own public base URL: approvers' decision pages hang under it
     approval_grace_hours: float = 72.0
+    channels: dict = field(default_factory=dict)  # channel name -> Channel (SIDECAR_CHANNELS)
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -243,6 +245,7 @@ def load_settings(env: dict | None = None) -> Settings:
         approval_link_base=link_base,
         public_url=public_url,
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
+        channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
     )
     if problems:
         raise ConfigError(problems)

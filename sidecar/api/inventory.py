@@ -6,7 +6,7 @@ from flask import Blueprint, url_for
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
 from sidecar.api.events import idempotency_key
 from sidecar.errors import InvalidPayload
-from sidecar.flows import inventory_states
+from sidecar.flows import availability, inventory_states
 
 bp = Blueprint("inventory", __name__, url_prefix="/v1")
 
@@ -63,3 +63,36 @@ def move(position_id):
 def adjust(position_id):
     """Add to or take from one state, with a reason."""
     return _answer(inventory_states.adjust(get_services(), position_id, json_body(), idempotency_key(), actor()))
+
+
+def _id_list(name: str) -> list[int] | None:
+    raw = query_value(name)
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    if not all(p.isascii() and p.isdecimal() and len(p) <= 10 and 1 <= int(p) <= 2147483647 for p in parts) \
+            or len(parts) > 1000:
+        raise InvalidPayload(f"{name} must be up to 1000 positive integers separated by commas",
+                             details=[{"pointer": f"?{name}", "message": f"got '{raw[:100]}'"}])
+    return list(dict.fromkeys(int(p) for p in parts))
+
+
+@bp.get("/availability")
+@requires("releases.read")
+def get_availability():
+    """Available-to-promise of one channel (or every one) for some products, or the storable ones."""
+    body = {}
+    if query_value("channel") is not None:
+        body["channels"] = [query_value("channel")]
+    if _id_list("product_ids") is not None:
+        body["product_ids"] = _id_list("product_ids")
+    if query_value("limit") is not None:
+        body["limit"] = page_limit(maximum=1000)
+    return availability.availability(get_services(), body)
+
+
+@bp.post("/availability")
+@requires("releases.read")
+def post_availability():
+    """Available-to-promise of the channels and products the body lists."""
+    return availability.availability(get_services(), json_body(default={}))
