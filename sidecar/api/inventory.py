@@ -6,7 +6,7 @@ from flask import Blueprint, url_for
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
 from sidecar.api.events import idempotency_key
 from sidecar.errors import InvalidPayload
-from sidecar.flows import availability, inventory_states
+from sidecar.flows import availability, drift, inventory_states
 
 bp = Blueprint("inventory", __name__, url_prefix="/v1")
 
@@ -78,7 +78,7 @@ def _id_list(name: str) -> list[int] | None:
 
 
 @bp.get("/availability")
-@requires("releases.read")
+@requires("events.write")
 def get_availability():
     """Available-to-promise of one channel (or every one) for some products, or the storable ones."""
     body = {}
@@ -92,7 +92,21 @@ def get_availability():
 
 
 @bp.post("/availability")
-@requires("releases.read")
+@requires("events.write")
 def post_availability():
     """Available-to-promise of the channels and products the body lists."""
     return availability.availability(get_services(), json_body(default={}))
+
+
+@bp.post("/drift/stock")
+@requires("events.write")
+def check_stock_drift():
+    """Compare inventory positions (a canonical snapshot, or the sidecar's own) with Odoo's quants; reads only."""
+    return drift.drift(get_services(), "stock", json_body(default={}))
+
+
+@bp.post("/drift/prices")
+@requires("events.write")
+def check_price_drift():
+    """Compare canonical prices with Odoo's list prices, pricelist items and vendor prices; reads only."""
+    return drift.drift(get_services(), "prices", json_body(default={}))
