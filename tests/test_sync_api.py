@@ -3,12 +3,24 @@ the outbox worker against Odoo (the double, or a real Odoo 17 with SIDECAR_LIVE=
 Expected values are read back from Odoo as admin."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sidecar.odoo import writeback
 from sidecar.store import jobs
 from tests.conftest import bearer
 from tests.support.odoo_seed import unique
+
+
+# The systems of record the sync writes for (SIDECAR_AUTHORITY): Odoo owns whatever is not listed.
+AUTHORITY = {"orders": {"*": "shop-eu"}, "prices": {"*": "pim"}, "stock": {"*": "wms-main"},
+             "receipts": {"*": "acme-supplies"}}
+
+
+@pytest.fixture(autouse=True)
+def authority(services, monkeypatch):
+    monkeypatch.setattr(services, "settings", dataclasses.replace(services.settings, authority=AUTHORITY))
 
 
 def product_ref(product_id, sku="SKU"):
@@ -52,9 +64,10 @@ def test_orders_are_created_in_one_batch_with_an_answer_per_record(client, worke
     assert answer.status_code == 200, answer.json
     records = answer.json["records"]
     assert [r["status"] for r in records] == ["accepted", "rejected", "accepted", "rejected"]
-    assert records[1]["error"]["code"] == "mapping_missing" and records[1]["error"]["details"][0]["kind"] == "sku"
+    assert records[1]["error"]["code"] == "invalid_payload"  # a canonical product reference is always mapped
+    assert records[1]["error"]["details"][0]["pointer"] == "/records/1/lines/0/product/product_id"
     assert records[3]["error"]["code"] == "invalid_payload"
-    assert records[3]["error"]["details"][0]["pointer"] == "/lines/0/quantity"
+    assert records[3]["error"]["details"][0]["pointer"] == "/records/3/lines/0/quantity"
     job_id = answer.json["job"]["id"]
     assert records[0]["job_id"] == records[2]["job_id"] == job_id
     assert orders_in_odoo(odoo_seed, [f"shop-eu:{a}", f"shop-eu:{b}"]) == {}  # queued, not written yet
@@ -216,7 +229,7 @@ def test_an_asn_moves_the_expected_arrival_of_its_lines_and_receipt(client, work
                                                    asn("NO-SUCH-PO", [shipped], "bad date", asn_id="ASN-2")]}
     answer = client.post("/v1/sync/receipts", json=body, headers=bearer())
     assert [r["status"] for r in answer.json["records"]] == ["accepted", "rejected"]
-    assert answer.json["records"][1]["error"]["details"][0]["pointer"] == "/expected_at"
+    assert answer.json["records"][1]["error"]["details"][0]["pointer"] == "/records/1/expected_at"
     worker.drain()
     lines = {l["product_id"][0]: l["date_planned"] for l in odoo_seed.search_read(
         "purchase.order.line", [("order_id", "=", po)], ["product_id", "date_planned"])}
@@ -273,7 +286,6 @@ def test_stock_jobs_are_claimed_before_price_jobs_queued_earlier(client, service
 
 
 def test_priorities_are_configurable(client, services, catalogue, monkeypatch):
-    import dataclasses
     customer, first, _second = catalogue
     monkeypatch.setattr(services, "settings", dataclasses.replace(services.settings, sync_priorities={"orders": 99}))
     answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": [

@@ -22,7 +22,9 @@ from sidecar import adapters, contracts, outbound
 from sidecar.errors import InvalidPayload, PayloadTooLarge, SidecarError
 from sidecar.flows import pipeline
 from sidecar.flows.deadletters import MAPPING_MISSING, describe
+from sidecar.mapping import authority
 from sidecar.mapping.resolver import Mapper
+from sidecar.mapping.service import load_mapper
 from sidecar.outbound import Target
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, idempotency, jobs
@@ -32,18 +34,14 @@ MAX_RECORDS = 1000
 ACCEPTED, REJECTED = "accepted", "rejected"
 
 
-def load_mapper(services: Services, source: str) -> Mapper:
-    """The cross-references of `source` (the mapping store): empty until that store is in place."""
-    return Mapper()
+def refuse_unless_system_of_record(services: Services, target: Target, record: dict, source: str, ref: str) -> None:
+    """409 not_system_of_record (audited) unless `source` owns the target's domain for the record's scope.
 
-
-def refuse_unless_system_of_record(services: Services, domain: str, scope: str, source: str, subject: str) -> None:
-    """409 not_system_of_record unless `source` owns (domain, scope) (sidecar.mapping.authority, once it is in place)."""
-    try:
-        from sidecar.mapping import authority
-    except ImportError:
-        return
-    authority.refuse_unless_system_of_record(services, domain, scope, source, subject)
+    Tracking has no authority domain: a carrier's events are the only record of a parcel.
+    """
+    if target.domain:
+        authority.refuse_unless_system_of_record(services, target.domain, target.scope(record, source), source,
+                                                 f"{target.name}:{ref}")
 
 
 def _has_contract(name: str) -> bool:
@@ -60,9 +58,14 @@ def check(services: Services, target: Target, source: str, index: int, record) -
         raise InvalidPayload("a record must be a JSON object", details=[{"pointer": f"/records/{index}"}])
     if _has_contract(target.canonical):
         contracts.validate(target.canonical, record, prefix=f"/records/{index}")
-    item = target.convert(record, source)
-    refuse_unless_system_of_record(services, target.domain, target.scope(record, source), source,
-                                   f"{target.name}:{item['ref']}")
+    try:
+        item = target.convert(record, source)
+    except SidecarError as err:  # its pointers name the record's field: the request's is under /records/<index>
+        for detail in err.details:
+            if isinstance(detail, dict) and str(detail.get("pointer", "")).startswith("/"):
+                detail["pointer"] = f"/records/{index}{detail['pointer']}"
+        raise
+    refuse_unless_system_of_record(services, target, record, source, item["ref"])
     return item
 
 

@@ -21,7 +21,7 @@ class Target:
     canonical: str                              # contract of each record, e.g. canonical.order.v1
     model: str                                  # the Odoo model written
     operation: str                              # the write-back operation of its jobs
-    domain: str                                 # authority domain
+    domain: str | None                          # authority domain (None: no system of record to check)
     scope: Callable[[dict, str], str]           # record, source -> authority scope
     convert: Callable[[dict, str], dict]        # record, source -> job item ({"ref", ...})
     priority: int                               # default outbox priority (higher first)
@@ -33,7 +33,7 @@ TARGETS = {target.name: target for target in (
     Target("orders", "canonical.order.v1", "sale.order", "sync_orders", "orders", orders.scope, orders.convert, 30),
     Target("receipts", "canonical.asn.v1", "purchase.order", "sync_receipts", "receipts",
            receipts.scope, receipts.convert, 20),
-    Target("tracking", "canonical.shipment.v1", "stock.picking", "sync_tracking", "tracking",
+    Target("tracking", "canonical.shipment.v1", "stock.picking", "sync_tracking", None,
            tracking.scope, tracking.convert, 20),
     Target("prices", "canonical.price.v1", "product.pricelist.item", "sync_prices", "prices",
            prices.scope, prices.convert, 10),
