@@ -9,7 +9,7 @@ import pytest
 
 from sidecar.odoo import writeback
 from sidecar.store import jobs
-from tests.conftest import bearer
+from tests.conftest import ALL_SCOPES_KEY, bearer
 from tests.support.odoo_seed import unique
 
 
@@ -154,23 +154,53 @@ def items_in_odoo(seed, pricelist_id):
     return [(r["product_id"][0], r["min_quantity"], r["fixed_price"], r["date_start"], r["date_end"]) for r in rows]
 
 
+def vendor_prices(seed, product_ids):
+    rows = seed.search_read("product.supplierinfo", [("product_id", "in", product_ids)],
+                            ["partner_id", "product_id", "product_tmpl_id", "min_qty", "price", "currency_id",
+                             "date_start"], order="id")
+    return [(r["partner_id"][0], r["product_id"][0], r["min_qty"], r["price"], r["currency_id"][1], r["date_start"])
+            for r in rows]
+
+
 def test_prices_are_written_once_by_their_key_and_a_new_price_updates_the_item(client, worker, odoo_seed, catalogue):
     _customer, first, second = catalogue
     pricelist = odoo_seed.pricelist("USD", 1.0)
+    vendor = odoo_seed.customer("Vendor")
+    supplier = {**price(second, None, 3.5, min_quantity=12, start="2027-01-01", kind="supplier"),
+                "pricelist": {"id": None, "name": None}, "partner_id": vendor}
     body = {"source": "pim", "records": [price(first, pricelist, 10.0), price(first, pricelist, 9.0, min_quantity=10),
                                          price(second, pricelist, 15.0, start="2027-01-01", end="2027-02-01"),
-                                         price(second, pricelist, 1.0, kind="supplier")]}
+                                         supplier, {**supplier, "partner_id": None}]}
     answer = client.post("/v1/sync/prices", json=body, headers=bearer())
-    assert [r["status"] for r in answer.json["records"]] == ["accepted"] * 3 + ["rejected"]
-    assert answer.json["records"][3]["error"]["code"] == "unsupported_record"
+    assert [r["status"] for r in answer.json["records"]] == ["accepted"] * 4 + ["rejected"]
+    assert answer.json["records"][4]["error"]["details"][0]["pointer"] == "/records/4/partner_id"
     worker.drain()
     assert items_in_odoo(odoo_seed, pricelist) == [(first, 0.0, 10.0, False, False), (first, 10.0, 9.0, False, False),
                                                    (second, 0.0, 15.0, "2027-01-01 00:00:00", "2027-02-01 00:00:00")]
+    assert vendor_prices(odoo_seed, [second]) == [(vendor, second, 12.0, 3.5, "USD", "2027-01-01")]
     body["records"][0]["price"] = 11.0
+    body["records"][3]["price"] = 3.25
     client.post("/v1/sync/prices", json=body, headers=bearer())
     worker.drain()
     assert items_in_odoo(odoo_seed, pricelist)[0] == (first, 0.0, 11.0, False, False)
     assert len(items_in_odoo(odoo_seed, pricelist)) == 3
+    assert vendor_prices(odoo_seed, [second]) == [(vendor, second, 12.0, 3.25, "USD", "2027-01-01")]
+
+
+def test_a_batch_odoo_refuses_writes_nothing_and_waits_as_a_dead_letter(client, worker, services, odoo_seed, catalogue):
+    _customer, first, second = catalogue
+    pricelist = odoo_seed.pricelist("EUR", 1.0)
+    body = {"source": "pim", "records": [price(first, pricelist, 10.0), {**price(second, pricelist, 2.0),
+                                                                          "currency": "EUR"}]}
+    answer = client.post("/v1/sync/prices", json=body, headers=bearer())
+    assert answer.json["accepted"] == 2
+    worker.drain()
+    with services.db.read() as conn:
+        job = jobs.get(conn, answer.json["job"]["id"])
+    assert job["state"] == "dead" and job["category"] == "validation_error" and "is in EUR" in job["last_error"]
+    assert items_in_odoo(odoo_seed, pricelist) == []  # the price in EUR is not written either
+    [letter] = client.get("/v1/dead-letters?category=validation_error", headers=bearer(ALL_SCOPES_KEY)).json["items"]
+    assert letter["ref"] == job["id"]
 
 
 def position(product_id, quantity, mode="snapshot", ref="1", location_id=None, code="WH"):

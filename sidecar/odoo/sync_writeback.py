@@ -17,11 +17,12 @@ from sidecar.values import m2o_id
 APPLIED, ALREADY_DONE = "applied", "already_done"
 ORDER, ITEM, PRICELIST = "sale.order", "product.pricelist.item", "product.pricelist"
 QUANT, MOVE, WAREHOUSE = "stock.quant", "stock.move", "stock.warehouse"
+SUPPLIERINFO = "product.supplierinfo"
 PURCHASE, PURCHASE_LINE, PICKING, MESSAGE = "purchase.order", "purchase.order.line", "stock.picking", "mail.message"
 NOTE_SUBTYPE = "mail.mt_note"
 # Odoo calls each operation makes for a batch of up to batch.CHUNK records (the worker's first lease;
 # its heartbeat keeps a longer batch's claim).
-RPC_COUNT = {"sync_orders": 2, "sync_prices": 4, "sync_stock": 5, "sync_receipts": 5, "sync_tracking": 8}
+RPC_COUNT = {"sync_orders": 2, "sync_prices": 8, "sync_stock": 5, "sync_receipts": 5, "sync_tracking": 8}
 
 
 def _items(payload: dict) -> list[dict]:
@@ -77,8 +78,22 @@ def _item_key(row: dict) -> tuple:
 
 
 def sync_prices(gateway: OdooGateway, payload: dict) -> dict:
-    """Fixed prices per variant: an item with the same key gets the new price (one write per price), others are created."""
+    """Fixed prices per variant: an item with the same key gets the new price (one write per price), others are
+    created; vendor prices likewise on product.supplierinfo."""
     items = _items(payload)
+    vendor = [item for item in items if "supplier" in item]
+    items = [item for item in items if "supplier" not in item]
+    result = _vendor_prices(gateway, vendor) if vendor else {}
+    if not items:
+        return result
+    listed = _pricelist_prices(gateway, items)
+    if result:
+        listed["effect"] = _effect(APPLIED in (listed["effect"], result["effect"]))
+        listed["supplierinfo"] = result
+    return listed
+
+
+def _pricelist_prices(gateway: OdooGateway, items: list[dict]) -> dict:
     pricelists = _pricelists(gateway, items)
     products = sorted({item["key"]["product_id"] for item in items})
     rows = batch.read_many(gateway, ITEM, [("pricelist_id", "in", sorted(set(pricelists.values()))),
@@ -106,6 +121,46 @@ def sync_prices(gateway: OdooGateway, payload: dict) -> dict:
     batch.write_grouped(gateway, ITEM, writes)
     return {"effect": _effect(bool(created or writes)), "created": created, "updated": sorted(writes),
             "unchanged": unchanged}
+
+
+def _vendor_key(row: dict) -> tuple:
+    return (m2o_id(row["partner_id"]), m2o_id(row["product_id"]), float(row["min_qty"] or 0.0),
+            row["date_start"] or False, row["date_end"] or False)
+
+
+def _vendor_prices(gateway: OdooGateway, items: list[dict]) -> dict:
+    """Vendor prices: the currencies and the variants' templates read once, the existing prices of these
+    vendors and variants read once; a price with the same key is updated, the others created."""
+    codes = sorted({item["currency"] for item in items})
+    currencies = {row["name"]: row["id"] for row in batch.read_many(
+        gateway, "res.currency", [("name", "in", codes)], ["name"], context={"active_test": False})}
+    unknown = sorted(set(codes) - set(currencies))
+    if unknown:
+        raise OdooError(RECORD_MISSING, f"no currency {', '.join(unknown)} in Odoo", retryable=False)
+    products = sorted({item["supplier"]["product_id"] for item in items})
+    templates = {row["id"]: m2o_id(row["product_tmpl_id"])
+                 for row in batch.read_many(gateway, "product.product", [("id", "in", products)], ["product_tmpl_id"])}
+    rows = batch.read_many(gateway, SUPPLIERINFO, [("partner_id", "in", sorted({i["supplier"]["partner_id"] for i in items})),
+                                                   ("product_id", "in", products)],
+                           ["partner_id", "product_id", "min_qty", "date_start", "date_end", "price", "currency_id"])
+    existing = {}
+    for row in rows:
+        existing.setdefault(_vendor_key(row), row)
+    creates, writes = [], {}
+    for item in items:
+        key, currency = item["supplier"], currencies[item["currency"]]
+        if key["product_id"] not in templates:
+            raise OdooError(RECORD_MISSING, f"no product {key['product_id']} in Odoo", retryable=False)
+        row = existing.get((key["partner_id"], key["product_id"], float(key["min_qty"]), key["date_start"],
+                            key["date_end"]))
+        if row is None:
+            creates.append({**key, "product_tmpl_id": templates[key["product_id"]], "price": item["price"],
+                            "currency_id": currency})
+        elif abs(row["price"] - item["price"]) > 1e-9 or m2o_id(row["currency_id"]) != currency:
+            writes[row["id"]] = {"price": item["price"], "currency_id": currency}
+    created = batch.create_many(gateway, SUPPLIERINFO, creates)
+    batch.write_grouped(gateway, SUPPLIERINFO, writes)
+    return {"effect": _effect(bool(created or writes)), "created": created, "updated": sorted(writes)}
 
 
 def inventory_name(ref: str) -> str:
