@@ -321,3 +321,19 @@ def test_priorities_are_configurable(client, services, catalogue, monkeypatch):
     answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": [
         order(unique("SO-P").replace(" ", ""), customer, [(first, 1, 1.0)])]}, headers=bearer())
     assert answer.json["job"]["priority"] == 99
+
+
+def test_batches_of_one_source_and_target_are_written_in_order(client, services, odoo_seed):
+    location = odoo_seed.stock_location_id()
+    product = odoo_seed.product(cost=1.0, price=2.0)
+    older, newer = ({"source": source, "records": [{**position(product, qty, location_id=location),
+                                                     "source": {"system": source, "ref": str(qty)}}]}
+                    for source, qty in (("wms-main", 5), ("wms-main", 7)))
+    first = client.post("/v1/sync/stock", json=older, headers=bearer()).json["job"]
+    second = client.post("/v1/sync/stock", json=newer, headers=bearer()).json["job"]
+    with services.db.transaction() as conn:
+        claimed = jobs.claim_next(conn, lambda operation: 60.0)
+        assert claimed["id"] == first["id"]
+        assert jobs.claim_next(conn, lambda operation: 60.0) is None  # the newer snapshot waits for the older
+        jobs.set_done(conn, claimed["id"], claimed["claim_token"], {})
+        assert jobs.claim_next(conn, lambda operation: 60.0)["id"] == second["id"]

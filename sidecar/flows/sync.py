@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 
 from sqlalchemy.exc import IntegrityError
 
@@ -114,6 +115,12 @@ def _job_key(target: Target, source: str, items: list[dict]) -> str:
     return f"sync/{target.name}/{digest}"
 
 
+def lane(target: Target, source: str) -> dict:
+    """The queue a sync job waits in: one per target and source, so a later batch never overtakes an
+    earlier one (a newer stock snapshot is written after the older one), while sources run side by side."""
+    return {"model": f"sync/{target.name}", "order_id": zlib.crc32(source.encode()) & 0x7FFFFFFF}
+
+
 def _enqueue(conn, services: Services, target: Target, source: str, results: list[dict]) -> dict | None:
     """One job for every accepted record; the job already queued for exactly these records otherwise."""
     items = [result["item"] for result in results if result["status"] == ACCEPTED]
@@ -126,7 +133,7 @@ def _enqueue(conn, services: Services, target: Target, source: str, results: lis
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=target.operation, release_id=None,
                               payload={"target": target.name, "source": source, "ref": key[len("sync/"):][:40],
                                        "items": items},
-                              max_attempts=services.settings.max_attempts, model=target.model, priority=priority)
+                              max_attempts=services.settings.max_attempts, priority=priority, **lane(target, source))
         audit.append(conn, "sync.queued", job_id, {"target": target.name, "source": source, "records": len(items),
                                                    "priority": priority})
         existing = jobs.get(conn, job_id)
