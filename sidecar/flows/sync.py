@@ -20,7 +20,7 @@ import zlib
 from sqlalchemy.exc import IntegrityError
 
 from sidecar import adapters, contracts, outbound
-from sidecar.errors import InvalidPayload, PayloadTooLarge, SidecarError
+from sidecar.errors import Conflict, InvalidPayload, PayloadTooLarge, SidecarError
 from sidecar.flows import pipeline
 from sidecar.flows.deadletters import MAPPING_MISSING, describe
 from sidecar.mapping import authority
@@ -159,8 +159,13 @@ def _answer(target: Target, source: str, results: list[dict], job: dict | None, 
 
 
 def _replayed(conn, key: str | None, digest: str):
+    """The first answer to this key; 409 when the key came with another body."""
     existing = idempotency.find(conn, key) if key else None
-    return pipeline._replayed_answer(existing, digest) if existing else None
+    if existing is None:
+        return None
+    if existing["request_hash"] != digest:
+        raise Conflict("this idempotency key was used with a different body", code="idempotency_key_reused")
+    return existing["status_code"], existing["response"], True
 
 
 def _record(services: Services, key: str | None, digest: str, operation: str, build) -> tuple[int, dict, bool]:
