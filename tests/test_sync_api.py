@@ -221,20 +221,24 @@ def test_stock_snapshot_and_delta_are_applied_once(client, services, worker, odo
     counted, moved = odoo_seed.product(cost=1.0, price=2.0, on_hand=5), odoo_seed.product(cost=1.0, price=2.0, on_hand=8)
     code = odoo_seed.search_read("stock.warehouse", [("lot_stock_id", "=", location)], ["code"])[0]["code"]
     body = {"source": "wms-main", "records": [position(counted, 12, location_id=location),
+                                              {**position(counted, 3, location_id=location), "state": "reserved"},
                                               position(moved, -3, mode="delta", code=code),
-                                              {**position(moved, 1), "state": "reserved"}]}
+                                              {**position(moved, 1), "state": "shipped"},
+                                              {**position(moved, 1, mode="delta"), "state": "reserved"}]}
     answer = client.post("/v1/sync/stock", json=body, headers=bearer())
-    assert [r["status"] for r in answer.json["records"]] == ["accepted", "accepted", "rejected"]
+    assert [r["status"] for r in answer.json["records"]] == ["accepted"] * 3 + ["rejected"] * 2
+    assert {r["error"]["code"] for r in answer.json["records"][3:]} == {"unsupported_record"}
     with services.db.transaction() as conn:
         job = jobs.claim_next(conn, lambda operation: 0.0)
     writeback.run(services.odoo, job["operation"], job["payload"])  # applied; the worker crashed before recording
     worker.drain()
-    assert (on_hand(odoo_seed, counted, location), on_hand(odoo_seed, moved, location)) == (12.0, 5.0)
+    # Odoo's on-hand holds reserved stock too: the snapshot's available and reserved add up
+    assert (on_hand(odoo_seed, counted, location), on_hand(odoo_seed, moved, location)) == (15.0, 5.0)
     with services.db.read() as conn:
         assert jobs.get(conn, job["id"])["result"]["effect"] == "already_done"
     moves = odoo_seed.search_read("stock.move", [("product_id", "in", [counted, moved]), ("is_inventory", "=", True),
                                                  ("name", "like", "Stock sync (Ref:")], ["product_uom_qty"])
-    assert sorted(m["product_uom_qty"] for m in moves) == [3.0, 7.0]
+    assert sorted(m["product_uom_qty"] for m in moves) == [3.0, 10.0]
 
 
 def asn(po_name, products, expected_at, asn_id="ASN-1"):
@@ -293,13 +297,18 @@ def test_tracking_sets_the_delivery_reference_and_notes_each_status_once(client,
     client.post("/v1/sync/tracking", json={"source": "easypost", "records": [delivered]}, headers=bearer())
     client.post("/v1/sync/tracking", json={"source": "easypost", "records": [delivered]}, headers=bearer())
     worker.drain()
+    returned = shipment(code=code, status="returned", events=[("2026-12-09T09:00:00Z", "returned", "Refused")])
+    answer = client.post("/v1/sync/tracking", json={"source": "easypost", "records": [returned]}, headers=bearer())
+    assert answer.json["accepted"] == 1  # no delivery named: the one carrying the tracking code
+    worker.drain()
     row = odoo_seed.read("stock.picking", [delivery["id"]], ["carrier_tracking_ref"])[0]
     assert row["carrier_tracking_ref"] == code
     notes = [m["body"] for m in odoo_seed.search_read("mail.message", [("model", "=", "stock.picking"),
                                                                       ("res_id", "=", delivery["id"]),
                                                                       ("body", "ilike", code)], ["body"], order="id")]
-    assert len(notes) == 2
+    assert len(notes) == 3
     assert "in transit" in notes[0] and "delivered" in notes[1] and "Left at front door" in notes[1]
+    assert "returned" in notes[2] and "Refused" in notes[2]
 
 
 def test_stock_jobs_are_claimed_before_price_jobs_queued_earlier(client, services, odoo_seed, catalogue):

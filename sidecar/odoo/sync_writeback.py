@@ -192,7 +192,7 @@ def _locations(gateway: OdooGateway, items: list[dict]) -> dict[str, int]:
 
 
 def sync_stock(gateway: OdooGateway, payload: dict) -> dict:
-    """Count every position on its quant (snapshot: the quantity; delta: on hand plus the change) and apply
+    """Count every place's quant (snapshot: its on-hand states added up; delta: on hand plus the change) and apply
     the counts in one action_apply_inventory, as Odoo's Physical Inventory does.
 
     Odoo names each move of the apply after the context's `inventory_name`: moves with the batch's
@@ -210,11 +210,16 @@ def sync_stock(gateway: OdooGateway, payload: dict) -> dict:
                                               ("lot_id", "=", False), ("package_id", "=", False),
                                               ("owner_id", "=", False)], ["product_id", "location_id", "quantity"])
     on_hand = {(m2o_id(q["product_id"]), m2o_id(q["location_id"])): q["quantity"] for q in quants}
-    counts = []
-    for item in items:
+    # A place's snapshot states add up to its count; its deltas come on top (of the snapshot, else of on hand).
+    counted: dict[tuple, float] = {}
+    for item in sorted(items, key=lambda i: i["mode"] != "snapshot"):
         place = (item["product_id"], locations[item["ref"]])
-        counted = item["quantity"] if item["mode"] == "snapshot" else on_hand.get(place, 0.0) + item["quantity"]
-        counts.append({"product_id": place[0], "location_id": place[1], "inventory_quantity": counted})
+        if item["mode"] == "snapshot":
+            counted[place] = counted.get(place, 0.0) + item["quantity"]
+        else:
+            counted[place] = counted.get(place, on_hand.get(place, 0.0)) + item["quantity"]
+    counts = [{"product_id": product, "location_id": location, "inventory_quantity": quantity}
+              for (product, location), quantity in counted.items()]
     # In inventory mode Odoo's create sets the count on the quant already there (or a new one): one call.
     ids = batch.create_many(gateway, QUANT, counts, context={"inventory_mode": True})
     answer = batch.call(gateway, QUANT, "action_apply_inventory", ids, context={"inventory_name": name})
@@ -255,20 +260,22 @@ def sync_receipts(gateway: OdooGateway, payload: dict) -> dict:
 
 
 def _deliveries(gateway: OdooGateway, items: list[dict]) -> dict[str, dict]:
-    """Each shipment's delivery: by name, else the newest not cancelled delivery of its sale order (one read)."""
-    names = sorted({i["picking"] for i in items if i["picking"]})
-    origins = sorted({i["origin"] for i in items if i["origin"]})
-    domain = (["|", ("name", "in", names), ("origin", "in", origins)] if names and origins
-              else [("name", "in", names)] if names else [("origin", "in", origins)])
+    """Each shipment's delivery: by name, else the newest not cancelled delivery of its sale order, else the one
+    already carrying its tracking code (one read for all)."""
+    wanted = {"name": sorted({i["picking"] for i in items if i["picking"]}),
+              "origin": sorted({i["origin"] for i in items if i["origin"]}),
+              "carrier_tracking_ref": sorted({i["tracking_code"] for i in items if not i["picking"] and not i["origin"]})}
+    terms = [(field, "in", values) for field, values in wanted.items() if values]
+    domain = ["|"] * (len(terms) - 1) + terms
     rows = batch.read_many(gateway, PICKING, [*domain, ("picking_type_code", "=", "outgoing")],
                            ["name", "origin", "state", "carrier_tracking_ref"])
     found = {}
     for item in items:
-        match = [r for r in rows if (r["name"] == item["picking"] if item["picking"] else r["origin"] == item["origin"])
-                 and (item["picking"] or r["state"] != "cancel")]
+        field, value = (("name", item["picking"]) if item["picking"] else ("origin", item["origin"]) if item["origin"]
+                        else ("carrier_tracking_ref", item["tracking_code"]))
+        match = [r for r in rows if r[field] == value and (field == "name" or r["state"] != "cancel")]
         if not match:
-            raise OdooError(RECORD_MISSING, f"no delivery {item['picking'] or 'of ' + item['origin']} in Odoo",
-                            retryable=False)
+            raise OdooError(RECORD_MISSING, f"no delivery with {field} {value} in Odoo", retryable=False)
         found[item["ref"]] = max(match, key=lambda r: r["id"])
     return found
 
