@@ -96,6 +96,20 @@ def test_a_write_from_a_system_that_is_not_the_system_of_record_is_refused_and_a
     assert entry["data"]["domain"] == "stock" and entry["data"]["scope"] == "WH2"
 
 
+def test_an_ingest_repeated_with_its_key_answers_the_same(client, odoo_seed):
+    customer, product = odoo_seed.customer(), odoo_seed.product(cost=1.0, price=5.0)
+    sku, buyer = unique("SKU-K").replace(" ", ""), unique("K").replace(" ", "")
+    map_(client, "partners", [{"external_id": buyer, "partner_id": customer}])
+    map_(client, "skus", [{"sku": sku, "product_id": product}])
+    body = json.dumps(shop_order(int(unique("3").split()[-1], 16) % 10 ** 9, buyer, [sku]))
+    headers = {**bearer(), "Content-Type": "application/json", "Idempotency-Key": unique("ingest").replace(" ", "-")}
+    first = client.post("/v1/ingest/shop-order?source=shop-eu", data=body, headers=headers)
+    again = client.post("/v1/ingest/shop-order?source=shop-eu", data=body, headers=headers)
+    assert first.json["accepted"] == 1 and again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    other = client.post("/v1/ingest/shop-order?source=shop-eu", data=body.replace("5.00", "6.00"), headers=headers)
+    assert other.status_code == 409 and other.json["error"]["code"] == "idempotency_key_reused"
+
+
 def test_an_unknown_adapter_is_a_404(client):
     answer = client.post("/v1/ingest/telex", data=b"{}", headers={**bearer(), "Content-Type": "application/json"})
     assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"

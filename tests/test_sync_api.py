@@ -9,7 +9,7 @@ import pytest
 
 from sidecar.odoo import writeback
 from sidecar.store import jobs
-from tests.conftest import bearer
+from tests.conftest import ALL_SCOPES_KEY, bearer
 from tests.support.odoo_seed import unique
 
 
@@ -154,23 +154,53 @@ def items_in_odoo(seed, pricelist_id):
     return [(r["product_id"][0], r["min_quantity"], r["fixed_price"], r["date_start"], r["date_end"]) for r in rows]
 
 
+def vendor_prices(seed, product_ids):
+    rows = seed.search_read("product.supplierinfo", [("product_id", "in", product_ids)],
+                            ["partner_id", "product_id", "product_tmpl_id", "min_qty", "price", "currency_id",
+                             "date_start"], order="id")
+    return [(r["partner_id"][0], r["product_id"][0], r["min_qty"], r["price"], r["currency_id"][1], r["date_start"])
+            for r in rows]
+
+
 def test_prices_are_written_once_by_their_key_and_a_new_price_updates_the_item(client, worker, odoo_seed, catalogue):
     _customer, first, second = catalogue
     pricelist = odoo_seed.pricelist("USD", 1.0)
+    vendor = odoo_seed.customer("Vendor")
+    supplier = {**price(second, None, 3.5, min_quantity=12, start="2027-01-01", kind="supplier"),
+                "pricelist": {"id": None, "name": None}, "partner_id": vendor}
     body = {"source": "pim", "records": [price(first, pricelist, 10.0), price(first, pricelist, 9.0, min_quantity=10),
                                          price(second, pricelist, 15.0, start="2027-01-01", end="2027-02-01"),
-                                         price(second, pricelist, 1.0, kind="supplier")]}
+                                         supplier, {**supplier, "partner_id": None}]}
     answer = client.post("/v1/sync/prices", json=body, headers=bearer())
-    assert [r["status"] for r in answer.json["records"]] == ["accepted"] * 3 + ["rejected"]
-    assert answer.json["records"][3]["error"]["code"] == "unsupported_record"
+    assert [r["status"] for r in answer.json["records"]] == ["accepted"] * 4 + ["rejected"]
+    assert answer.json["records"][4]["error"]["details"][0]["pointer"] == "/records/4/partner_id"
     worker.drain()
     assert items_in_odoo(odoo_seed, pricelist) == [(first, 0.0, 10.0, False, False), (first, 10.0, 9.0, False, False),
                                                    (second, 0.0, 15.0, "2027-01-01 00:00:00", "2027-02-01 00:00:00")]
+    assert vendor_prices(odoo_seed, [second]) == [(vendor, second, 12.0, 3.5, "USD", "2027-01-01")]
     body["records"][0]["price"] = 11.0
+    body["records"][3]["price"] = 3.25
     client.post("/v1/sync/prices", json=body, headers=bearer())
     worker.drain()
     assert items_in_odoo(odoo_seed, pricelist)[0] == (first, 0.0, 11.0, False, False)
     assert len(items_in_odoo(odoo_seed, pricelist)) == 3
+    assert vendor_prices(odoo_seed, [second]) == [(vendor, second, 12.0, 3.25, "USD", "2027-01-01")]
+
+
+def test_a_batch_odoo_refuses_writes_nothing_and_waits_as_a_dead_letter(client, worker, services, odoo_seed, catalogue):
+    _customer, first, second = catalogue
+    pricelist = odoo_seed.pricelist("EUR", 1.0)
+    body = {"source": "pim", "records": [price(first, pricelist, 10.0), {**price(second, pricelist, 2.0),
+                                                                          "currency": "EUR"}]}
+    answer = client.post("/v1/sync/prices", json=body, headers=bearer())
+    assert answer.json["accepted"] == 2
+    worker.drain()
+    with services.db.read() as conn:
+        job = jobs.get(conn, answer.json["job"]["id"])
+    assert job["state"] == "dead" and job["category"] == "validation_error" and "is in EUR" in job["last_error"]
+    assert items_in_odoo(odoo_seed, pricelist) == []  # the price in EUR is not written either
+    [letter] = client.get("/v1/dead-letters?category=validation_error", headers=bearer(ALL_SCOPES_KEY)).json["items"]
+    assert letter["ref"] == job["id"]
 
 
 def position(product_id, quantity, mode="snapshot", ref="1", location_id=None, code="WH"):
@@ -191,20 +221,24 @@ def test_stock_snapshot_and_delta_are_applied_once(client, services, worker, odo
     counted, moved = odoo_seed.product(cost=1.0, price=2.0, on_hand=5), odoo_seed.product(cost=1.0, price=2.0, on_hand=8)
     code = odoo_seed.search_read("stock.warehouse", [("lot_stock_id", "=", location)], ["code"])[0]["code"]
     body = {"source": "wms-main", "records": [position(counted, 12, location_id=location),
+                                              {**position(counted, 3, location_id=location), "state": "reserved"},
                                               position(moved, -3, mode="delta", code=code),
-                                              {**position(moved, 1), "state": "reserved"}]}
+                                              {**position(moved, 1), "state": "shipped"},
+                                              {**position(moved, 1, mode="delta"), "state": "reserved"}]}
     answer = client.post("/v1/sync/stock", json=body, headers=bearer())
-    assert [r["status"] for r in answer.json["records"]] == ["accepted", "accepted", "rejected"]
+    assert [r["status"] for r in answer.json["records"]] == ["accepted"] * 3 + ["rejected"] * 2
+    assert {r["error"]["code"] for r in answer.json["records"][3:]} == {"unsupported_record"}
     with services.db.transaction() as conn:
         job = jobs.claim_next(conn, lambda operation: 0.0)
     writeback.run(services.odoo, job["operation"], job["payload"])  # applied; the worker crashed before recording
     worker.drain()
-    assert (on_hand(odoo_seed, counted, location), on_hand(odoo_seed, moved, location)) == (12.0, 5.0)
+    # Odoo's on-hand holds reserved stock too: the snapshot's available and reserved add up
+    assert (on_hand(odoo_seed, counted, location), on_hand(odoo_seed, moved, location)) == (15.0, 5.0)
     with services.db.read() as conn:
         assert jobs.get(conn, job["id"])["result"]["effect"] == "already_done"
     moves = odoo_seed.search_read("stock.move", [("product_id", "in", [counted, moved]), ("is_inventory", "=", True),
                                                  ("name", "like", "Stock sync (Ref:")], ["product_uom_qty"])
-    assert sorted(m["product_uom_qty"] for m in moves) == [3.0, 7.0]
+    assert sorted(m["product_uom_qty"] for m in moves) == [3.0, 10.0]
 
 
 def asn(po_name, products, expected_at, asn_id="ASN-1"):
@@ -263,13 +297,18 @@ def test_tracking_sets_the_delivery_reference_and_notes_each_status_once(client,
     client.post("/v1/sync/tracking", json={"source": "easypost", "records": [delivered]}, headers=bearer())
     client.post("/v1/sync/tracking", json={"source": "easypost", "records": [delivered]}, headers=bearer())
     worker.drain()
+    returned = shipment(code=code, status="returned", events=[("2026-12-09T09:00:00Z", "returned", "Refused")])
+    answer = client.post("/v1/sync/tracking", json={"source": "easypost", "records": [returned]}, headers=bearer())
+    assert answer.json["accepted"] == 1  # no delivery named: the one carrying the tracking code
+    worker.drain()
     row = odoo_seed.read("stock.picking", [delivery["id"]], ["carrier_tracking_ref"])[0]
     assert row["carrier_tracking_ref"] == code
     notes = [m["body"] for m in odoo_seed.search_read("mail.message", [("model", "=", "stock.picking"),
                                                                       ("res_id", "=", delivery["id"]),
                                                                       ("body", "ilike", code)], ["body"], order="id")]
-    assert len(notes) == 2
+    assert len(notes) == 3
     assert "in transit" in notes[0] and "delivered" in notes[1] and "Left at front door" in notes[1]
+    assert "returned" in notes[2] and "Refused" in notes[2]
 
 
 def test_stock_jobs_are_claimed_before_price_jobs_queued_earlier(client, services, odoo_seed, catalogue):
@@ -291,3 +330,19 @@ def test_priorities_are_configurable(client, services, catalogue, monkeypatch):
     answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": [
         order(unique("SO-P").replace(" ", ""), customer, [(first, 1, 1.0)])]}, headers=bearer())
     assert answer.json["job"]["priority"] == 99
+
+
+def test_batches_of_one_source_and_target_are_written_in_order(client, services, odoo_seed):
+    location = odoo_seed.stock_location_id()
+    product = odoo_seed.product(cost=1.0, price=2.0)
+    older, newer = ({"source": source, "records": [{**position(product, qty, location_id=location),
+                                                     "source": {"system": source, "ref": str(qty)}}]}
+                    for source, qty in (("wms-main", 5), ("wms-main", 7)))
+    first = client.post("/v1/sync/stock", json=older, headers=bearer()).json["job"]
+    second = client.post("/v1/sync/stock", json=newer, headers=bearer()).json["job"]
+    with services.db.transaction() as conn:
+        claimed = jobs.claim_next(conn, lambda operation: 60.0)
+        assert claimed["id"] == first["id"]
+        assert jobs.claim_next(conn, lambda operation: 60.0) is None  # the newer snapshot waits for the older
+        jobs.set_done(conn, claimed["id"], claimed["claim_token"], {})
+        assert jobs.claim_next(conn, lambda operation: 60.0)["id"] == second["id"]

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 
 from sqlalchemy.exc import IntegrityError
 
 from sidecar import adapters, contracts, outbound
-from sidecar.errors import InvalidPayload, PayloadTooLarge, SidecarError
+from sidecar.errors import Conflict, InvalidPayload, PayloadTooLarge, SidecarError
 from sidecar.flows import pipeline
 from sidecar.flows.deadletters import MAPPING_MISSING, describe
 from sidecar.mapping import authority
@@ -114,6 +115,12 @@ def _job_key(target: Target, source: str, items: list[dict]) -> str:
     return f"sync/{target.name}/{digest}"
 
 
+def lane(target: Target, source: str) -> dict:
+    """The queue a sync job waits in: one per target and source, so a later batch never overtakes an
+    earlier one (a newer stock snapshot is written after the older one), while sources run side by side."""
+    return {"model": f"sync/{target.name}", "order_id": zlib.crc32(source.encode()) & 0x7FFFFFFF}
+
+
 def _enqueue(conn, services: Services, target: Target, source: str, results: list[dict]) -> dict | None:
     """One job for every accepted record; the job already queued for exactly these records otherwise."""
     items = [result["item"] for result in results if result["status"] == ACCEPTED]
@@ -126,7 +133,7 @@ def _enqueue(conn, services: Services, target: Target, source: str, results: lis
         job_id = jobs.enqueue(conn, idempotency_key=key, operation=target.operation, release_id=None,
                               payload={"target": target.name, "source": source, "ref": key[len("sync/"):][:40],
                                        "items": items},
-                              max_attempts=services.settings.max_attempts, model=target.model, priority=priority)
+                              max_attempts=services.settings.max_attempts, priority=priority, **lane(target, source))
         audit.append(conn, "sync.queued", job_id, {"target": target.name, "source": source, "records": len(items),
                                                    "priority": priority})
         existing = jobs.get(conn, job_id)
@@ -152,8 +159,13 @@ def _answer(target: Target, source: str, results: list[dict], job: dict | None, 
 
 
 def _replayed(conn, key: str | None, digest: str):
+    """The first answer to this key; 409 when the key came with another body."""
     existing = idempotency.find(conn, key) if key else None
-    return pipeline._replayed_answer(existing, digest) if existing else None
+    if existing is None:
+        return None
+    if existing["request_hash"] != digest:
+        raise Conflict("this idempotency key was used with a different body", code="idempotency_key_reused")
+    return existing["status_code"], existing["response"], True
 
 
 def _record(services: Services, key: str | None, digest: str, operation: str, build) -> tuple[int, dict, bool]:

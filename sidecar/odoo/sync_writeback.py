@@ -17,11 +17,12 @@ from sidecar.values import m2o_id
 APPLIED, ALREADY_DONE = "applied", "already_done"
 ORDER, ITEM, PRICELIST = "sale.order", "product.pricelist.item", "product.pricelist"
 QUANT, MOVE, WAREHOUSE = "stock.quant", "stock.move", "stock.warehouse"
+SUPPLIERINFO = "product.supplierinfo"
 PURCHASE, PURCHASE_LINE, PICKING, MESSAGE = "purchase.order", "purchase.order.line", "stock.picking", "mail.message"
 NOTE_SUBTYPE = "mail.mt_note"
 # Odoo calls each operation makes for a batch of up to batch.CHUNK records (the worker's first lease;
 # its heartbeat keeps a longer batch's claim).
-RPC_COUNT = {"sync_orders": 2, "sync_prices": 4, "sync_stock": 5, "sync_receipts": 5, "sync_tracking": 8}
+RPC_COUNT = {"sync_orders": 2, "sync_prices": 8, "sync_stock": 5, "sync_receipts": 5, "sync_tracking": 8}
 
 
 def _items(payload: dict) -> list[dict]:
@@ -77,8 +78,22 @@ def _item_key(row: dict) -> tuple:
 
 
 def sync_prices(gateway: OdooGateway, payload: dict) -> dict:
-    """Fixed prices per variant: an item with the same key gets the new price (one write per price), others are created."""
+    """Fixed prices per variant: an item with the same key gets the new price (one write per price), others are
+    created; vendor prices likewise on product.supplierinfo."""
     items = _items(payload)
+    vendor = [item for item in items if "supplier" in item]
+    items = [item for item in items if "supplier" not in item]
+    result = _vendor_prices(gateway, vendor) if vendor else {}
+    if not items:
+        return result
+    listed = _pricelist_prices(gateway, items)
+    if result:
+        listed["effect"] = _effect(APPLIED in (listed["effect"], result["effect"]))
+        listed["supplierinfo"] = result
+    return listed
+
+
+def _pricelist_prices(gateway: OdooGateway, items: list[dict]) -> dict:
     pricelists = _pricelists(gateway, items)
     products = sorted({item["key"]["product_id"] for item in items})
     rows = batch.read_many(gateway, ITEM, [("pricelist_id", "in", sorted(set(pricelists.values()))),
@@ -106,6 +121,46 @@ def sync_prices(gateway: OdooGateway, payload: dict) -> dict:
     batch.write_grouped(gateway, ITEM, writes)
     return {"effect": _effect(bool(created or writes)), "created": created, "updated": sorted(writes),
             "unchanged": unchanged}
+
+
+def _vendor_key(row: dict) -> tuple:
+    return (m2o_id(row["partner_id"]), m2o_id(row["product_id"]), float(row["min_qty"] or 0.0),
+            row["date_start"] or False, row["date_end"] or False)
+
+
+def _vendor_prices(gateway: OdooGateway, items: list[dict]) -> dict:
+    """Vendor prices: the currencies and the variants' templates read once, the existing prices of these
+    vendors and variants read once; a price with the same key is updated, the others created."""
+    codes = sorted({item["currency"] for item in items})
+    currencies = {row["name"]: row["id"] for row in batch.read_many(
+        gateway, "res.currency", [("name", "in", codes)], ["name"], context={"active_test": False})}
+    unknown = sorted(set(codes) - set(currencies))
+    if unknown:
+        raise OdooError(RECORD_MISSING, f"no currency {', '.join(unknown)} in Odoo", retryable=False)
+    products = sorted({item["supplier"]["product_id"] for item in items})
+    templates = {row["id"]: m2o_id(row["product_tmpl_id"])
+                 for row in batch.read_many(gateway, "product.product", [("id", "in", products)], ["product_tmpl_id"])}
+    rows = batch.read_many(gateway, SUPPLIERINFO, [("partner_id", "in", sorted({i["supplier"]["partner_id"] for i in items})),
+                                                   ("product_id", "in", products)],
+                           ["partner_id", "product_id", "min_qty", "date_start", "date_end", "price", "currency_id"])
+    existing = {}
+    for row in rows:
+        existing.setdefault(_vendor_key(row), row)
+    creates, writes = [], {}
+    for item in items:
+        key, currency = item["supplier"], currencies[item["currency"]]
+        if key["product_id"] not in templates:
+            raise OdooError(RECORD_MISSING, f"no product {key['product_id']} in Odoo", retryable=False)
+        row = existing.get((key["partner_id"], key["product_id"], float(key["min_qty"]), key["date_start"],
+                            key["date_end"]))
+        if row is None:
+            creates.append({**key, "product_tmpl_id": templates[key["product_id"]], "price": item["price"],
+                            "currency_id": currency})
+        elif abs(row["price"] - item["price"]) > 1e-9 or m2o_id(row["currency_id"]) != currency:
+            writes[row["id"]] = {"price": item["price"], "currency_id": currency}
+    created = batch.create_many(gateway, SUPPLIERINFO, creates)
+    batch.write_grouped(gateway, SUPPLIERINFO, writes)
+    return {"effect": _effect(bool(created or writes)), "created": created, "updated": sorted(writes)}
 
 
 def inventory_name(ref: str) -> str:
@@ -137,7 +192,7 @@ def _locations(gateway: OdooGateway, items: list[dict]) -> dict[str, int]:
 
 
 def sync_stock(gateway: OdooGateway, payload: dict) -> dict:
-    """Count every position on its quant (snapshot: the quantity; delta: on hand plus the change) and apply
+    """Count every place's quant (snapshot: its on-hand states added up; delta: on hand plus the change) and apply
     the counts in one action_apply_inventory, as Odoo's Physical Inventory does.
 
     Odoo names each move of the apply after the context's `inventory_name`: moves with the batch's
@@ -155,11 +210,16 @@ def sync_stock(gateway: OdooGateway, payload: dict) -> dict:
                                               ("lot_id", "=", False), ("package_id", "=", False),
                                               ("owner_id", "=", False)], ["product_id", "location_id", "quantity"])
     on_hand = {(m2o_id(q["product_id"]), m2o_id(q["location_id"])): q["quantity"] for q in quants}
-    counts = []
-    for item in items:
+    # A place's snapshot states add up to its count; its deltas come on top (of the snapshot, else of on hand).
+    counted: dict[tuple, float] = {}
+    for item in sorted(items, key=lambda i: i["mode"] != "snapshot"):
         place = (item["product_id"], locations[item["ref"]])
-        counted = item["quantity"] if item["mode"] == "snapshot" else on_hand.get(place, 0.0) + item["quantity"]
-        counts.append({"product_id": place[0], "location_id": place[1], "inventory_quantity": counted})
+        if item["mode"] == "snapshot":
+            counted[place] = counted.get(place, 0.0) + item["quantity"]
+        else:
+            counted[place] = counted.get(place, on_hand.get(place, 0.0)) + item["quantity"]
+    counts = [{"product_id": product, "location_id": location, "inventory_quantity": quantity}
+              for (product, location), quantity in counted.items()]
     # In inventory mode Odoo's create sets the count on the quant already there (or a new one): one call.
     ids = batch.create_many(gateway, QUANT, counts, context={"inventory_mode": True})
     answer = batch.call(gateway, QUANT, "action_apply_inventory", ids, context={"inventory_name": name})
@@ -200,20 +260,22 @@ def sync_receipts(gateway: OdooGateway, payload: dict) -> dict:
 
 
 def _deliveries(gateway: OdooGateway, items: list[dict]) -> dict[str, dict]:
-    """Each shipment's delivery: by name, else the newest not cancelled delivery of its sale order (one read)."""
-    names = sorted({i["picking"] for i in items if i["picking"]})
-    origins = sorted({i["origin"] for i in items if i["origin"]})
-    domain = (["|", ("name", "in", names), ("origin", "in", origins)] if names and origins
-              else [("name", "in", names)] if names else [("origin", "in", origins)])
+    """Each shipment's delivery: by name, else the newest not cancelled delivery of its sale order, else the one
+    already carrying its tracking code (one read for all)."""
+    wanted = {"name": sorted({i["picking"] for i in items if i["picking"]}),
+              "origin": sorted({i["origin"] for i in items if i["origin"]}),
+              "carrier_tracking_ref": sorted({i["tracking_code"] for i in items if not i["picking"] and not i["origin"]})}
+    terms = [(field, "in", values) for field, values in wanted.items() if values]
+    domain = ["|"] * (len(terms) - 1) + terms
     rows = batch.read_many(gateway, PICKING, [*domain, ("picking_type_code", "=", "outgoing")],
                            ["name", "origin", "state", "carrier_tracking_ref", "sale_id"])
     found = {}
     for item in items:
-        match = [r for r in rows if (r["name"] == item["picking"] if item["picking"] else r["origin"] == item["origin"])
-                 and (item["picking"] or r["state"] != "cancel")]
+        field, value = (("name", item["picking"]) if item["picking"] else ("origin", item["origin"]) if item["origin"]
+                        else ("carrier_tracking_ref", item["tracking_code"]))
+        match = [r for r in rows if r[field] == value and (field == "name" or r["state"] != "cancel")]
         if not match:
-            raise OdooError(RECORD_MISSING, f"no delivery {item['picking'] or 'of ' + item['origin']} in Odoo",
-                            retryable=False)
+            raise OdooError(RECORD_MISSING, f"no delivery with {field} {value} in Odoo", retryable=False)
         found[item["ref"]] = max(match, key=lambda r: r["id"])
     return found
 

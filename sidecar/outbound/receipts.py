@@ -18,5 +18,8 @@ def convert(record: dict, source: str) -> dict:
         raise f.bad("/lines", f"must hold 1 to {MAX_LINES} lines")
     products = sorted({f.product_id(record, f"/lines/{i}/product", source) for i in range(len(lines))})
     system = f.get(record, "/source/system") or source
+    if f.get(record, "/expected_at") is None:
+        raise f.Unsupported("the notice gives no expected arrival: nothing to write in Odoo",
+                            details=[{"pointer": "/expected_at", "message": "null"}])
     return {"ref": f"{system}:{f.text(record, '/asn_id')}", "purchase_order": f.text(record, "/purchase_order"),
             "expected_at": f.moment(record, "/expected_at"), "product_ids": products}

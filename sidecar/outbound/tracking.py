@@ -12,9 +12,10 @@ def scope(record: dict, source: str) -> str:
 
 
 def convert(record: dict, source: str) -> dict:
-    """The delivery (by name, or its sale order as origin), the tracking code and the latest event."""
+    """The delivery (by name, its sale order as origin, else the delivery already carrying the tracking code),
+    the tracking code and the latest event."""
     picking = f.text(record, "/picking/name", required=False)
-    origin = None if picking else f.text(record, "/picking/origin")
+    origin = None if picking else f.text(record, "/picking/origin", required=False)  # neither: by its tracking code
     code = f.text(record, "/tracking_code", limit=128)
     status = f.choice(record, "/status", STATUSES)
     events = f.get(record, "/events") or []
