@@ -40,8 +40,10 @@ WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
 # What carriers, suppliers and the WMS send to the ingest webhooks (n8n's "Partner webhook" credential).
 PARTNER_TOKEN = "partner-token-0123456789abcdef"
 FEED_TOKEN = "channel-feed-token-0123456789"  # n8n's "Channel feed" credential
-# The ingest workflows' systems of record: the WMS counts the main warehouse, the supplier dates its receipts.
-AUTHORITY = {"stock": {"WH": "wms-main"}, "receipts": {"acme-supplies": "acme-supplies"}}
+# The ingest workflows' systems of record: the WMS counts the main warehouse, the supplier dates its receipts
+# and prices its own products.
+AUTHORITY = {"stock": {"WH": "wms-main"}, "receipts": {"acme-supplies": "acme-supplies"},
+             "prices": {"acme-supplies": "acme-supplies"}}
 CHANNELS = {"shop-eu": {"warehouses": ["WH"], "buffer_units": 2}, "pos-store-12": {"warehouses": ["WH"],
                                                                                    "buffer_percent": 10}}
 
