@@ -68,9 +68,13 @@ def test_each_channel_gets_odoos_free_quantity_of_its_warehouses_less_its_buffer
 
 def test_get_gives_one_channel_and_refuses_what_is_not_configured(client, stock, services):
     product = stock.product(cost=1.0, main_stock=4)
+    mapped = client.put("/v1/mappings/skus", json={"source": "shop", "mappings": [
+        {"sku": f"SHOP-{product}", "product_id": product}]}, headers=bearer(ALL_SCOPES_KEY))
+    assert mapped.status_code in (200, 201), mapped.json
     answer = client.get(f"/v1/availability?channel=shop&product_ids={product}", headers=bearer(ALL_SCOPES_KEY))
     assert answer.status_code == 200, answer.json
     [shop] = answer.json["channels"]
+    assert [i["sku"] for i in shop["items"]] == [f"SHOP-{product}"]  # the channel's own cross-reference
     assert [i["available_to_promise"] for i in shop["items"]] == [
         odoo_says(stock.seed, product, stock.main["id"])["free_qty"]] == [4]
     unknown = client.get("/v1/availability?channel=nowhere", headers=bearer(ALL_SCOPES_KEY))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sidecar import contracts
 from tests.conftest import bearer
 from tests.support.price_seed import PriceSeed, moment
 from tests.support.replenishment_seed import ReplenishmentSeed
@@ -12,9 +13,15 @@ from tests.support.replenishment_seed import ReplenishmentSeed
 def position(product, warehouse, quantity, state="available", **extra):
     return {"source": {"system": "wms-main", "ref": None}, "product": {"sku": f"S{product}", "product_id": product,
                                                                        "default_code": None},
-            "warehouse": {"code": warehouse, "id": None}, "location": None, "lot": None, "state": state,
+            "warehouse": {"code": warehouse, "id": None}, "location": {"code": None, "id": None}, "lot": None, "state": state,
             "quantity": quantity, "uom": {"id": 1, "name": "Units"}, "mode": "snapshot",
             "as_of": "2026-12-06T08:00:00Z", **extra}
+
+
+def canonical(name, record):
+    """The record, once it is a valid canonical record of `name`: drift takes what the adapters answer."""
+    contracts.validate(name, record)
+    return record
 
 
 def drift(client, domain, **body):
@@ -51,6 +58,7 @@ def test_a_stock_snapshot_is_compared_with_odoos_quants_in_two_reads(client, sto
                position(reserved, main, 7, state="shipped"), position(close, second, 101)]
     if odoo_target.is_double:
         odoo_target.double.calls.clear()
+    records = [canonical("canonical.inventory_position.v1", record) for record in records]
     answer = drift(client, "stock", records=records, tolerance={"percent": 1}, include_matches=True)
     calls = [call[:2] for call in odoo_target.double.calls if call[0] != "res.users"] \
         if odoo_target.is_double else None  # (the login reads the user and its companies once)
@@ -104,11 +112,12 @@ def test_a_delta_or_a_malformed_record_is_a_400_naming_it(client):
 
 
 def price(kind, product, amount, **extra):
-    return {"source": {"system": "pim", "ref": None}, "kind": kind,
+    return canonical("canonical.price.v1", {"source": {"system": "pim", "ref": None}, "kind": kind,
             "product": {"sku": f"S{product}", "product_id": product, "default_code": None},
-            "pricelist": extra.pop("pricelist", None), "partner_id": extra.pop("partner_id", None), "price": amount,
-            "currency": "USD", "min_quantity": extra.pop("min_quantity", 0), "date_start": extra.pop("date_start", None),
-            "date_end": extra.pop("date_end", None), **extra}
+            "pricelist": extra.pop("pricelist", {"id": None, "name": None}), "partner_id": extra.pop("partner_id", None),
+            "price": amount, "currency": "USD", "uom": {"id": 1, "name": "Units"},
+            "min_quantity": extra.pop("min_quantity", 0), "date_start": extra.pop("date_start", None),
+            "date_end": extra.pop("date_end", None), **extra})
 
 
 def test_prices_are_compared_with_list_prices_pricelist_items_and_vendor_prices(client, odoo_seed, odoo_target):
@@ -128,10 +137,11 @@ def test_prices_are_compared_with_list_prices_pricelist_items_and_vendor_prices(
                                                       "min_qty": 5})
     records = [price("list", v_same, 100.0), price("list", v_off, 99.0),
                price("promotion", v_same, 90.0, pricelist={"id": None, "name": name},
-                     date_start=start.replace(" ", "T") + "Z"),
+                     date_start=start[:10]),
                price("quantity_break", v_off, 55.0, pricelist={"id": pricelist, "name": None}, min_quantity=10),
                price("customer", v_none, 30.0, pricelist={"id": pricelist, "name": None}),
-               price("list", v_extra, 100.0), price("supplier", v_same, 8.0, partner_id=vendor, min_quantity=5)]
+               price("list", v_extra, 100.0), price("list", v_extra, 70.0, pricelist={"id": pricelist, "name": None}),
+               price("supplier", v_same, 8.0, partner_id=vendor, min_quantity=5)]
     answer = drift(client, "prices", records=records, include_matches=True)
     items = {(i["kind"], i["product_id"], i.get("pricelist_id")): i for i in answer["items"]}
     as_admin = {r["id"]: r["lst_price"] for r in odoo_seed.read("product.product", [v_same, v_off], ["lst_price"])}
@@ -141,18 +151,22 @@ def test_prices_are_compared_with_list_prices_pricelist_items_and_vendor_prices(
                                                             "difference": -1}]
     odoo_items = {i["product_id"][0] if i["product_id"] else i["product_tmpl_id"][0]: i for i in prices.items(pricelist)}
     same = items[("pricelist", v_same, pricelist)]
-    assert same["status"] == "match" and same["date_start"] == odoo_items[t_same]["date_start"] == start
+    assert same["status"] == "match" and same["date_start"] == odoo_items[t_same]["date_start"][:10] == start[:10]
     off = items[("pricelist", v_off, pricelist)]
     assert off["status"] == "different" and off["min_quantity"] == 10
     assert off["differences"] == [{"measure": "price", "snapshot": 55, "odoo": odoo_items[v_off]["fixed_price"],
                                    "difference": 5}]
     assert items[("pricelist", v_none, pricelist)]["status"] == "snapshot_only"
-    assert items[("pricelist", v_extra, pricelist)]["status"] == "odoo_only"
+    assert items[("pricelist", v_extra, pricelist)]["status"] == "match"  # a list price on a named pricelist
     assert items[("pricelist", v_extra, pricelist)]["odoo"]["price"] == odoo_items[t_extra]["fixed_price"]
     assert items[("supplier", v_same, None)]["status"] == "match"
     assert answer["odoo_reads"] == ["product.pricelist", "product.product", "product.pricelist.item",
                                     "product.supplierinfo"]
     assert answer["totals"]["records"] == 8 and answer["drift"] is True
+    extra_only = drift(client, "prices", records=[price("list", v_extra, 100.0), price(
+        "customer", v_same, 90.0, pricelist={"id": pricelist, "name": None}, date_start=start[:10])])
+    assert [(i["kind"], i["product_id"], i["status"]) for i in extra_only["items"]] == [
+        ("pricelist", v_extra, "odoo_only")]  # the pricelist is in the snapshot, the item on v_extra is not
     within = drift(client, "prices", records=[price("list", v_off, 99.0)], tolerance={"units": 1})
     assert within["items"][0]["status"] == "within_tolerance" and within["drift"] is False
     unknown = client.post("/v1/drift/prices", json={"records": [price("customer", v_same, 1.0, pricelist={

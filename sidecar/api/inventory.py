@@ -29,6 +29,15 @@ def _product_id() -> int | None:
     return int(raw)
 
 
+def _text(name: str, longest: int) -> str | None:
+    """A query parameter of at most `longest` characters, as the spec says."""
+    value = query_value(name)
+    if value is not None and len(value) > longest:
+        raise InvalidPayload(f"{name} must be at most {longest} characters",
+                             details=[{"pointer": f"?{name}", "message": f"got {len(value)} characters"}])
+    return value
+
+
 @bp.post("/inventory/positions")
 @requires("events.write")
 def receive():
@@ -40,8 +49,8 @@ def receive():
 @requires("releases.read")
 def list_positions():
     """Positions, optionally of one product and/or warehouse, paged by id."""
-    return inventory_states.list_positions(get_services(), _product_id(), query_value("warehouse"), page_limit(),
-                                           query_value("after"))
+    return inventory_states.list_positions(get_services(), _product_id(), _text("warehouse", 64), page_limit(),
+                                           _text("after", 40))
 
 
 @bp.get("/inventory/positions/<position_id>")
@@ -82,7 +91,7 @@ def _id_list(name: str) -> list[int] | None:
 def get_availability():
     """Available-to-promise of one channel (or every one) for some products, or the storable ones."""
     body = {}
-    if query_value("channel") is not None:
+    if _text("channel", 64) is not None:
         body["channels"] = [query_value("channel")]
     if _id_list("product_ids") is not None:
         body["product_ids"] = _id_list("product_ids")

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sidecar import contracts
 from sidecar.errors import DependencyDown, NotFound, PolicyInvalid
+from sidecar.mapping.service import load_mapper
 from sidecar.odoo import availability as odoo_stock
 from sidecar.odoo.errors import OdooError
 from sidecar.values import m2o_id
@@ -27,12 +28,6 @@ def channel_skus(mapper, channel: str) -> dict[int, str]:
         if source in (channel, "*"):
             found.setdefault(ref.product_id, sku)
     return found
-
-
-def _mapper(services, channel: str):
-    """The channel's cross-references (None while the mapping store is not there to read them)."""
-    loader = getattr(services, "load_mapper", None)
-    return loader(channel) if loader else None
 
 
 def _channels(services, names) -> list:
@@ -77,7 +72,7 @@ def availability(services, body: dict) -> dict:
     answer = {"as_of": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "channels": [],
               "unknown_products": sorted(set(product_ids or ()) - set(products))}
     for channel in channels:
-        skus = channel_skus(_mapper(services, channel.name), channel.name)
+        skus = channel_skus(load_mapper(services, channel.name), channel.name)  # one store read per table
         items = []
         for product_id, product in sorted(products.items()):
             per_warehouse = [{"code": code, "id": warehouses[code]["id"],

@@ -9,7 +9,7 @@ Stock: records are grouped by product, warehouse, location (when named: that exa
 snapshot names lots for the product there; else every lot together), and two measures are compared with Odoo's
 quants: `on_hand` (every state but shipped, against `quantity`) and `reserved` (reserved and allocated, against
 `reserved_quantity`). Prices: the list price (product lst_price), pricelist items (fixed price of the item on the
-variant or its template, by pricelist, minimum quantity and start) and vendor prices (product.supplierinfo by
+variant or its template, by pricelist, minimum quantity and day of start) and vendor prices (product.supplierinfo by
 vendor, minimum quantity and start); the price and the end date are compared.
 """
 from __future__ import annotations
@@ -34,7 +34,6 @@ DRIFTING = (DIFFERENT, SNAPSHOT_ONLY, ODOO_ONLY)
 EPSILON = 1e-6
 MAX_POSITIONS = 5000
 RESERVED_STATES = ("reserved", "allocated")
-PRICELIST_KINDS = ("customer", "promotion", "quantity_break")
 
 
 def _tolerated(difference: float, odoo_value: float, tolerance: dict) -> bool:
@@ -144,25 +143,19 @@ def _rounded(values: dict | None) -> dict | None:
 
 # -- prices ----------------------------------------------------------------------------------------
 
-def _moment(value: str | None, date_only: bool = False) -> str | None:
-    """A canonical date or date-time (UTC) as Odoo writes a Datetime ('YYYY-MM-DD HH:MM:SS') or a Date."""
-    if not value:
-        return None
-    text = value.replace("T", " ").removesuffix("Z").split(".")[0]
-    for suffix in ("+00:00", "-00:00", "+0000", "-0000"):
-        text = text.removesuffix(suffix)
-    if date_only:
-        return text[:10]
-    return text + (" 00:00:00" if len(text) == 10 else ":00" if len(text) == 16 else "")
+def _day(value) -> str | None:
+    """The day (YYYY-MM-DD) of a canonical date or date-time, or of Odoo's Datetime / Date: canonical prices are
+    dated by day (canonical.price.v1), pricelist items by moment (UTC)."""
+    return str(value)[:10] if value else None
 
 
 def _price_key(record: dict, pricelist_id: int | None) -> tuple:
     product, quantity = record["product"]["product_id"], float(record.get("min_quantity") or 0.0)
-    if record["kind"] == "list":
+    if record["kind"] == "list" and not pricelist_id:
         return ("list", product)
     if record["kind"] == "supplier":
-        return ("supplier", record["partner_id"], product, quantity, _moment(record.get("date_start"), True))
-    return ("pricelist", pricelist_id, product, quantity, _moment(record.get("date_start")))
+        return ("supplier", record["partner_id"], product, quantity, _day(record.get("date_start")))
+    return ("pricelist", pricelist_id, product, quantity, _day(record.get("date_start")))
 
 
 def _key_view(key: tuple) -> dict:
@@ -178,7 +171,8 @@ def _key_view(key: tuple) -> dict:
 
 def _pricelist_ids(services, records: list) -> tuple[dict, list]:
     """Each record's pricelist id (by its name when it has none) and the reads made."""
-    names = {r["pricelist"]["name"] for r in records if r["kind"] in PRICELIST_KINDS and not r["pricelist"].get("id")}
+    names = {r["pricelist"]["name"] for r in records if (r.get("pricelist") or {}).get("name")
+             and not r["pricelist"].get("id") and r["kind"] != "supplier"}
     if not names:
         return {}, []
     found = _ask(lambda: odoo_drift.pricelists_named(services.odoo, names))
@@ -204,7 +198,7 @@ def price_drift(services, body: dict) -> dict:
             raise InvalidPayload("two records describe the same price", code="duplicate_record",
                                  details=[{"pointer": f"/records/{index}", "message": f"same as {_key_view(key)}"}])
         snapshot[key] = {"price": float(record["price"]),
-                         "date_end": None if key[0] == "list" else _moment(record.get("date_end"), key[0] == "supplier")}
+                         "date_end": None if key[0] == "list" else _day(record.get("date_end"))}
     odoo: dict[tuple, dict] = {}
     extra: list[tuple[tuple, dict]] = []  # a second Odoo line with the same key: Odoo only
     if snapshot:
@@ -233,7 +227,7 @@ def price_drift(services, body: dict) -> dict:
                 price = item["fixed_price"] if item["compute_price"] == "fixed" else None
                 for product in targets:
                     place(("pricelist", m2o_id(item["pricelist_id"]), product, float(item["min_quantity"]),
-                           item["date_start"] or None), {"price": price, "date_end": item["date_end"] or None})
+                           _day(item["date_start"])), {"price": price, "date_end": _day(item["date_end"])})
         vendors = {key[1] for key in snapshot if key[0] == "supplier"}
         if vendors:
             rows = _ask(lambda: odoo_drift.vendor_prices(services.odoo, vendors, products, variants_of))
@@ -243,7 +237,7 @@ def price_drift(services, body: dict) -> dict:
                     sorted(variants_of.get(m2o_id(row["product_tmpl_id"]), ()))
                 for product in targets:
                     place(("supplier", m2o_id(row["partner_id"]), product, float(row["min_qty"]),
-                           row["date_start"] or None), {"price": row["price"], "date_end": row["date_end"] or None})
+                           _day(row["date_start"])), {"price": row["price"], "date_end": _day(row["date_end"])})
     tolerance = body.get("tolerance") or {}
     measures = {"price": True, "date_end": False}
     items = []

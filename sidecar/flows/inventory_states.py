@@ -9,7 +9,7 @@ Receipts, moves and adjustments honour an Idempotency-Key: a repeat answers as t
 from __future__ import annotations
 
 from sidecar import contracts
-from sidecar.errors import Conflict, DependencyDown, InvalidPayload, NotFound
+from sidecar.errors import Conflict, DependencyDown, NotFound
 from sidecar.flows.pipeline import request_hash
 from sidecar.lifecycle import Lifecycle
 from sidecar.odoo import availability as odoo_stock
@@ -150,9 +150,6 @@ def adjust(services, position_id: str, body: dict, key: str | None, actor: str |
     """Add to or take from one state with a reason; taking more than it holds is a 409 insufficient_quantity."""
     contracts.validate("inventory_adjustment_request.v1", body)
     state, quantity = body["state"], _amount(body["quantity"])
-    if quantity == 0:
-        raise InvalidPayload(f"quantity {body['quantity']} rounds to 0 at {PRECISION} decimals",
-                             details=[{"pointer": "/quantity", "message": "must not be 0"}])
 
     def apply(conn):
         position = _load(conn, position_id)
