@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from sidecar.api.body import is_json_type, parse_json
-from sidecar.errors import InvalidPayload, UnsupportedMediaType
+from sidecar.errors import InvalidPayload, SidecarError, UnsupportedMediaType
 
 CSV_TYPES = ("text/csv",)
 # Spreadsheets export CSV as UTF-8 (often with a BOM), UTF-16 (Excel's "Unicode text") or Windows-1252.
@@ -19,6 +19,12 @@ CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "utf-16le": "
             "iso-8859-1": "latin-1", "latin-1": "latin-1", "latin1": "latin-1", "windows-1252": "cp1252",
             "cp1252": "cp1252", "us-ascii": "ascii", "ascii": "ascii"}
 MAX_FIELD = 65536  # characters; a longer CSV field is not a price list or a notice line
+
+
+class CsvColumns(SidecarError):
+    """The CSV was read but its header is not the adapter's: no row can be trusted to be what it says."""
+
+    status, code = 422, "csv_columns"
 
 
 def row(values: dict | None, pointer: str, problem: str | None = None) -> dict:
@@ -34,7 +40,8 @@ def cell(row_: dict, column: str):
 
 def rows(body: bytes, media_type: str, required: tuple[str, ...], optional: tuple[str, ...],
          numeric: tuple[str, ...] = ()) -> list[dict]:
-    """The rows of a CSV (`text/csv`) or JSON (`application/json`: an array of objects, or {"rows": [...]}) body.
+    """The rows of a CSV (`text/csv`) or JSON (`application/json`: an array of objects, {"rows": [...]}, or one
+    object) body.
     In a semicolon-separated CSV (a European spreadsheet's export) the `numeric` columns use a decimal comma."""
     kind, _, params = media_type.partition(";")
     kind = kind.strip().lower()
@@ -97,7 +104,7 @@ def _columns(header: list[str], required, optional) -> list[str]:
               ([{"pointer": "/row/1", "message": f"columns given twice: {', '.join(duplicated)}"}] if duplicated else [])
     details.append({"pointer": "/row/1", "message": f"expected {', '.join(required)}"
                     + (f" and optionally {', '.join(optional)}" if optional else "")})
-    raise InvalidPayload(message, code="csv_columns", details=details)
+    raise CsvColumns(message, details=details)
 
 
 def _csv_rows(text: str, required, optional, numeric=()) -> list[dict]:
@@ -143,13 +150,15 @@ def _decimal_comma(value: str) -> str:
 
 
 def _json_rows(document, required, optional) -> list[dict]:
-    if isinstance(document, dict) and isinstance(document.get("rows"), list):
+    if isinstance(document, dict) and isinstance(document.get("rows"), list) and len(document) == 1:
         document, base = document["rows"], "/rows"
     elif isinstance(document, list):
         base = ""
+    elif isinstance(document, dict):
+        document, base = [document], ""  # one row as an object; its pointer is /0
     else:
-        raise InvalidPayload("a JSON body must be an array of row objects (or {\"rows\": [...]})",
-                             code="malformed_json", details=[{"pointer": "", "message": "expected an array"}])
+        raise InvalidPayload("a JSON body must be an array of row objects, {\"rows\": [...]} or one row",
+                             code="malformed_json", details=[{"pointer": "", "message": f"got {type(document).__name__}"}])
     known = set(required) | set(optional)
     found = []
     for index, item in enumerate(document):
