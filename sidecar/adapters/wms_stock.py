@@ -18,10 +18,10 @@ MODES = ("snapshot", "delta")
 STATES = ("received", "quality_hold", "available", "reserved", "allocated", "shipped")
 
 
-def _raw(header, line, pointer: str, doc_pointer: str, duplicate_of=()) -> dict:
+def _raw(header, line, pointer: str, doc_pointer: str, duplicate_of=(), no_lines: bool = False) -> dict:
     """One line as plain JSON (a dead letter keeps it and replays it) with its document's header (no other line)."""
     return {"header": header, "line": line, "pointer": pointer, "document_pointer": doc_pointer,
-            "duplicate_of": list(duplicate_of)}
+            "duplicate_of": list(duplicate_of), "no_lines": no_lines}
 
 
 def split(body: bytes, media_type: str) -> list:
@@ -31,7 +31,7 @@ def split(body: bytes, media_type: str) -> list:
         lines = document.get("lines") if isinstance(document, dict) else None
         header = {k: v for k, v in document.items() if k != "lines"} if isinstance(document, dict) else document
         if not isinstance(lines, list) or not lines:
-            found.append(_raw(header, None, "", doc_pointer))
+            found.append(_raw(header, None, "", doc_pointer, no_lines=True))
             continue
         positions: dict = {}
         for index, line in enumerate(lines):
@@ -63,7 +63,7 @@ def ref(raw: dict) -> str | None:
 def convert(raw: dict, mapper: Mapper, source: str) -> dict:
     doc_pointer = raw["document_pointer"]
     document = obj(raw["header"], doc_pointer)
-    if raw["line"] is None:
+    if raw["no_lines"]:
         raise RecordProblem(at(doc_pointer, "lines"), "the document has no lines (an array of at least one)")
     mode = _choice(document.get("mode"), at(doc_pointer, "mode"), MODES)
     warehouse = text(document, "warehouse", doc_pointer, max_length=64)
