@@ -141,3 +141,11 @@ def test_the_answer_keeps_the_shape_of_transform(client):
     answer = post(client, "supplier-asn", body, query="?source=acme-supplies")
     assert answer.json == json.loads(json.dumps(
         adapters.transform("supplier-asn", body, "application/json", sample_mapper(), "acme-supplies")))
+
+
+def test_the_readme_section_names_every_adapter_and_model():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Transforming payloads", 1)[1].split("\n## ", 1)[0]
+    assert readme.index("## Transforming payloads") < readme.index("## Add a flow")
+    for adapter in adapters.ADAPTERS.values():
+        assert f"| `{adapter.name}` |" in section and adapter.canonical in section
