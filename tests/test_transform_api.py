@@ -149,3 +149,11 @@ def test_the_readme_section_names_every_adapter_and_model():
     assert readme.index("## Transforming payloads") < readme.index("## Add a flow")
     for adapter in adapters.ADAPTERS.values():
         assert f"| `{adapter.name}` |" in section and adapter.canonical in section
+
+
+def test_the_spec_names_every_adapter():
+    from sidecar.specs import load_specs
+    specs = {s["operation"]: s for s in load_specs()}
+    assert specs["transformPayload"]["path_parameters"]["adapter"]["enum"] == sorted(adapters.ADAPTERS)
+    listed = specs["getManyAdapters"]["responses"]["200"]["properties"]["adapters"]["items"]["properties"]
+    assert listed["name"]["enum"] == sorted(adapters.ADAPTERS)
