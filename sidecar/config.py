@@ -14,7 +14,7 @@ MIN_AUDIT_KEY_LENGTH = 32
 KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
     "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
-    "approvals.admin", "transform.use",
+    "approvals.admin", "mappings.read", "mappings.write", "transform.use",
 })
 MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
 DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
@@ -64,6 +64,8 @@ class Settings:
     approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
     public_url: str = ""  # the sidecar's own public base URL: approvers' decision pages hang under it
     approval_grace_hours: float = 72.0
+    # domain -> scope -> the system of record (SIDECAR_AUTHORITY); Odoo owns what is not listed
+    authority: dict = field(default_factory=dict)
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -214,6 +216,8 @@ def load_settings(env: dict | None = None) -> Settings:
             parse_moment(go_live_at)
         except ValueError:
             problems.append(f"SIDECAR_GO_LIVE_AT: '{go_live_at}' is not a date-time (UTC 'YYYY-MM-DD HH:MM:SS')")
+    from sidecar.mapping import authority
+    authority_table = authority.parse(env.get("SIDECAR_AUTHORITY", ""), problems)
     settings = Settings(
         database_url=database_url,
         odoo_url=odoo_url.rstrip("/"),
@@ -243,6 +247,7 @@ def load_settings(env: dict | None = None) -> Settings:
         approval_link_base=link_base,
         public_url=public_url,
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
+        authority=authority_table,
     )
     if problems:
         raise ConfigError(problems)

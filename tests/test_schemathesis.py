@@ -5,6 +5,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from sidecar.app import create_app
 from sidecar.config import load_settings
@@ -40,16 +41,19 @@ def api_schema(tmp_path_factory):
     double.stop()
 
 
-def fuzz(operation, mode: GenerationMode, examples: int = EXAMPLES) -> None:
+def fuzz(operation, mode: GenerationMode, examples: int = EXAMPLES, excluded=()) -> None:
     """Send `examples` generated requests; every default check must pass (5xx, status, schema, headers)."""
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case):
-        case.call_and_validate(headers=bearer(ALL_SCOPES_KEY))
+        case.call_and_validate(headers=bearer(ALL_SCOPES_KEY), excluded_checks=list(excluded))
     run()
 
 
 @pytest.mark.parametrize("method, path, mode", CASES, ids=[f"{m} {p} {mode}" for m, p, mode in CASES])
 def test_operation_conforms_to_its_spec(api_schema, method, path, mode):
-    fuzz(api_schema[path][method], mode)
+    spec = next(s for s in SPECS if (s["method"], s["path"]) == (method, path))
+    # A body whose values Odoo must hold (mappings) can be schema-valid and still name nothing Odoo has: a 4xx
+    # there is the contract, every other check still runs.
+    fuzz(api_schema[path][method], mode, excluded=[positive_data_acceptance] if spec.get("odoo_checked_body") else [])

@@ -1,7 +1,8 @@
 """POST /v1/transform/{adapter}: another system's payload in, canonical records out; nothing else happens.
 
-No Odoo call, no write, no audit: the answer depends only on the body, the source's mappings and the
-adapter, so n8n may call it anywhere (a preview, a test run, before its own branch).
+No Odoo call, no write, no audit: the answer depends only on the body, the source's mappings (read from
+the sidecar's store, never from Odoo) and the adapter, so n8n may call it anywhere (a preview, a test
+run, before its own branch).
 """
 from __future__ import annotations
 
@@ -13,16 +14,10 @@ from sidecar import adapters
 from sidecar.api.body import raw_body
 from sidecar.api.common import get_services, query_value, requires
 from sidecar.errors import InvalidPayload
-from sidecar.mapping.resolver import Mapper
+from sidecar.mapping.service import load_mapper
 
 bp = Blueprint("transform", __name__, url_prefix="/v1")
 SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")  # as canonical `source.system`
-
-
-def _mapper(services, source: str) -> Mapper:
-    # PLACEHOLDER until sidecar.mapping's load_mapper(services, source) is on main: no cross-reference
-    # is known, so every SKU, unit and partner is answered 422 mapping_missing (never guessed).
-    return Mapper()
 
 
 @bp.get("/transform")
@@ -47,4 +42,4 @@ def transform_payload(adapter):
     # The whole Content-Type: a CSV body's charset parameter says how to decode it (415 from the adapter
     # for a media type it does not read).
     content_type = request.headers.get("Content-Type", "")
-    return adapters.transform(found.name, raw_body(), content_type, _mapper(get_services(), source), source)
+    return adapters.transform(found.name, raw_body(), content_type, load_mapper(get_services(), source), source)

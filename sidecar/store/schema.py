@@ -196,3 +196,49 @@ price_changes = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+
+# Cross-references to Odoo (sidecar/mapping): another system's SKU, unit, pack and partner codes. `source`
+# is that system's name, or "*" for a row that holds for every source. The Odoo side is kept as Odoo read
+# it when the row was written (a product's unit, a uom.uom's factor), so a transform needs no Odoo call.
+def _mapping_table(name: str, *columns, key: tuple[str, ...]) -> sa.Table:
+    table = sa.Table(
+        name, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("source", sa.String(64), nullable=False),
+        *columns,
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.Column("updated_at", sa.Float, nullable=False),
+        sa.Column("updated_by", sa.String(255)),
+    )
+    sa.Index(f"{name}_key", *(table.c[column] for column in ("source", *key)), unique=True)
+    return table
+
+
+mapping_skus = _mapping_table(
+    "mapping_skus",
+    sa.Column("sku", sa.String(128), nullable=False),
+    sa.Column("product_id", sa.Integer, nullable=False),
+    sa.Column("default_code", sa.String(128)),
+    sa.Column("uom", sa.JSON, nullable=False),  # the product's uom.uom: id, name, category_id, factor, rounding
+    key=("sku",))
+mapping_units = _mapping_table(
+    "mapping_units",
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("uom_id", sa.Integer, nullable=False),
+    sa.Column("uom", sa.JSON, nullable=False),
+    key=("unit",))
+mapping_packs = _mapping_table(
+    "mapping_packs",
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("product_id", sa.Integer, nullable=False),
+    sa.Column("quantity", sa.Float, nullable=False),  # how much of the product's own UoM one pack holds
+    sa.Column("packaging_id", sa.Integer),            # the product.packaging it was read from, if any
+    sa.Column("default_code", sa.String(128)),
+    sa.Column("uom", sa.JSON, nullable=False),
+    key=("unit", "product_id"))
+mapping_partners = _mapping_table(
+    "mapping_partners",
+    sa.Column("external_id", sa.String(128), nullable=False),
+    sa.Column("partner_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255)),
+    key=("external_id",))

@@ -1,8 +1,8 @@
 """The models the double implements, grouped by Odoo module."""
 from __future__ import annotations
 
-from . import (account, base, mail, pricelist, procurement, product, purchase, replenishment, returns, sale, sale_line,
-               stock, tracking)
+from . import (account, base, mail, packaging, pricelist, procurement, product, purchase, replenishment, returns,
+               sale, sale_line, stock, tracking)
 
 
 def all_specs(sale_margin: bool = True) -> list:
@@ -11,6 +11,6 @@ def all_specs(sale_margin: bool = True) -> list:
                                             *stock.specs(), sale.tag_spec(), sale.spec(sale_margin),
                                             sale_line.spec(sale_margin), tracking.tracking_spec(), *purchase.specs(),
                                             *procurement.specs(), *returns.specs(),
-                                            *replenishment.specs()]))
+                                            *replenishment.specs(), packaging.spec()]))
     procurement.extend({spec.name: spec for spec in specs})
     return replenishment.extend(pricelist.extend(specs))

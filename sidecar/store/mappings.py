@@ -1,0 +1,72 @@
+"""Mapping rows (SKU, unit, pack, partner cross-references): read, upsert by natural key, delete."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sidecar.store.records import MAX_PAGE, as_dict, now
+from sidecar.store.schema import mapping_packs, mapping_partners, mapping_skus, mapping_units
+
+TABLES = {"skus": mapping_skus, "units": mapping_units, "packs": mapping_packs, "partners": mapping_partners}
+# What identifies a row besides its source: an upsert with the same key replaces it.
+KEYS = {"skus": ("sku",), "units": ("unit",), "packs": ("unit", "product_id"), "partners": ("external_id",)}
+STAMPS = ("id", "created_at", "updated_at", "updated_by")
+
+
+def values_of(kind: str, row: dict) -> dict:
+    """The columns a caller sets (everything but the id and stamps)."""
+    return {name: row.get(name) for name in TABLES[kind].c.keys() if name not in STAMPS}
+
+
+def get(conn: Connection, kind: str, mapping_id: int) -> dict | None:
+    """One row by id, or None."""
+    table = TABLES[kind]
+    return as_dict(conn.execute(sa.select(table).where(table.c.id == mapping_id)).first())
+
+
+def find(conn: Connection, kind: str, key: dict) -> dict | None:
+    """The row with this source and natural key, or None."""
+    table = TABLES[kind]
+    clauses = [table.c[name] == key[name] for name in ("source", *KEYS[kind])]
+    return as_dict(conn.execute(sa.select(table).where(*clauses)).first())
+
+
+def list_rows(conn: Connection, kind: str, *, source: str | None = None, after: int = 0,
+              limit: int = 50) -> list[dict]:
+    """Rows in id order after `after`, optionally of one source."""
+    table = TABLES[kind]
+    query = sa.select(table).where(table.c.id > after).order_by(table.c.id).limit(min(limit, MAX_PAGE))
+    if source is not None:
+        query = query.where(table.c.source == source)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def upsert(conn: Connection, kind: str, row: dict, actor: str | None) -> tuple[str, dict | None, dict]:
+    """Insert or replace by natural key; (created|updated|unchanged, the row before, the row now)."""
+    table, values = TABLES[kind], values_of(kind, row)
+    before = find(conn, kind, values)
+    stamp = now()
+    if before is None:
+        new_id = conn.execute(table.insert().values(**values, created_at=stamp, updated_at=stamp,
+                                                    updated_by=actor)).inserted_primary_key[0]
+        return "created", None, get(conn, kind, new_id)
+    if values_of(kind, before) == values:
+        return "unchanged", before, before
+    conn.execute(table.update().where(table.c.id == before["id"]).values(**values, updated_at=stamp,
+                                                                         updated_by=actor))
+    return "updated", before, get(conn, kind, before["id"])
+
+
+def delete(conn: Connection, kind: str, mapping_id: int) -> dict | None:
+    """Remove one row; the row it was, or None when there was none."""
+    table = TABLES[kind]
+    row = get(conn, kind, mapping_id)
+    if row is not None:
+        conn.execute(table.delete().where(table.c.id == mapping_id))
+    return row
+
+
+def for_sources(conn: Connection, sources: tuple[str, ...]) -> dict[str, list[dict]]:
+    """Every row of these sources, by kind: one query per table."""
+    return {kind: [dict(row._mapping) for row in conn.execute(sa.select(table).where(table.c.source.in_(sources)))]
+            for kind, table in TABLES.items()}
