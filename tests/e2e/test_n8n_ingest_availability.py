@@ -50,5 +50,4 @@ def test_each_channel_gets_its_available_to_promise_at_its_own_url(stack, odoo_s
         buffer = settings.get("buffer_units", 0) + math.ceil(free * settings.get("buffer_percent", 0) / 100)
         assert item["available"] == free - buffer and item["uom"] == "Units"
     assert feeds["shop-eu"]["items"][0].keys() >= {"sku", "product_id", "name", "available", "uom"}
-    assert feed_receiver.quiet(1.0)[received + len(CHANNELS):] == []  # one post per channel
     assert stack.n8n_letters() == letters_before
