@@ -28,8 +28,8 @@ def planned(odoo_seed, po_name):
     """product id -> the line's date_planned, and the open receipts' scheduled dates."""
     [order] = odoo_seed.search_read("purchase.order", [("name", "=", po_name)], ["order_line"])
     lines = odoo_seed.read("purchase.order.line", order["order_line"], ["product_id", "date_planned"])
-    receipts = odoo_seed.search_read("stock.picking", [("origin", "=", po_name), ("picking_type_code", "=", "incoming")],
-                                     ["scheduled_date"])
+    receipts = odoo_seed.search_read("stock.picking", [("origin", "=", po_name),
+                                                       ("picking_type_code", "=", "incoming")], ["scheduled_date"])
     return {line["product_id"][0]: line["date_planned"] for line in lines}, [r["scheduled_date"] for r in receipts]
 
 

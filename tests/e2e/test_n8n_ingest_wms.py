@@ -90,6 +90,6 @@ def test_an_unmapped_sku_waits_as_one_dead_letter_and_nothing_is_counted(stack, 
     wait_for(lambda: ingested(stack, "wms-stock") >= asked + 2, "both ingests", logs=stack.logs)
     [letter] = wait_for(waiting, "the mapping-missing dead letter", logs=stack.logs)  # one, though posted twice
     detail = stack.sidecar("GET", f"/v1/dead-letters/{letter['id']}").json()["detail"]
-    assert detail["source"] == SOURCE and detail["adapter"] == "wms-stock" and detail["error"]["code"] == "mapping_missing"
+    assert (detail["source"], detail["adapter"], detail["error"]["code"]) == (SOURCE, "wms-stock", "mapping_missing")
     assert on_hand(odoo_seed, chair, location) == 1.0
     assert stack.n8n_letters() == letters_before  # waiting for a mapping is not an n8n failure
