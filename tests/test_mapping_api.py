@@ -223,3 +223,14 @@ def test_scopes_guard_reads_and_writes(client):
     assert client.put("/v1/mappings/skus", json={"mappings": [{"sku": "A", "product_id": 1}]},
                       headers=bearer(READONLY_KEY)).status_code == 403
     assert client.get("/v1/mappings/skus").status_code == 401
+
+
+def test_load_mapper_rereads_only_after_a_change(client, services, odoo):
+    product = odoo.product()
+    before = load_mapper(services, "shop-eu")
+    assert load_mapper(services, "shop-eu") is before  # nothing changed: the loaded one
+    mapping = put(client, "skus", [{"sku": "NEW", "product_id": product}], source="*").json["items"][0]["mapping"]
+    assert load_mapper(services, "shop-eu").product("shop-eu", "NEW").product_id == product
+    client.delete(f"/v1/mappings/skus/{mapping['id']}", headers=OPS)
+    with pytest.raises(MappingMissing):
+        load_mapper(services, "shop-eu").product("shop-eu", "NEW")

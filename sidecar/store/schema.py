@@ -242,3 +242,9 @@ mapping_partners = _mapping_table(
     sa.Column("partner_id", sa.Integer, nullable=False),
     sa.Column("name", sa.String(255)),
     key=("external_id",))
+# One row, bumped by every mapping change: a process keeps its loaded mappings while this number stays.
+mapping_generation = sa.Table(
+    "mapping_generation", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+)
