@@ -96,6 +96,8 @@ def test_load_mapper_resolves_skus_packs_units_and_partners(client, services, od
     ("skus", {"sku": "A", "product_id": "missing"}, "product_id", "no product.product"),
     ("skus", {"sku": "A", "default_code": "NO-SUCH-CODE-anywhere"}, "default_code", "no product with default_code"),
     ("skus", {"sku": "A", "product_id": "archived"}, "product_id", "archived"),
+    ("skus", {"sku": "A", "product_id": "product", "default_code": "NOT-ITS-CODE"}, "product_id", "not 'NOT-ITS-CODE'"),
+    ("packs", {"unit": "CS", "default_code": "NO-SUCH-CODE-anywhere", "quantity": 4}, "default_code", "no product"),
     ("units", {"unit": "EA", "uom_id": "missing"}, "uom_id", "no uom.uom"),
     ("units", {"unit": "DZ", "uom_id": "dozen", "factor": 12}, "factor", "keeps Odoo's factor"),
     ("partners", {"external_id": "c1", "partner_id": "missing"}, "partner_id", "no res.partner"),
@@ -234,3 +236,15 @@ def test_load_mapper_rereads_only_after_a_change(client, services, odoo):
     client.delete(f"/v1/mappings/skus/{mapping['id']}", headers=OPS)
     with pytest.raises(MappingMissing):
         load_mapper(services, "shop-eu").product("shop-eu", "NEW")
+
+
+def test_a_default_code_two_products_share_is_refused_as_ambiguous(client, odoo):
+    # Odoo 17 only warns about a repeated Internal Reference (product_product.py, _onchange_default_code)
+    first = odoo.product()
+    code = odoo.read_product(first)["default_code"]
+    second = odoo.product(default_code=code)
+    answer = put(client, "skus", [{"sku": "AMB", "default_code": code}], source="*")
+    assert answer.status_code == 422
+    message = answer.json["error"]["details"][0]["message"]
+    assert "names 2 products" in message and str(first) in message and str(second) in message
+    assert put(client, "skus", [{"sku": "AMB", "product_id": second}], source="*").status_code == 200
