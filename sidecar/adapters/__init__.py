@@ -73,3 +73,7 @@ def _safe_ref(adapter: Adapter, raw) -> str | None:
 
 
 __all__ = ["Adapter", "ADAPTERS", "InvalidPayload", "get", "register", "transform"]
+
+# The inbound adapters register themselves on import (after the registry above exists).
+from sidecar.adapters import (carrier_tracking, pos_sales, shop_order, supplier_asn, supplier_asn_csv,  # noqa: E402,F401
+                              supplier_pricelist, wms_stock)
