@@ -120,16 +120,16 @@ def apply(services, kind: str, rows: list[dict], actor: str | None, *, dry_run: 
     items = []
     if dry_run:
         with services.db.read() as conn:
+            stored = store.existing(conn, kind, rows) if rows else {}
             for index, row in enumerate(rows):
-                before = store.find(conn, kind, row)
+                before = stored.get(tuple(row[name] for name in ("source", *store.KEYS[kind])))
                 action = "created" if before is None else \
                     "unchanged" if store.values_of(kind, before) == store.values_of(kind, row) else "updated"
                 counts[action] += 1
                 items.append({"index": index, "action": action, "mapping": describe(kind, {**(before or {}), **row})})
     else:
         with services.db.transaction() as conn:
-            for index, row in enumerate(rows):
-                action, before, after = store.upsert(conn, kind, row, actor)
+            for index, (action, before, after) in enumerate(store.upsert_many(conn, kind, rows, actor)):
                 counts[action] += 1
                 items.append({"index": index, "action": action, "mapping": describe(kind, after)})
                 if action != "unchanged":

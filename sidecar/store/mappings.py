@@ -24,13 +24,6 @@ def get(conn: Connection, kind: str, mapping_id: int) -> dict | None:
     return as_dict(conn.execute(sa.select(table).where(table.c.id == mapping_id)).first())
 
 
-def find(conn: Connection, kind: str, key: dict) -> dict | None:
-    """The row with this source and natural key, or None."""
-    table = TABLES[kind]
-    clauses = [table.c[name] == key[name] for name in ("source", *KEYS[kind])]
-    return as_dict(conn.execute(sa.select(table).where(*clauses)).first())
-
-
 def list_rows(conn: Connection, kind: str, *, source: str | None = None, after: int = 0,
               limit: int = 50) -> list[dict]:
     """Rows in id order after `after`, optionally of one source."""
@@ -41,22 +34,42 @@ def list_rows(conn: Connection, kind: str, *, source: str | None = None, after: 
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def upsert(conn: Connection, kind: str, row: dict, actor: str | None) -> tuple[str, dict | None, dict]:
-    """Insert or replace by natural key; (created|updated|unchanged, the row before, the row now)."""
-    table, values = TABLES[kind], values_of(kind, row)
-    before = find(conn, kind, values)
-    stamp = now()
-    if before is None:
-        new_id = conn.execute(table.insert().values(**values, created_at=stamp, updated_at=stamp,
-                                                    updated_by=actor)).inserted_primary_key[0]
+def _key(kind: str, row: dict) -> tuple:
+    return tuple(row[name] for name in ("source", *KEYS[kind]))
+
+
+def existing(conn: Connection, kind: str, rows: list[dict]) -> dict[tuple, dict]:
+    """The stored rows sharing a source with `rows`, by natural key: one query."""
+    table = TABLES[kind]
+    query = sa.select(table).where(table.c.source.in_(sorted({row["source"] for row in rows})))
+    return {_key(kind, found): found for found in (dict(r._mapping) for r in conn.execute(query))}
+
+
+def upsert_many(conn: Connection, kind: str, rows: list[dict],
+                actor: str | None) -> list[tuple[str, dict | None, dict]]:
+    """Insert or replace each row by natural key; per row (created|updated|unchanged, before, now)."""
+    table, stamp, results = TABLES[kind], now(), []
+    stored = existing(conn, kind, rows)
+    for row in rows:
+        values = values_of(kind, row)
+        before = stored.get(_key(kind, values))
+        if before is None:
+            stamps = {"created_at": stamp, "updated_at": stamp, "updated_by": actor}
+            new_id = conn.execute(table.insert().values(**values, **stamps)).inserted_primary_key[0]
+            after = {"id": new_id, **values, **stamps}
+            results.append(("created", None, after))
+        elif values_of(kind, before) == values:
+            results.append(("unchanged", before, before))
+            continue
+        else:
+            conn.execute(table.update().where(table.c.id == before["id"]).values(**values, updated_at=stamp,
+                                                                                 updated_by=actor))
+            after = {**before, **values, "updated_at": stamp, "updated_by": actor}
+            results.append(("updated", before, after))
+        stored[_key(kind, values)] = after
+    if any(action != "unchanged" for action, _before, _after in results):
         bump(conn)
-        return "created", None, get(conn, kind, new_id)
-    if values_of(kind, before) == values:
-        return "unchanged", before, before
-    conn.execute(table.update().where(table.c.id == before["id"]).values(**values, updated_at=stamp,
-                                                                         updated_by=actor))
-    bump(conn)
-    return "updated", before, get(conn, kind, before["id"])
+    return results
 
 
 def delete(conn: Connection, kind: str, mapping_id: int) -> dict | None:
