@@ -206,6 +206,7 @@ def test_delete_is_audited_and_then_404(client, services, odoo):
     assert client.get(f"/v1/mappings/skus/{mapping['id']}", headers=OPS).status_code == 404
     assert client.get("/v1/mappings/skus/9999999999", headers=OPS).status_code == 404
     assert client.get("/v1/mappings/widgets", headers=OPS).status_code == 404
+    assert client.get("/v1/mappings/skus/import", headers=OPS).status_code == 405
 
 
 def test_pages_follow_next_after(client, odoo):
