@@ -249,3 +249,14 @@ def test_a_default_code_two_products_share_is_refused_as_ambiguous(client, odoo)
     message = answer.json["error"]["details"][0]["message"]
     assert "names 2 products" in message and str(first) in message and str(second) in message
     assert put(client, "skus", [{"sku": "AMB", "product_id": second}], source="*").status_code == 200
+
+
+def test_one_mapping_may_be_the_body_itself(client, odoo):
+    partner = odoo.partner()
+    answer = client.put("/v1/mappings/partners", json={"source": "shop-eu", "external_id": "c-9",
+                                                       "partner_id": partner}, headers=OPS)
+    assert answer.status_code == 200 and answer.json["items"][0]["mapping"]["partner_id"] == partner
+    bad = client.put("/v1/mappings/partners", json={"external_id": "c-9", "partner_id": partner}, headers=OPS)
+    assert bad.status_code == 400 and bad.json["error"]["details"][0]["pointer"] == "/source"
+    typo = client.put("/v1/mappings/partners", json={"source": "*", "external_id": "c", "partner": 1}, headers=OPS)
+    assert typo.status_code == 400 and typo.json["error"]["details"][0]["pointer"] == ""

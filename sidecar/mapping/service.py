@@ -140,8 +140,12 @@ def apply(services, kind: str, rows: list[dict], actor: str | None, *, dry_run: 
 
 
 def upsert(services, kind: str, body: dict, actor: str | None, *, dry_run: bool = False) -> dict:
-    """`{"source"?, "mappings": [...]}` (a JSON body already checked against its contract) stored all or nothing."""
+    """`{"source"?, "mappings": [...]}` or one mapping (a body already checked against its contract), all or nothing."""
     check_kind(kind)
+    if "mappings" not in body:  # one mapping: its problems are pointed at as the body's own fields
+        rows = prepare(services, kind, [body], None, place=lambda _index, field: {
+            "index": 0, "pointer": f"/{field}" if field else ""})
+        return apply(services, kind, rows, actor, dry_run=dry_run)
     source = check_source(body.get("source"), "/source")
     rows = prepare(services, kind, body["mappings"], source)
     return apply(services, kind, rows, actor, dry_run=dry_run)
