@@ -293,8 +293,9 @@ def apply_inventory(gateway: OdooGateway, payload: dict) -> dict:
     current = _quant_now(gateway, quant_id, payload)
     if not current["inventory_quantity_set"]:
         product = current["product_id"][0] if isinstance(current["product_id"], (list, tuple)) else current["product_id"]
+        # Odoo appends the counter's name when the quant has one (_get_inventory_move_values): ours starts it.
         moves = gateway.search_read("stock.move", [("product_id", "=", product), ("is_inventory", "=", True),
-                                                   ("name", "=", name)], ["id"], limit=1,
+                                                   ("name", "=like", f"{name}%")], ["id"], limit=1,
                                     context=company_context(_company_id(payload)))
         if moves:
             return {"effect": ALREADY_DONE, "order_id": quant_id, "move_id": moves[0]["id"]}
