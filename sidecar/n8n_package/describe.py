@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sidecar.specs import load_schemas
+from sidecar.specs import load_schemas, resolve_shared
 
 JSON = "application/json"
 # n8n's verbs and the operation values its own nodes give them.
@@ -119,17 +119,6 @@ def _operation_name(spec: dict, noun: list[str]) -> tuple[str, bool]:
     return spec["displayName"], False
 
 
-def resolve(schema: dict, shared: dict) -> dict:
-    """A query parameter's schema with its `#/components/schemas/...` reference followed."""
-    ref = schema.get("$ref", "")
-    if not ref.startswith("#/components/schemas/"):
-        return schema
-    target: object = shared
-    for part in ref[len("#/components/schemas/"):].split("/"):
-        target = target[part]
-    return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-
-
 def _typed(schema: dict) -> dict:
     """n8n's field type for a JSON Schema: options for an enum, number, boolean or string."""
     if "enum" in schema:
@@ -175,7 +164,7 @@ def _fields(spec: dict, operation: Operation, show: dict, shared: dict) -> list[
     for param in re.findall(r"\{(\w+)\}", spec["path"]):
         schema = spec.get("path_parameters", {}).get(param, {"type": "string"})
         fields.append(_field(camel(words_of(param)), title(words_of(param)), schema, show, required=True))
-    query = {name: resolve(schema, shared) for name, schema in spec.get("query", {}).items()}
+    query = {name: resolve_shared(schema, shared) for name, schema in spec.get("query", {}).items()}
     if operation.value == "getAll" and "limit" in query:
         fields.append(_field("limit", "Limit", query.pop("limit"), show,
                              description="Max number of results to return",
