@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sidecar.channels import parse_channels
 from sidecar.errors import ConfigError
 from sidecar.policy.loader import DEFAULT_POLICY_PATH, load_policy, parse_moment
 
@@ -66,6 +67,7 @@ class Settings:
     approval_grace_hours: float = 72.0
     # domain -> scope -> the system of record (SIDECAR_AUTHORITY); Odoo owns what is not listed
     authority: dict = field(default_factory=dict)
+    channels: dict = field(default_factory=dict)  # channel name -> Channel (SIDECAR_CHANNELS)
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -248,6 +250,7 @@ def load_settings(env: dict | None = None) -> Settings:
         public_url=public_url,
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
         authority=authority_table,
+        channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
     )
     if problems:
         raise ConfigError(problems)

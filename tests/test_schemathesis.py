@@ -30,7 +30,8 @@ def api_schema(tmp_path_factory):
     url = double.start(host="127.0.0.1", port=0)
     # Reconciliation is configured (a go-live moment), so a valid request is served, not refused with 422.
     env = sidecar_env(tmp_path_factory.mktemp("fuzz"), url, db=double.db, SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00",
-                      SIDECAR_FLOW_POLICIES=demo_policies())  # every flow decides, as in the demo
+                      SIDECAR_FLOW_POLICIES=demo_policies(),  # every flow decides, as in the demo
+                      SIDECAR_CHANNELS='{"web": {"warehouses": ["WH"], "buffer_units": 1}}')  # availability is served
     application = create_app(settings=load_settings(env))
     schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
     # Every call sends the test's own key (fuzz): a generated Authorization would be replaced, and a negative one

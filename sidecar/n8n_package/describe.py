@@ -13,7 +13,8 @@ N8N_VERBS = {"Get": "get", "Get Many": "getAll", "Create": "create", "Update": "
 # Words left dangling once the resource's noun is taken out of a display name ("Wait For Approval").
 DANGLING = {"for", "of", "to", "on", "from"}
 UPSERT = "Create a new record, or update the current one if it already exists (upsert)"
-ACRONYMS = {"id": "ID", "csv": "CSV", "url": "URL", "openapi": "OpenAPI", "api": "API", "sku": "SKU", "skus": "SKUs"}
+LIMIT_HELP = "Max number of results to return"
+ACRONYMS = {"id": "ID", "ids": "IDs", "csv": "CSV", "url": "URL", "openapi": "OpenAPI", "api": "API", "sku": "SKU", "skus": "SKUs"}
 
 
 @dataclass
@@ -46,12 +47,33 @@ def in_node(spec: dict) -> bool:
     return spec.get("media_type", JSON) == JSON
 
 
-def path_segment(path: str) -> str:
-    """`/v1/dead-letters/{id}` -> `dead-letters`; `/openapi.json` -> `openapi`."""
+def path_segments(path: str) -> list[str]:
+    """`/v1/dead-letters/{id}/replay` -> `['dead-letters', '{id}', 'replay']`; `/openapi.json` -> `['openapi']`."""
     parts = [p for p in path.strip("/").split("/") if p]
     if len(parts) > 1 and re.fullmatch(r"v\d+", parts[0]):
         parts = parts[1:]
-    return parts[0].split(".")[0]
+    return [parts[0].split(".")[0]] + parts[1:]
+
+
+def path_segment(path: str) -> str:
+    """The segment that names the resource: `/v1/dead-letters/{id}` -> `dead-letters`."""
+    return path_segments(path)[0]
+
+
+def resource_noun(paths: list[str]) -> list[str]:
+    """The resource's noun: its segment, singular; with the literal segments every path of a resource of
+    several operations continues with (`/v1/inventory/positions...` -> Inventory Position)."""
+    split = [path_segments(p) for p in paths]
+    common = split[0]
+    for other in split[1:]:
+        common = [a for a, b in zip(common, other) if a == b][:len(common)]
+    literal = []
+    for part in common:
+        if part.startswith("{") or (literal and len(paths) < 2):
+            break
+        literal.append(part)
+    words = [w for part in literal for w in words_of(part)]
+    return [singular(w) for w in words]
 
 
 def singular(word: str) -> str:
@@ -102,9 +124,19 @@ def first_sentence(text: str) -> str:
 
 
 def _operation_name(spec: dict, noun: list[str]) -> tuple[str, bool]:
-    """The resource's noun taken out of the display name: (`Replay`, plural?) for `Replay Dead Letters`."""
+    """The resource's noun (or its start) taken out of the display name: (`Replay`, plural?) for `Replay Dead
+    Letters`; (`Receive`, False) for `Receive Inventory` in Inventory Position."""
     words = spec["displayName"].split()
     lowered = [w.lower() for w in words]
+    for size in range(len(noun), 0, -1):
+        found = _without(words, lowered, noun[:size])
+        if found:
+            return found
+    return spec["displayName"], False
+
+
+def _without(words: list[str], lowered: list[str], noun: list[str]) -> tuple[str, bool] | None:
+    """The display name's words without the noun (singular or plural), if it holds it."""
     for plural in (False, True):
         target = [w.lower() for w in noun]
         if plural:
@@ -116,7 +148,7 @@ def _operation_name(spec: dict, noun: list[str]) -> tuple[str, bool]:
                     rest = rest[:-1]
                 if rest:
                     return " ".join(rest), plural
-    return spec["displayName"], False
+    return None
 
 
 def _typed(schema: dict) -> dict:
@@ -144,6 +176,8 @@ def _field(name: str, display: str, schema: dict, show: dict, **extra) -> dict:
     field_ = {"displayName": display, "name": name, **_typed(schema), **extra}
     if schema.get("description"):
         field_["description"] = help_text(schema["description"])
+    if name == "limit":  # n8n's own wording and default for a limit
+        field_.update(description=LIMIT_HELP, default=min(50, schema.get("maximum", 50)))
     if show:
         field_["displayOptions"] = {"show": show}
     return field_
@@ -167,7 +201,6 @@ def _fields(spec: dict, operation: Operation, show: dict, shared: dict) -> list[
     query = {name: resolve_shared(schema, shared) for name, schema in spec.get("query", {}).items()}
     if operation.value == "getAll" and "limit" in query:
         fields.append(_field("limit", "Limit", query.pop("limit"), show,
-                             description="Max number of results to return",
                              routing={"send": {"type": "query", "property": "limit"}}))
     request = spec.get("request")
     if request:
@@ -215,12 +248,15 @@ def resources(specs: list[dict]) -> list[Resource]:
     """Every spec the node carries, grouped into resources, in a stable order (by resource, then name)."""
     shared = load_schemas()
     grouped: dict[str, Resource] = {}
+    paths: dict[str, list[str]] = {}
+    for spec in specs:
+        if in_node(spec):
+            paths.setdefault(path_segment(spec["path"]), []).append(spec["path"])
     for spec in specs:
         if not in_node(spec):
             continue
         segment = path_segment(spec["path"])
-        words = words_of(segment)
-        noun = words[:-1] + [singular(words[-1])]
+        noun = resource_noun(paths[segment])
         resource = grouped.setdefault(segment, Resource(camel(noun), title(noun), segment))
         name, plural = _operation_name(spec, noun)
         resource.operations.append(Operation(spec, name, "", "", first_sentence(spec["description"]),

@@ -242,3 +242,34 @@ mapping_partners = _mapping_table(
     sa.Column("partner_id", sa.Integer, nullable=False),
     sa.Column("name", sa.String(255)),
     key=("external_id",))
+
+# Inventory positions (stock room): the quantity of one product, in one warehouse, of one lot, in each
+# state of the inventory lifecycle; a move takes from one state's column and adds to another's.
+INVENTORY_STATES = ("received", "quality_hold", "available", "reserved", "allocated", "shipped")
+inventory_positions = sa.Table(
+    "inventory_positions", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("product_id", sa.Integer, nullable=False),     # Odoo's product.product id
+    sa.Column("warehouse", sa.String(64), nullable=False),   # the warehouse's code (stock.warehouse.code)
+    sa.Column("lot", sa.String(128), nullable=False),        # the lot's name; "" for none
+    *(sa.Column(state, sa.Float, nullable=False, default=0.0) for state in INVENTORY_STATES),
+    sa.Column("version", sa.Integer, nullable=False, default=0),  # bumped by every change (compare-and-set)
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("product_id", "warehouse", "lot", name="inventory_positions_one_per_key"),
+)
+
+# Every change of a position: a move between two states, or an adjustment of one (with its reason).
+inventory_moves = sa.Table(
+    "inventory_moves", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("position_id", sa.String(40), sa.ForeignKey("inventory_positions.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),        # move | adjustment
+    sa.Column("from_state", sa.String(16)),                  # None for an adjustment
+    sa.Column("to_state", sa.String(16), nullable=False),
+    sa.Column("quantity", sa.Float, nullable=False),         # signed for an adjustment
+    sa.Column("reason", sa.Text),
+    sa.Column("reference", sa.String(255)),                  # e.g. the order or receipt it was for
+    sa.Column("actor", sa.String(255)),
+    sa.Column("at", sa.Float, nullable=False),
+)

@@ -3,9 +3,12 @@ import { NodeConnectionTypes, type INodeType, type INodeTypeDescription } from '
 import { approvalDescription } from './resources/approval';
 import { auditDescription } from './resources/audit';
 import { authorityDescription } from './resources/authority';
+import { availabilityDescription } from './resources/availability';
 import { deadLetterDescription } from './resources/deadLetter';
+import { driftDescription } from './resources/drift';
 import { eventDescription } from './resources/event';
 import { healthDescription } from './resources/health';
+import { inventoryPositionDescription } from './resources/inventoryPosition';
 import { mappingDescription } from './resources/mapping';
 import { openapiDescription } from './resources/openapi';
 import { priceChangeDescription } from './resources/priceChange';
@@ -61,8 +64,16 @@ export class OdooGovernance implements INodeType {
 						value: 'authority',
 					},
 					{
+						name: 'Availability',
+						value: 'availability',
+					},
+					{
 						name: 'Dead Letter',
 						value: 'deadLetter',
+					},
+					{
+						name: 'Drift',
+						value: 'drift',
 					},
 					{
 						name: 'Event',
@@ -71,6 +82,10 @@ export class OdooGovernance implements INodeType {
 					{
 						name: 'Health',
 						value: 'health',
+					},
+					{
+						name: 'Inventory Position',
+						value: 'inventoryPosition',
 					},
 					{
 						name: 'Mapping',
@@ -106,9 +121,12 @@ export class OdooGovernance implements INodeType {
 			...approvalDescription,
 			...auditDescription,
 			...authorityDescription,
+			...availabilityDescription,
 			...deadLetterDescription,
+			...driftDescription,
 			...eventDescription,
 			...healthDescription,
+			...inventoryPositionDescription,
 			...mappingDescription,
 			...openapiDescription,
 			...priceChangeDescription,

@@ -15,15 +15,48 @@ def _descendants(env, location_id) -> set:
     return found
 
 
+def _companies(env) -> list:
+    """Odoo's ``env.companies``: ``allowed_company_ids``, else every company of the user."""
+    return env.context.get("allowed_company_ids") or env.get("res.users", env.uid, "company_ids")
+
+
+def _named(env, model, values, field) -> set:
+    """``_search_ids`` of ``_get_domain_locations``: ids as they are, names by ``ilike`` on the record name."""
+    values = values if isinstance(values, list) else [values]
+    ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+    for text in (v for v in values if isinstance(v, str)):
+        ids |= {rid for rid, row in env.db.table(model).items()
+                if text.lower() in str(env.get(model, rid, field) or "").lower()}
+    return ids
+
+
 def internal_locations(env) -> set:
-    """Internal locations, narrowed by the ``warehouse`` or ``location`` context keys."""
-    internal = {rid for rid, row in env.db.table("stock.location").items() if row.get("usage") == "internal"}
-    scope = None
-    if isinstance(env.context.get("location"), int):
-        scope = _descendants(env, env.context["location"])
-    elif isinstance(env.context.get("warehouse"), int) and env.db.row("stock.warehouse", env.context["warehouse"]):
-        scope = _descendants(env, env.db.row("stock.warehouse", env.context["warehouse"])["view_location_id"])
-    return internal if scope is None else internal & scope
+    """The locations Odoo 17 counts stock in (stock/models/product.py ``_get_domain_locations``).
+
+    ``warehouse`` (id, name or a list): every location under the warehouses' view locations; with ``location``
+    as well, those of its locations inside them (none: nothing counts); ``location`` alone: it and its children;
+    neither: under the view locations of the warehouses of ``env.companies``. Usage is not filtered; quants of
+    companies outside ``env.companies`` are hidden by the ``stock_quant multi-company`` rule.
+    """
+    location, warehouse = env.context.get("location"), env.context.get("warehouse")
+    if warehouse:
+        views = {env.db.row("stock.warehouse", wid)["view_location_id"]
+                 for wid in _named(env, "stock.warehouse", warehouse, "name") if env.db.row("stock.warehouse", wid)}
+        if location:
+            inside = set().union(*(_descendants(env, view) for view in views)) if views else set()
+            roots = _named(env, "stock.location", location, "complete_name") & inside
+        else:
+            roots = views
+    elif location:
+        roots = _named(env, "stock.location", location, "complete_name")
+    else:
+        companies = set(_companies(env))
+        roots = {row["view_location_id"] for row in env.db.table("stock.warehouse").values()
+                 if row.get("company_id") in companies and row.get("active", True)}
+    scope = set().union(*(_descendants(env, root) for root in roots)) if roots else set()
+    visible = set(_companies(env))
+    return {rid for rid in scope if env.db.row("stock.location", rid) is not None
+            and env.db.row("stock.location", rid).get("company_id") in visible | {False, None}}
 
 
 def quants(env, product_id, locations) -> list:

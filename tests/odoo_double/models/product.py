@@ -1,6 +1,8 @@
 """uom.uom, product.category, product.template and product.product (a variant ``_inherits`` its template)."""
 from __future__ import annotations
 
+import math
+
 from .. import fields as F
 from ..registry import ModelSpec
 from . import account, inventory
@@ -75,18 +77,27 @@ def _category_name(env, model, rid):
     return f"{env.get(model, parent, 'complete_name')} / {name}" if parent else name
 
 
+def _uom_round(env, product_id, value: float) -> float:
+    """``float_round(value, precision_rounding=product.uom_id.rounding)`` (HALF-UP), as ``_compute_quantities_dict``."""
+    rounding = env.get("uom.uom", env.get("product.product", product_id, "uom_id"), "rounding") or 0.01
+    steps = value / rounding
+    return round(math.copysign(math.floor(abs(steps) + 0.5), steps) * rounding, 10) + 0.0
+
+
 def _qty(kind):
     def compute(env, model, rid):
         if kind == "qty_available":
-            return inventory.on_hand(env, rid)
-        if kind == "free_qty":
-            return inventory.on_hand(env, rid) - inventory.reserved(env, rid)
-        if kind == "incoming_qty":
-            return inventory.pending(env, rid, incoming=True)
-        if kind == "outgoing_qty":
-            return inventory.pending(env, rid, incoming=False)
-        return (inventory.on_hand(env, rid) + inventory.pending(env, rid, incoming=True)
-                - inventory.pending(env, rid, incoming=False))
+            value = inventory.on_hand(env, rid)
+        elif kind == "free_qty":
+            value = inventory.on_hand(env, rid) - inventory.reserved(env, rid)
+        elif kind == "incoming_qty":
+            value = inventory.pending(env, rid, incoming=True)
+        elif kind == "outgoing_qty":
+            value = inventory.pending(env, rid, incoming=False)
+        else:
+            value = (inventory.on_hand(env, rid) + inventory.pending(env, rid, incoming=True)
+                     - inventory.pending(env, rid, incoming=False))
+        return _uom_round(env, rid, value)
     return compute
 
 

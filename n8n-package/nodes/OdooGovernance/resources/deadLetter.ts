@@ -166,13 +166,13 @@ export const deadLetterDescription: INodeProperties[] = [
 			maxValue: 200,
 			numberPrecision: 0,
 		},
-		description: 'Max number of results to return',
 		routing: {
 			send: {
 				type: 'query',
 				property: 'limit',
 			},
 		},
+		description: 'Max number of results to return',
 		displayOptions: {
 			show: {
 				resource: ['deadLetter'],
