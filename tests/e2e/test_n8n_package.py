@@ -50,3 +50,30 @@ def test_the_package_nodes_run_in_n8n(stack, purchase):
     assert name in [p["order_name"] for p in answer["planned"]], answer
     assert stack.counts(order_id, purchase_approval.MODEL)["releases"] == 0
     assert purchase.state(order_id) == "to approve"
+
+
+def test_n8n_loads_the_package_from_a_custom_extensions_folder(stack, tmp_path):
+    """The other way to install it: the built package in N8N_CUSTOM_EXTENSIONS, where n8n names it CUSTOM.*."""
+    built = stack.folder / "n8n" / "package-build" / "package"
+    assert (built / "package.json").is_file()
+    demo = json.loads((ROOT / "n8n-workflows" / "package-demo.json").read_text())
+    nodes = [n for n in demo["nodes"] if n["name"] in ("Run now", "Sidecar: health", "Sidecar: pending approvals")]
+    for node in nodes:
+        node["type"] = node["type"].replace("n8n-nodes-odoo-governance.", "CUSTOM.")
+    workflow = {**demo, "id": "wfPackageCustom1", "name": "Odoo Governance from a custom folder", "nodes": nodes,
+                "connections": {"Run now": {"main": [[c for c in demo["connections"]["Run now"]["main"][0]
+                                                      if c["node"] != "Sidecar: plan missed purchase approvals"]]}}}
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "workflows" / "custom.json").write_text(json.dumps(workflow))
+    # A second n8n folder of its own (no community package in it), with the base URL's trailing slash.
+    env = {**os.environ, **_n8n_env(tmp_path, int(stack.n8n_url.rsplit(":", 1)[1]), stack.sidecar_url + "/"),
+           "N8N_CUSTOM_EXTENSIONS": str(built)}
+    newest = stack.sidecar("GET", "/v1/approvals", params={"status": "pending", "limit": 10}).json()["items"]
+    for command in (["import", str(tmp_path / "workflows")], ["execute", workflow["id"]]):
+        done = subprocess.run(["bash", str(N8N_SH), *command], env=env, capture_output=True, text=True,
+                              timeout=300, cwd=ROOT)
+        assert done.returncode == 0, f"n8n.sh {command[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    out = _run_data(done.stdout)
+    assert out["Sidecar: health"] == [{"status": "ok"}]
+    # The key went as a Bearer header: an approvals.read operation answers (a 401 would fail the run).
+    assert [a["id"] for a in out["Sidecar: pending approvals"]] == [a["id"] for a in newest]
