@@ -31,12 +31,12 @@ STATUSES = {
 def split(body: bytes, media_type: str) -> list:
     document = json_document(body, media_type)
     if isinstance(document, dict) and document.get("object") == "Event" and "result" in document:
-        return [(document["result"], "/result")]
+        return [{"value": document["result"], "pointer": "/result"}]
     return items(document, "trackers")
 
 
 def ref(raw) -> str | None:
-    tracker, _ = raw
+    tracker = raw["value"]
     value = tracker.get("id") if isinstance(tracker, dict) else None
     return value if isinstance(value, str) else None
 
@@ -52,7 +52,7 @@ def _status(value, where: str, required: bool = True) -> str:
 
 
 def convert(raw, mapper: Mapper, source: str) -> dict:
-    tracker, pointer = raw
+    tracker, pointer = raw["value"], raw["pointer"]
     tracker = obj(tracker, pointer)
     carrier_status = text(tracker, "status", pointer, max_length=64)
     events, seen = [], set()

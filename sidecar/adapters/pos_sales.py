@@ -23,7 +23,7 @@ def split(body: bytes, media_type: str) -> list:
 
 
 def ref(raw) -> str | None:
-    summary, _ = raw
+    summary = raw["value"]
     if not isinstance(summary, dict):
         return None
     store, business_date = summary.get("store"), summary.get("business_date")
@@ -33,7 +33,7 @@ def ref(raw) -> str | None:
 
 
 def convert(raw, mapper: Mapper, source: str) -> dict:
-    summary, pointer = raw
+    summary, pointer = raw["value"], raw["pointer"]
     summary = obj(summary, pointer)
     store = text(summary, "store", pointer, max_length=64, ids=True)
     business_date = day(summary.get("business_date"), at(pointer, "business_date"))

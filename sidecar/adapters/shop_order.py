@@ -24,13 +24,13 @@ def split(body: bytes, media_type: str) -> list:
 
 
 def ref(raw) -> str | None:
-    order, _ = raw
+    order = raw["value"]
     value = order.get("id") if isinstance(order, dict) else None
     return None if value is None or isinstance(value, (dict, list, bool)) else str(value)
 
 
 def convert(raw, mapper: Mapper, source: str) -> dict:
-    order, pointer = raw
+    order, pointer = raw["value"], raw["pointer"]
     order = obj(order, pointer)
     external_id = (text(order, "name", pointer, required=False, ids=True)
                    or text(order, "order_number", pointer, required=False, ids=True)

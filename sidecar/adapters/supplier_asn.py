@@ -43,14 +43,14 @@ def split(body: bytes, media_type: str) -> list:
 
 
 def ref(raw) -> str | None:
-    notice, _ = raw
+    notice = raw["value"]
     bsn = notice.get("BSN") if isinstance(notice, dict) else None
     value = bsn.get("BSN02") if isinstance(bsn, dict) else None
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 
 def convert(raw, mapper: Mapper, source: str) -> dict:
-    notice, pointer = raw
+    notice, pointer = raw["value"], raw["pointer"]
     notice = obj(notice, pointer)
     bsn_where = at(pointer, "BSN")
     asn_id = text(obj(notice.get("BSN"), bsn_where), "BSN02", bsn_where, max_length=128, ids=True)

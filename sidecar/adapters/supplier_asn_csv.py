@@ -11,7 +11,7 @@ from __future__ import annotations
 from sidecar.adapters import Adapter, register
 from sidecar.adapters.fields import RecordProblem, at, moment, number, text
 from sidecar.adapters.supplier_asn import asn_record
-from sidecar.adapters.tables import Row, rows
+from sidecar.adapters.tables import cell, rows
 from sidecar.mapping.resolver import Mapper
 
 REQUIRED = ("asn_id", "po", "sku", "quantity", "unit", "lot", "shipped_at", "expected_at")
@@ -23,41 +23,42 @@ def split(body: bytes, media_type: str) -> list:
     """Rows grouped by asn_id; a row that cannot be read, or has no asn_id, is a notice of its own (rejected)."""
     groups: dict = {}
     for row in rows(body, media_type, REQUIRED, OPTIONAL, numeric=("quantity",)):
-        asn_id = row.get("asn_id")
+        asn_id = cell(row, "asn_id")
         key = str(asn_id).strip() if isinstance(asn_id, (str, int)) and not isinstance(asn_id, bool) else None
-        groups.setdefault(key if key and not row.problem else ("row", row.pointer), []).append(row)
-    return list(groups.values())
+        groups.setdefault(key if key and not row["problem"] else ("row", row["pointer"]), []).append(row)
+    return [{"rows": group} for group in groups.values()]  # plain JSON: a dead letter keeps it and replays it
 
 
-def ref(raw: list[Row]) -> str | None:
-    value = raw[0].get("asn_id")
+def ref(raw: dict) -> str | None:
+    value = cell(raw["rows"][0], "asn_id")
     return str(value)[:255] if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 
-def convert(raw: list[Row], mapper: Mapper, source: str) -> dict:
-    first = raw[0]
-    for row in raw:
-        if row.problem:
-            raise RecordProblem(row.pointer, row.problem)
-    asn_id = text(first.values, "asn_id", first.pointer, max_length=128, ids=True)
-    for row in raw[1:]:
+def convert(raw: dict, mapper: Mapper, source: str) -> dict:
+    group = raw["rows"]
+    first = group[0]
+    for row in group:
+        if row["problem"]:
+            raise RecordProblem(row["pointer"], row["problem"])
+    asn_id = text(first["values"], "asn_id", first["pointer"], max_length=128, ids=True)
+    for row in group[1:]:
         for column in HEADER:
-            if row.get(column) != first.get(column):
-                raise RecordProblem(at(row.pointer, column), f"notice {asn_id} has {column} "
-                                    f"'{str(first.get(column))[:64]}' at {first.pointer}; this row says "
-                                    f"'{str(row.get(column))[:64]}'", code="inconsistent_rows")
+            if cell(row, column) != cell(first, column):
+                raise RecordProblem(at(row["pointer"], column), f"notice {asn_id} has {column} "
+                                    f"'{str(cell(first, column))[:64]}' at {first['pointer']}; this row says "
+                                    f"'{str(cell(row, column))[:64]}'", code="inconsistent_rows")
     seen: dict = {}
-    for row in raw:
-        key = tuple(sorted((k, str(v)) for k, v in row.values.items()))
+    for row in group:
+        key = tuple(sorted((k, str(v)) for k, v in row["values"].items()))
         if key in seen:
-            raise RecordProblem(row.pointer, f"repeats {seen[key]} exactly", code="duplicate_line")
-        seen[key] = row.pointer
-    lines = [{"sku": text(row.values, "sku", row.pointer, max_length=128, ids=True),
-              "quantity": number(row.values, "quantity", row.pointer, positive=True, maximum=1e9),
-              "unit": text(row.values, "unit", row.pointer, max_length=64),
-              "lot": text(row.values, "lot", row.pointer, required=False, max_length=128, ids=True),
-              "pointer": row.pointer} for row in raw]
-    values, where = first.values, first.pointer
+            raise RecordProblem(row["pointer"], f"repeats {seen[key]} exactly", code="duplicate_line")
+        seen[key] = row["pointer"]
+    lines = [{"sku": text(row["values"], "sku", row["pointer"], max_length=128, ids=True),
+              "quantity": number(row["values"], "quantity", row["pointer"], positive=True, maximum=1e9),
+              "unit": text(row["values"], "unit", row["pointer"], max_length=64),
+              "lot": text(row["values"], "lot", row["pointer"], required=False, max_length=128, ids=True),
+              "pointer": row["pointer"]} for row in group]
+    values, where = first["values"], first["pointer"]
     return asn_record(
         mapper, source, asn_id, asn_id,
         text(values, "supplier", where, required=False, max_length=128, ids=True) or source, at(where, "supplier"),

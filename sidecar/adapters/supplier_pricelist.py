@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sidecar.adapters import Adapter, register
 from sidecar.adapters.fields import RecordProblem, at, currency, day, number, per_unit, product_ref, resolve, text, uom_of
-from sidecar.adapters.tables import Row, rows
+from sidecar.adapters.tables import cell, rows
 from sidecar.mapping.resolver import Mapper
 
 REQUIRED = ("sku", "unit", "price", "currency", "min_quantity", "date_start", "date_end")
@@ -22,31 +22,31 @@ def split(body: bytes, media_type: str) -> list:
     found = rows(body, media_type, REQUIRED, OPTIONAL, numeric=("price", "min_quantity", "delay"))
     keys: dict = {}
     for row in found:
-        if row.values is not None:
-            keys.setdefault(_key(row), []).append(row.pointer)
-    return [(row, tuple(p for p in keys.get(_key(row), []) if p != row.pointer) if row.values is not None else ())
-            for row in found]
+        if row["values"] is not None:
+            keys.setdefault(_key(row), []).append(row["pointer"])
+    for row in found:  # each row, as plain JSON, names the other rows that give the same price
+        row["duplicate_of"] = ([p for p in keys.get(_key(row), []) if p != row["pointer"]]
+                               if row["values"] is not None else [])
+    return found
 
 
-def _key(row: Row) -> tuple:
-    return tuple(str(row.get(k) if row.get(k) is not None else "").strip().lower()
+def _key(row: dict) -> tuple:
+    return tuple(str(cell(row, k) if cell(row, k) is not None else "").strip().lower()
                  for k in ("sku", "supplier", "unit", "min_quantity", "date_start"))
 
 
-def ref(raw) -> str | None:
-    row, _ = raw
-    return row.pointer  # a price list row has no id of its own: its place in the file names it
+def ref(raw: dict) -> str | None:
+    return raw["pointer"]  # a price list row has no id of its own: its place in the file names it
 
 
-def convert(raw, mapper: Mapper, source: str) -> dict:
-    row, duplicates = raw
-    where = row.pointer
-    if row.problem:
-        raise RecordProblem(where, row.problem)
-    if duplicates:
+def convert(raw: dict, mapper: Mapper, source: str) -> dict:
+    where = raw["pointer"]
+    if raw["problem"]:
+        raise RecordProblem(where, raw["problem"])
+    if raw.get("duplicate_of"):
         raise RecordProblem(where, f"the same price (sku, supplier, unit, min_quantity, date_start) is given again at "
-                            f"{', '.join(duplicates)}", code="duplicate_line")
-    values = row.values
+                            f"{', '.join(raw['duplicate_of'])}", code="duplicate_line")
+    values = raw["values"]
     sku = text(values, "sku", where, max_length=128, ids=True)
     unit = text(values, "unit", where, max_length=64)
     price = number(values, "price", where, minimum=0, maximum=1e9)

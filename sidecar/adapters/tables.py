@@ -2,7 +2,7 @@
 
 A CSV body that cannot be read as a whole (an encoding it does not declare, NUL bytes, no header,
 columns it does not know) is refused before any row: a 400/422 naming the problem. Rows that are
-read come back as `Row`s, each converted or rejected on its own.
+read come back as plain JSON rows, each converted or rejected on its own.
 """
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass
-
 from sidecar.api.body import is_json_type, parse_json
-from sidecar.errors import InvalidPayload, UnsupportedMediaType
+from sidecar.errors import InvalidPayload, SidecarError, UnsupportedMediaType
 
 CSV_TYPES = ("text/csv",)
 # Spreadsheets export CSV as UTF-8 (often with a BOM), UTF-16 (Excel's "Unicode text") or Windows-1252.
@@ -23,21 +21,27 @@ CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "utf-16le": "
 MAX_FIELD = 65536  # characters; a longer CSV field is not a price list or a notice line
 
 
-@dataclass(frozen=True)
-class Row:
-    """One row: its values by column (None when absent) and where it was ("/row/5" is the file's 5th line)."""
+class CsvColumns(SidecarError):
+    """The CSV was read but its header is not the adapter's: no row can be trusted to be what it says."""
 
-    values: dict | None
-    pointer: str
-    problem: str | None = None   # why the row itself is unreadable (not an object, too many fields)
+    status, code = 422, "csv_columns"
 
-    def get(self, key):
-        return None if self.values is None else self.values.get(key)
+
+def row(values: dict | None, pointer: str, problem: str | None = None) -> dict:
+    """One row as plain JSON (a dead letter keeps it and replays it): its values by column (None when absent),
+    where it was ("/row/5" is the file's 5th line), and why it cannot be read at all when it cannot."""
+    return {"values": values, "pointer": pointer, "problem": problem}
+
+
+def cell(row_: dict, column: str):
+    values = row_.get("values")
+    return values.get(column) if isinstance(values, dict) else None
 
 
 def rows(body: bytes, media_type: str, required: tuple[str, ...], optional: tuple[str, ...],
-         numeric: tuple[str, ...] = ()) -> list[Row]:
-    """The rows of a CSV (`text/csv`) or JSON (`application/json`: an array of objects, or {"rows": [...]}) body.
+         numeric: tuple[str, ...] = ()) -> list[dict]:
+    """The rows of a CSV (`text/csv`) or JSON (`application/json`: an array of objects, {"rows": [...]}, or one
+    object) body.
     In a semicolon-separated CSV (a European spreadsheet's export) the `numeric` columns use a decimal comma."""
     kind, _, params = media_type.partition(";")
     kind = kind.strip().lower()
@@ -100,10 +104,10 @@ def _columns(header: list[str], required, optional) -> list[str]:
               ([{"pointer": "/row/1", "message": f"columns given twice: {', '.join(duplicated)}"}] if duplicated else [])
     details.append({"pointer": "/row/1", "message": f"expected {', '.join(required)}"
                     + (f" and optionally {', '.join(optional)}" if optional else "")})
-    raise InvalidPayload(message, code="csv_columns", details=details)
+    raise CsvColumns(message, details=details)
 
 
-def _csv_rows(text: str, required, optional, numeric=()) -> list[Row]:
+def _csv_rows(text: str, required, optional, numeric=()) -> list[dict]:
     if not text.strip():
         raise InvalidPayload("the CSV body is empty; send a header row and one row per record", code="malformed_csv")
     first = text.split("\n", 1)[0]
@@ -128,12 +132,12 @@ def _csv_rows(text: str, required, optional, numeric=()) -> list[Row]:
             continue  # blank lines (a trailing newline, a spreadsheet's empty rows) carry no record
         pointer = f"/row/{line}"
         if len(fields) != len(columns):
-            found.append(Row(None, pointer, f"has {len(fields)} fields; the header has {len(columns)}"))
+            found.append(row(None, pointer, f"has {len(fields)} fields; the header has {len(columns)}"))
             continue
         values = {c: (f.strip() or None) for c, f in zip(columns, fields)}
         if delimiter == ";":
             values.update({c: _decimal_comma(values[c]) for c in numeric if values.get(c)})
-        found.append(Row(values, pointer))
+        found.append(row(values, pointer))
     return found
 
 
@@ -145,27 +149,29 @@ def _decimal_comma(value: str) -> str:
     return value.replace(",", ".") if DECIMAL_COMMA.match(value) else value
 
 
-def _json_rows(document, required, optional) -> list[Row]:
-    if isinstance(document, dict) and isinstance(document.get("rows"), list):
+def _json_rows(document, required, optional) -> list[dict]:
+    if isinstance(document, dict) and isinstance(document.get("rows"), list) and len(document) == 1:
         document, base = document["rows"], "/rows"
     elif isinstance(document, list):
         base = ""
+    elif isinstance(document, dict):
+        document, base = [document], ""  # one row as an object; its pointer is /0
     else:
-        raise InvalidPayload("a JSON body must be an array of row objects (or {\"rows\": [...]})",
-                             code="malformed_json", details=[{"pointer": "", "message": "expected an array"}])
+        raise InvalidPayload("a JSON body must be an array of row objects, {\"rows\": [...]} or one row",
+                             code="malformed_json", details=[{"pointer": "", "message": f"got {type(document).__name__}"}])
     known = set(required) | set(optional)
     found = []
     for index, item in enumerate(document):
         pointer = f"{base}/{index}"
         if not isinstance(item, dict):
-            found.append(Row(None, pointer, "must be an object of columns"))
+            found.append(row(None, pointer, "must be an object of columns"))
             continue
         values = {str(k).strip().lower(): v for k, v in item.items()}
         unknown = sorted(k for k in values if k not in known)
         if unknown:
-            found.append(Row(None, pointer, f"unknown columns: {', '.join(u[:40] for u in unknown[:20])}"))
+            found.append(row(None, pointer, f"unknown columns: {', '.join(u[:40] for u in unknown[:20])}"))
             continue
-        found.append(Row({k: _cell(v) for k, v in values.items()}, pointer))
+        found.append(row({k: _cell(v) for k, v in values.items()}, pointer))
     return found
 
 
@@ -191,10 +197,10 @@ def json_document(body: bytes, media_type: str):
     return document
 
 
-def items(document, plural: str) -> list[tuple[object, str]]:
-    """The records of a JSON body with their pointers: an array of them, {plural: [...]}, or one object."""
+def items(document, plural: str) -> list[dict]:
+    """The records of a JSON body, each as {"value", "pointer"}: an array of them, {plural: [...]}, or one object."""
     if isinstance(document, list):
-        return [(item, f"/{index}") for index, item in enumerate(document)]
+        return [{"value": item, "pointer": f"/{index}"} for index, item in enumerate(document)]
     if isinstance(document.get(plural), list) and len(document) == 1:
-        return [(item, f"/{plural}/{index}") for index, item in enumerate(document[plural])]
-    return [(document, "")]
+        return [{"value": item, "pointer": f"/{plural}/{index}"} for index, item in enumerate(document[plural])]
+    return [{"value": document, "pointer": ""}]

@@ -9,8 +9,6 @@ wrong has every line rejected with that reason, and one without lines is rejecte
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sidecar.adapters import Adapter, register
 from sidecar.adapters.fields import RecordProblem, at, moment, number, obj, product_ref, resolve, text, uom_of
 from sidecar.adapters.tables import items, json_document
@@ -20,21 +18,20 @@ MODES = ("snapshot", "delta")
 STATES = ("received", "quality_hold", "available", "reserved", "allocated", "shipped")
 
 
-@dataclass(frozen=True)
-class Line:
-    document: object          # the whole document: its header holds for every line
-    line: object
-    pointer: str              # the line's pointer ("" when the document itself is the problem)
-    doc_pointer: str
-    duplicate_of: tuple = ()  # pointers of the other lines naming the same position in a snapshot
+def _raw(header, line, pointer: str, doc_pointer: str, duplicate_of=(), no_lines: bool = False) -> dict:
+    """One line as plain JSON (a dead letter keeps it and replays it) with its document's header (no other line)."""
+    return {"header": header, "line": line, "pointer": pointer, "document_pointer": doc_pointer,
+            "duplicate_of": list(duplicate_of), "no_lines": no_lines}
 
 
 def split(body: bytes, media_type: str) -> list:
     found = []
-    for document, doc_pointer in items(json_document(body, media_type), "documents"):
+    for item in items(json_document(body, media_type), "documents"):
+        document, doc_pointer = item["value"], item["pointer"]
         lines = document.get("lines") if isinstance(document, dict) else None
+        header = {k: v for k, v in document.items() if k != "lines"} if isinstance(document, dict) else document
         if not isinstance(lines, list) or not lines:
-            found.append(Line(document, None, "", doc_pointer))
+            found.append(_raw(header, None, "", doc_pointer, no_lines=True))
             continue
         positions: dict = {}
         for index, line in enumerate(lines):
@@ -44,7 +41,7 @@ def split(body: bytes, media_type: str) -> list:
             pointer = at(at(doc_pointer, "lines"), index)
             same = positions.get(_position(line), [])
             others = tuple(p for p in same if p != pointer) if snapshot and _position(line) is not None else ()
-            found.append(Line(document, line, pointer, doc_pointer, others))
+            found.append(_raw(header, line, pointer, doc_pointer, others))
     return found
 
 
@@ -55,25 +52,25 @@ def _position(line):
     return key if key[0] else None
 
 
-def ref(raw: Line) -> str | None:
-    if not isinstance(raw.line, dict):
+def ref(raw: dict) -> str | None:
+    line = raw["line"]
+    if not isinstance(line, dict):
         return None
-    value = raw.line.get("id", raw.line.get("sku"))
+    value = line.get("id", line.get("sku"))
     return None if value is None or isinstance(value, (dict, list, bool)) else str(value)
 
 
-def convert(raw: Line, mapper: Mapper, source: str) -> dict:
-    document = obj(raw.document, raw.doc_pointer)
-    if raw.line is None:
-        lines = document.get("lines")
-        raise RecordProblem(at(raw.doc_pointer, "lines"), "the document has no lines" if lines in (None, [])
-                            else "must be an array of lines")
-    mode = _choice(document.get("mode"), at(raw.doc_pointer, "mode"), MODES)
-    warehouse = text(document, "warehouse", raw.doc_pointer, max_length=64)
-    as_of = moment(document.get("as_of"), at(raw.doc_pointer, "as_of"))
-    line, where = obj(raw.line, raw.pointer), raw.pointer
-    if raw.duplicate_of:
-        raise RecordProblem(where, f"the snapshot names this position again at {', '.join(raw.duplicate_of)}",
+def convert(raw: dict, mapper: Mapper, source: str) -> dict:
+    doc_pointer = raw["document_pointer"]
+    document = obj(raw["header"], doc_pointer)
+    if raw["no_lines"]:
+        raise RecordProblem(at(doc_pointer, "lines"), "the document has no lines (an array of at least one)")
+    mode = _choice(document.get("mode"), at(doc_pointer, "mode"), MODES)
+    warehouse = text(document, "warehouse", doc_pointer, max_length=64)
+    as_of = moment(document.get("as_of"), at(doc_pointer, "as_of"))
+    line, where = obj(raw["line"], raw["pointer"]), raw["pointer"]
+    if raw["duplicate_of"]:
+        raise RecordProblem(where, f"the snapshot names this position again at {', '.join(raw['duplicate_of'])}",
                             code="duplicate_line")
     sku = text(line, "sku", where, max_length=128)
     state = _choice(line.get("state"), at(where, "state"), STATES)
