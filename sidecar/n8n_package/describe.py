@@ -141,7 +141,7 @@ def _without(words: list[str], lowered: list[str], noun: list[str]) -> tuple[str
         target = [w.lower() for w in noun]
         if plural:
             target = target[:-1] + [target[-1] + "s" if not target[-1].endswith("y") else target[-1][:-1] + "ies"]
-        for start in range(len(words) - len(target) + 1):
+        for start in range(1, len(words) - len(target) + 1):  # the first word is the verb (Transform Payload)
             if lowered[start:start + len(target)] == target:
                 rest = words[:start] + words[start + len(target):]
                 while len(rest) > 1 and rest[-1].lower() in DANGLING:

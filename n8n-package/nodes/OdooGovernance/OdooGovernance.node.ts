@@ -16,6 +16,7 @@ import { readyDescription } from './resources/ready';
 import { reconciliationDescription } from './resources/reconciliation';
 import { releaseDescription } from './resources/release';
 import { replenishmentDescription } from './resources/replenishment';
+import { transformDescription } from './resources/transform';
 
 export class OdooGovernance implements INodeType {
 	description: INodeTypeDescription = {
@@ -115,6 +116,10 @@ export class OdooGovernance implements INodeType {
 						name: 'Replenishment',
 						value: 'replenishment',
 					},
+					{
+						name: 'Transform',
+						value: 'transform',
+					},
 				],
 				default: 'approval',
 			},
@@ -134,6 +139,7 @@ export class OdooGovernance implements INodeType {
 			...reconciliationDescription,
 			...releaseDescription,
 			...replenishmentDescription,
+			...transformDescription,
 		],
 	};
 }
