@@ -8,7 +8,7 @@ import pytest
 from sidecar import n8n_package
 from sidecar.cli import main
 from sidecar.n8n_package import render
-from sidecar.n8n_package.describe import in_node, resources
+from sidecar.n8n_package.describe import _operation_name, in_node, resource_noun, resources
 from sidecar.specs import flask_rule, load_specs, openapi_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,3 +180,29 @@ def test_workflow_nodes_of_the_package_name_an_operation_it_has(workflow, node):
     assert set(params) - {"resource", "operation"} <= names, f"{workflow}: {node['name']}"
     assert set(node["credentials"]) == {render.CREDENTIAL}
     assert set(node["credentials"][render.CREDENTIAL]) == {"id", "name"}
+
+
+@pytest.mark.parametrize("paths, noun", [
+    (["/v1/dead-letters", "/v1/dead-letters/{dead_letter_id}"], ["dead", "letter"]),
+    (["/v1/inventory/positions", "/v1/inventory/positions/{position_id}/adjustments"], ["inventory", "position"]),
+    (["/v1/x/{x_id}/a", "/v1/x/y/a"], ["x"]),
+    (["/v1/audit/verify"], ["audit"]),
+    (["/openapi.json"], ["openapi"]),
+    (["/v1/approvals/pull-activities", "/v1/approvals"], ["approval"]),
+])
+def test_a_resource_is_named_by_its_paths(paths, noun):
+    assert resource_noun(paths) == noun
+
+
+@pytest.mark.parametrize("display, noun, expected", [
+    ("Replay Dead Letters", ["dead", "letter"], ("Replay", True)),
+    ("Replay Dead Letter", ["dead", "letter"], ("Replay", False)),
+    ("Wait For Approval", ["approval"], ("Wait", False)),
+    ("Pull Approval Activities", ["approval"], ("Pull Activities", False)),
+    ("Receive Inventory", ["inventory", "position"], ("Receive", False)),
+    ("Get Many Inventory Positions", ["inventory", "position"], ("Get Many", True)),
+    ("Transform Payload", ["transform"], ("Transform Payload", False)),
+    ("Report Failure", ["dead", "letter"], ("Report Failure", False)),
+])
+def test_an_operation_is_named_without_its_resource(display, noun, expected):
+    assert _operation_name({"displayName": display}, noun) == expected

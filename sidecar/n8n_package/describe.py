@@ -14,7 +14,8 @@ N8N_VERBS = {"Get": "get", "Get Many": "getAll", "Create": "create", "Update": "
 DANGLING = {"for", "of", "to", "on", "from"}
 UPSERT = "Create a new record, or update the current one if it already exists (upsert)"
 LIMIT_HELP = "Max number of results to return"
-ACRONYMS = {"id": "ID", "ids": "IDs", "csv": "CSV", "url": "URL", "openapi": "OpenAPI", "api": "API", "sku": "SKU", "skus": "SKUs"}
+ACRONYMS = {"id": "ID", "ids": "IDs", "csv": "CSV", "url": "URL", "openapi": "OpenAPI", "api": "API",
+            "sku": "SKU", "skus": "SKUs"}
 
 
 @dataclass
@@ -66,7 +67,10 @@ def resource_noun(paths: list[str]) -> list[str]:
     split = [path_segments(p) for p in paths]
     common = split[0]
     for other in split[1:]:
-        common = [a for a, b in zip(common, other) if a == b][:len(common)]
+        same = 0
+        while same < min(len(common), len(other)) and common[same] == other[same]:
+            same += 1
+        common = common[:same]
     literal = []
     for part in common:
         if part.startswith("{") or (literal and len(paths) < 2):
