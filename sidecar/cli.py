@@ -1,4 +1,4 @@
-"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs."""
+"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs, mappings."""
 from __future__ import annotations
 
 import argparse
@@ -68,6 +68,29 @@ def cmd_dlq(args) -> int:
     else:
         _print(deadletters.replay_many(services, {"category": args.category, "limit": args.limit}
                                        if args.category else {"limit": args.limit}, actor="cli"))
+    return 0
+
+
+def cmd_mapping(args) -> int:
+    """Import a CSV of mappings (all or nothing, checked against Odoo) or list them."""
+    from sidecar.mapping import csv_import, service
+    services = _services()
+    if args.action == "list":
+        _print(service.list_mappings(services, args.kind, source=args.source, after=args.after, limit=args.limit))
+        return 0
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as err:
+        print(f"sidecar mapping import: cannot read {args.file}: {err.strerror}", file=sys.stderr)
+        return 2
+    try:
+        _print(csv_import.import_csv(services, args.kind, raw, source=args.source, actor="cli",
+                                     dry_run=args.dry_run, via="cli"))
+    except SidecarError as err:  # every bad row, by number: the file is fixed from this list
+        print(f"sidecar: {err.code}: {err.message}", file=sys.stderr)
+        for detail in err.details:
+            print("  " + json.dumps(detail, ensure_ascii=False), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -316,6 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--category", default=None)
     dlq.add_argument("--limit", type=int, default=50)
     dlq.set_defaults(func=cmd_dlq)
+    mapping = sub.add_parser("mapping", help="SKU, unit, pack and partner cross-references")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
+    kinds = ["skus", "units", "packs", "partners"]
+    imported = mapping_sub.add_parser("import", help="import a CSV file (UTF-8, header row), all or nothing")
+    imported.add_argument("file", help="FILE.csv")
+    imported.add_argument("--kind", required=True, choices=kinds)
+    imported.add_argument("--source", default=None, help="the source of rows without a source column or value")
+    imported.add_argument("--dry-run", action="store_true", help="check everything (Odoo too), store nothing")
+    imported.set_defaults(func=cmd_mapping, action="import")
+    listing = mapping_sub.add_parser("list", help="list mappings of one kind, in id order")
+    listing.add_argument("--kind", required=True, choices=kinds)
+    listing.add_argument("--source", default=None)
+    listing.add_argument("--after", type=int, default=0, help="continue after this id (next_after)")
+    listing.add_argument("--limit", type=int, default=200)
+    listing.set_defaults(func=cmd_mapping, action="list")
     approvals = sub.add_parser("approvals", help="scheduled approval work")
     approvals.add_argument("action", choices=["pull-activities", "escalate"],
                            help="pull-activities: record approvals given by marking the Odoo activity done; "

@@ -242,6 +242,12 @@ mapping_partners = _mapping_table(
     sa.Column("partner_id", sa.Integer, nullable=False),
     sa.Column("name", sa.String(255)),
     key=("external_id",))
+# One row, bumped by every mapping change: a process keeps its loaded mappings while this number stays.
+mapping_generation = sa.Table(
+    "mapping_generation", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+)
 
 # Inventory positions (stock room): the quantity of one product, in one warehouse, of one lot, in each
 # state of the inventory lifecycle; a move takes from one state's column and adds to another's.
