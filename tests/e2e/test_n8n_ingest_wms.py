@@ -70,7 +70,7 @@ def test_a_snapshot_then_a_delta_posted_twice_count_the_stock_once(stack, odoo_s
     assert stack.n8n_letters() == letters_before
 
 
-def test_an_unmapped_sku_waits_as_one_dead_letter_and_nothing_is_counted(stack, odoo_seed):
+def test_an_unmapped_sku_waits_as_one_dead_letter_and_is_counted_once_mapped(stack, odoo_seed):
     location = odoo_seed.stock_location_id()
     [warehouse] = odoo_seed.search_read("stock.warehouse", [("lot_stock_id", "=", location)], ["code"])
     chair = odoo_seed.product(cost=30.0, price=60.0, on_hand=1)
@@ -93,3 +93,12 @@ def test_an_unmapped_sku_waits_as_one_dead_letter_and_nothing_is_counted(stack, 
     assert (detail["source"], detail["adapter"], detail["error"]["code"]) == (SOURCE, "wms-stock", "mapping_missing")
     assert on_hand(odoo_seed, chair, location) == 1.0
     assert stack.n8n_letters() == letters_before  # waiting for a mapping is not an n8n failure
+
+    mappings(stack, "skus", SOURCE, [{"sku": sku, "product_id": chair}])
+    replayed = stack.sidecar("POST", f"/v1/dead-letters/{letter['id']}/replay")
+    assert replayed.status_code == 202 and replayed.json()["result"]["accepted"] == 1, replayed.text
+    settle(stack, "wms-stock", asked + 2, "sync_stock", job_of(chair))
+    assert on_hand(odoo_seed, chair, location) == 6.0
+    again = stack.sidecar("POST", f"/v1/dead-letters/{letter['id']}/replay")
+    assert again.status_code == 409, again.text  # replayed once: a second replay is refused
+    assert on_hand(odoo_seed, chair, location) == 6.0
