@@ -181,6 +181,15 @@ def cmd_specs(args) -> int:
     return 0
 
 
+def cmd_n8n_package(args) -> int:
+    """Generate the n8n community node package from node-specs/ (build it with scripts/build-n8n-package.sh)."""
+    from sidecar import n8n_package
+    out = Path(args.out) if args.out else n8n_package.DEFAULT_OUT
+    changed = n8n_package.write(out)
+    print(f"{out}: " + (f"{len(changed)} file(s) changed: " + ", ".join(changed) if changed else "up to date"))
+    return 0
+
+
 def cmd_odoo_user(args) -> int:
     """Create or update the least-privilege Odoo integration user; print its groups."""
     from sidecar.odoo import OdooError, OdooGateway
@@ -380,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)
+    package = sub.add_parser("n8n-package", help="generate the n8n node package from node-specs/")
+    package.add_argument("--out", default=None, help="directory (default n8n-package/ in the checkout)")
+    package.set_defaults(func=cmd_n8n_package)
     user = sub.add_parser("odoo-user", help="create/update the least-privilege Odoo integration user")
     user.add_argument("--url", default=os.environ.get("ODOO_URL"), help="default ODOO_URL")
     user.add_argument("--db", default=os.environ.get("ODOO_DB"), help="default ODOO_DB")
