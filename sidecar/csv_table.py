@@ -23,6 +23,9 @@ CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "utf-16le": "
             "cp1252": "cp1252", "us-ascii": "ascii", "ascii": "ascii"}
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 MAX_FIELD = 65536  # characters; no column the sidecar reads holds more than that
+# The limit is process-wide in the csv module: set once here (this module is the only CSV reader), never
+# swapped around a read, which would race between threads of one worker.
+csv.field_size_limit(MAX_FIELD)
 DECLARE = "Content-Type: text/csv; charset=windows-1252"
 
 
@@ -130,7 +133,6 @@ def _records(text: str) -> _Records:
     found = _Records()
     found.delimiter = ";" if ";" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=found.delimiter, strict=True)
-    previous = csv.field_size_limit(MAX_FIELD)
     last = 0
     try:
         for cells in reader:
@@ -140,8 +142,6 @@ def _records(text: str) -> _Records:
     except csv.Error as err:
         raise CsvMalformed(f"the CSV cannot be read in the row starting on line {last + 1}: {err}",
                            details=[at_line(last + 1, str(err)[:200])]) from None
-    finally:
-        csv.field_size_limit(previous)
     return found
 
 
