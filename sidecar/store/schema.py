@@ -122,6 +122,8 @@ jobs = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("done_at", sa.Float),
     sa.Column("model", sa.String(64)),  # the document's Odoo model (added by the store upgrade)
+    # Higher runs first among due jobs (None: DEFAULT_PRIORITY); added by the store upgrade.
+    sa.Column("priority", sa.Integer),
 )
 sa.Index("jobs_order_seq", jobs.c.model, jobs.c.order_id, jobs.c.seq, unique=True)
 

@@ -8,6 +8,7 @@ import { deadLetterDescription } from './resources/deadLetter';
 import { driftDescription } from './resources/drift';
 import { eventDescription } from './resources/event';
 import { healthDescription } from './resources/health';
+import { ingestDescription } from './resources/ingest';
 import { inventoryPositionDescription } from './resources/inventoryPosition';
 import { mappingDescription } from './resources/mapping';
 import { openapiDescription } from './resources/openapi';
@@ -16,6 +17,7 @@ import { readyDescription } from './resources/ready';
 import { reconciliationDescription } from './resources/reconciliation';
 import { releaseDescription } from './resources/release';
 import { replenishmentDescription } from './resources/replenishment';
+import { syncDescription } from './resources/sync';
 import { transformDescription } from './resources/transform';
 
 export class OdooGovernance implements INodeType {
@@ -85,6 +87,10 @@ export class OdooGovernance implements INodeType {
 						value: 'health',
 					},
 					{
+						name: 'Ingest',
+						value: 'ingest',
+					},
+					{
 						name: 'Inventory Position',
 						value: 'inventoryPosition',
 					},
@@ -117,6 +123,10 @@ export class OdooGovernance implements INodeType {
 						value: 'replenishment',
 					},
 					{
+						name: 'Sync',
+						value: 'sync',
+					},
+					{
 						name: 'Transform',
 						value: 'transform',
 					},
@@ -131,6 +141,7 @@ export class OdooGovernance implements INodeType {
 			...driftDescription,
 			...eventDescription,
 			...healthDescription,
+			...ingestDescription,
 			...inventoryPositionDescription,
 			...mappingDescription,
 			...openapiDescription,
@@ -139,6 +150,7 @@ export class OdooGovernance implements INodeType {
 			...reconciliationDescription,
 			...releaseDescription,
 			...replenishmentDescription,
+			...syncDescription,
 			...transformDescription,
 		],
 	};

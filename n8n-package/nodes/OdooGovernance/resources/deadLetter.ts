@@ -207,6 +207,10 @@ export const deadLetterDescription: INodeProperties[] = [
 						value: 'internal_error',
 					},
 					{
+						name: 'Mapping Missing',
+						value: 'mapping_missing',
+					},
+					{
 						name: 'N8n Failure',
 						value: 'n8n_failure',
 					},
@@ -255,6 +259,10 @@ export const deadLetterDescription: INodeProperties[] = [
 					{
 						name: 'N8n Execution',
 						value: 'n8n_execution',
+					},
+					{
+						name: 'Record',
+						value: 'record',
 					},
 				],
 				default: 'job',
