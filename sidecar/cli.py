@@ -84,8 +84,10 @@ def cmd_mapping(args) -> int:
         print(f"sidecar mapping import: cannot read {args.file}: {err.strerror}", file=sys.stderr)
         return 2
     try:
+        content_type = f"text/csv; charset={args.charset}" if args.charset else None
         _print(csv_import.import_csv(services, args.kind, raw, source=args.source, actor="cli",
-                                     dry_run=args.dry_run, via="cli"))
+                                     dry_run=args.dry_run, via="cli", content_type=content_type,
+                                     declare="--charset windows-1252"))
     except SidecarError as err:  # every bad row, by number: the file is fixed from this list
         print(f"sidecar: {err.code}: {err.message}", file=sys.stderr)
         for detail in err.details:
@@ -342,11 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     mapping = sub.add_parser("mapping", help="SKU, unit, pack and partner cross-references")
     mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
     kinds = ["skus", "units", "packs", "partners"]
-    imported = mapping_sub.add_parser("import", help="import a CSV file (UTF-8, header row), all or nothing")
+    imported = mapping_sub.add_parser("import", help="import a CSV file (header row; UTF-8 unless --charset), "
+                                      "all or nothing")
     imported.add_argument("file", help="FILE.csv")
     imported.add_argument("--kind", required=True, choices=kinds)
     imported.add_argument("--source", default=None, help="the source of rows without a source column or value")
     imported.add_argument("--dry-run", action="store_true", help="check everything (Odoo too), store nothing")
+    imported.add_argument("--charset", default=None,
+                          help="the file's encoding when it is not UTF-8 or UTF-16 with a BOM, e.g. windows-1252")
     imported.set_defaults(func=cmd_mapping, action="import")
     listing = mapping_sub.add_parser("list", help="list mappings of one kind, in id order")
     listing.add_argument("--kind", required=True, choices=kinds)

@@ -45,5 +45,18 @@ def test_a_bad_file_lists_every_bad_row_and_stores_nothing(tmp_path, env, odoo_s
     latin.write_bytes("source,external_id,partner_id\nshop-eu,Jos\u00e9,1\n".encode("latin-1"))
     refused = run_cli(env, "mapping", "import", "--kind", "partners", str(latin))
     assert refused.returncode == 1 and "csv_encoding" in refused.stderr and "Traceback" not in refused.stderr
+    assert "--charset windows-1252" in refused.stderr  # how to declare it, here
     assert json.loads(run_cli(env, "mapping", "list", "--kind", "partners").stdout)["items"] == []
     assert run_cli(env, "mapping", "import", "--kind", "partners", str(tmp_path / "none.csv")).returncode == 2
+
+
+def test_a_declared_charset_is_read_as_written(tmp_path, env, odoo_seed):
+    partner = MappingSeed(odoo_seed).partner()
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(f"source,external_id,partner_id\nshop-eu,Jos\u00e9,{partner}\n".encode("latin-1"))
+    done = run_cli(env, "mapping", "import", "--kind", "partners", str(latin), "--charset", "iso-8859-1")
+    assert done.returncode == 0, done.stderr
+    [item] = json.loads(run_cli(env, "mapping", "list", "--kind", "partners").stdout)["items"]
+    assert item["external_id"] == "Jos\u00e9"
+    unknown = run_cli(env, "mapping", "import", "--kind", "partners", str(latin), "--charset", "ebcdic")
+    assert unknown.returncode == 1 and "unsupported_media_type" in unknown.stderr

@@ -31,5 +31,5 @@ def ingest_records(adapter):
     body = raw_body()
     if not body.strip():
         raise InvalidPayload("request body is empty; send the other system's payload", code="empty_body")
-    return _answer(sync.ingest(get_services(), adapter, body, request.mimetype or "application/octet-stream",
+    return _answer(sync.ingest(get_services(), adapter, body, request.content_type or "application/octet-stream",
                                query_value("source"), idempotency_key()))

@@ -76,7 +76,7 @@ export const mappingDescription: INodeProperties[] = [
 				name: 'Import CSV',
 				value: 'importCsv',
 				action: 'Import mappings csv',
-				description: 'Import a CSV file of mappings of one kind: UTF-8 with or without BOM (other encodings are refused with 400 csv_encoding, never guessed), a header row naming the columns (the JSON fields of the kind; `source` may come from ?source= instead)',
+				description: 'Import a CSV file of mappings of one kind: a header row naming the columns (the JSON fields of the kind; `source` may come from ?source= instead)',
 				routing: {
 					request: {
 						method: 'POST',
