@@ -15,6 +15,7 @@ from sidecar.api import BLUEPRINTS
 from sidecar.api.common import EXTENSION, forget_failed_signature
 from sidecar.config import Settings, load_settings
 from sidecar.errors import SidecarError, StoreBusy
+from sidecar.limits import install as install_limits
 from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None,
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    install_limits(app, settings)  # body size before any view, rate limits per client and route
     app.after_request(forget_failed_signature)
     if settings.worker_in_process:
         from sidecar.worker import OutboxWorker
