@@ -13,13 +13,13 @@ import logging
 import math
 import re
 import time
-from urllib.parse import urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
 from flask import Flask, current_app, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from sidecar.errors import ConfigError, SidecarError
+from sidecar.errors import ConfigError, InvalidPayload, SidecarError
 
 logger = logging.getLogger(__name__)
 
@@ -152,11 +152,29 @@ def reject_large_bodies() -> None:
         raw_body()
 
 
+def reject_unreadable_query() -> None:
+    """400 for a query parameter that is not text: bytes that are not UTF-8 (Werkzeug would quietly turn them
+    into U+FFFD) or a NUL (PostgreSQL refuses it in any string, and no parameter of this API holds one)."""
+    for part in request.query_string.split(b"&"):
+        name, _, value = part.partition(b"=")
+        for raw, what in ((name, "name"), (value, "value")):
+            try:
+                text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if text is None or "\x00" in text:
+                shown = unquote_to_bytes(name).decode("utf-8", "replace").replace("\x00", "\\0")[:100]
+                raise InvalidPayload(f"query parameter {what}s must be UTF-8 text without NUL",
+                                     details=[{"pointer": f"?{shown}", "message": f"the {what} is not UTF-8 text "
+                                               "without NUL"}])
+
+
 def install(app: Flask, settings) -> None:
     """Attach the body size check and the rate limiter to `app` (create_app calls it after the blueprints)."""
     from flask_limiter import Limiter
 
     app.before_request(reject_large_bodies)
+    app.before_request(reject_unreadable_query)
     check_routes(app, settings)
     limiter = Limiter(
         key_func=lambda: client_key(settings),
