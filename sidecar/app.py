@@ -16,6 +16,7 @@ from sidecar.api.common import EXTENSION, forget_failed_signature
 from sidecar.config import Settings, load_settings
 from sidecar.errors import SidecarError, StoreBusy
 from sidecar.limits import install as install_limits
+from sidecar.odoo.errors import UNREACHABLE, OdooError
 from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,15 @@ def register_error_handlers(app: Flask) -> None:
         # "database is locked" past the busy timeout, a lost connection: the store, not the request, failed.
         logger.warning("store unavailable: %s", getattr(err, "orig", None) or err)
         body, status = error_response(503, "store_unavailable", "the sidecar's store is busy or down; retry later")
+        return body, status, _retry_after(status)
+
+    @app.errorhandler(OdooError)
+    def _odoo_failed(err: OdooError):
+        # Flows turn Odoo's failures into answers; one that slips through is still Odoo down, not a bug of ours.
+        if err.category != UNREACHABLE:
+            return _unexpected(err)
+        logger.warning("Odoo unreachable: %s", err.message)
+        body, status = error_response(503, err.category, "Odoo did not answer; retry later")
         return body, status, _retry_after(status)
 
     @app.errorhandler(Exception)
