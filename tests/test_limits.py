@@ -208,3 +208,12 @@ def test_redis_going_down_lets_requests_through_and_is_logged(tmp_path, redis_ur
     assert answers == {200}
     assert any("rate limit" in record.getMessage().lower() for record in caplog.records)
     app.extensions["sidecar"].close()
+
+
+def test_the_openapi_document_lists_the_429_of_every_limited_operation():
+    from sidecar.specs import openapi_document
+    for path, operations in openapi_document()["paths"].items():
+        for method, operation in operations.items():
+            assert ("429" in operation["responses"]) == (path not in ("/health", "/ready")), (method, path)
+            if path not in ("/health", "/ready"):
+                assert "Retry-After" in operation["responses"]["429"]["headers"]
