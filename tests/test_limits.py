@@ -217,3 +217,50 @@ def test_the_openapi_document_lists_the_429_of_every_limited_operation():
             assert ("429" in operation["responses"]) == (path not in ("/health", "/ready")), (method, path)
             if path not in ("/health", "/ready"):
                 assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
+def _serve(tmp_path, name: str, storage: str, limit: str) -> tuple[subprocess.Popen, str]:
+    """`sidecar serve` (gunicorn, one worker) on a free port, on the store the others use too."""
+    import os
+    import sys
+
+    import requests
+    port = _free_port()
+    env = {**os.environ, **sidecar_env(tmp_path, "http://127.0.0.1:9"), "SIDECAR_BIND": f"127.0.0.1:{port}",
+           "SIDECAR_WORKERS": "1", "SIDECAR_THREADS": "2", "SIDECAR_RATE_LIMITS": limit,
+           "SIDECAR_RATE_LIMIT_STORAGE": storage}
+    log = (tmp_path / f"{name}.log").open("ab")
+    process = subprocess.Popen([sys.executable, "-m", "sidecar", "serve"], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"sidecar {name} did not start: {(tmp_path / f'{name}.log').read_text()[-2000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    import os
+    import signal
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shared", [True, False], ids=["redis", "memory"])
+def test_two_sidecar_servers_share_one_budget_only_through_redis(tmp_path, redis_url, shared):
+    import requests
+    storage = redis_url[0] if shared else "memory://"
+    servers = [_serve(tmp_path, name, storage, "default=4/minute") for name in ("one", "two")]
+    try:
+        statuses = [requests.get(f"{servers[n % 2][1]}/v1/dead-letters", headers=bearer(ALL_SCOPES_KEY),
+                                 timeout=10).status_code for n in range(10)]
+    finally:
+        for process, _ in servers:
+            _stop(process)
+    # Shared: four in all, then 429 from either server; apart: four from each.
+    assert statuses == ([200] * 4 + [429] * 6 if shared else [200] * 8 + [429] * 2)
