@@ -105,3 +105,21 @@ def test_settings_and_clients_print_no_secret(tmp_path):
     text = repr(settings) + str(settings)
     assert [s for s in (API_KEY, HMAC_SECRET, APPROVAL_SECRET, ODOO_PASSWORD, REDIS_PASSWORD, AUDIT_KEY)
             if s in text] == []
+
+
+@pytest.mark.slow
+def test_the_access_log_holds_no_query_string_nor_referer(tmp_path):
+    """Approvers' page links carry their decision tokens in the query: gunicorn's access log must not keep them."""
+    import requests
+
+    from tests.test_limits import _serve, _stop
+    token = approval_tokens.issue(APPROVAL_SECRET, "apr_logged1", "admin", "approve", 1, time.time() + 3600)
+    process, url = _serve(tmp_path, "access", "memory://", "default=100/minute")
+    try:
+        answer = requests.get(f"{url}/v1/approvals/apr_logged1/page", params={"approve": token}, timeout=10,
+                              headers={"Referer": f"http://mail.example/?approve={token}"})
+        assert answer.status_code < 500
+    finally:
+        _stop(process)
+    log = (tmp_path / "access.log").read_text()
+    assert "/v1/approvals/apr_logged1/page" in log and token not in log
