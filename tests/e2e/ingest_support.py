@@ -33,7 +33,7 @@ def mappings(stack: Stack, kind: str, source: str, rows: list[dict]) -> None:
 
 def ingested(stack: Stack, adapter: str) -> int:
     """How many POST /v1/ingest/<adapter> the sidecar has answered (gunicorn's access log)."""
-    return tail(stack.folder / "sidecar.log", 100000).count(f'"POST /v1/ingest/{adapter}?')
+    return tail(stack.folder / "sidecar.log", 100000).count(f'"POST /v1/ingest/{adapter} ')  # path only, no query
 
 
 def jobs(stack: Stack, operation: str, mentioning: str) -> list[dict]:
