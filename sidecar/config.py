@@ -16,6 +16,7 @@ KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
     "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
     "approvals.admin", "mappings.read", "mappings.write", "transform.use",
+    "metrics.read",  # GET /metrics: what the Prometheus scraper holds
 })
 MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
 DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
