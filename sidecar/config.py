@@ -69,6 +69,7 @@ class Settings:
     # domain -> scope -> the system of record (SIDECAR_AUTHORITY); Odoo owns what is not listed
     authority: dict = field(default_factory=dict)
     channels: dict = field(default_factory=dict)  # channel name -> Channel (SIDECAR_CHANNELS)
+    log_format: str = "text"  # text or json (one object per line): SIDECAR_LOG_FORMAT
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -177,6 +178,13 @@ def parse_flow_policies(raw: str, problems: list[str]) -> dict[str, Path]:
     return found
 
 
+def _log_format(env, problems) -> str:
+    raw = (env.get("SIDECAR_LOG_FORMAT") or "text").strip().lower()
+    if raw not in ("text", "json"):
+        problems.append(f"SIDECAR_LOG_FORMAT: '{raw[:20]}' is not text or json")
+    return raw
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
     env = dict(os.environ if env is None else env)
@@ -252,6 +260,7 @@ def load_settings(env: dict | None = None) -> Settings:
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
         authority=authority_table,
         channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
+        log_format=_log_format(env, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -8,18 +8,18 @@ payload, a key, a token or anything a caller typed freely.
 """
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import values
 
 from sidecar.store import metrics as store_metrics
 from sidecar.store.records import now
 
-MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 EVENTS = Counter("sidecar_events_total", "Events received, by flow, event type and outcome "
@@ -41,8 +41,9 @@ UNMATCHED = "unmatched"  # requests no route matched (404s): one label, whatever
 
 
 def multiprocess() -> bool:
-    """True when samples go to files shared by several processes (gunicorn workers, the outbox worker)."""
-    return bool(os.environ.get(MULTIPROC_VARIABLE))
+    """True when samples go to files shared by several processes (gunicorn workers, the outbox worker):
+    prometheus_client chose so when it was imported, from PROMETHEUS_MULTIPROC_DIR."""
+    return values.ValueClass is not values.MutexValue
 
 
 def record_event(flow: str, event_type: str, outcome: str, seconds: float | None = None) -> None:
@@ -128,7 +129,7 @@ def render(db=None) -> tuple[bytes, str]:
         registry.register(_ProcessMetrics())
     if db is not None:
         registry.register(StoreCollector(db))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus reads
 
 
 def mark_process_dead(pid: int) -> None:

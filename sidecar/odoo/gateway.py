@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import odoorpc
 from odoorpc.rpc import jsonrpclib
 
+from sidecar import metrics
 from sidecar.odoo import release_bundle
 from sidecar.odoo.errors import RECORD_MISSING, OdooError, classify, unreachable
 from sidecar.odoo.transport import KeepAlivePool, build_opener
@@ -119,7 +120,8 @@ class OdooGateway:
         for attempt in range(2):
             odoo = self._client()
             try:
-                return odoo.execute_kw(model, method, list(args), kwargs)
+                with metrics.odoo_call(model, method):
+                    return odoo.execute_kw(model, method, list(args), kwargs)
             except Exception as err:
                 if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
                     # a kept-alive connection the server had closed (urllib3 discarded it): the login
