@@ -118,23 +118,23 @@ class OdooGateway:
     def execute(self, model: str, method: str, *args, **kwargs):
         """Call `model.method(*args, **kwargs)` through execute_kw; raise OdooError on any failure."""
         for attempt in range(2):
-            odoo = self._client()
-            try:
-                with metrics.odoo_call(model, method):
+            with metrics.odoo_call(model, method):  # timed with its login; counted by the category raised
+                odoo = self._client()
+                try:
                     return odoo.execute_kw(model, method, list(args), kwargs)
-            except Exception as err:
-                if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
-                    # a kept-alive connection the server had closed (urllib3 discarded it): the login
-                    # still holds, and a read is safe to send again, on a new connection
-                    logger.info("Odoo dropped the connection of %s.%s before answering; sending it again",
-                                model, method)
-                    continue
-                error = classify(err)
-                if error.reconnect:
-                    logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method,
-                                   error.category)
-                    self._drop(odoo)
-                raise error from err
+                except Exception as err:
+                    if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
+                        # a kept-alive connection the server had closed (urllib3 discarded it): the login
+                        # still holds, and a read is safe to send again, on a new connection
+                        logger.info("Odoo dropped the connection of %s.%s before answering; sending it again",
+                                    model, method)
+                        continue
+                    error = classify(err)
+                    if error.reconnect:
+                        logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method,
+                                       error.category)
+                        self._drop(odoo)
+                    raise error from err
         raise AssertionError("unreachable")
 
     def version(self) -> dict:

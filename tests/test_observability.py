@@ -1,0 +1,221 @@
+"""Metrics and logs: the correlation id follows one event everywhere, the counters move by the right labels,
+worker processes' samples add up, and no secret reaches a log line or a metric."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
+
+from sidecar import logs
+from sidecar.store import audit, dead_letters, jobs
+from sidecar.worker import OutboxWorker
+from tests.conftest import ALL_SCOPES_KEY, bearer
+
+OPS = bearer(ALL_SCOPES_KEY)
+RELEASE_EVENT = "sale_order.release_requested"
+
+
+def event_for(odoo_seed, order_id, suffix="observe"):
+    return {"id": f"odoo:sale.order:{order_id}:{suffix}", "type": RELEASE_EVENT, "source": "odoo",
+            "data": odoo_seed.webhook_body(order_id)}
+
+
+def scrape(client) -> dict:
+    """Every sample of one scrape: (name, sorted labels) -> value."""
+    answer = client.get("/metrics", headers=OPS)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(answer.get_data(as_text=True)) for sample in family.samples}
+
+
+def value(samples: dict, name: str, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+@contextmanager
+def json_log_lines(level=logging.DEBUG):
+    """Every log record of the block, formatted as the JSON log format writes it (one parsed object per line)."""
+    stream, root = io.StringIO(), logging.getLogger()
+    handler, old_level = logs.handler("json", stream), root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    lines: list = []
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        raw = stream.getvalue().splitlines()
+        lines.extend(json.loads(line) for line in raw)  # fails on a line that is not one JSON object
+        lines.append(stream.getvalue())  # the raw text last, for searching
+
+
+# -- the correlation id ----------------------------------------------------------------------------
+
+def test_one_correlation_id_follows_an_event_to_its_jobs_audit_worker_logs_and_odoo_note(
+        client, services, odoo_seed, thin_margin_quotation):
+    cid = "trace-4711.a"
+    answer = client.post("/v1/events", json=event_for(odoo_seed, thin_margin_quotation),
+                         headers={**bearer(), "X-Correlation-Id": cid})
+    assert answer.status_code == 201, answer.json
+    assert answer.headers["X-Correlation-Id"] == cid
+    assert answer.json["correlation_id"] == cid and answer.json["outcome"] == "approve"
+    release_id = answer.json["release_id"]
+
+    shown = client.get(f"/v1/releases/{release_id}", headers=OPS)
+    assert shown.json["correlation_id"] == cid
+    assert shown.headers["X-Correlation-Id"] != cid  # this request's own id: none was sent, one was made
+    with services.db.read() as conn:
+        release_jobs = jobs.for_release(conn, release_id)
+        entries = [e for e in audit.entries(conn, limit=10_000)
+                   if e["subject"] in (release_id, event_for(odoo_seed, thin_margin_quotation)["id"])]
+    assert release_jobs and {job["correlation_id"] for job in release_jobs} == {cid}
+
+    with json_log_lines(logging.INFO) as lines:
+        OutboxWorker(services).drain()
+    records = [line for line in lines if isinstance(line, dict)]
+    assert all({"time", "level", "logger", "message", "correlation_id"} <= set(r) for r in records)
+    done = [r for r in records if r.get("job_id") in {job["id"] for job in release_jobs}]
+    assert {r["job_id"] for r in done} == {job["id"] for job in release_jobs}
+    assert {r["correlation_id"] for r in done} == {cid}
+    with services.db.read() as conn:
+        message_ids = [job["result"]["message_id"] for job in jobs.for_release(conn, release_id)
+                       if job["operation"] == "post_message"]
+        entries = [e for e in audit.entries(conn, limit=10_000)
+                   if e["subject"] in (release_id, event_for(odoo_seed, thin_margin_quotation)["id"])]
+    assert [r["odoo_message_id"] for r in done if r["operation"] == "post_message"] == message_ids
+    kinds = {e["kind"] for e in entries}
+    assert {"event.received", "decision.made", "writeback.done"} <= kinds
+    assert {e["data"].get("correlation_id") for e in entries} == {cid}
+    # Odoo's own record of the note (read back as admin) names the event it belongs to.
+    [note] = [m for m in odoo_seed.messages(thin_margin_quotation) if m["id"] in message_ids]
+    assert f"Correlation id: {cid}" in note["body"]
+    assert client.get("/v1/audit/verify", headers=OPS).json["ok"] is True
+
+
+def test_the_n8n_execution_id_is_the_correlation_id_when_no_other_is_sent(client, app_without_odoo):
+    plain = app_without_odoo.test_client()
+    assert plain.get("/health", headers={"X-N8n-Execution-Id": "5120"}).headers["X-Correlation-Id"] == "n8n-5120"
+    both = plain.get("/health", headers={"X-N8n-Execution-Id": "5120", "X-Correlation-Id": "abc"})
+    assert both.headers["X-Correlation-Id"] == "abc"
+    for unusable in ("", "has space", "x" * 200, "ünï"):
+        made = plain.get("/health", headers={"X-Correlation-Id": unusable}).headers["X-Correlation-Id"]
+        assert len(made) == 32 and made != unusable  # replaced, never refused
+    assert plain.get("/nowhere").headers["X-Correlation-Id"]  # error answers carry it too
+
+
+# -- metrics ------------------------------------------------------------------------------------------
+
+def test_metrics_need_their_scope(app_without_odoo):
+    plain = app_without_odoo.test_client()
+    assert plain.get("/metrics").status_code == 401
+    assert plain.get("/metrics", headers=bearer()).status_code == 403  # the n8n key has no metrics.read
+
+
+def test_an_event_and_its_jobs_move_the_counters_by_their_labels(client, services, odoo_seed, healthy_quotation):
+    before = scrape(client)
+    answer = client.post("/v1/events", json=event_for(odoo_seed, healthy_quotation), headers=bearer())
+    assert answer.status_code == 201 and answer.json["outcome"] == "release"
+    repeat = client.post("/v1/events", json=event_for(odoo_seed, healthy_quotation), headers=bearer())
+    assert repeat.status_code == 201 and repeat.headers.get("Idempotent-Replayed") == "true"
+    bad = client.post("/v1/events", json={"id": "x", "type": "no.such", "source": "odoo", "data": {}}, headers=bearer())
+    assert bad.status_code in (400, 422)
+    OutboxWorker(services).drain()
+    after = scrape(client)
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    labels = {"flow": "sales-order-release", "type": RELEASE_EVENT}
+    assert moved("sidecar_events_total", **labels, outcome="release") == 1
+    assert moved("sidecar_events_total", **labels, outcome="duplicate") == 1
+    assert moved("sidecar_events_total", flow="unknown", type="unknown", outcome=bad.json["error"]["code"]) == 1
+    assert moved("sidecar_decision_seconds_count", flow="sales-order-release") == 1
+    assert moved("sidecar_http_requests_total", route="/v1/events", method="POST", status="201") == 2
+    operations = [job["operation"] for job in answer.json["jobs"]]
+    assert operations
+    for operation in set(operations):
+        assert moved("sidecar_jobs_total", operation=operation, outcome="done") == operations.count(operation)
+    assert moved("sidecar_odoo_call_seconds_count", model="sale.order", method="action_confirm") >= 1
+    with services.db.read() as conn:
+        by_state = jobs.count_by_state(conn)
+    assert value(after, "sidecar_outbox_jobs", state="done") == by_state["done"]
+    assert value(after, "sidecar_outbox_oldest_job_age_seconds", state="done") >= 0
+
+
+def test_odoo_errors_are_counted_by_model_method_and_category(client, services, odoo_proxy):
+    before = scrape(client)
+    odoo_proxy.go_down()
+    try:
+        services.odoo.close()
+        try:
+            services.odoo.read("res.partner", [1], ["name"])
+        except Exception as err:
+            category = err.category
+    finally:
+        odoo_proxy.come_up()
+    after = scrape(client)
+    labels = {"model": "res.partner", "method": "read", "category": category}
+    assert category == "odoo_unreachable"
+    assert value(after, "sidecar_odoo_call_errors_total", **labels) - \
+        value(before, "sidecar_odoo_call_errors_total", **labels) == 1
+
+
+def test_store_gauges_dead_letters_and_approvals_past_their_sla(client, services, odoo_seed, thin_margin_quotation):
+    answer = client.post("/v1/events", json=event_for(odoo_seed, thin_margin_quotation), headers=bearer())
+    assert answer.json["outcome"] == "approve"
+    with services.db.transaction() as conn:
+        dead_letters.insert(conn, kind=dead_letters.EVENT, category="validation_error", summary="s",
+                            detail={}, ref="observe-ref")
+    samples = scrape(client)
+    assert value(samples, "sidecar_approvals_waiting", flow="sales-order-release") == 1
+    assert value(samples, "sidecar_approvals_overdue", flow="sales-order-release") == 0
+    assert value(samples, "sidecar_dead_letters", category="validation_error", status="open") == 1
+    with services.db.transaction() as conn:  # its SLA ended an hour ago
+        conn.execute(sa.text("UPDATE approvals SET due_at = :at, created_at = :created"),
+                     {"at": time.time() - 3600, "created": time.time() - 7200})
+    samples = scrape(client)
+    assert value(samples, "sidecar_approvals_overdue", flow="sales-order-release") == 1
+    assert 7100 < value(samples, "sidecar_approval_oldest_wait_seconds", flow="sales-order-release") < 7300
+
+
+WRITER = """
+import sys
+from sidecar import metrics
+metrics.record_event("sales-order-release", "sale_order.release_requested", "release", 0.2)
+metrics.record_request("/health", "GET", 200, 0.001)
+with metrics.odoo_call("sale.order", "read"):
+    pass
+print(metrics.multiprocess())
+"""
+READER = """
+from sidecar import metrics
+body, content_type = metrics.render()
+print(body.decode())
+"""
+
+
+def test_multiprocess_mode_adds_up_the_samples_of_two_processes(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", WRITER], env=env, capture_output=True, text=True, timeout=60)
+        assert out.stdout.strip() == "True", out.stderr
+    assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per process
+    text = subprocess.run([sys.executable, "-c", READER], env=env, capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    assert value(samples, "sidecar_events_total", flow="sales-order-release", type=RELEASE_EVENT,
+                 outcome="release") == 2
+    assert value(samples, "sidecar_decision_seconds_count", flow="sales-order-release") == 2
+    assert value(samples, "sidecar_http_requests_total", route="/health", method="GET", status="200") == 2
+    assert value(samples, "sidecar_odoo_call_seconds_count", model="sale.order", method="read") == 2
