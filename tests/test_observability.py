@@ -219,3 +219,62 @@ def test_multiprocess_mode_adds_up_the_samples_of_two_processes(tmp_path):
     assert value(samples, "sidecar_decision_seconds_count", flow="sales-order-release") == 2
     assert value(samples, "sidecar_http_requests_total", route="/health", method="GET", status="200") == 2
     assert value(samples, "sidecar_odoo_call_seconds_count", model="sale.order", method="read") == 2
+
+
+# -- no secret in a log line or a metric -------------------------------------------------------------
+
+def _tokens(links) -> set[str]:
+    from urllib.parse import parse_qs, urlparse
+    found = set()
+    for entry in links:
+        for text in entry.values():
+            if isinstance(text, str) and "?" in text:
+                found |= {v for values in parse_qs(urlparse(text).query).values() for v in values
+                          if len(v) >= 20}  # the signed tokens, not a parameter such as decision=approve
+    return found
+
+
+def test_no_secret_in_any_log_line_or_metric(tmp_path, client, services, odoo_seed, odoo_target,
+                                              thin_margin_quotation):
+    from sidecar.app import create_app
+    from sidecar.config import load_settings
+    from tests.conftest import AUDIT_KEY, APPROVAL_SECRET, HMAC_SECRET, N8N_KEY, READONLY_KEY, sidecar_env
+
+    odoo_password = "wrong-odoo-password-Zq81x"
+    forged_key = "forged-key-0123456789-Kp3"
+    with json_log_lines() as lines:
+        client.get("/v1/releases/rel_x", headers={"Authorization": f"Bearer {forged_key}"})
+        client.get("/v1/releases/rel_x", headers={"Authorization": f"Basic {forged_key}"})
+        client.get("/v1/releases/rel_x", headers={"X-Api-Key": forged_key})
+        client.get("/metrics", headers=bearer(READONLY_KEY))  # authenticated, wrong scope
+        answer = client.post("/v1/events", json=event_for(odoo_seed, thin_margin_quotation),
+                             headers=bearer(N8N_KEY)).json
+        tokens = _tokens(answer["decision_links"])
+        assert tokens
+        OutboxWorker(services).drain()  # notify_approver sends the links to the approver, privately
+        forged = client.post(f"/v1/approvals/{answer['approval_id']}/decision",
+                             json={"token": "forged." + forged_key, "decision": "approve"}, headers=bearer())
+        assert forged.status_code in (400, 401, 403, 409)
+        approve_token = next(t for t in tokens if t)
+        client.post(f"/v1/approvals/{answer['approval_id']}/decision",
+                    json={"token": approve_token, "decision": "approve", "comment": "ok"}, headers=bearer())
+        OutboxWorker(services).drain()
+        wrong = create_app(settings=load_settings(sidecar_env(tmp_path / "wrong", odoo_target.url, odoo_target.db,
+                                                              odoo_target.login, odoo_password)))
+        try:
+            refused = wrong.test_client().post("/v1/events", json=event_for(odoo_seed, thin_margin_quotation, "w"),
+                                               headers=bearer())
+            assert refused.status_code == 503  # parked: Odoo refused the integration user's login
+        finally:
+            wrong.extensions["sidecar"].close()
+        metrics_text = client.get("/metrics", headers=OPS).get_data(as_text=True)
+    raw = lines[-1]
+    records = lines[:-1]
+    # the run logged at DEBUG: the worker's jobs, and the wrong app's login request (odoorpc would log its password)
+    assert any(r["logger"] == "sidecar.worker" for r in records) and len(records) > 10
+    secrets = {"ops API key": ALL_SCOPES_KEY, "n8n API key": N8N_KEY, "read-only key": READONLY_KEY,
+               "HMAC secret": HMAC_SECRET, "audit key": AUDIT_KEY, "approval secret": APPROVAL_SECRET,
+               "Odoo password": odoo_password, "forged key": forged_key,
+               **{f"approval token {n}": token for n, token in enumerate(tokens)}}
+    assert [name for name, secret in secrets.items() if secret in raw] == []
+    assert [name for name, secret in secrets.items() if secret in metrics_text] == []

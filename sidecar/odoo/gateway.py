@@ -18,6 +18,9 @@ from sidecar.odoo.transport import KeepAlivePool, build_opener
 from sidecar.values import ODOO_DATETIME, m2o_id
 
 logger = logging.getLogger(__name__)
+# odoorpc logs every JSON-RPC request at DEBUG, the password (args of every execute_kw) included: its
+# debug lines never reach a handler, whatever level the sidecar's own logs are set to.
+logging.getLogger("odoorpc").setLevel(logging.INFO)
 
 ORDER = "sale.order"
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
