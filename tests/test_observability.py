@@ -278,3 +278,56 @@ def test_no_secret_in_any_log_line_or_metric(tmp_path, client, services, odoo_se
                **{f"approval token {n}": token for n, token in enumerate(tokens)}}
     assert [name for name, secret in secrets.items() if secret in raw] == []
     assert [name for name, secret in secrets.items() if secret in metrics_text] == []
+
+
+def test_under_gunicorn_two_workers_answer_one_sum_and_log_json_lines(tmp_path):
+    """The shipped gunicorn settings: metrics of both worker processes in every scrape, JSON log lines."""
+    import socket
+
+    import requests
+
+    from tests.conftest import sidecar_env
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+           **sidecar_env(tmp_path, "http://127.0.0.1:9"), "SIDECAR_BIND": f"127.0.0.1:{port}",
+           "SIDECAR_WORKERS": "2", "SIDECAR_THREADS": "2", "SIDECAR_LOG_FORMAT": "json",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()
+    log = open(tmp_path / "gunicorn.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "sidecar", "serve"], env=env, stdout=log, stderr=log,
+                              cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/health", timeout=10)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.2)
+        from concurrent.futures import ThreadPoolExecutor
+        sent, files = 1, lambda: list((tmp_path / "metrics").glob("counter_*.db"))
+        with ThreadPoolExecutor(12) as pool:  # concurrent batches until both workers have accepted some
+            while len(files()) < 2 and sent < 2000:
+                answers = list(pool.map(lambda _: requests.get(f"{base}/health", timeout=10).status_code, range(50)))
+                assert answers == [200] * 50
+                sent += 50
+        assert len(files()) == 2  # both worker processes wrote samples
+        totals = set()
+        for _ in range(8):
+            answer = requests.get(f"{base}/metrics", timeout=5, headers={**OPS, "Connection": "close"})
+            samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                       for family in text_string_to_metric_families(answer.text) for s in family.samples}
+            totals.add(value(samples, "sidecar_http_requests_total", route="/health", method="GET", status="200"))
+        assert totals == {float(sent)}  # whichever worker answered the scrape, both workers' requests counted
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+    lines = [line for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
+    assert lines and all(isinstance(json.loads(line), dict) for line in lines)
+    assert any("Booting worker" in json.loads(line)["message"] for line in lines)
+
