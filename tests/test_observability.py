@@ -316,6 +316,9 @@ def test_under_gunicorn_two_workers_answer_one_sum_and_log_json_lines(tmp_path):
                 assert answers == [200] * 50
                 sent += 50
         assert len(files()) == 2  # both worker processes wrote samples
+        token = "decision-token-in-a-link-Qw7e9"  # an approver's page link, and the page's form posting back
+        requests.get(f"{base}/v1/approvals/apr_x/page?approve={token}&reject={token}",
+                     headers={"Referer": f"{base}/v1/approvals/apr_x/page?approve={token}"}, timeout=10)
         totals = set()
         for _ in range(8):
             answer = requests.get(f"{base}/metrics", timeout=5, headers={**OPS, "Connection": "close"})
@@ -330,4 +333,46 @@ def test_under_gunicorn_two_workers_answer_one_sum_and_log_json_lines(tmp_path):
     lines = [line for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
     assert lines and all(isinstance(json.loads(line), dict) for line in lines)
     assert any("Booting worker" in json.loads(line)["message"] for line in lines)
+    assert any("/v1/approvals/apr_x/page" in json.loads(line)["message"] for line in lines)  # the access line
+    assert not [line for line in lines if token in line]
 
+
+
+def test_an_older_store_gets_the_correlation_columns(tmp_path):
+    from sidecar.store.schema import metadata
+    from sidecar.store.upgrade import upgrade
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/old.db")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table in ("releases", "jobs"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN correlation_id")
+    assert {"releases.correlation_id", "jobs.correlation_id"} <= set(upgrade(engine))
+    columns = {table: {c["name"] for c in sa.inspect(engine).get_columns(table)} for table in ("releases", "jobs")}
+    assert all("correlation_id" in names for names in columns.values())
+
+
+def test_the_log_format_is_checked_at_start(tmp_path):
+    import pytest
+
+    from sidecar.config import load_settings
+    from sidecar.errors import ConfigError
+    from tests.conftest import sidecar_env
+    assert load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_LOG_FORMAT="JSON")).log_format == "json"
+    with pytest.raises(ConfigError, match="SIDECAR_LOG_FORMAT"):
+        load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_LOG_FORMAT="yaml"))
+
+
+def test_text_log_lines_name_the_correlation_id():
+    from sidecar import correlation
+    stream = io.StringIO()
+    record_logger = logging.getLogger("sidecar.test_observability")
+    handler = logs.handler("text", stream)
+    record_logger.addHandler(handler)
+    try:
+        with correlation.bound("trace-7"):
+            record_logger.warning("inside")
+        record_logger.warning("outside")
+    finally:
+        record_logger.removeHandler(handler)
+    inside, outside = stream.getvalue().splitlines()
+    assert "[trace-7]: inside" in inside and "[-]: outside" in outside
