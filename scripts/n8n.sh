@@ -8,6 +8,9 @@
 #   scripts/n8n.sh stop           stop it
 #   scripts/n8n.sh status         say whether it runs
 #   scripts/n8n.sh execute ID     run the workflow ID once now, from its trigger (a scheduled one's "Run now")
+#   scripts/n8n.sh package [TGZ]  install the node package n8n-nodes-odoo-governance into n8n's community
+#                                 nodes folder, as n8n's own installer does (default: build it first with
+#                                 scripts/build-n8n-package.sh); restart n8n to load it
 # Every command is idempotent and installs n8n first when it is missing.
 #
 # Environment:
@@ -15,7 +18,8 @@
 #   N8N_PORT             HTTP port on 127.0.0.1 (default 5678)
 #   N8N_RUNNERS_BROKER_PORT  task runners' broker port (default N8N_PORT + 1)
 #   SIDECAR_URL          base URL the workflows call (default http://127.0.0.1:8000); written into a
-#                        copy of the workflows at import (the workflows read no environment)
+#                        copy of the workflows at import (the workflows read no environment), and
+#                        into the node package's credential
 #   SIDECAR_N8N_API_KEY  the sidecar API key n8n sends (import only; stored encrypted by n8n,
 #                        never written into the repository)
 #   ODOO_WEBHOOK_AUTH    "user:password" Odoo sends as HTTP Basic auth to the release webhook
@@ -34,6 +38,9 @@ N8N_BIN="$N8N_HOME/node_modules/n8n/bin/n8n"
 # Must match the credential reference in every workflow's HTTP Request nodes.
 CREDENTIAL_ID=sidecarApiKey001
 CREDENTIAL_NAME="Sidecar API key"
+# Must match the credential of the workflows' Odoo Governance nodes (the node package's own type).
+NODE_CREDENTIAL_ID=sidecarNodeApi01
+NODE_CREDENTIAL_NAME="Odoo governance sidecar"
 # Must match the credential of the release workflow's Webhook node (Authentication: Basic Auth).
 WEBHOOK_CREDENTIAL_ID=odooWebhookAuth1
 WEBHOOK_CREDENTIAL_NAME="Odoo webhook"
@@ -118,10 +125,14 @@ workflow_index() {
 # of this one node process, so they never appear on a command line.
 write_credentials() {
   CREDENTIAL_ID="$CREDENTIAL_ID" CREDENTIAL_NAME="$CREDENTIAL_NAME" \
+  NODE_CREDENTIAL_ID="$NODE_CREDENTIAL_ID" NODE_CREDENTIAL_NAME="$NODE_CREDENTIAL_NAME" \
   WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" node -e '
     const e = process.env, out = [];
     if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
       data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_API_KEY } });
+    // The node package reads its base URL from its credential, never from the environment.
+    if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.NODE_CREDENTIAL_ID, name: e.NODE_CREDENTIAL_NAME,
+      type: "odooGovernanceApi", data: { baseUrl: e.SIDECAR_URL, apiKey: e.SIDECAR_N8N_API_KEY } });
     if (e.ODOO_WEBHOOK_AUTH) {
       const at = e.ODOO_WEBHOOK_AUTH.indexOf(":");
       out.push({ id: e.WEBHOOK_CREDENTIAL_ID, name: e.WEBHOOK_CREDENTIAL_NAME, type: "httpBasicAuth",
@@ -322,15 +333,44 @@ cmd_execute() {
   n8n execute --id="$1"
 }
 
+# Installs the package tarball $1 (built when not given) the way n8n's own installer does: unpacked into
+# $N8N_USER_FOLDER/.n8n/nodes/node_modules/<name> without its dev and peer dependencies, and recorded in
+# nodes/package.json; n8n loads it at start. It has no runtime dependency, so nothing is downloaded.
+cmd_package() {
+  local tarball=${1:-} nodes="$N8N_USER_FOLDER/.n8n/nodes" name
+  if [ -z "$tarball" ]; then
+    bash "$ROOT/scripts/build-n8n-package.sh" "$N8N_USER_FOLDER/package-build" >&2
+    tarball=$(ls "$N8N_USER_FOLDER/package-build"/*.tgz)
+  fi
+  cmd_install
+  name=$(tar -xzOf "$tarball" package/package.json | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).name))')
+  case "$name" in n8n-nodes-*) ;; *) log "$tarball is not an n8n node package ($name)"; return 1 ;; esac
+  rm -rf "${nodes:?}/node_modules/$name" && mkdir -p "$nodes/node_modules/$name"
+  tar -xzf "$tarball" -C "$nodes/node_modules/$name" --strip-components=1
+  node -e '
+    const fs = require("fs"), [nodes, name] = process.argv.slice(1);
+    const file = `${nodes}/node_modules/${name}/package.json`;
+    const { devDependencies, peerDependencies, optionalDependencies, ...pkg } = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (Object.keys(pkg.dependencies || {}).length) { console.error(`${name} has runtime dependencies`); process.exit(1); }
+    fs.writeFileSync(file, JSON.stringify(pkg, null, 2));
+    const listFile = `${nodes}/package.json`;
+    const list = fs.existsSync(listFile) ? JSON.parse(fs.readFileSync(listFile, "utf8"))
+      : { name: "installed-nodes", private: true, dependencies: {} };
+    list.dependencies = { ...list.dependencies, [name]: pkg.version };
+    fs.writeFileSync(listFile, JSON.stringify(list, null, 2));' "$nodes" "$name"
+  log "installed $name from $(basename "$tarball") into $nodes (restart n8n to load it)"
+}
+
 case "${1:-}" in
   install) cmd_install force ;;
+  package) shift; cmd_package "$@" ;;
   execute) shift; cmd_execute "$@" ;;
   import) shift; cmd_import "$@" ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -92,6 +92,9 @@ export SIDECAR_URL="${SIDECAR_URL:-http://$SIDECAR_BIND}"
 
 # --- n8n (optional on a machine without npm) ---------------------------------------------------
 if [ "${RUN_N8N:-1}" != 0 ] && { bash scripts/n8n.sh install && bash scripts/n8n.sh import; } >"$VAR/n8n-setup.log" 2>&1; then
+  # The Odoo Governance node package: its build tools come from npm once; without them n8n runs without it.
+  bash scripts/n8n.sh package >>"$VAR/n8n-setup.log" 2>&1 ||
+    echo "run.sh: the n8n node package was not installed (see $VAR/n8n-setup.log)" >&2
   bash scripts/n8n.sh start && N8N_STARTED=1
 else
   echo "run.sh: n8n is not running (RUN_N8N=0, or it could not be installed: see $VAR/n8n-setup.log);" \

@@ -1,4 +1,4 @@
-"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs."""
+"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs, mappings."""
 from __future__ import annotations
 
 import argparse
@@ -68,6 +68,31 @@ def cmd_dlq(args) -> int:
     else:
         _print(deadletters.replay_many(services, {"category": args.category, "limit": args.limit}
                                        if args.category else {"limit": args.limit}, actor="cli"))
+    return 0
+
+
+def cmd_mapping(args) -> int:
+    """Import a CSV of mappings (all or nothing, checked against Odoo) or list them."""
+    from sidecar.mapping import csv_import, service
+    services = _services()
+    if args.action == "list":
+        _print(service.list_mappings(services, args.kind, source=args.source, after=args.after, limit=args.limit))
+        return 0
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as err:
+        print(f"sidecar mapping import: cannot read {args.file}: {err.strerror}", file=sys.stderr)
+        return 2
+    try:
+        content_type = f"text/csv; charset={args.charset}" if args.charset else None
+        _print(csv_import.import_csv(services, args.kind, raw, source=args.source, actor="cli",
+                                     dry_run=args.dry_run, via="cli", content_type=content_type,
+                                     declare="--charset windows-1252"))
+    except SidecarError as err:  # every bad row, by number: the file is fixed from this list
+        print(f"sidecar: {err.code}: {err.message}", file=sys.stderr)
+        for detail in err.details:
+            print("  " + json.dumps(detail, ensure_ascii=False), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -153,6 +178,15 @@ def cmd_specs(args) -> int:
         sys.stdout.write(document)
     else:
         Path(args.output).write_text(document)
+    return 0
+
+
+def cmd_n8n_package(args) -> int:
+    """Generate the n8n community node package from node-specs/ (build it with scripts/build-n8n-package.sh)."""
+    from sidecar import n8n_package
+    out = Path(args.out) if args.out else n8n_package.DEFAULT_OUT
+    changed = n8n_package.write(out)
+    print(f"{out}: " + (f"{len(changed)} file(s) changed: " + ", ".join(changed) if changed else "up to date"))
     return 0
 
 
@@ -307,6 +341,24 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--category", default=None)
     dlq.add_argument("--limit", type=int, default=50)
     dlq.set_defaults(func=cmd_dlq)
+    mapping = sub.add_parser("mapping", help="SKU, unit, pack and partner cross-references")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
+    kinds = ["skus", "units", "packs", "partners"]
+    imported = mapping_sub.add_parser("import", help="import a CSV file (header row; UTF-8 unless --charset), "
+                                      "all or nothing")
+    imported.add_argument("file", help="FILE.csv")
+    imported.add_argument("--kind", required=True, choices=kinds)
+    imported.add_argument("--source", default=None, help="the source of rows without a source column or value")
+    imported.add_argument("--dry-run", action="store_true", help="check everything (Odoo too), store nothing")
+    imported.add_argument("--charset", default=None,
+                          help="the file's encoding when it is not UTF-8 or UTF-16 with a BOM, e.g. windows-1252")
+    imported.set_defaults(func=cmd_mapping, action="import")
+    listing = mapping_sub.add_parser("list", help="list mappings of one kind, in id order")
+    listing.add_argument("--kind", required=True, choices=kinds)
+    listing.add_argument("--source", default=None)
+    listing.add_argument("--after", type=int, default=0, help="continue after this id (next_after)")
+    listing.add_argument("--limit", type=int, default=200)
+    listing.set_defaults(func=cmd_mapping, action="list")
     approvals = sub.add_parser("approvals", help="scheduled approval work")
     approvals.add_argument("action", choices=["pull-activities", "escalate"],
                            help="pull-activities: record approvals given by marking the Odoo activity done; "
@@ -337,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)
+    package = sub.add_parser("n8n-package", help="generate the n8n node package from node-specs/")
+    package.add_argument("--out", default=None, help="directory (default n8n-package/ in the checkout)")
+    package.set_defaults(func=cmd_n8n_package)
     user = sub.add_parser("odoo-user", help="create/update the least-privilege Odoo integration user")
     user.add_argument("--url", default=os.environ.get("ODOO_URL"), help="default ODOO_URL")
     user.add_argument("--db", default=os.environ.get("ODOO_DB"), help="default ODOO_DB")

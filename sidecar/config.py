@@ -1,6 +1,7 @@
 """Settings read from environment variables into one typed object, validated at start."""
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ class Settings:
     approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
     public_url: str = ""  # the sidecar's own public base URL: approvers' decision pages hang under it
     approval_grace_hours: float = 72.0
+    # Outbox priority of each sync target (higher first), over the defaults (SIDECAR_SYNC_PRIORITIES, JSON).
+    sync_priorities: dict = field(default_factory=dict)
     # domain -> scope -> the system of record (SIDECAR_AUTHORITY); Odoo owns what is not listed
     authority: dict = field(default_factory=dict)
     channels: dict = field(default_factory=dict)  # channel name -> Channel (SIDECAR_CHANNELS)
@@ -185,6 +188,22 @@ def _log_format(env, problems) -> str:
     return raw
 
 
+def parse_priorities(raw: str, problems: list[str]) -> dict[str, int]:
+    """SIDECAR_SYNC_PRIORITIES: a JSON object of sync target -> integer priority (higher runs first)."""
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as err:
+        problems.append(f"SIDECAR_SYNC_PRIORITIES: not JSON ({err})")
+        return {}
+    if not isinstance(value, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in value.values()):
+        problems.append("SIDECAR_SYNC_PRIORITIES: must be a JSON object of target -> integer from -1000 to 1000")
+        return {}
+    return value
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
     env = dict(os.environ if env is None else env)
@@ -258,6 +277,7 @@ def load_settings(env: dict | None = None) -> Settings:
         approval_link_base=link_base,
         public_url=public_url,
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
+        sync_priorities=parse_priorities(env.get("SIDECAR_SYNC_PRIORITIES", ""), problems),
         authority=authority_table,
         channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
         log_format=_log_format(env, problems),

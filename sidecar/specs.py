@@ -146,3 +146,48 @@ def openapi_document() -> dict:
             },
         },
     }
+
+
+def resolve_shared(schema: dict, shared: dict) -> dict:
+    """A parameter's schema with its `#/components/schemas/...` reference (into node-specs/schemas/) followed."""
+    ref = schema.get("$ref", "")
+    if not ref.startswith("#/components/schemas/"):
+        return schema
+    target = shared
+    for part in ref[len("#/components/schemas/"):].split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+def _type_of(schema: dict) -> str:
+    """A parameter's schema in a few words: its enum, or its type with its bounds."""
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    text = str(schema.get("type", "string"))
+    bounds = [f"{word} {schema[key]}" for key, word in (("minimum", "min"), ("maximum", "max"),
+                                                       ("default", "default")) if key in schema]
+    return text + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def docs_groups() -> list[dict]:
+    """The specs for a page to read: operations grouped by the first segment of their path (after /v1)."""
+    groups: dict[str, dict] = {}
+    shared = load_schemas()
+    for spec in load_specs():
+        parts = [p for p in spec["path"].strip("/").split("/") if p]
+        segment = (parts[1] if len(parts) > 1 and re.fullmatch(r"v\d+", parts[0]) else parts[0]).split(".")[0]
+        group = groups.setdefault(segment, {"name": segment.replace("-", " ").capitalize(), "anchor": segment,
+                                            "operations": []})
+        operation = _operation(spec)
+        request = spec.get("request") or {}
+        body = ""
+        if request:
+            body = f"{request.get('media_type', 'application/json')}, contract {request['contract']}"
+            body += "" if request.get("required", True) else " (optional)"
+        group["operations"].append({
+            "operation": spec["operation"], "method": spec["method"], "path": spec["path"],
+            "summary": spec["displayName"], "description": spec["description"], "scope": spec["scope"],
+            "parameters": [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                            "type": _type_of(resolve_shared(p.get("schema", {}), shared))} for p in operation["parameters"]],
+            "body": body, "statuses": sorted(spec["responses"])})
+    return [groups[name] for name in sorted(groups)]

@@ -331,13 +331,13 @@ def test_utf16_with_bom_and_quoted_fields_read_as_written():
 
 
 @pytest.mark.parametrize("body, code", [
-    (b"", "malformed_csv"),
-    (b"\n\n \n", "malformed_csv"),
-    (b"\xff\xfe\x00", "malformed_csv"),                                # a lone UTF-16 BOM and a broken unit
-    ("sku,unit,price\nDÉSK,EA,1\n".encode("latin-1"), "malformed_csv"),  # undeclared Latin-1
-    (HEADER.encode() + b"\nAC-DSK-160,EA,1,EUR,1,,,\x00,\n", "malformed_csv"),
-    (HEADER.encode() + b"\nAC-DSK-160,EA,1,EUR,1,,,\"unterminated\n", "malformed_csv"),
-    (HEADER.encode() + b"\nAC-DSK-160,EA,1,EUR,1,,," + b"x" * 70000 + b",\n", "malformed_csv"),
+    (b"", "csv_empty"),
+    (b"\n\n \n", "csv_empty"),
+    (b"\xff\xfe\x00", "csv_encoding"),                                 # a lone UTF-16 BOM and a broken unit
+    ("sku,unit,price\nD\u00c9SK,EA,1\n".encode("latin-1"), "csv_encoding"),  # undeclared Latin-1
+    (HEADER.encode() + b"\nAC-DSK-160,EA,1,EUR,1,,,\x00,\n", "csv_malformed"),
+    (HEADER.encode() + b"\nAC-DSK-160,EA,1,EUR,1,,,\"unterminated\n", "csv_malformed"),
+    (HEADER.encode() + b"\nAC-DSK-160,EA,1,EUR,1,,," + b"x" * 70000 + b",\n", "csv_malformed"),
     (b"AC-DSK-160,EA,212.50,EUR,1,,\n", "csv_columns"),                # no header row
     (b"sku,unit,price,currency,min_qty,date_start,date_end\n", "csv_columns"),
     (HEADER.encode() + b",sku\n", "csv_columns"),                      # a column twice

@@ -36,6 +36,8 @@ def test_valid_environment_loads():
     ({"SIDECAR_APPROVAL_SECRET": ""}, "SIDECAR_APPROVAL_SECRET: required"),
     ({"SIDECAR_APPROVAL_SECRET": "short"}, "at least 32"),
     ({"SIDECAR_APPROVAL_LINK_BASE": "n8n/webhook"}, "SIDECAR_APPROVAL_LINK_BASE: must be"),
+    ({"SIDECAR_SYNC_PRIORITIES": "{orders: 1}"}, "SIDECAR_SYNC_PRIORITIES: not JSON"),
+    ({"SIDECAR_SYNC_PRIORITIES": '{"orders": "high"}'}, "SIDECAR_SYNC_PRIORITIES: must be a JSON object"),
 ])
 def test_each_problem_is_named(change, expected):
     with pytest.raises(ConfigError) as caught:

@@ -109,3 +109,17 @@ def test_a_tier_names_what_reached_it_quantity_or_value(gateway, inventory, coun
     reason = next(r for r in decision["reasons"] if r["code"].startswith(code.removesuffix("_ok")))
     assert (reason["code"], reason["observed"], reason["threshold"], reason["passed"]) == \
         (code, observed, threshold, passed)
+
+
+def test_a_count_made_by_a_named_counter_is_found_applied_on_replay(gateway, inventory):
+    product, quant = inventory.stocked(cost=10.0, on_hand=20)
+    inventory.counter().call("stock.quant", "create", {  # the Physical Inventory's own count: the quant keeps its counter
+        "product_id": product, "location_id": inventory.seed.stock_location_id(), "inventory_quantity": 24.0},
+        context={"inventory_mode": True})
+    [(operation, payload)] = [op for op in flow.on_approved(_facts(gateway, quant)) if op[0] == "apply_inventory"]
+    assert writeback.run(gateway, operation, {"ref": "inv-named", **payload})["effect"] == "applied"
+    [move] = inventory.seed.search_read("stock.move", [("product_id", "=", product), ("is_inventory", "=", True),
+                                                      ("name", "like", "inv-named")], ["name"])
+    assert move["name"].startswith(writeback.inventory_move_name("inv-named") + " (")  # Odoo added the counter
+    again = writeback.run(gateway, operation, {"ref": "inv-named", **payload})
+    assert again["effect"] == "already_done" and inventory.quant(quant)["quantity"] == 24

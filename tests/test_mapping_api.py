@@ -96,6 +96,8 @@ def test_load_mapper_resolves_skus_packs_units_and_partners(client, services, od
     ("skus", {"sku": "A", "product_id": "missing"}, "product_id", "no product.product"),
     ("skus", {"sku": "A", "default_code": "NO-SUCH-CODE-anywhere"}, "default_code", "no product with default_code"),
     ("skus", {"sku": "A", "product_id": "archived"}, "product_id", "archived"),
+    ("skus", {"sku": "A", "product_id": "product", "default_code": "NOT-ITS-CODE"}, "product_id", "not 'NOT-ITS-CODE'"),
+    ("packs", {"unit": "CS", "default_code": "NO-SUCH-CODE-anywhere", "quantity": 4}, "default_code", "no product"),
     ("units", {"unit": "EA", "uom_id": "missing"}, "uom_id", "no uom.uom"),
     ("units", {"unit": "DZ", "uom_id": "dozen", "factor": 12}, "factor", "keeps Odoo's factor"),
     ("partners", {"external_id": "c1", "partner_id": "missing"}, "partner_id", "no res.partner"),
@@ -204,6 +206,7 @@ def test_delete_is_audited_and_then_404(client, services, odoo):
     assert client.get(f"/v1/mappings/skus/{mapping['id']}", headers=OPS).status_code == 404
     assert client.get("/v1/mappings/skus/9999999999", headers=OPS).status_code == 404
     assert client.get("/v1/mappings/widgets", headers=OPS).status_code == 404
+    assert client.get("/v1/mappings/skus/import", headers=OPS).status_code == 405
 
 
 def test_pages_follow_next_after(client, odoo):
@@ -223,3 +226,37 @@ def test_scopes_guard_reads_and_writes(client):
     assert client.put("/v1/mappings/skus", json={"mappings": [{"sku": "A", "product_id": 1}]},
                       headers=bearer(READONLY_KEY)).status_code == 403
     assert client.get("/v1/mappings/skus").status_code == 401
+
+
+def test_load_mapper_rereads_only_after_a_change(client, services, odoo):
+    product = odoo.product()
+    before = load_mapper(services, "shop-eu")
+    assert load_mapper(services, "shop-eu") is before  # nothing changed: the loaded one
+    mapping = put(client, "skus", [{"sku": "NEW", "product_id": product}], source="*").json["items"][0]["mapping"]
+    assert load_mapper(services, "shop-eu").product("shop-eu", "NEW").product_id == product
+    client.delete(f"/v1/mappings/skus/{mapping['id']}", headers=OPS)
+    with pytest.raises(MappingMissing):
+        load_mapper(services, "shop-eu").product("shop-eu", "NEW")
+
+
+def test_a_default_code_two_products_share_is_refused_as_ambiguous(client, odoo):
+    # Odoo 17 only warns about a repeated Internal Reference (product_product.py, _onchange_default_code)
+    first = odoo.product()
+    code = odoo.read_product(first)["default_code"]
+    second = odoo.product(default_code=code)
+    answer = put(client, "skus", [{"sku": "AMB", "default_code": code}], source="*")
+    assert answer.status_code == 422
+    message = answer.json["error"]["details"][0]["message"]
+    assert "names 2 products" in message and str(first) in message and str(second) in message
+    assert put(client, "skus", [{"sku": "AMB", "product_id": second}], source="*").status_code == 200
+
+
+def test_one_mapping_may_be_the_body_itself(client, odoo):
+    partner = odoo.partner()
+    answer = client.put("/v1/mappings/partners", json={"source": "shop-eu", "external_id": "c-9",
+                                                       "partner_id": partner}, headers=OPS)
+    assert answer.status_code == 200 and answer.json["items"][0]["mapping"]["partner_id"] == partner
+    bad = client.put("/v1/mappings/partners", json={"external_id": "c-9", "partner_id": partner}, headers=OPS)
+    assert bad.status_code == 400 and bad.json["error"]["details"][0]["pointer"] == "/source"
+    typo = client.put("/v1/mappings/partners", json={"source": "*", "external_id": "c", "partner": 1}, headers=OPS)
+    assert typo.status_code == 400 and typo.json["error"]["details"][0]["pointer"] == ""

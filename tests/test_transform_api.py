@@ -108,13 +108,13 @@ def test_without_mappings_nothing_is_mapped(app_without_odoo):
     ("shop-order", JSON, b"\"an order\"", 400, "malformed_json"),
     ("shop-order", JSON, b"[1e999]", 400, "malformed_json"),
     ("carrier-tracking", JSON, b"{\"status\": NaN}", 400, "malformed_json"),
-    ("supplier-asn-csv", CSV, b"", 400, "malformed_csv"),
+    ("supplier-asn-csv", CSV, b"", 400, "csv_empty"),
     ("supplier-asn-csv", CSV, b"asn_id,po,sku\nA,P1,X\n", 422, "csv_columns"),
     ("supplier-pricelist", CSV, b"AC-DSK-160,EA,212.50,EUR,1,,\n", 422, "csv_columns"),
     ("supplier-pricelist", CSV, "sku,unit,price,currency,min_quantity,date_start,date_end\nDÉSK,EA,1,EUR,1,,\n"
-     .encode("latin-1"), 400, "malformed_csv"),
+     .encode("latin-1"), 400, "csv_encoding"),
     ("supplier-pricelist", CSV, b"sku,unit,price,currency,min_quantity,date_start,date_end\nA\x00,EA,1,EUR,1,,\n",
-     400, "malformed_csv"),
+     400, "csv_malformed"),
     ("no-such-adapter", JSON, b"{}", 404, "not_found"),
 ])
 def test_a_body_that_cannot_be_read_is_refused_whole(samples_client, adapter, headers, body, status, code):

@@ -230,7 +230,8 @@ def test_registry():
         "confirm_order", "cancel_order", "post_message", "schedule_activity", "close_activity", "notify_approver",
         "approve_purchase", "cancel_purchase", "apply_inventory", "reset_inventory_count", "post_bill",
         "create_return", "create_credit_note", "confirm_rfq", "cancel_rfq", "close_procurement_check",
-        "write_price", "clear_match_request", "create_transfer", "create_rfq"}
+        "write_price", "clear_match_request", "create_transfer", "create_rfq",
+        "sync_orders", "sync_prices", "sync_stock", "sync_receipts", "sync_tracking"}
     assert set(writeback.RPC_COUNT) == set(writeback.OPERATIONS)
     with pytest.raises(writeback.UnknownOperation):
         writeback.run(ScriptedGateway(), "delete_everything", {})

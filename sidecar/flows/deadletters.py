@@ -10,10 +10,11 @@ from sidecar.store import audit, dead_letters, jobs
 from sidecar.store.records import MAX_PAGE, iso
 
 N8N_FAILURE = "n8n_failure"
-LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed"}
+MAPPING_MISSING = "mapping_missing"  # an ingested record names a SKU, unit or partner nobody mapped yet
+LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed", MAPPING_MISSING: "Mapping missing"}
 CATEGORIES = tuple(LABELS)
 STATUSES = tuple(value for value, _ in dead_letters.STATUSES)
-KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION)
+KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION, dead_letters.RECORD)
 
 
 def describe(letter: dict, full: bool = False) -> dict:
@@ -118,6 +119,9 @@ def replay(services: Services, letter_id: str, actor: str | None = None) -> dict
                        code="not_replayable")
     if letter["kind"] == dead_letters.JOB:
         return _replay_job(services, letter, actor)
+    if letter["kind"] == dead_letters.RECORD:
+        from sidecar.flows import sync  # sync imports this module's LABELS
+        return sync.replay_letter(services, letter, actor)
     return _replay_event(services, letter, actor)
 
 

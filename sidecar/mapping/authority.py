@@ -40,7 +40,7 @@ def parse(raw: str, problems: list[str], variable: str = "SIDECAR_AUTHORITY") ->
     raw = (raw or "").strip()
     if not raw:
         return {}
-    if not raw.startswith("{"):
+    if not raw.startswith(("{", "[")):
         path = Path(raw)
         if not path.is_file():
             problems.append(f"{variable}: no file at {raw} (give a JSON file's path or inline JSON)")

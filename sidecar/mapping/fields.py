@@ -100,9 +100,10 @@ def parse_entry(kind: str, entry: dict, default_source: str | None) -> tuple[dic
     for name in REQUIRED[kind]:
         if name not in values and not any(field == name for field, _ in problems):
             problems.append((name, f"{name} is required"))
-    if kind in ("skus", "packs") and not {"product_id", "default_code"} & values.keys() \
-            and not (kind == "packs" and "packaging_id" in values):
+    given = values.keys() | {field for field, _ in problems}  # a bad value is named once, as bad
+    if kind in ("skus", "packs") and not {"product_id", "default_code"} & given \
+            and not (kind == "packs" and "packaging_id" in given):
         problems.append(("product_id", "give the product as product_id or default_code"))
-    if kind == "packs" and not {"quantity", "packaging_id"} & values.keys():
+    if kind == "packs" and not {"quantity", "packaging_id"} & given:
         problems.append(("quantity", "give the pack's quantity (in the product's unit) or its packaging_id"))
     return values, problems

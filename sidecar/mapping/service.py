@@ -1,6 +1,8 @@
 """Managing mappings: upsert (checked against Odoo), list, get, delete, each change audited; load a Mapper."""
 from __future__ import annotations
 
+import weakref
+
 from sidecar.errors import InvalidPayload, NotFound, SidecarError
 from sidecar.mapping import odoo_check
 from sidecar.mapping.fields import KINDS, MAX_ID, FieldProblem, parse_code, parse_entry
@@ -118,16 +120,16 @@ def apply(services, kind: str, rows: list[dict], actor: str | None, *, dry_run: 
     items = []
     if dry_run:
         with services.db.read() as conn:
+            stored = store.existing(conn, kind, rows) if rows else {}
             for index, row in enumerate(rows):
-                before = store.find(conn, kind, row)
+                before = stored.get(tuple(row[name] for name in ("source", *store.KEYS[kind])))
                 action = "created" if before is None else \
                     "unchanged" if store.values_of(kind, before) == store.values_of(kind, row) else "updated"
                 counts[action] += 1
                 items.append({"index": index, "action": action, "mapping": describe(kind, {**(before or {}), **row})})
     else:
         with services.db.transaction() as conn:
-            for index, row in enumerate(rows):
-                action, before, after = store.upsert(conn, kind, row, actor)
+            for index, (action, before, after) in enumerate(store.upsert_many(conn, kind, rows, actor)):
                 counts[action] += 1
                 items.append({"index": index, "action": action, "mapping": describe(kind, after)})
                 if action != "unchanged":
@@ -138,8 +140,12 @@ def apply(services, kind: str, rows: list[dict], actor: str | None, *, dry_run: 
 
 
 def upsert(services, kind: str, body: dict, actor: str | None, *, dry_run: bool = False) -> dict:
-    """`{"source"?, "mappings": [...]}` (a JSON body already checked against its contract) stored all or nothing."""
+    """`{"source"?, "mappings": [...]}` or one mapping (a body already checked against its contract), all or nothing."""
     check_kind(kind)
+    if "mappings" not in body:  # one mapping: its problems are pointed at as the body's own fields
+        rows = prepare(services, kind, [body], None, place=lambda _index, field: {
+            "index": 0, "pointer": f"/{field}" if field else ""})
+        return apply(services, kind, rows, actor, dry_run=dry_run)
     source = check_source(body.get("source"), "/source")
     rows = prepare(services, kind, body["mappings"], source)
     return apply(services, kind, rows, actor, dry_run=dry_run)
@@ -176,14 +182,31 @@ def delete_mapping(services, kind: str, mapping_id: int, actor: str | None) -> d
     return describe(kind, row)
 
 
+# Loaded Mappers by store and source, with the mapping generation they were loaded at: a transform asks per
+# request, and re-reading thousands of rows each time would cost more than the transform itself.
+_LOADED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+MAX_CACHED_SOURCES = 64
+
+
 def load_mapper(services, source: str) -> Mapper:
-    """A Mapper holding every mapping of `source` and of any source ('*'): one query per table."""
+    """A Mapper holding every mapping of `source` and of any source ('*'); read it, do not change it.
+
+    One small query when nothing changed since the last load in this process, else one query per table.
+    """
+    loaded = _LOADED.setdefault(services.db, {})
     with services.db.read() as conn:
+        current = store.generation(conn)
+        cached = loaded.get(source)
+        if cached is not None and cached[0] == current:
+            return cached[1]
         found = store.for_sources(conn, (source, ANY_SOURCE))
-    return Mapper(
-        skus={(r["source"], r["sku"]): ProductRef(r["product_id"], r["default_code"], dict(r["uom"]))
-              for r in found["skus"]},
-        units={(r["source"], r["unit"]): dict(r["uom"]) for r in found["units"]},
-        packs={(r["source"], r["unit"], r["product_id"]): r["quantity"] for r in found["packs"]},
-        partners={(r["source"], r["external_id"]): r["partner_id"] for r in found["partners"]},
+    mapper = Mapper(
+        skus={(src, sku): ProductRef(pid, code, uom) for src, sku, pid, code, uom in found["skus"]},
+        units={(src, unit): uom for src, unit, uom in found["units"]},
+        packs={(src, unit, pid): qty for src, unit, pid, qty in found["packs"]},
+        partners={(src, ext): pid for src, ext, pid in found["partners"]},
     )
+    if len(loaded) >= MAX_CACHED_SOURCES and source not in loaded:
+        loaded.clear()
+    loaded[source] = (current, mapper)
+    return mapper

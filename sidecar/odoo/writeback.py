@@ -16,6 +16,7 @@ from sidecar.odoo.inventory import STOCK_QUANT
 from sidecar.odoo.purchase import PURCHASE_ORDER
 from sidecar.odoo import procurement_writeback
 from sidecar.odoo import replenishment_writeback
+from sidecar.odoo import sync_writeback
 from sidecar.odoo.replenishment import ORDERPOINT
 from sidecar.odoo.vendor_bill import ACCOUNT_MOVE
 from sidecar.odoo.setup import TAG_NAME as SUBMISSION_TAG
@@ -32,7 +33,8 @@ RPC_COUNT = {"confirm_order": 3, "cancel_order": 5, "post_message": 2, "schedule
              "close_activity": 2, "notify_approver": 3, "approve_purchase": 3, "cancel_purchase": 3,
              "apply_inventory": 4, "reset_inventory_count": 3,
              "post_bill": 3, **returns_writeback.RPC_COUNT, **procurement_writeback.RPC_COUNT,
-             **price_change.RPC_COUNT, **match_request.RPC_COUNT, **replenishment_writeback.RPC_COUNT}
+             **price_change.RPC_COUNT, **match_request.RPC_COUNT, **replenishment_writeback.RPC_COUNT,
+             **sync_writeback.RPC_COUNT}
 # Models without a chatter (no mail.thread): their notes, activities and notices go on the record a
 # field names. stock.quant's go on its product (product.product has a chatter).
 CHATTER_OF = {STOCK_QUANT: ("product.product", "product_id"), ORDERPOINT: ("product.product", "product_id")}
@@ -291,8 +293,9 @@ def apply_inventory(gateway: OdooGateway, payload: dict) -> dict:
     current = _quant_now(gateway, quant_id, payload)
     if not current["inventory_quantity_set"]:
         product = current["product_id"][0] if isinstance(current["product_id"], (list, tuple)) else current["product_id"]
+        # Odoo appends the counter's name when the quant has one (_get_inventory_move_values): ours starts it.
         moves = gateway.search_read("stock.move", [("product_id", "=", product), ("is_inventory", "=", True),
-                                                   ("name", "=", name)], ["id"], limit=1,
+                                                   ("name", "=like", f"{name}%")], ["id"], limit=1,
                                     context=company_context(_company_id(payload)))
         if moves:
             return {"effect": ALREADY_DONE, "order_id": quant_id, "move_id": moves[0]["id"]}
@@ -500,6 +503,7 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     **procurement_writeback.OPERATIONS,
     **price_change.OPERATIONS,
     **replenishment_writeback.OPERATIONS,
+    **sync_writeback.OPERATIONS,
 }
 NEEDS_LINKS = ("notify_approver",)
 

@@ -8,6 +8,7 @@ from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import dead_letters
 
 JOB, EVENT, N8N_EXECUTION = "job", "event", "n8n_execution"
+RECORD = "record"  # one record of an ingested payload that could not be synced (a mapping was missing)
 OPEN = "open"
 REPLAYED = "replayed"    # its work was queued or decided again
 RESOLVED = "resolved"    # handled: by a later decision of the same order, or by hand (with a reason)

@@ -30,12 +30,17 @@ STATES = [(PENDING, "Pending"), (RETRYING, "Retrying"), (STARTED, "Started"), (D
 SETTLED = (DONE, SUPERSEDED, ABANDONED)  # states that no longer hold back later jobs of the order
 WAITING = (PENDING, RETRYING)
 DEFAULT_MODEL = "sale.order"  # the first flow's documents; every flow's write-backs name their model
+DEFAULT_PRIORITY = 0  # a job queued without one (every governed flow's write-backs); higher runs first
 
 
 def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: dict,
             release_id: str | None, max_attempts: int, order_id: int | None = None,
-            model: str = DEFAULT_MODEL) -> str:
-    """Add a job behind its document's earlier jobs; IntegrityError when its idempotency key was ever used."""
+            model: str = DEFAULT_MODEL, priority: int | None = None) -> str:
+    """Add a job behind its document's earlier jobs; IntegrityError when its idempotency key was ever used.
+
+    `priority` orders due jobs between documents (higher first); it never lets a job pass an
+    earlier one of its own document.
+    """
     job_id = new_id("job")
     stamp = now()
     order_id = order_id if order_id is not None else payload.get("order_id")
@@ -47,6 +52,7 @@ def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: 
     conn.execute(jobs.insert().values(
         id=job_id, idempotency_key=idempotency_key, release_id=release_id, model=model, order_id=order_id, seq=seq,
         operation=operation, payload=payload, state=PENDING, attempts=0, crashes=0, max_attempts=max_attempts,
+        priority=priority,
         next_attempt_at=stamp, created_at=stamp, updated_at=stamp, correlation_id=_correlation_of(release_id),
     ))
     return job_id
@@ -64,6 +70,11 @@ def _correlation_of(release_id: str | None):
 def get(conn: Connection, job_id: str) -> dict | None:
     """One job by id."""
     return as_dict(conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first())
+
+
+def by_key(conn: Connection, idempotency_key: str) -> dict | None:
+    """The job queued under an idempotency key, whatever its state."""
+    return as_dict(conn.execute(sa.select(jobs).where(jobs.c.idempotency_key == idempotency_key)).first())
 
 
 def for_release(conn: Connection, release_id: str) -> list[dict]:
@@ -88,14 +99,16 @@ def _head_of_its_order():
 
 
 def claim_next(conn: Connection, lease_for: Callable[[str], float], candidates: int = 5) -> dict | None:
-    """Claim the next due job that heads its order's queue; its `claim_token` fences later updates.
+    """Claim the next due job that heads its order's queue, the highest priority first; its `claim_token`
+    fences later updates.
 
     A job taken back from a worker whose lease ran out counts a crash, not an attempt.
     """
     stamp = now()
     due = sa.and_(_due(stamp), _head_of_its_order())
-    query = sa.select(jobs.c.id, jobs.c.state, jobs.c.operation).where(due).order_by(jobs.c.next_attempt_at,
-                                                                                     jobs.c.seq)
+    rank = sa.func.coalesce(jobs.c.priority, DEFAULT_PRIORITY)
+    query = sa.select(jobs.c.id, jobs.c.state, jobs.c.operation).where(due).order_by(
+        rank.desc(), jobs.c.next_attempt_at, jobs.c.seq)
     for job_id, state, operation in conn.execute(query.limit(candidates)).all():
         token = uuid.uuid4().hex
         result = conn.execute(jobs.update().where(jobs.c.id == job_id, due).values(

@@ -124,6 +124,8 @@ jobs = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("done_at", sa.Float),
     sa.Column("model", sa.String(64)),  # the document's Odoo model (added by the store upgrade)
+    # Higher runs first among due jobs (None: DEFAULT_PRIORITY); added by the store upgrade.
+    sa.Column("priority", sa.Integer),
     sa.Column("correlation_id", sa.String(128)),  # its release's, else the request's that queued it
 )
 sa.Index("jobs_order_seq", jobs.c.model, jobs.c.order_id, jobs.c.seq, unique=True)
@@ -245,6 +247,12 @@ mapping_partners = _mapping_table(
     sa.Column("partner_id", sa.Integer, nullable=False),
     sa.Column("name", sa.String(255)),
     key=("external_id",))
+# One row, bumped by every mapping change: a process keeps its loaded mappings while this number stays.
+mapping_generation = sa.Table(
+    "mapping_generation", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+)
 
 # Inventory positions (stock room): the quantity of one product, in one warehouse, of one lot, in each
 # state of the inventory lifecycle; a move takes from one state's column and adds to another's.

@@ -215,7 +215,8 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
         wait_for(lambda: _answers(f"{sidecar_url}/health"), "the sidecar to answer /health", 60,
                  logs=stack.logs[:1])
         processes.append(_spawn(["worker"], env, folder / "worker.log"))
-        for command in (["import"], ["start"]):
+        # The node package (scripts/build-n8n-package.sh), installed as n8n installs community packages.
+        for command in (["package"], ["import"], ["start"]):
             done = _n8n(command, n8n_env, N8N_TIMEOUT)
             assert done.returncode == 0, f"n8n.sh {command[0]} failed:\n{done.stdout}\n{done.stderr}"
         yield stack

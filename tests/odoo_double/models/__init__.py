@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import (account, base, mail, packaging, pricelist, procurement, product, purchase, replenishment, returns,
-               sale, sale_line, stock, tracking)
+               sale, sale_line, stock, sync, tracking)
 
 
 def all_specs(sale_margin: bool = True) -> list:
@@ -13,4 +13,4 @@ def all_specs(sale_margin: bool = True) -> list:
                                             *procurement.specs(), *returns.specs(),
                                             *replenishment.specs(), packaging.spec()]))
     procurement.extend({spec.name: spec for spec in specs})
-    return replenishment.extend(pricelist.extend(specs))
+    return sync.extend(replenishment.extend(pricelist.extend(specs)))

@@ -1,0 +1,80 @@
+// Generated from node-specs/ by `python -m sidecar n8n-package`: do not edit.
+// Event: POST /v1/events
+import type { INodeProperties } from 'n8n-workflow';
+
+export const eventDescription: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: {
+			show: {
+				resource: ['event'],
+			},
+		},
+		options: [
+			{
+				name: 'Submit',
+				value: 'submit',
+				action: 'Submit event',
+				description: 'Validate, deduplicate, decide and queue the write-backs of one business event, through the flow its type names (every governed flow\'s event type, each with its own data contract; 422 unknown_event_type lists the known types)',
+				routing: {
+					request: {
+						method: 'POST',
+						url: '/v1/events',
+					},
+				},
+			},
+		],
+		default: 'submit',
+	},
+	{
+		displayName: 'Body',
+		name: 'body',
+		type: 'json',
+		default: '{}',
+		required: true,
+		description: 'The request body, as the contract event.v1 describes it (see the OpenAPI document)',
+		routing: {
+			request: {
+				body: '={{ typeof $value === "string" ? JSON.parse($value) : $value }}',
+			},
+		},
+		displayOptions: {
+			show: {
+				resource: ['event'],
+				operation: ['submit'],
+			},
+		},
+	},
+	{
+		displayName: 'Headers',
+		name: 'headerOptions',
+		type: 'collection',
+		placeholder: 'Add Header',
+		default: {},
+		displayOptions: {
+			show: {
+				resource: ['event'],
+				operation: ['submit'],
+			},
+		},
+		options: [
+			{
+				displayName: 'Idempotency Key',
+				name: 'idempotencyKey',
+				type: 'string',
+				default: '',
+				description: 'Optional; defaults to the event ID',
+				routing: {
+					request: {
+						headers: {
+							'Idempotency-Key': '={{$value}}',
+						},
+					},
+				},
+			},
+		],
+	},
+];
