@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.flows import purchase_approval, registry
+from sidecar.errors import SidecarError
+from sidecar.flows import purchase_approval, reconcile, registry
 from sidecar.policy import load_policy
 from sidecar.store import audit
 from tests.conftest import bearer
@@ -120,3 +121,17 @@ def test_the_schedule_reconciles_every_reconcilable_flow_but_the_release():
             continue
         expected.add(flow.name)
     assert len(named) == len(set(named)) and set(named) == expected - {release.FLOW.name}
+
+
+def test_the_spec_offers_exactly_the_flows_that_can_be_reconciled():
+    """The node's drop-down and the OpenAPI enum list every flow reconcilable() accepts, and no other."""
+    spec = json.loads((Path(__file__).parent.parent / "node-specs" / "reconcile-flow.json").read_text())
+    offered = spec["path_parameters"]["flow_name"]["enum"]
+    accepted = []
+    for flow in registry.flows():
+        try:
+            reconcile.reconcilable(flow.name)
+        except SidecarError:
+            continue
+        accepted.append(flow.name)
+    assert sorted(offered) == sorted(accepted) and "sales-order-release" in offered

@@ -44,9 +44,32 @@ export const reconciliationDescription: INodeProperties[] = [
 	{
 		displayName: 'Flow Name',
 		name: 'flowName',
-		type: 'string',
-		default: '',
+		type: 'options',
+		options: [
+			{
+				name: 'Inventory Adjustment',
+				value: 'inventory-adjustment',
+			},
+			{
+				name: 'Procurement Exception',
+				value: 'procurement-exception',
+			},
+			{
+				name: 'Purchase Approval',
+				value: 'purchase-approval',
+			},
+			{
+				name: 'Sales Order Release',
+				value: 'sales-order-release',
+			},
+			{
+				name: 'Vendor Bill Match',
+				value: 'vendor-bill-match',
+			},
+		],
+		default: 'inventory-adjustment',
 		required: true,
+		description: 'A flow whose submitted documents Odoo keeps (price-change and return-request events carry what is asked; replenishment-exception has its scan)',
 		displayOptions: {
 			show: {
 				resource: ['reconciliation'],
