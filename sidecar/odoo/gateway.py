@@ -22,6 +22,14 @@ logger = logging.getLogger(__name__)
 # debug lines never reach a handler, whatever level the sidecar's own logs are set to.
 logging.getLogger("odoorpc").setLevel(logging.INFO)
 
+
+def _no_rpc_payloads(record: logging.LogRecord) -> bool:
+    """odoorpc logs every JSON-RPC request and answer at DEBUG, `common.login`'s password included."""
+    return record.levelno > logging.DEBUG
+
+
+logging.getLogger(jsonrpclib.__name__).addFilter(_no_rpc_payloads)
+
 ORDER = "sale.order"
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
 NOTE_SUBTYPE = "mail.mt_note"
