@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sidecar.errors import StoreBusy
-from sidecar.store.schema import metadata
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
@@ -74,14 +73,13 @@ class Database:
             return os.path.isfile(path)
         return sa.inspect(self.engine).has_table("audit_log")
 
-    def create_schema(self) -> None:
-        """Create missing tables, add new nullable columns, bring indexes up to date (idempotent)."""
-        from sidecar.store.upgrade import upgrade
+    def create_schema(self) -> str:
+        """Create the store or bring it to the newest migration (idempotent); the revision it is at."""
+        from sidecar.store.migrate import upgrade
         path = sqlite_path(self.url)
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        metadata.create_all(self.engine)
-        upgrade(self.engine)
+        return upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
