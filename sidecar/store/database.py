@@ -19,7 +19,15 @@ AUDIT_SEAL = "sidecar_audit_seal"  # execution option: the audit chain's key (se
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and write-locking write transactions."""
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, future=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, future=True)
+        if engine.dialect.name == "postgresql":
+            @sa.event.listens_for(engine, "connect")
+            def _on_pg_connect(dbapi_conn, _record):
+                # As long as SQLite's busy timeout: a lock held longer answers StoreBusy (55P03), not a hang.
+                with dbapi_conn.cursor() as cursor:
+                    cursor.execute(f"SET lock_timeout = '{BUSY_TIMEOUT_SECONDS}s'")
+                dbapi_conn.commit()
+        return engine
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")

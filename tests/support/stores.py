@@ -1,0 +1,27 @@
+"""Where test stores live: a SQLite file per test, or, when SIDECAR_TEST_DATABASE_URL names a PostgreSQL
+server (scripts/postgres.sh prints one), a fresh schema per test on it, so the suite runs on both."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import sqlalchemy as sa
+
+SERVER_URL = os.environ.get("SIDECAR_TEST_DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith("postgresql")
+ONLY_ON_POSTGRES = "needs PostgreSQL (SIDECAR_TEST_DATABASE_URL)"  # CI's PostgreSQL run covers it
+_admin: sa.engine.Engine | None = None
+
+
+def store_url(folder) -> str:
+    """A new, empty store's URL for one test."""
+    if not ON_POSTGRES:
+        return f"sqlite:///{folder}/sidecar.db"
+    global _admin
+    if _admin is None:
+        _admin = sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with _admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = sa.engine.make_url(SERVER_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
