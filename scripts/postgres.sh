@@ -33,7 +33,10 @@ fi
 bin=$(bindir || true)
 if [ -z "$bin" ]; then
   echo "postgres.sh: installing Debian's postgresql package" >&2
-  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >&2
   bin=$(bindir)
 fi
 
