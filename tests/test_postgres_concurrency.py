@@ -10,6 +10,10 @@ import time
 
 import pytest
 import requests
+import sqlalchemy as sa
+
+from sidecar.store import Database
+from sidecar.store.schema import jobs
 
 from tests.conftest import ALL_SCOPES_KEY, bearer, sidecar_env
 from tests.support.stores import ON_POSTGRES, ONLY_ON_POSTGRES
@@ -104,6 +108,12 @@ def test_four_workers_and_two_apis_take_one_effect_per_decision(tmp_path, odoo_t
             except subprocess.TimeoutExpired:
                 process.kill()
 
+    store = Database(env["SIDECAR_DATABASE_URL"])
+    with store.read() as conn:
+        claims = conn.execute(sa.select(jobs.c.state, jobs.c.crashes)).all()
+    store.dispose()
+    # No worker died, so no claim may have been taken from another (a crash) and every job is done.
+    assert claims and {tuple(row) for row in claims} == {("done", 0)}
     for order_id in orders:  # Odoo's own record of the effects, read back as admin
         assert odoo_seed.order_state(order_id) == "sale"
         posted = [m for m in odoo_seed.messages(order_id) if "Release decision" in (m.get("body") or "")]
