@@ -89,3 +89,25 @@ def test_the_db_upgrade_command_creates_and_reports_the_store(tmp_path, monkeypa
     assert json.loads(capsys.readouterr().out) == {"revision": head()}
     assert main(["db", "current"]) == 0
     assert json.loads(capsys.readouterr().out) == {"revision": head(), "head": head()}
+
+
+def test_a_store_at_the_first_revision_gains_the_correlation_columns_and_keeps_its_rows(tmp_path):
+    from alembic import command
+
+    from sidecar.store import jobs
+    from sidecar.store.migrate import config
+    db = Database(store_url(tmp_path))
+    with db.engine.begin() as conn:
+        command.upgrade(config(conn), "0001")
+        conn.execute(sa.text(
+            "INSERT INTO jobs (id, idempotency_key, operation, payload, state, attempts, crashes, max_attempts, "
+            "next_attempt_at, created_at, updated_at) VALUES ('job_1', 'k', 'post_message', '{}', 'pending', 0, 0, 3, "
+            "0, 0, 0)"))
+    assert current(db.engine) == "0001"
+    assert "correlation_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns("jobs")}
+    assert db.create_schema() == head()
+    with db.transaction() as conn:
+        job = jobs.get(conn, "job_1")
+        assert job["operation"] == "post_message" and job["correlation_id"] is None
+    assert {"correlation_id"} <= {c["name"] for c in sa.inspect(db.engine).get_columns("releases")}
+    db.dispose()

@@ -2,10 +2,10 @@
 
 Such a store carries no Alembic revision, and its shape depends on the release that made it, so
 no single revision describes it: Alembic cannot tell which migrations it still needs. Adoption
-brings it to the shape of the first revision (0001: missing tables created, nullable columns
-added, rows written before governed flows filled in as the release flow's, indexes whose columns
-changed rebuilt); store/migrate.py then stamps it and runs the later revisions. New changes to
-the schema are Alembic revisions, never additions here.
+brings it to the shape schema.py declares, which the head revision matches (tests/test_migrations.py):
+missing tables created, nullable columns added, rows written before governed flows filled in as
+the release flow's, indexes whose columns changed rebuilt; store/migrate.py then stamps it at the
+head. New changes to the schema are Alembic revisions, never additions here.
 """
 from __future__ import annotations
 
