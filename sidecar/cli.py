@@ -119,6 +119,21 @@ def cmd_audit(args) -> int:
     return 0 if report["ok"] else 1
 
 
+def cmd_db(args) -> int:
+    """Create the store or bring it to the newest migration (the sidecar also does this when it starts)."""
+    from sidecar.store import Database
+    from sidecar.store.migrate import current, head
+    db = Database(load_settings().database_url)
+    try:
+        if args.action == "current":
+            _print({"revision": current(db.engine), "head": head()})
+            return 0
+        _print({"revision": db.create_schema()})
+    finally:
+        db.dispose()
+    return 0
+
+
 def _read_only_services():
     """Settings, Odoo and the policies in force, with no store: the policy tools never write one."""
     from sidecar.odoo.gateway import OdooGateway
@@ -369,6 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--incremental", action="store_true",
                        help="resume from the last checkpoint a passing verify signed")
     audit.set_defaults(func=cmd_audit)
+    database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
+    database.add_argument("action", choices=["upgrade", "current"],
+                          help="upgrade: create the store or migrate it to the newest revision; "
+                               "current: the revision it is at")
+    database.set_defaults(func=cmd_db)
     setup = sub.add_parser("odoo-setup", help="install release submission in Odoo (tag, action, automation rule)")
     setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
     setup.add_argument("--purchase-webhook-url", default=None,

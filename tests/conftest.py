@@ -6,6 +6,7 @@ import pytest
 from sidecar.app import create_app
 from sidecar.config import load_settings
 from sidecar.policy import DEMO_POLICY_PATH
+from tests.support.stores import store_url
 
 pytest_plugins = ["tests.support.odoo_fixtures"]
 
@@ -36,7 +37,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
     """The environment a test sidecar runs with."""
     return {
         "ODOO_URL": odoo_url, "ODOO_DB": db, "ODOO_USER": login, "ODOO_PASSWORD": password,
-        "SIDECAR_DATABASE_URL": f"sqlite:///{tmp_path}/sidecar.db",
+        "SIDECAR_DATABASE_URL": store_url(tmp_path),
         "SIDECAR_AUDIT_KEY": AUDIT_KEY, "SIDECAR_AUDIT_CHECKPOINT_FILE": f"{tmp_path}/audit-checkpoints.jsonl",
         "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:events.write,approvals.write,deadletters.write "
                             f"viewer:{READONLY_KEY}:releases.read",
@@ -104,9 +105,11 @@ def _skip_reasons(terminalreporter) -> Counter:
 
 
 def _unaccepted(reasons: Counter) -> Counter:
-    """Skips not covered by the run on the other target (the double, or a real Odoo)."""
+    """Skips not covered by the run on the other target (the double or a real Odoo; SQLite or PostgreSQL)."""
     from tests.support.odoo_fixtures import ONLY_ON_REAL_ODOO, ONLY_ON_THE_DOUBLE
+    from tests.support.stores import ON_POSTGRES, ONLY_ON_POSTGRES
     covered = ONLY_ON_THE_DOUBLE if os.environ.get("ODOO_URL") else ONLY_ON_REAL_ODOO
+    covered = (covered,) if ON_POSTGRES else (covered, ONLY_ON_POSTGRES)  # CI runs the suite on PostgreSQL too
     return Counter({reason: n for reason, n in reasons.items() if not reason.startswith(covered)})
 
 

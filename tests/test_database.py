@@ -55,7 +55,8 @@ def test_reads_go_on_while_the_write_lock_is_held(db, tmp_path):
 
 
 def test_a_held_lock_is_503_with_retry_after_and_reads_still_answer(tmp_path, short_wait):
-    env = sidecar_env(tmp_path, "http://127.0.0.1:9")
+    # SQLite's file lock is what this holds: the store is SQLite whatever store the suite runs on.
+    env = sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_DATABASE_URL=f"sqlite:///{tmp_path}/sidecar.db")
     app = create_app(settings=load_settings(env))
     client = app.test_client()
     holder = held_write_lock(tmp_path / "sidecar.db")

@@ -3,12 +3,13 @@ import sqlalchemy as sa
 
 from sidecar.store import Database, jobs
 from sidecar.store.audit import AuditSeal
+from tests.support.stores import store_url
 
 LEASE = lambda operation: 60.0  # noqa: E731
 
 
 def _db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/store.db", AuditSeal(b"k" * 32, tmp_path / "checkpoints.jsonl"))
+    database = Database(store_url(tmp_path), AuditSeal(b"k" * 32, tmp_path / "checkpoints.jsonl"))
     database.create_schema()
     return database
 

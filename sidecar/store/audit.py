@@ -100,7 +100,12 @@ def seal_of(conn: Connection) -> AuditSeal:
 def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | None = None) -> int:
     """Append one entry inside the caller's transaction; returns its sequence number."""
     seal = seal_of(conn)
-    head = conn.execute(sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()).first()
+    head_query = sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()
+    head = conn.execute(head_query).first()
+    if head is None and conn.dialect.name == "postgresql":
+        # The first entry has no head row to lock: two processes starting on a new store would both insert it.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7302)")
+        head = conn.execute(head_query).first()
     seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
     if correlation.current() and "correlation_id" not in data:  # sealed with the rest: the trail links to the logs
         data = {**data, "correlation_id": correlation.current()}

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sidecar.errors import StoreBusy
-from sidecar.store.schema import metadata
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
@@ -20,7 +19,15 @@ AUDIT_SEAL = "sidecar_audit_seal"  # execution option: the audit chain's key (se
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and write-locking write transactions."""
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, future=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, future=True)
+        if engine.dialect.name == "postgresql":
+            @sa.event.listens_for(engine, "connect")
+            def _on_pg_connect(dbapi_conn, _record):
+                # As long as SQLite's busy timeout: a lock held longer answers StoreBusy (55P03), not a hang.
+                with dbapi_conn.cursor() as cursor:
+                    cursor.execute(f"SET lock_timeout = '{BUSY_TIMEOUT_SECONDS}s'")
+                dbapi_conn.commit()
+        return engine
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
@@ -74,14 +81,13 @@ class Database:
             return os.path.isfile(path)
         return sa.inspect(self.engine).has_table("audit_log")
 
-    def create_schema(self) -> None:
-        """Create missing tables, add new nullable columns, bring indexes up to date (idempotent)."""
-        from sidecar.store.upgrade import upgrade
+    def create_schema(self) -> str:
+        """Create the store or bring it to the newest migration (idempotent); the revision it is at."""
+        from sidecar.store.migrate import upgrade
         path = sqlite_path(self.url)
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        metadata.create_all(self.engine)
-        upgrade(self.engine)
+        return upgrade(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -46,6 +46,10 @@ def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: 
     order_id = order_id if order_id is not None else payload.get("order_id")
     seq = None
     if order_id is not None:
+        if conn.dialect.name == "postgresql":
+            # SQLite's write lock serializes enqueues; here two for one document would read the same max(seq).
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:model), :order_id)"),
+                         {"model": model, "order_id": order_id})
         last = conn.execute(sa.select(sa.func.max(jobs.c.seq)).where(
             jobs.c.model == model, jobs.c.order_id == order_id)).scalar()
         seq = (last or 0) + 1
@@ -102,13 +106,17 @@ def claim_next(conn: Connection, lease_for: Callable[[str], float], candidates: 
     """Claim the next due job that heads its order's queue, the highest priority first; its `claim_token`
     fences later updates.
 
-    A job taken back from a worker whose lease ran out counts a crash, not an attempt.
+    A job taken back from a worker whose lease ran out counts a crash, not an attempt. On PostgreSQL
+    the candidate is locked with FOR UPDATE SKIP LOCKED: concurrent workers pass over a job another
+    one is claiming instead of queueing behind it; the fenced update below still decides.
     """
     stamp = now()
     due = sa.and_(_due(stamp), _head_of_its_order())
     rank = sa.func.coalesce(jobs.c.priority, DEFAULT_PRIORITY)
     query = sa.select(jobs.c.id, jobs.c.state, jobs.c.operation).where(due).order_by(
         rank.desc(), jobs.c.next_attempt_at, jobs.c.seq)
+    if conn.dialect.name == "postgresql":
+        query, candidates = query.with_for_update(skip_locked=True, of=jobs), 1  # a locked row is ours to claim
     for job_id, state, operation in conn.execute(query.limit(candidates)).all():
         token = uuid.uuid4().hex
         result = conn.execute(jobs.update().where(jobs.c.id == job_id, due).values(

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store: the same revisions create and upgrade SQLite and PostgreSQL."""
