@@ -115,6 +115,8 @@ def help_text(text: str) -> str:
     """A description as n8n's linter wants it: a capital first, ID and JSON in capitals, one sentence unended."""
     text = re.sub(r"\bids\b", "IDs", re.sub(r"\bid\b", "ID", text.strip()))
     text = re.sub(r"\bjson\b", "JSON", text)
+    # n8n's linter refuses raw angle brackets around a placeholder (`<system>`): HTML-encoded.
+    text = re.sub(r"<([^<>]*)>", r"&lt;\1&gt;", text)
     text = text[:1].upper() + text[1:]
     if re.search(r"\.\s", text):  # several sentences end with a period, one does not
         return text if text.endswith(".") else text + "."
