@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/system-packages.sh
 bash scripts/install-n8n.sh
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

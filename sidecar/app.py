@@ -15,6 +15,8 @@ from sidecar.api import BLUEPRINTS
 from sidecar.api.common import EXTENSION, forget_failed_signature
 from sidecar.config import Settings, load_settings
 from sidecar.errors import SidecarError, StoreBusy
+from sidecar.limits import install as install_limits
+from sidecar.odoo.errors import UNREACHABLE, OdooError
 from sidecar.services import Services
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,15 @@ def register_error_handlers(app: Flask) -> None:
         body, status = error_response(503, "store_unavailable", "the sidecar's store is busy or down; retry later")
         return body, status, _retry_after(status)
 
+    @app.errorhandler(OdooError)
+    def _odoo_failed(err: OdooError):
+        # Flows turn Odoo's failures into answers; one that slips through is still Odoo down, not a bug of ours.
+        if err.category != UNREACHABLE:
+            return _unexpected(err)
+        logger.warning("Odoo unreachable: %s", err.message)
+        body, status = error_response(503, err.category, "Odoo did not answer; retry later")
+        return body, status, _retry_after(status)
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         logger.exception("unhandled error")
@@ -93,6 +104,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None,
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    install_limits(app, settings)  # body size before any view, rate limits per client and route
     app.after_request(forget_failed_signature)
     if settings.worker_in_process:
         from sidecar.worker import OutboxWorker

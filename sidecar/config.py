@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 
 from sidecar.channels import parse_channels
 from sidecar.errors import ConfigError
+from sidecar.limits import DEFAULT_RATE_LIMIT
+from sidecar.limits import DEFAULT_STORAGE as DEFAULT_RATE_STORAGE
 from sidecar.policy.loader import DEFAULT_POLICY_PATH, load_policy, parse_moment
 
 MIN_AUDIT_KEY_LENGTH = 32
@@ -71,6 +73,9 @@ class Settings:
     # domain -> scope -> the system of record (SIDECAR_AUTHORITY); Odoo owns what is not listed
     authority: dict = field(default_factory=dict)
     channels: dict = field(default_factory=dict)  # channel name -> Channel (SIDECAR_CHANNELS)
+    # route ("default", "/path" or "METHOD /path") -> limit per client (SIDECAR_RATE_LIMITS; sidecar/limits.py)
+    rate_limits: dict = field(default_factory=lambda: {"default": DEFAULT_RATE_LIMIT})
+    rate_limit_storage: str = field(default=DEFAULT_RATE_STORAGE, repr=False)  # a Redis URL may hold a password
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -239,6 +244,9 @@ def load_settings(env: dict | None = None) -> Settings:
             problems.append(f"SIDECAR_GO_LIVE_AT: '{go_live_at}' is not a date-time (UTC 'YYYY-MM-DD HH:MM:SS')")
     from sidecar.mapping import authority
     authority_table = authority.parse(env.get("SIDECAR_AUTHORITY", ""), problems)
+    from sidecar import limits
+    rate_limit_storage = env.get("SIDECAR_RATE_LIMIT_STORAGE") or DEFAULT_RATE_STORAGE
+    limits.check_storage(rate_limit_storage, problems)
     settings = Settings(
         database_url=database_url,
         odoo_url=odoo_url.rstrip("/"),
@@ -271,6 +279,8 @@ def load_settings(env: dict | None = None) -> Settings:
         sync_priorities=parse_priorities(env.get("SIDECAR_SYNC_PRIORITIES", ""), problems),
         authority=authority_table,
         channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
+        rate_limits=limits.parse_rate_limits(env.get("SIDECAR_RATE_LIMITS", ""), problems),
+        rate_limit_storage=rate_limit_storage,
     )
     if problems:
         raise ConfigError(problems)

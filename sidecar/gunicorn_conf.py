@@ -9,6 +9,9 @@ worker_class = "gthread"
 timeout = int(os.environ.get("SIDECAR_TIMEOUT", "60"))
 graceful_timeout = 20
 accesslog = "-"
+# gunicorn's default line holds the query string and the Referer: an approver's decision page carries
+# its tokens there (`/v1/approvals/{id}/page?approve=...`). Method and path only.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 errorlog = "-"
 loglevel = os.environ.get("SIDECAR_LOG_LEVEL", "info")
 wsgi_app = "sidecar.wsgi:app"

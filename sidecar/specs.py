@@ -12,6 +12,7 @@ from sidecar import contracts
 CHECKOUT_SPECS = Path(__file__).resolve().parent.parent / "node-specs"
 PACKAGED_SPECS = Path(__file__).resolve().parent / "node_specs"
 SPECS_DIR = CHECKOUT_SPECS if CHECKOUT_SPECS.is_dir() else PACKAGED_SPECS
+UNLIMITED_PATHS = ("/health", "/ready")  # sidecar.limits.UNLIMITED_ENDPOINTS: never a 429
 ERROR_SCHEMA = {
     "type": "object", "required": ["error"],
     "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
@@ -110,6 +111,11 @@ def _operation(spec: dict) -> dict:
                                "content": {spec.get("media_type", "application/json"): {"schema": with_outcomes(schema)}}}
                       for status, schema in spec["responses"].items()},
     }
+    if spec["path"] not in UNLIMITED_PATHS:  # every other route is rate limited (sidecar/limits.py)
+        operation["responses"].setdefault("429", {
+            "description": "429: too many requests from this client on this route",
+            "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
     for status, links in spec.get("links", {}).items():  # where an answer's ids lead: API testers follow them
         operation["responses"][status]["links"] = links
     operation["parameters"] += [{"name": name, "in": "query", "schema": schema}

@@ -30,4 +30,6 @@ def ready():
     except OdooError as err:
         checks["odoo"] = {"ok": False, "category": err.category, "error": err.message}
     ok = all(check["ok"] for check in checks.values())
-    return {"status": "ready" if ok else "not_ready", "checks": checks}, 200 if ok else 503
+    from sidecar.app import RETRY_AFTER_SECONDS  # as every 503: a probe or client asks again after it
+    return ({"status": "ready" if ok else "not_ready", "checks": checks}, 200 if ok else 503,
+            {} if ok else {"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -81,8 +81,11 @@ def _answer(conn, approval_id: str, release_id: str) -> dict:
 
 
 def _refuse(services: Services, approval_id: str, approver: str | None, via: str | None, error: Exception):
-    """Audit a refused decision (its own transaction: nothing else changes) and return the error to raise."""
+    """Audit a refused decision (its own transaction: nothing else changes) and return the error to raise.
+    A body refused before the approval was looked up may name none: that has nothing to audit on either."""
     with services.db.transaction() as conn:
+        if releases.get_approval(conn, approval_id) is None:
+            return error
         audit.append(conn, "approval.refused", approval_id, {
             "code": getattr(error, "code", None), "message": str(getattr(error, "message", error)), "via": via},
             actor=approver)

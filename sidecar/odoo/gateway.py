@@ -18,6 +18,14 @@ from sidecar.values import ODOO_DATETIME, m2o_id
 
 logger = logging.getLogger(__name__)
 
+
+def _no_rpc_payloads(record: logging.LogRecord) -> bool:
+    """odoorpc logs every JSON-RPC request and answer at DEBUG, `common.login`'s password included."""
+    return record.levelno > logging.DEBUG
+
+
+logging.getLogger(jsonrpclib.__name__).addFilter(_no_rpc_payloads)
+
 ORDER = "sale.order"
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
 NOTE_SUBTYPE = "mail.mt_note"

@@ -1,0 +1,212 @@
+"""Rate limits per client and per route (Flask-Limiter), and the body size limit of every route.
+
+Each authenticated client has its own budget on each route: `default` from SIDECAR_RATE_LIMITS,
+or that route's own entry. A request whose credentials do not identify a client is counted by
+its remote address, so guessing keys or signatures is limited too. The counters live in
+SIDECAR_RATE_LIMIT_STORAGE: `memory://` is one process's own; several processes (gunicorn
+workers, several hosts) share one `redis://` URL. Health routes are never limited.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import math
+import re
+import time
+from urllib.parse import unquote_to_bytes, urlparse
+
+from flask import Flask, current_app, request
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from sidecar.errors import ConfigError, InvalidPayload, SidecarError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RATE_LIMIT = "1200/minute"  # per client and route: 20/s on average, room for n8n's bursts
+DEFAULT_STORAGE = "memory://"
+UNLIMITED_ENDPOINTS = frozenset({"health.health", "health.ready"})
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+EXTENSION = "rate_limiter"
+
+
+def parse_rate_limits(raw: str, problems: list[str], variable: str = "SIDECAR_RATE_LIMITS") -> dict[str, str]:
+    """`route=limit[, limit]` entries separated by ';' or newlines; the route `default` applies to every other.
+
+    A route is its path as the OpenAPI document writes it, optionally after its method:
+    `POST /v1/events=120/minute` or `/v1/approvals/{approval_id}/decision=10/minute, 2/second`.
+    """
+    from limits import parse_many
+
+    found = {"default": DEFAULT_RATE_LIMIT}
+    for entry in re.split(r"[;\n]", raw):
+        if not entry.strip():
+            continue
+        route, _, value = (part.strip() for part in entry.partition("="))
+        if not route or not value:
+            problems.append(f"{variable}: '{entry.strip()[:80]}' is not route=limit (e.g. POST /v1/events=120/minute)")
+            continue
+        route = normalise_route(route)
+        if route is None:
+            problems.append(f"{variable}: '{entry.strip()[:80]}': the route must be 'default', a path starting "
+                            f"with '/' or a method then a path ({', '.join(METHODS)})")
+            continue
+        try:
+            parse_many(value)
+        except ValueError:
+            problems.append(f"{variable}: '{value[:80]}' (route {route}) is not a rate limit such as "
+                            "'120/minute' or '10 per second, 1000 per hour'")
+            continue
+        found[route] = value
+    return found
+
+
+def normalise_route(route: str) -> str | None:
+    """`default`, `/path` or `METHOD /path` with single spaces and the method upper-case; None if neither."""
+    parts = route.split()
+    if parts == ["default"]:
+        return "default"
+    if len(parts) == 1 and parts[0].startswith("/"):
+        return parts[0]
+    if len(parts) == 2 and parts[0].upper() in METHODS and parts[1].startswith("/"):
+        return f"{parts[0].upper()} {parts[1]}"
+    return None
+
+
+def check_storage(url: str, problems: list[str], variable: str = "SIDECAR_RATE_LIMIT_STORAGE") -> None:
+    """A storage the limits library knows; the URL itself is never echoed (a Redis URL may hold a password)."""
+    from limits.storage import SCHEMES
+
+    scheme = urlparse(url).scheme if "://" in url else ""
+    if scheme not in SCHEMES:
+        problems.append(f"{variable}: must be memory:// (one process) or a shared storage URL such as "
+                        "redis://host:6379/0 (several processes)")
+    elif scheme.startswith(("redis", "rediss", "valkey")):
+        try:
+            import redis  # noqa: F401 - the client the limits library talks to Redis with
+        except ImportError:
+            problems.append(f"{variable}: a Redis URL needs the redis package (pip install 'odoo-n8n-sidecar[redis]')")
+
+
+def openapi_path(rule: str) -> str:
+    """Flask's `/v1/approvals/<approval_id>` (or `<int:id>`) as the OpenAPI document writes it."""
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>", r"{\1}", rule)
+
+
+def route_limit(settings) -> str:
+    """The limit of the route being served: its `METHOD /path` entry, its `/path` entry, else `default`."""
+    limits = settings.rate_limits
+    path = openapi_path(request.url_rule.rule) if request.url_rule is not None else request.path
+    return limits.get(f"{request.method} {path}") or limits.get(path) or limits["default"]
+
+
+def client_key(settings) -> str:
+    """Who the request counts against: the client its credentials prove, else its remote address.
+
+    Only a valid credential names a client: a forged key id or an unknown key must not spend a real
+    client's budget. A signature is checked here without recording it (the view's check records it).
+    """
+    from sidecar.api.body import raw_body
+    from sidecar.auth import SIGNATURE_HEADER, _by_signature
+
+    authorization = request.headers.get("Authorization", "")
+    if authorization.startswith("Bearer "):
+        token = authorization[len("Bearer "):].strip().encode("utf-8", "surrogatepass")
+        for client in settings.api_keys:
+            if hmac.compare_digest(client.secret.encode("utf-8", "surrogatepass"), token):
+                return f"client:{client.name}"
+    elif request.headers.get(SIGNATURE_HEADER):
+        try:
+            client = _by_signature(settings, request.headers, raw_body(), lambda signature, ttl: True)
+            return f"client:{client.name}"
+        except (SidecarError, RequestEntityTooLarge):
+            pass  # refused by the view anyway; counted by address until then
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def check_routes(app: Flask, settings) -> None:
+    """Every route SIDECAR_RATE_LIMITS names exists: a typo would silently leave the default in force."""
+    served = set()
+    for rule in app.url_map.iter_rules():
+        path = openapi_path(rule.rule)
+        served.add(path)
+        served.update(f"{method} {path}" for method in rule.methods or ())
+    unknown = sorted(route for route in settings.rate_limits if route != "default" and route not in served)
+    if unknown:
+        raise ConfigError([f"SIDECAR_RATE_LIMITS: no such route {route}" for route in unknown])
+
+
+def reject_large_bodies() -> None:
+    """413 before the view reads anything: a declared length over SIDECAR_MAX_BODY_BYTES, on every route.
+
+    A chunked body has no declared length; it is read (at most one byte past the limit) here so that
+    routes which never look at their body refuse it too.
+    """
+    from sidecar.api.body import raw_body
+
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise RequestEntityTooLarge()
+    elif "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        raw_body()
+
+
+def reject_unreadable_query() -> None:
+    """400 for a query parameter that is not text: bytes that are not UTF-8 (Werkzeug would quietly turn them
+    into U+FFFD) or a NUL (PostgreSQL refuses it in any string, and no parameter of this API holds one)."""
+    for part in request.query_string.split(b"&"):
+        name, _, value = part.partition(b"=")
+        for raw, what in ((name, "name"), (value, "value")):
+            try:
+                text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if text is None or "\x00" in text:
+                shown = unquote_to_bytes(name).decode("utf-8", "replace").replace("\x00", "\\0")[:100]
+                raise InvalidPayload(f"query parameter {what}s must be UTF-8 text without NUL",
+                                     details=[{"pointer": f"?{shown}", "message": f"the {what} is not UTF-8 text "
+                                               "without NUL"}])
+
+
+def install(app: Flask, settings) -> None:
+    """Attach the body size check and the rate limiter to `app` (create_app calls it after the blueprints)."""
+    from flask_limiter import Limiter
+
+    app.before_request(reject_large_bodies)
+    app.before_request(reject_unreadable_query)
+    check_routes(app, settings)
+    limiter = Limiter(
+        key_func=lambda: client_key(settings),
+        app=app,
+        default_limits=[lambda: route_limit(settings)],
+        default_limits_per_method=True,
+        default_limits_exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS,
+        storage_uri=settings.rate_limit_storage,
+        storage_options={"socket_timeout": 2, "socket_connect_timeout": 2}
+        if settings.rate_limit_storage.startswith(("redis", "valkey")) else {},
+        headers_enabled=False,  # its headers would put Retry-After on every answer; the 429 handler sets it
+        # The limiter's storage down must not take the API down: requests pass, the failure is logged.
+        swallow_errors=True,
+        key_prefix="sidecar",
+    )
+    app.extensions[EXTENSION] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(err: RateLimitExceeded):
+        from sidecar.app import error_response
+
+        wait = retry_after(limiter)
+        body, status = error_response(429, "rate_limited", f"too many requests from this client on this route "
+                                      f"(limit {err.description}); retry after {wait}s")
+        return body, status, {"Retry-After": str(wait)}
+
+
+def retry_after(limiter) -> int:
+    """Whole seconds until the breached limit's window lets a request through again (at least 1)."""
+    try:
+        limit = limiter.current_limit
+        return max(1, math.ceil(limit.reset_at - time.time())) if limit else 1
+    except Exception:  # the limiter's storage went away between the hit and this question
+        logger.warning("rate limit storage did not say when the window resets", exc_info=True)
+        return 1

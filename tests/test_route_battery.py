@@ -1,0 +1,355 @@
+"""The bad-input battery over every route the app serves (read from `app.url_map` and the node specs,
+so a new route is covered without a line here): malformed JSON, wrong types, huge and deeply nested
+bodies, non-ASCII and NUL in every header and query parameter, forged, stale and replayed signatures,
+wrong scopes. Each answer is a 4xx in the JSON error shape (or, for input a route rightly ignores, any
+non-5xx answer), never a 500; and nothing is stored: every table's row count and the audit head stay
+as they were."""
+import io
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from sidecar.app import create_app
+from sidecar.auth import sign
+from sidecar.config import load_settings
+from sidecar.limits import openapi_path
+from sidecar.specs import load_specs
+from sidecar.store import schema
+from tests.conftest import ALL_SCOPES_KEY, HMAC_SECRET, READONLY_KEY, bearer, sidecar_env
+
+LIMIT = 4096  # SIDECAR_MAX_BODY_BYTES of this app: small, so "huge" is cheap
+JSON = "application/json"
+SPECS = {(spec["method"], spec["path"]): spec for spec in load_specs()}
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """Odoo is a closed port: input that gets past every check ends in 503 odoo_unreachable, never in Odoo."""
+    env = sidecar_env(tmp_path_factory.mktemp("battery"), "http://127.0.0.1:9", SIDECAR_MAX_BODY_BYTES=str(LIMIT),
+                      SIDECAR_RATE_LIMITS="default=1000000/minute")
+    application = create_app(settings=load_settings(env))
+    yield application
+    application.extensions["sidecar"].close()
+
+
+def _routes():
+    """(method, path as the OpenAPI document writes it) of every route the app serves."""
+    env = sidecar_env(Path(tempfile.mkdtemp(prefix="routes-")), "http://127.0.0.1:9")
+    probe = create_app(settings=load_settings(env))
+    routes = sorted((method, openapi_path(rule.rule)) for rule in probe.url_map.iter_rules()
+                    if rule.endpoint != "static" for method in rule.methods - SKIPPED_METHODS)
+    probe.extensions["sidecar"].close()
+    return routes
+
+
+ROUTES = _routes()
+
+
+def test_every_route_has_a_spec_and_every_spec_a_route():
+    assert sorted(set(ROUTES) ^ set(SPECS)) == []
+
+
+def _sample(name: str, schema_: dict) -> str:
+    """A path parameter value the route accepts as well-formed (so the check under test is the one reached)."""
+    if schema_.get("enum"):
+        return schema_["enum"][0]
+    if schema_.get("type") == "integer":
+        return "1"
+    if schema_.get("pattern", "").startswith("^dl_"):
+        return "dl_nope1"
+    return f"nope-{name}"[:40]
+
+
+def url_of(method: str, rule: str, query: str = "") -> str:
+    spec = SPECS[(method, rule)]
+    path = spec["path"]
+    for name, schema_ in (spec.get("path_parameters") or {}).items():
+        path = path.replace("{" + name + "}", quote(_sample(name, schema_)))
+    path = re.sub(r"\{(\w+)\}", lambda found: f"nope-{found[1]}", path)  # undeclared: any well-formed text
+    return path + (f"?{query}" if query else "")
+
+
+def takes_body(spec) -> bool:
+    return bool(spec["request"])
+
+
+def media_type(spec) -> str:
+    return (spec["request"] or {}).get("media_type", JSON)
+
+
+def html(spec) -> bool:
+    return spec.get("media_type") == "text/html"
+
+
+def object_body(spec) -> bool:
+    """The route's body must be a JSON object (some contracts take an array too)."""
+    from sidecar import contracts
+    contract = (spec["request"] or {}).get("contract")
+    return bool(contract) and media_type(spec) == JSON and contracts.schema(contract).get("type") == "object"
+
+
+def needs_scope(spec) -> bool:
+    return bool(spec["scope"])
+
+
+def credentials(spec) -> dict:
+    return bearer(ALL_SCOPES_KEY) if needs_scope(spec) else {}
+
+
+def snapshot(app) -> dict:
+    """Row counts of every table but the replay cache (remembering a signature is what refuses its replay),
+    and the audit head."""
+    engine = app.extensions["sidecar"].db.engine
+    with engine.connect() as conn:
+        counts = {table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                  for table in schema.metadata.sorted_tables if table.name != schema.seen_signatures.name}
+        head = conn.execute(sa.select(schema.audit_head)).all()
+    return {"counts": counts, "audit_head": [tuple(row) for row in head]}
+
+
+@pytest.fixture(scope="module")
+def before(app):
+    return snapshot(app)
+
+
+def check(answer, allowed: set[int], code: str | None = None, ignored_input: bool = False, spec=None):
+    """An error in `allowed` (with `code`) in the JSON error shape; or, for input the route rightly ignores,
+    any answer but a 5xx other than Odoo being down. A 404 is always right on a route whose path names a
+    record (none exists), and /ready's 503 is its report that Odoo is down."""
+    status, asked = answer.status_code, allowed
+    if spec is not None and "{" in spec["path"]:
+        allowed = allowed | {404}
+    if spec is not None and spec["path"] == "/ready" and status == 503:
+        assert answer.json["status"] == "not_ready"
+        return
+    if spec is not None and html(spec) and answer.mimetype != JSON:  # a page for people: its errors are pages
+        assert status != 500 and answer.mimetype == "text/html"
+        assert status in allowed or ignored_input and status < 500, answer.get_data()[:400]
+        return
+    body = answer.get_data()[:400]
+    assert status != 500, body
+    if ignored_input and status not in allowed:
+        assert status < 500 or (status == 503 and answer.json["error"]["code"] == "odoo_unreachable"), body
+        if status == 503:
+            assert answer.headers["Retry-After"].isdigit()
+    else:
+        assert status in allowed, body
+    if status >= 400:
+        assert answer.mimetype == JSON, body
+        error = answer.json["error"]
+        assert isinstance(error["code"], str) and error["message"] and isinstance(error["details"], list), body
+        if code and status in asked:
+            assert error["code"] == code, body
+
+
+def open_(app, method, url, headers=None, data=b"", **kwargs):
+    return app.test_client().open(url, method=method, headers=headers or {}, data=data, **kwargs)
+
+
+ROUTE_IDS = [f"{method} {rule}" for method, rule in ROUTES]
+
+
+# -- bodies ------------------------------------------------------------------------------------------------
+
+BAD_JSON = [
+    ("truncated", b'{"a": '),
+    ("not-utf8", b"\xff\xfe{}"),
+    ("nan", b'{"a": NaN}'),
+    ("lone-surrogate", b'{"a": "\\ud800"}'),
+    ("trailing", b'{"a": 1} {"b": 2}'),
+    ("deep-array", b"[" * 50_000 + b"]" * 50_000),
+    ("deep-object", b'{"a":' * 3_000 + b"1" + b"}" * 3_000),
+]
+WRONG_TYPES = [b"[]", b'"text"', b"12", b"null", b"true"]
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("name, body", BAD_JSON, ids=[name for name, _ in BAD_JSON])
+def test_malformed_json(app, before, method, rule, name, body):
+    spec = SPECS[(method, rule)]
+    if len(body) > LIMIT:
+        expected = {413}
+    elif media_type(spec) != JSON:
+        expected = {400, 415}  # not its media type, or not a valid one of it
+    else:
+        expected = {400, 404, 409}  # refused as JSON, or its resource is missing or in no state for it
+    answer = open_(app, method, url_of(method, rule), {**credentials(spec), "Content-Type": JSON}, body)
+    check(answer, expected, ignored_input=not takes_body(spec) and len(body) <= LIMIT, spec=spec)
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize("body", WRONG_TYPES, ids=[b.decode() for b in WRONG_TYPES])
+def test_a_body_that_is_not_an_object(app, before, method, rule, body):
+    spec = SPECS[(method, rule)]
+    answer = open_(app, method, url_of(method, rule), {**credentials(spec), "Content-Type": media_type(spec)}, body)
+    check(answer, {400, 409, 415}, ignored_input=not object_body(spec), spec=spec)
+
+
+def _wrong_typed(spec) -> list[bytes]:
+    """The request contract's required fields (or `id` when none are) each given a value of every wrong type."""
+    from sidecar import contracts
+    request = spec["request"] or {}
+    required = []
+    if request.get("contract") and media_type(spec) == JSON:
+        required = contracts.schema(request["contract"]).get("required", [])
+    fields = required or ["id"]
+    return [json.dumps({name: value for name in fields}).encode()
+            for value in ([], {}, 12.5, -1, True, None, "x" * 3000, "\u0000", ["\u00e9"] * 50)]
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+def test_wrong_types_in_every_required_field(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    for body in _wrong_typed(spec):
+        if len(body) > LIMIT:
+            continue
+        answer = open_(app, method, url_of(method, rule), {**credentials(spec), "Content-Type": media_type(spec)},
+                       body)
+        check(answer, {400, 409, 415, 422}, ignored_input=not object_body(spec), spec=spec)
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+def test_a_huge_body_is_413_on_every_route(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    body = b'{"a":"' + b"x" * LIMIT + b'"}'
+    answer = open_(app, method, url_of(method, rule), {**credentials(spec), "Content-Type": media_type(spec)}, body)
+    check(answer, {413}, "request_entity_too_large", spec=spec)
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+def test_a_huge_chunked_body_is_413_on_every_route(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    builder = EnvironBuilder(path=url_of(method, rule), method=method, input_stream=io.BytesIO(b"x" * (3 * LIMIT)),
+                             headers={**credentials(spec), "Content-Type": media_type(spec)})
+    environ = builder.get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    environ["wsgi.input_terminated"] = True
+    app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
+    assert int(status.split()[0]) == 413
+    assert json.loads(b"".join(app_iter))["error"]["code"] == "request_entity_too_large"
+
+
+# -- headers and query parameters --------------------------------------------------------------------------
+
+HOSTILE_VALUES = ["a\x00b", "\x00", "caf\u00e9", "\u00c3\u00a9\u00e2\u0082\u00ac", "\u00ff" * 300, " ", "\t\x7f\x01"]
+HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Sidecar-Key-Id", "X-Sidecar-Timestamp",
+           "X-Sidecar-Signature", "Transfer-Encoding", "X-Anything"]
+INVALID_TEXT = ["a%00b", "%00", "%ED%A0%80", "%FF%FE", "%C3"]
+ODD_TEXT = ["caf%C3%A9", "%F0%9F%92%A5", "9" * 3000, "", "%20", "-1"]
+
+
+def _valid_body(spec) -> bytes:
+    return b"" if media_type(spec) != JSON else b"{}"
+
+
+def _header_names(spec) -> list[str]:
+    return HEADERS + sorted(spec.get("headers") or {})
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+def test_hostile_values_in_every_header(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    for name in _header_names(spec):
+        for value in HOSTILE_VALUES:
+            headers = {**credentials(spec), "Content-Type": media_type(spec), name: value}
+            answer = open_(app, method, url_of(method, rule), headers, _valid_body(spec))
+            if name == "Authorization" and needs_scope(spec):
+                check(answer, {401}, spec=spec)  # a spoilt credential is no credential
+            elif name == "Content-Type" and takes_body(spec) and not html(spec):
+                check(answer, {415}, "unsupported_media_type", spec=spec)
+            else:  # a header the route does not read, or reads and refuses: never a 5xx
+                check(answer, {400, 401, 409, 413, 415, 422}, ignored_input=True, spec=spec)
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+def test_hostile_values_in_every_query_parameter(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    declared = sorted(spec.get("query") or {})
+    headers = {**credentials(spec), "Content-Type": media_type(spec)}
+    for name in declared + ["limit", "x\x00y", "caf\u00e9"]:
+        for value in INVALID_TEXT + ODD_TEXT:
+            answer = open_(app, method, url_of(method, rule, f"{quote(name)}={value}"), headers, _valid_body(spec))
+            if name in declared and value in INVALID_TEXT:
+                check(answer, {400, 422}, spec=spec)  # NUL or bytes that are not UTF-8 text: never a value
+            else:  # legal text for a free-text parameter, or a parameter the route does not read
+                check(answer, {400, 422}, ignored_input=True, spec=spec)
+        answer = open_(app, method, url_of(method, rule, f"{quote(name)}=1&{quote(name)}=2"), headers,
+                       _valid_body(spec))  # given twice
+        # Twice is refused; a page for people reads the first and says what is wrong with it.
+        check(answer, {400, 422} | ({403} if html(spec) else set()), ignored_input=name not in declared, spec=spec)
+
+
+# -- credentials -------------------------------------------------------------------------------------------
+
+SCOPED = [(method, rule) for method, rule in ROUTES if needs_scope(SPECS[(method, rule)])]
+SCOPED_IDS = [f"{method} {rule}" for method, rule in SCOPED]
+
+
+def _signed(body: bytes, secret: str = HMAC_SECRET, stamp: int | None = None, key_id: str = "shop") -> dict:
+    stamp = str(stamp if stamp is not None else int(time.time()))
+    return {"X-Sidecar-Key-Id": key_id, "X-Sidecar-Timestamp": stamp, "X-Sidecar-Signature": sign(secret, stamp, body)}
+
+
+@pytest.mark.parametrize("method, rule", SCOPED, ids=SCOPED_IDS)
+def test_forged_stale_and_replayed_signatures_are_401(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    body = _valid_body(spec) + b" " * (time.time_ns() % 7)  # a fresh signature for each route
+    url, kind = url_of(method, rule), {"Content-Type": media_type(spec)}
+    cases = [
+        ({**kind, **_signed(body, secret="forged-secret-0123456789")}, "invalid_signature"),
+        ({**kind, **_signed(body, key_id="nobody")}, "invalid_signature"),
+        ({**kind, **_signed(body + b" ")}, None),  # signed another body; sent this one
+        ({**kind, **_signed(body, stamp=int(time.time()) - 3600)}, "stale_signature"),
+        ({**kind, **_signed(body, stamp=int(time.time()) + 3600)}, "stale_signature"),
+        ({**kind, "X-Sidecar-Signature": "v1=" + "0" * 64}, "signature_missing"),
+    ]
+    for headers, code in cases:
+        if code is None:
+            headers = {**headers, "X-Sidecar-Signature": sign(HMAC_SECRET, headers["X-Sidecar-Timestamp"], body + b" ")}
+            answer = open_(app, method, url, headers, body)
+            check(answer, {401}, "invalid_signature", spec=spec)
+            continue
+        check(open_(app, method, url, headers, body), {401}, code, spec=spec)
+    signed = {**kind, **_signed(body)}
+    first = open_(app, method, url, signed, body)
+    assert first.status_code != 500
+    if first.status_code < 500:
+        check(open_(app, method, url, signed, body), {401}, "replayed_signature", spec=spec)
+
+
+# The read-only client holds releases.read only: every route needing another scope.
+OUT_OF_SCOPE = [(method, rule) for method, rule in SCOPED if SPECS[(method, rule)]["scope"] != "releases.read"]
+
+
+@pytest.mark.parametrize("method, rule", OUT_OF_SCOPE, ids=[f"{m} {r}" for m, r in OUT_OF_SCOPE])
+def test_a_client_without_the_scope_is_403(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    answer = open_(app, method, url_of(method, rule), {**bearer(READONLY_KEY), "Content-Type": media_type(spec)},
+                   _valid_body(spec))
+    check(answer, {403}, "out_of_scope", spec=spec)
+
+
+@pytest.mark.parametrize("method, rule", SCOPED, ids=SCOPED_IDS)
+def test_no_or_unknown_credentials_are_401(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    for headers, code in [({}, "credentials_missing"), (bearer("not-a-key-0123456789"), "invalid_api_key"),
+                          ({"Authorization": "Basic YWRtaW46YWRtaW4="}, "credentials_missing"),
+                          ({"Authorization": "Bearer "}, "invalid_api_key")]:
+        answer = open_(app, method, url_of(method, rule), {**headers, "Content-Type": media_type(spec)},
+                       _valid_body(spec))
+        check(answer, {401}, code, spec=spec)
+
+
+# Last, after every case above has run against the module's app.
+def test_zz_nothing_was_stored(app, before):
+    assert snapshot(app) == before
+
