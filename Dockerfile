@@ -4,7 +4,8 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml setup.py MANIFEST.in constraints.txt ./
 COPY sidecar ./sidecar
-RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
+# The redis extra: rate-limit counters shared by every API process through Redis.
+RUN pip install --no-cache-dir --prefix=/install -c constraints.txt ".[redis]"
 
 FROM python:3.11-slim
 COPY --from=build /install /usr/local
