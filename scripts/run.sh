@@ -102,6 +102,9 @@ else
 fi
 
 # --- the sidecar ------------------------------------------------------------------------------
+# One metrics directory for gunicorn's workers and the outbox worker: /metrics adds them all up.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$VAR/metrics}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db  # samples of an earlier run
 "$PY" -m sidecar worker &
 pids+=($!)
 "$PY" -m sidecar serve &

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from sidecar.api import BLUEPRINTS
+from sidecar.api import BLUEPRINTS, observe
 from sidecar.api.common import EXTENSION, forget_failed_signature
 from sidecar.config import Settings, load_settings
 from sidecar.errors import SidecarError, StoreBusy
@@ -104,6 +104,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None,
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    observe.init_app(app)  # correlation id and HTTP metrics of every request, refused ones too
     install_limits(app, settings)  # body size before any view, rate limits per client and route
     app.after_request(forget_failed_signature)
     if settings.worker_in_process:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
+from sidecar import logs
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError, SidecarError
 
@@ -440,8 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m sidecar` and the `sidecar` script."""
-    logging.basicConfig(level=os.environ.get("SIDECAR_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()  # SIDECAR_LOG_LEVEL, SIDECAR_LOG_FORMAT (text or json lines)
     args = build_parser().parse_args(argv)
     if args.command == "dlq" and args.action in ("show", "resolve", "abandon") and len(args.ids) != 1:
         print(f"sidecar dlq {args.action} takes exactly one id", file=sys.stderr)

@@ -19,6 +19,7 @@ KNOWN_SCOPES = frozenset({
     "events.write", "releases.read", "approvals.read", "approvals.write",
     "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
     "approvals.admin", "mappings.read", "mappings.write", "transform.use",
+    "metrics.read",  # GET /metrics: what the Prometheus scraper holds
 })
 MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
 DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
@@ -76,6 +77,7 @@ class Settings:
     # route ("default", "/path" or "METHOD /path") -> limit per client (SIDECAR_RATE_LIMITS; sidecar/limits.py)
     rate_limits: dict = field(default_factory=lambda: {"default": DEFAULT_RATE_LIMIT})
     rate_limit_storage: str = field(default=DEFAULT_RATE_STORAGE, repr=False)  # a Redis URL may hold a password
+    log_format: str = "text"  # text or json (one object per line): SIDECAR_LOG_FORMAT
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -184,6 +186,13 @@ def parse_flow_policies(raw: str, problems: list[str]) -> dict[str, Path]:
     return found
 
 
+def _log_format(env, problems) -> str:
+    raw = (env.get("SIDECAR_LOG_FORMAT") or "text").strip().lower()
+    if raw not in ("text", "json"):
+        problems.append(f"SIDECAR_LOG_FORMAT: '{raw[:20]}' is not text or json")
+    return raw
+
+
 def parse_priorities(raw: str, problems: list[str]) -> dict[str, int]:
     """SIDECAR_SYNC_PRIORITIES: a JSON object of sync target -> integer priority (higher runs first)."""
     if not raw.strip():
@@ -281,6 +290,7 @@ def load_settings(env: dict | None = None) -> Settings:
         channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
         rate_limits=limits.parse_rate_limits(env.get("SIDECAR_RATE_LIMITS", ""), problems),
         rate_limit_storage=rate_limit_storage,
+        log_format=_log_format(env, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -107,8 +107,10 @@ def _operation(spec: dict) -> dict:
         "parameters": [{"name": name, "in": "path", "required": True,
                         "schema": spec.get("path_parameters", {}).get(name, {"type": "string"})}
                        for name in re.findall(r"\{(\w+)\}", spec["path"])],
+        # `media_types` names a status whose answer is not the operation's usual type (text/plain metrics, JSON errors)
         "responses": {status: {"description": status,
-                               "content": {spec.get("media_type", "application/json"): {"schema": with_outcomes(schema)}}}
+                               "content": {spec.get("media_types", {}).get(status, spec.get("media_type", "application/json")):
+                                           {"schema": with_outcomes(schema)}}}
                       for status, schema in spec["responses"].items()},
     }
     if spec["path"] not in UNLIMITED_PATHS:  # every other route is rate limited (sidecar/limits.py)

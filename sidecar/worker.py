@@ -21,7 +21,7 @@ import random
 import threading
 import time
 
-from sidecar import n8n_resume
+from sidecar import correlation, metrics, n8n_resume
 from sidecar.errors import SidecarError
 from sidecar.flows import approval_routing, redecide, writebacks
 from sidecar.odoo import writeback
@@ -203,12 +203,20 @@ class OutboxWorker:
     # -- one job ----------------------------------------------------------------------------------
 
     def _handle(self, job: dict) -> None:
+        """Run one job under its decision's correlation id (its log lines and audit entries carry it)."""
+        with correlation.bound(job.get("correlation_id") or correlation.new()):
+            outcome = self._deliver(job)
+        metrics.record_job(job["operation"], outcome)
+
+    def _deliver(self, job: dict) -> str:
         if job["crashes"] >= MAX_CRASHES:
             self._dead(job, INTERNAL, f"the worker stopped {job['crashes']} times while running this job",
                        ran=False)
-            return
+            return "dead"
         with self.services.db.read() as conn:
             payload = writebacks.as_expected_now(conn, job)
+        if job["operation"] == "post_message" and correlation.current():  # the note names the event it belongs to
+            payload = {**payload, "correlation_id": correlation.current()}
         beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
             with beat:
@@ -218,13 +226,15 @@ class OutboxWorker:
                     result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
         except writeback.Superseded as stale:
             self._superseded(job, stale)
+            return "superseded"
         except OdooError as err:
-            self._failed(job, err)
+            return self._failed(job, err)
         except Exception as err:  # a bug or an unknown operation, not Odoo: permanent, traceback once
             logger.exception("job %s (%s) failed inside the sidecar", job["id"], job["operation"])
             self._dead(job, INTERNAL, f"{type(err).__name__}: {err}")
-        else:
-            self._done(job, result)
+            return "dead"
+        self._done(job, result)
+        return "done"
 
     def _done(self, job: dict, result: dict) -> None:
         with self.services.db.transaction() as conn:
@@ -235,8 +245,12 @@ class OutboxWorker:
                          {"job_id": job["id"], "operation": job["operation"], "result": result})
             writebacks.note_own_write(conn, job, result)
             writebacks.refresh_release(conn, job["release_id"])
+        info = result if isinstance(result, dict) else {}
+        logger.info("job %s (%s) done: %s", job["id"], job["operation"], info.get("effect"),
+                    extra={"job_id": job["id"], "release_id": job["release_id"], "operation": job["operation"],
+                           "odoo_message_id": info.get("message_id")})
 
-    def _failed(self, job: dict, err: OdooError) -> None:
+    def _failed(self, job: dict, err: OdooError) -> str:
         settings, stamp = self.services.settings, now()
         if err.category == UNREACHABLE:
             self._odoo_unreachable()
@@ -245,13 +259,14 @@ class OutboxWorker:
             within = job["attempts"] + 1 < job["max_attempts"]
         if not (err.retryable and within):
             self._dead(job, err.category, err.message)
-            return
+            return "dead"
         attempt = job["attempts"] + 1
         delay = backoff_seconds(attempt, settings.retry_base_seconds, settings.retry_max_seconds,
                                 floor=short_lease(self.timeout))
         with self.services.db.transaction() as conn:
             if jobs.set_retry(conn, job["id"], job["claim_token"], delay, err.message, err.category):
                 logger.warning("job %s attempt %s failed (%s); retry in %.1fs", job["id"], attempt, err.category, delay)
+        return "retry"
 
     def _dead(self, job: dict, category: str, message: str, ran: bool = True) -> None:
         with self.services.db.transaction() as conn:

@@ -65,7 +65,7 @@ JSON_WHITESPACE = b" \t\n\r"  # RFC 8259's whitespace: an empty body is made of 
 def json_body(default=None):
     """The request's JSON object: 413 too large, 415 not declared JSON, 400 not a clean JSON object."""
     raw = raw_body()
-    if not raw.strip(JSON_WHITESPACE) and default is not None:  # bytes.strip() would also drop \x0b, \x0c
+    if not raw and default is not None:  # no body at all; whitespace alone is a malformed one
         return default
     check_content_type()
     if not raw.strip(JSON_WHITESPACE):

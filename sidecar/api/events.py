@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Blueprint, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
-from sidecar.errors import InvalidPayload
-from sidecar.flows import approval_routing, pipeline, reconcile
+from sidecar import metrics
+from sidecar.errors import InvalidPayload, SidecarError
+from sidecar.flows import approval_routing, pipeline, reconcile, registry
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
 MAX_KEY_LENGTH = 255  # the store's key column
@@ -28,13 +30,30 @@ def idempotency_key() -> str | None:
 def submit_event():
     """Decide one event with the flow its type names; a repeat with the same key answers as the first time."""
     key = idempotency_key()
-    status, answer, replayed = pipeline.submit(get_services(), json_body(), key)
+    envelope, started = json_body(), time.perf_counter()
+    try:
+        status, answer, replayed = pipeline.submit(get_services(), envelope, key)
+    except SidecarError as err:
+        _count_event(envelope, err.code)
+        raise
+    duplicate = replayed or answer.get("duplicate_of") is not None
+    _count_event(envelope, "duplicate" if duplicate else answer["outcome"],
+                 None if duplicate else time.perf_counter() - started)
     headers = {"Location": url_for("events.get_release", release_id=answer["release_id"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     if status == 201:  # the approvers' links go to n8n here only, for private delivery
         answer = approval_routing.with_decision_links(get_services(), answer)
     return answer, status, headers
+
+
+def _count_event(envelope: dict, outcome: str, seconds: float | None = None) -> None:
+    """Metrics label an event by its flow and type only when a flow governs that type (bounded labels)."""
+    flows = {flow.event_type: flow.name for flow in registry.flows()}
+    event_type = envelope.get("type")
+    known = isinstance(event_type, str) and event_type in flows
+    metrics.record_event(flows[event_type] if known else "unknown", event_type if known else "unknown",
+                         outcome, seconds)
 
 
 @bp.get("/releases/<release_id>")

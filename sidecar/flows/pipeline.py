@@ -52,6 +52,7 @@ def describe(conn, release: dict, duplicate_of: str | None = None) -> dict:
         "jobs": [describe_job(job) for job in jobs.for_release(conn, release["id"])],
         "duplicate_of": duplicate_of,
         "created_at": iso(release["created_at"]),
+        "correlation_id": release.get("correlation_id"),  # the decided event's (the header has this request's)
     }
 
 

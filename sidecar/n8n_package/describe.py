@@ -44,7 +44,8 @@ class Resource:
 
 
 def in_node(spec: dict) -> bool:
-    """Operations answering JSON belong in the node; pages meant for a person's browser (HTML) do not."""
+    """Operations answering JSON belong in the node; pages meant for a person's browser (HTML) and the
+    Prometheus scrape (text) do not."""
     return spec.get("media_type", JSON) == JSON
 
 

@@ -11,12 +11,16 @@ from urllib.parse import urlparse
 import odoorpc
 from odoorpc.rpc import jsonrpclib
 
+from sidecar import metrics
 from sidecar.odoo import release_bundle
 from sidecar.odoo.errors import RECORD_MISSING, OdooError, classify, unreachable
 from sidecar.odoo.transport import KeepAlivePool, build_opener
 from sidecar.values import ODOO_DATETIME, m2o_id
 
 logger = logging.getLogger(__name__)
+# odoorpc logs every JSON-RPC request at DEBUG, the password (args of every execute_kw) included: its
+# debug lines never reach a handler, whatever level the sidecar's own logs are set to.
+logging.getLogger("odoorpc").setLevel(logging.INFO)
 
 
 def _no_rpc_payloads(record: logging.LogRecord) -> bool:
@@ -125,22 +129,23 @@ class OdooGateway:
     def execute(self, model: str, method: str, *args, **kwargs):
         """Call `model.method(*args, **kwargs)` through execute_kw; raise OdooError on any failure."""
         for attempt in range(2):
-            odoo = self._client()
-            try:
-                return odoo.execute_kw(model, method, list(args), kwargs)
-            except Exception as err:
-                if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
-                    # a kept-alive connection the server had closed (urllib3 discarded it): the login
-                    # still holds, and a read is safe to send again, on a new connection
-                    logger.info("Odoo dropped the connection of %s.%s before answering; sending it again",
-                                model, method)
-                    continue
-                error = classify(err)
-                if error.reconnect:
-                    logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method,
-                                   error.category)
-                    self._drop(odoo)
-                raise error from err
+            with metrics.odoo_call(model, method):  # timed with its login; counted by the category raised
+                odoo = self._client()
+                try:
+                    return odoo.execute_kw(model, method, list(args), kwargs)
+                except Exception as err:
+                    if attempt == 0 and method in READ_METHODS and isinstance(err, DROPPED):
+                        # a kept-alive connection the server had closed (urllib3 discarded it): the login
+                        # still holds, and a read is safe to send again, on a new connection
+                        logger.info("Odoo dropped the connection of %s.%s before answering; sending it again",
+                                    model, method)
+                        continue
+                    error = classify(err)
+                    if error.reconnect:
+                        logger.warning("Odoo call %s.%s failed (%s); reconnecting next time", model, method,
+                                       error.category)
+                        self._drop(odoo)
+                    raise error from err
         raise AssertionError("unreachable")
 
     def version(self) -> dict:

@@ -361,7 +361,10 @@ def post_message(gateway: OdooGateway, payload: dict) -> dict:
     existing = _find_message(gateway, res_id, ref, model)
     if existing:
         return {"effect": ALREADY_DONE, "order_id": order_id, "message_id": existing["id"]}
-    message_id = gateway.post_note(model, res_id, text_to_html(with_ref(payload["body"], ref)))
+    body = payload["body"]
+    if payload.get("correlation_id"):  # from the worker: the note names the event it belongs to, for tracing
+        body = f"{(body or '').rstrip()}\n\nCorrelation id: {payload['correlation_id']}"
+    message_id = gateway.post_note(model, res_id, text_to_html(with_ref(body, ref)))
     return {"effect": APPLIED, "order_id": order_id, "message_id": message_id}
 
 

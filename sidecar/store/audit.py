@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sidecar import correlation
 from sidecar.store.database import AUDIT_SEAL, after_commit
 from sidecar.store.records import now
 from sidecar.store.schema import approvals, audit_head, audit_log, dead_letters, jobs, releases
@@ -101,6 +102,8 @@ def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | N
     seal = seal_of(conn)
     head = conn.execute(sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()).first()
     seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+    if correlation.current() and "correlation_id" not in data:  # sealed with the rest: the trail links to the logs
+        data = {**data, "correlation_id": correlation.current()}
     entry = {"seq": seq, "at": now(), "kind": kind, "subject": subject, "actor": actor,
              "data": json.loads(json.dumps(data, default=str)), "prev_hash": prev_hash}
     entry["hash"] = seal.entry_hash(entry)

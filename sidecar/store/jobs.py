@@ -14,8 +14,9 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sidecar import correlation
 from sidecar.store.records import as_dict, new_id, now
-from sidecar.store.schema import jobs
+from sidecar.store.schema import jobs, releases
 
 PENDING = "pending"        # waiting for its first attempt
 RETRYING = "retrying"      # an attempt failed; waiting for the next one
@@ -52,9 +53,18 @@ def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: 
         id=job_id, idempotency_key=idempotency_key, release_id=release_id, model=model, order_id=order_id, seq=seq,
         operation=operation, payload=payload, state=PENDING, attempts=0, crashes=0, max_attempts=max_attempts,
         priority=priority,
-        next_attempt_at=stamp, created_at=stamp, updated_at=stamp,
+        next_attempt_at=stamp, created_at=stamp, updated_at=stamp, correlation_id=_correlation_of(release_id),
     ))
     return job_id
+
+
+def _correlation_of(release_id: str | None):
+    """A job follows its decision's correlation id (one id from the event to its last write-back), else the
+    current request's; read inside the insert, no extra round trip."""
+    if release_id is None:
+        return correlation.current()
+    of_release = sa.select(releases.c.correlation_id).where(releases.c.id == release_id).scalar_subquery()
+    return sa.func.coalesce(of_release, correlation.current())
 
 
 def get(conn: Connection, job_id: str) -> dict | None:

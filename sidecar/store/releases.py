@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sidecar import correlation
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import approval_votes, approvals, jobs, releases
 
@@ -42,7 +43,7 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
         id=release_id, flow=flow, model=model, order_id=order_id, order_name=order_name, event_id=event_id,
         outcome=decision["outcome"], status=status, decision=decision, facts=facts,
         policy_version=decision["policy"]["version"], requested_by=requested_by,
-        in_flight=1, created_at=stamp, updated_at=stamp,
+        in_flight=1, created_at=stamp, updated_at=stamp, correlation_id=correlation.current(),
     ))
     return release_id
 

@@ -40,6 +40,8 @@ releases = sa.Table(
     # because the store upgrade adds them (it fills older rows with the release flow's).
     sa.Column("flow", sa.String(64)),
     sa.Column("model", sa.String(64)),
+    # The correlation id of the event that was decided (X-Correlation-Id or n8n's execution id).
+    sa.Column("correlation_id", sa.String(128)),
 )
 # Keyed by flow too: two flows may govern one document at once (a purchase order's procurement check,
 # then its approval), each with its own decision; one flow never has two on the same document.
@@ -124,6 +126,7 @@ jobs = sa.Table(
     sa.Column("model", sa.String(64)),  # the document's Odoo model (added by the store upgrade)
     # Higher runs first among due jobs (None: DEFAULT_PRIORITY); added by the store upgrade.
     sa.Column("priority", sa.Integer),
+    sa.Column("correlation_id", sa.String(128)),  # its release's, else the request's that queued it
 )
 sa.Index("jobs_order_seq", jobs.c.model, jobs.c.order_id, jobs.c.seq, unique=True)
 

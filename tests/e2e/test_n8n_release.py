@@ -50,6 +50,8 @@ def test_released_quotation_is_confirmed_once_and_a_repeat_changes_nothing(stack
     before = {"state": "sale", "messages": len(odoo_seed.messages(order)), **stack.counts(order),
               "audit": stack.audit_entries()}
     assert before["releases"] == 1
+    # the correlation id came from n8n's execution id, through the decision and its job, into Odoo's note
+    assert re.search(r"Correlation id: n8n-\d+", release_messages(odoo_seed, order)[0]["body"])
 
     assert_answered_at_once(stack.webhook(RELEASE_HOOK, body))
     wait_for(lambda: stack.events_received() >= seen + 2, "n8n to deliver the repeat to the sidecar",

@@ -75,6 +75,34 @@ export const eventDescription: INodeProperties[] = [
 					},
 				},
 			},
+			{
+				displayName: 'X Correlation ID',
+				name: 'xCorrelationId',
+				type: 'string',
+				default: '',
+				description: 'Optional; the correlation ID the decision, its jobs, audit entries and log lines carry (1-128 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit); answered in the X-Correlation-Id header.',
+				routing: {
+					request: {
+						headers: {
+							'X-Correlation-Id': '={{$value}}',
+						},
+					},
+				},
+			},
+			{
+				displayName: 'X N8n Execution ID',
+				name: 'xN8nExecutionId',
+				type: 'string',
+				default: '',
+				description: 'Optional; n8n\'s execution ID ({{ $execution.ID }}): the correlation ID is n8n-<it> when no X-Correlation-Id is sent',
+				routing: {
+					request: {
+						headers: {
+							'X-N8n-Execution-Id': '={{$value}}',
+						},
+					},
+				},
+			},
 		],
 	},
 ];
