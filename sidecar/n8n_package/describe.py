@@ -114,7 +114,7 @@ def sentence(text: str) -> str:
 
 def help_text(text: str) -> str:
     """A description as n8n's linter wants it: a capital first, ID and JSON in capitals, one sentence unended."""
-    text = re.sub(r"\bids\b", "IDs", re.sub(r"\bid\b", "ID", text.strip()))
+    text = re.sub(r"\bids\b", "IDs", re.sub(r"\b[iI]d\b", "ID", text.strip()))  # X-Correlation-Id too
     text = re.sub(r"\bjson\b", "JSON", text)
     # n8n's linter refuses raw angle brackets around a placeholder (`<system>`): HTML-encoded.
     text = re.sub(r"<([^<>]*)>", r"&lt;\1&gt;", text)

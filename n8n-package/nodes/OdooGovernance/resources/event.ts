@@ -80,7 +80,7 @@ export const eventDescription: INodeProperties[] = [
 				name: 'xCorrelationId',
 				type: 'string',
 				default: '',
-				description: 'Optional; the correlation ID the decision, its jobs, audit entries and log lines carry (1-128 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit); answered in the X-Correlation-Id header.',
+				description: 'Optional; the correlation ID the decision, its jobs, audit entries and log lines carry (1-128 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit); answered in the X-Correlation-ID header.',
 				routing: {
 					request: {
 						headers: {
@@ -94,7 +94,7 @@ export const eventDescription: INodeProperties[] = [
 				name: 'xN8nExecutionId',
 				type: 'string',
 				default: '',
-				description: 'Optional; n8n\'s execution ID ({{ $execution.ID }}): the correlation ID is n8n-&lt;it&gt; when no X-Correlation-Id is sent',
+				description: 'Optional; n8n\'s execution ID ({{ $execution.ID }}): the correlation ID is n8n-&lt;it&gt; when no X-Correlation-ID is sent',
 				routing: {
 					request: {
 						headers: {
