@@ -25,6 +25,12 @@
 #                        never written into the repository)
 #   ODOO_WEBHOOK_AUTH    "user:password" Odoo sends as HTTP Basic auth to the release webhook
 #                        (import only; the Automation Rule's URL is http://user:password@host/...)
+#   PARTNER_WEBHOOK_TOKEN  the secret carriers, suppliers and the WMS send in the X-Webhook-Token header
+#                        to the ingest webhooks (import only; the credential "Partner webhook")
+#   CHANNEL_FEED_TOKEN   the bearer token sent with each channel's availability feed (import only;
+#                        the credential "Channel feed")
+#   CHANNEL_FEEDS        JSON object: sales channel -> the URL its availability feed is posted to,
+#                        written into the Channel availability workflow at import (default {})
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
 #
 # Queue mode (N8N_QUEUE=1 at import and start; the folder remembers it for the other commands):
@@ -54,7 +60,15 @@ NODE_CREDENTIAL_NAME="Odoo governance sidecar"
 # Must match the credential of the release workflow's Webhook node (Authentication: Basic Auth).
 WEBHOOK_CREDENTIAL_ID=odooWebhookAuth1
 WEBHOOK_CREDENTIAL_NAME="Odoo webhook"
+# Must match the ingest workflows' Webhook nodes (Authentication: Header Auth).
+PARTNER_CREDENTIAL_ID=partnerWebhook01
+PARTNER_CREDENTIAL_NAME="Partner webhook"
+PARTNER_HEADER=X-Webhook-Token
+# Must match the Channel availability workflow's feed requests.
+FEED_CREDENTIAL_ID=channelFeedAuth01
+FEED_CREDENTIAL_NAME="Channel feed"
 URL_PLACEHOLDER=__SIDECAR_URL__
+FEEDS_PLACEHOLDER=__CHANNEL_FEEDS__
 
 export N8N_USER_FOLDER=${N8N_USER_FOLDER:-$ROOT/var/n8n}
 export N8N_PORT=${N8N_PORT:-5678}
@@ -278,7 +292,10 @@ workflow_index() {
 write_credentials() {
   CREDENTIAL_ID="$CREDENTIAL_ID" CREDENTIAL_NAME="$CREDENTIAL_NAME" \
   NODE_CREDENTIAL_ID="$NODE_CREDENTIAL_ID" NODE_CREDENTIAL_NAME="$NODE_CREDENTIAL_NAME" \
-  WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" node -e '
+  WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" \
+  PARTNER_CREDENTIAL_ID="$PARTNER_CREDENTIAL_ID" PARTNER_CREDENTIAL_NAME="$PARTNER_CREDENTIAL_NAME" \
+  PARTNER_HEADER="$PARTNER_HEADER" FEED_CREDENTIAL_ID="$FEED_CREDENTIAL_ID" \
+  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" node -e '
     const e = process.env, out = [];
     if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
       data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_API_KEY } });
@@ -290,10 +307,15 @@ write_credentials() {
       out.push({ id: e.WEBHOOK_CREDENTIAL_ID, name: e.WEBHOOK_CREDENTIAL_NAME, type: "httpBasicAuth",
         data: { user: e.ODOO_WEBHOOK_AUTH.slice(0, at), password: e.ODOO_WEBHOOK_AUTH.slice(at + 1) } });
     }
+    if (e.PARTNER_WEBHOOK_TOKEN) out.push({ id: e.PARTNER_CREDENTIAL_ID, name: e.PARTNER_CREDENTIAL_NAME,
+      type: "httpHeaderAuth", data: { name: e.PARTNER_HEADER, value: e.PARTNER_WEBHOOK_TOKEN } });
+    if (e.CHANNEL_FEED_TOKEN) out.push({ id: e.FEED_CREDENTIAL_ID, name: e.FEED_CREDENTIAL_NAME,
+      type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.CHANNEL_FEED_TOKEN } });
     process.stdout.write(JSON.stringify(out));' >"$1"
 }
 
-# Copies the workflows of $1 into $2 with the sidecar base URL in place of its placeholder.
+# Copies the workflows of $1 into $2 with the sidecar base URL and the channel feeds in place of their
+# placeholders.
 render_workflows() {
   case "$SIDECAR_URL" in
     http://* | https://*) ;;
@@ -304,13 +326,26 @@ render_workflows() {
     return 1
   fi
   rm -rf "$2" && mkdir -p "$2"
-  node -e '
+  CHANNEL_FEEDS="${CHANNEL_FEEDS:-}" node -e '
     const fs = require("fs"), path = require("path");
-    const [src, dst, placeholder, url] = process.argv.slice(1);
+    const [src, dst, placeholder, url, feedsPlaceholder] = process.argv.slice(1);
+    let feeds = {};
+    if (process.env.CHANNEL_FEEDS) {
+      try { feeds = JSON.parse(process.env.CHANNEL_FEEDS); } catch (err) { feeds = null; }
+      const valid = feeds && typeof feeds === "object" && !Array.isArray(feeds) &&
+        Object.values(feeds).every((u) => typeof u === "string" && /^https?:\/\/[^\s"'"'"'\\]+$/.test(u));
+      if (!valid) {
+        console.error("n8n.sh: CHANNEL_FEEDS must be a JSON object of channel -> http(s) URL");
+        process.exit(1);
+      }
+    }
+    // The feeds sit inside a JSON string of the workflow: encoded twice.
+    const feedsText = JSON.stringify(JSON.stringify(feeds)).slice(1, -1);
     for (const file of fs.readdirSync(src).filter((f) => f.endsWith(".json"))) {
-      const text = fs.readFileSync(path.join(src, file), "utf8").split(placeholder).join(url.replace(/\/+$/, ""));
+      const text = fs.readFileSync(path.join(src, file), "utf8").split(placeholder).join(url.replace(/\/+$/, ""))
+        .split(feedsPlaceholder).join(feedsText);
       fs.writeFileSync(path.join(dst, file), text);
-    }' "$1" "$2" "$URL_PLACEHOLDER" "$SIDECAR_URL"
+    }' "$1" "$2" "$URL_PLACEHOLDER" "$SIDECAR_URL" "$FEEDS_PLACEHOLDER"
 }
 
 cmd_import() {
@@ -331,7 +366,11 @@ cmd_import() {
   fi
   [ -n "${ODOO_WEBHOOK_AUTH:-}" ] ||
     log "ODOO_WEBHOOK_AUTH is not set: the credential '$WEBHOOK_CREDENTIAL_NAME' is left as it is"
-  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}" ]; then
+  [ -n "${PARTNER_WEBHOOK_TOKEN:-}" ] ||
+    log "PARTNER_WEBHOOK_TOKEN is not set: the credential '$PARTNER_CREDENTIAL_NAME' is left as it is"
+  [ -n "${CHANNEL_FEED_TOKEN:-}" ] ||
+    log "CHANNEL_FEED_TOKEN is not set: the credential '$FEED_CREDENTIAL_NAME' is left as it is"
+  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}" ]; then
     TMP_DIR=$(mktemp -d)
     trap 'rm -rf "$TMP_DIR"' EXIT
     (umask 077 && write_credentials "$TMP_DIR/credentials.json")

@@ -8,7 +8,9 @@
 #
 # Secrets not given in the environment (SIDECAR_N8N_API_KEY, SIDECAR_OPS_API_KEY,
 # SIDECAR_AUDIT_KEY, SIDECAR_APPROVAL_SECRET, ODOO_WEBHOOK_AUTH: the user:password Odoo's
-# Automation Rule puts in the n8n webhook URL) are generated once into var/secrets.env and reused. n8n is skipped, with a
+# Automation Rule puts in the n8n webhook URL, PARTNER_WEBHOOK_TOKEN: what carriers, suppliers and the
+# WMS send to the ingest webhooks, CHANNEL_FEED_TOKEN: what the availability feed sends to the channels)
+# are generated once into var/secrets.env and reused. n8n is skipped, with a
 # warning, when it cannot be installed (no npm) or when RUN_N8N=0. RUN_VAR_DIR moves var/ (the
 # store, secrets, logs); RUN_SKIP_BOOTSTRAP=1 skips re-installing .venv (the tests use both).
 set -euo pipefail
@@ -24,7 +26,8 @@ chmod 700 "$VAR"
 # --- secrets: given, or generated once into var/secrets.env -------------------------------------
 SECRETS=$VAR/secrets.env
 [ -f "$SECRETS" ] || (umask 077 && : >"$SECRETS")
-for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH; do
+for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH \
+            PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN; do
   [ -n "${!name:-}" ] && continue  # given in the environment: that one wins
   value=$(sed -n "s/^$name=//p" "$SECRETS" | tail -n 1)
   if [ -z "$value" ]; then
@@ -38,7 +41,8 @@ for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_AP
     echo "run.sh: SIDECAR_AUDIT_KEY comes from $SECRETS, beside the store: for production keep it elsewhere" \
          "(a secret manager), so whoever can edit the database cannot re-seal the audit trail" >&2
 done
-export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH
+export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH \
+       PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN
 
 # --- Odoo: the one given, or a demo ------------------------------------------------------------
 pids=()

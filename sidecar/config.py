@@ -69,10 +69,10 @@ class Settings:
     approval_link_base: str = DEFAULT_APPROVAL_LINK_BASE
     public_url: str = ""  # the sidecar's own public base URL: approvers' decision pages hang under it
     approval_grace_hours: float = 72.0
-    # Outbox priority of each sync target (higher first), over the defaults (SIDECAR_SYNC_PRIORITIES, JSON).
-    sync_priorities: dict = field(default_factory=dict)
     # domain -> scope -> the system of record (SIDECAR_AUTHORITY); Odoo owns what is not listed
     authority: dict = field(default_factory=dict)
+    # Outbox priority of each sync target (higher first), over the defaults (SIDECAR_SYNC_PRIORITIES, JSON).
+    sync_priorities: dict = field(default_factory=dict)
     channels: dict = field(default_factory=dict)  # channel name -> Channel (SIDECAR_CHANNELS)
     # route ("default", "/path" or "METHOD /path") -> limit per client (SIDECAR_RATE_LIMITS; sidecar/limits.py)
     rate_limits: dict = field(default_factory=lambda: {"default": DEFAULT_RATE_LIMIT})
@@ -285,8 +285,8 @@ def load_settings(env: dict | None = None) -> Settings:
         approval_link_base=link_base,
         public_url=public_url,
         approval_grace_hours=_number(env, "SIDECAR_APPROVAL_GRACE_HOURS", 72.0, float, problems, 0),
-        sync_priorities=parse_priorities(env.get("SIDECAR_SYNC_PRIORITIES", ""), problems),
         authority=authority_table,
+        sync_priorities=parse_priorities(env.get("SIDECAR_SYNC_PRIORITIES", ""), problems),
         channels=parse_channels(env.get("SIDECAR_CHANNELS", ""), problems),
         rate_limits=limits.parse_rate_limits(env.get("SIDECAR_RATE_LIMITS", ""), problems),
         rate_limit_storage=rate_limit_storage,

@@ -15,6 +15,10 @@ BASE_URL = "__SIDECAR_URL__"  # scripts/n8n.sh writes the sidecar's URL in at im
 BASIC_AUTH_CREDENTIAL = {"id": "odooWebhookAuth1", "name": "Odoo webhook"}
 # The approval webhook's caller is authenticated by the sidecar: the decision token it passes on.
 TOKEN_WEBHOOKS = {"approvals/decision"}
+# Carriers, suppliers and the WMS post to the ingest webhooks with a token header of their own.
+PARTNER_CREDENTIAL = {"id": "partnerWebhook01", "name": "Partner webhook"}
+# The availability feed goes to each channel's own URL (the workflow's Channel feeds setting), not the sidecar.
+FEED_CREDENTIAL = {"id": "channelFeedAuth01", "name": "Channel feed"}
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +57,13 @@ def test_openapi_covers_every_spec():
     assert sorted(operations) == sorted(s["operation"] for s in load_specs())
 
 
-def _http_nodes():
+def _http_nodes(channel: bool = False):
+    """The HTTP Request nodes calling the sidecar (or, with `channel`, those posting to a channel's feed)."""
     for path in WORKFLOWS:
         workflow = json.loads(path.read_text())
         for node in workflow["nodes"]:
-            if node["type"] == "n8n-nodes-base.httpRequest":
+            if node["type"] == "n8n-nodes-base.httpRequest" and \
+                    (node.get("credentials", {}).get("httpHeaderAuth") == FEED_CREDENTIAL) == channel:
                 yield path.name, node
 
 
@@ -78,12 +84,27 @@ def test_workflow_http_nodes_match_a_spec(workflow, node):
     params = node["parameters"]
     path = _spec_path(params["url"])
     method = params.get("method", "GET")
-    matching = [s for s in load_specs() if s["method"] == method and re.sub(r"\{\w+\}", "{}", s["path"]) == path]
+    # A path parameter matches an expression ({}) or a literal segment (/v1/ingest/wms-stock).
+    matching = [s for s in load_specs() if s["method"] == method and
+                re.fullmatch(re.sub(r"\\\{\w+\\\}", r"(\\{\\}|[A-Za-z0-9_.-]+)", re.escape(s["path"])), path)]
     assert matching, f"{workflow}: {node['name']} calls {method} {path}, which no node-spec describes"
     assert params.get("authentication") == "genericCredentialType"
     assert params.get("genericAuthType") == "httpHeaderAuth"
     assert set(node["credentials"]) == {"httpHeaderAuth"}
     assert set(node["credentials"]["httpHeaderAuth"]) == {"id", "name"}
+
+
+@pytest.mark.parametrize("workflow, node", list(_http_nodes(channel=True)),
+                         ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_channel_feed_nodes_post_to_the_configured_url_with_their_credential(workflow, node):
+    params = node["parameters"]
+    assert params["url"].startswith("={{ $('Channel feeds').first().json.feeds[")
+    assert node["credentials"] == {"httpHeaderAuth": FEED_CREDENTIAL}
+    assert params["options"]["response"]["response"]["neverError"] is True
+    settings = next(n for n in json.loads((ROOT / "n8n-workflows" / workflow).read_text())["nodes"]
+                    if n["name"] == "Channel feeds")
+    [feeds] = settings["parameters"]["assignments"]["assignments"]
+    assert feeds["value"] == "={{ JSON.parse('__CHANNEL_FEEDS__') }}"  # scripts/n8n.sh writes CHANNEL_FEEDS in
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -148,6 +169,10 @@ def test_every_webhook_is_authenticated(workflow, node):
         assert decision["parameters"]["url"].endswith("/decision")
         # The caller's fields go to the sidecar as sent: it checks the token and refuses an `approver`.
         assert "approver" not in decision["parameters"]["jsonBody"]
+        return
+    if params["path"].startswith("ingest/"):
+        assert params.get("authentication") == "headerAuth", f"{workflow}: {node['name']} is not authenticated"
+        assert node["credentials"] == {"httpHeaderAuth": PARTNER_CREDENTIAL}
         return
     assert params.get("authentication") == "basicAuth", f"{workflow}: {node['name']} is not authenticated"
     assert node["credentials"] == {"httpBasicAuth": BASIC_AUTH_CREDENTIAL}

@@ -107,10 +107,17 @@ def test_nothing_is_queued_when_every_record_is_bad_and_a_key_answers_the_same(c
     ({"source": "", "records": [{}]}, 400, "invalid_payload"),
     ({"records": [{}]}, 400, "invalid_payload"),
     ({"source": "shop-eu", "records": [{}] * 1001}, 413, "too_many_records"),
+    ({"source": " Odoo ", "records": [{}]}, 400, "invalid_source"),  # would pass every authority check
 ])
 def test_a_request_that_cannot_be_read_is_a_clear_4xx(client, body, status, code):
     answer = client.post("/v1/sync/orders", json=body, headers=bearer())
     assert answer.status_code == status and answer.json["error"]["code"] == code
+
+
+def test_an_ingest_cannot_claim_to_come_from_odoo(client):
+    answer = client.post("/v1/ingest/wms-stock?source=odoo", data=b"{}", headers=bearer(),
+                         content_type="application/json")
+    assert answer.status_code == 400 and answer.json["error"]["code"] == "invalid_source"
 
 
 def test_an_unknown_target_is_a_404_naming_the_known_ones(client):

@@ -85,6 +85,10 @@ def _source(value) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 64:
         raise InvalidPayload("source must name the sending system in 1 to 64 characters",
                              details=[{"pointer": "/source", "message": "e.g. shop-eu, wms-main"}])
+    if value.strip().lower() == authority.ODOO:
+        # Odoo owns every domain nobody else is named for: a caller saying it is Odoo would pass every check.
+        raise InvalidPayload("source cannot be odoo: records synced into Odoo come from another system",
+                             code="invalid_source", details=[{"pointer": "/source", "message": "got odoo"}])
     return value.strip()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from sidecar.odoo import batch
+from sidecar.odoo import batch, tracking_notice
 from sidecar.odoo.errors import RECORD_MISSING, VALIDATION, OdooError
 from sidecar.odoo.gateway import OdooGateway
 from sidecar.values import m2o_id
@@ -268,7 +268,7 @@ def _deliveries(gateway: OdooGateway, items: list[dict]) -> dict[str, dict]:
     terms = [(field, "in", values) for field, values in wanted.items() if values]
     domain = ["|"] * (len(terms) - 1) + terms
     rows = batch.read_many(gateway, PICKING, [*domain, ("picking_type_code", "=", "outgoing")],
-                           ["name", "origin", "state", "carrier_tracking_ref"])
+                           ["name", "origin", "state", "carrier_tracking_ref", "sale_id"])
     found = {}
     for item in items:
         field, value = (("name", item["picking"]) if item["picking"] else ("origin", item["origin"]) if item["origin"]
@@ -316,7 +316,9 @@ def sync_tracking(gateway: OdooGateway, payload: dict) -> dict:
         body = "<p>" + "<br/>".join(html.escape(line, quote=False) for line in note_text(item).split("\n")) + "</p>"
         notes[item["ref"]] = gateway.post_note(PICKING, picking, body)
         seen.add((picking, item["ref"]))
-    return {"effect": _effect(bool(writes or notes)), "tracked": sorted(writes), "notes": notes}
+    notices = tracking_notice.notify_customers(gateway, items, deliveries)
+    return {"effect": _effect(bool(writes or notes or notices)), "tracked": sorted(writes), "notes": notes,
+            "notices": notices}
 
 
 def _refs(body) -> list[str]:
@@ -324,6 +326,8 @@ def _refs(body) -> list[str]:
     text = html.unescape(str(body or ""))
     return [part.split("<")[0].strip() for part in text.split("Ref: ")[1:]]
 
+
+RPC_COUNT["sync_tracking"] += tracking_notice.RPC_COUNT  # the customer's notices of the same job
 
 OPERATIONS = {"sync_orders": sync_orders, "sync_prices": sync_prices, "sync_stock": sync_stock,
               "sync_receipts": sync_receipts, "sync_tracking": sync_tracking}

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from sidecar.store import schema
 from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, demo_policies, sidecar_env
+from tests.support.webhook_receiver import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 N8N_SH = ROOT / "scripts" / "n8n.sh"
@@ -41,6 +42,15 @@ N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadlett
 
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
 WEBHOOK_USER, WEBHOOK_PASSWORD = "odoo", "0123456789abcdef-webhook"
+# What carriers, suppliers and the WMS send to the ingest webhooks (n8n's "Partner webhook" credential).
+PARTNER_TOKEN = "partner-token-0123456789abcdef"
+FEED_TOKEN = "channel-feed-token-0123456789"  # n8n's "Channel feed" credential
+# The ingest workflows' systems of record: the WMS counts the main warehouse, the supplier dates its receipts
+# and prices its own products.
+AUTHORITY = {"stock": {"WH": "wms-main"}, "receipts": {"acme-supplies": "acme-supplies"},
+             "prices": {"acme-supplies": "acme-supplies"}}
+CHANNELS = {"shop-eu": {"warehouses": ["WH"], "buffer_units": 2}, "pos-store-12": {"warehouses": ["WH"],
+                                                                                   "buffer_percent": 10}}
 
 
 def free_port() -> int:
@@ -98,6 +108,13 @@ class Stack:
             url = url.replace("http://", f"http://{quote(auth[0], safe='')}:{quote(auth[1], safe='')}@", 1)
         return requests.post(url, json=body, timeout=30)
 
+    def partner_webhook(self, path: str, body: bytes, content_type: str, token: str | None = PARTNER_TOKEN,
+                        **params) -> requests.Response:
+        """POST a partner's own payload to an ingest webhook, with its token header."""
+        headers = {"Content-Type": content_type, **({"X-Webhook-Token": token} if token else {})}
+        return requests.post(f"{self.n8n_url}/webhook/{path}", data=body, headers=headers, params=params,
+                             timeout=30)
+
     def sidecar(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {ALL_SCOPES_KEY}"}
         return requests.request(method, f"{self.sidecar_url}{path}", headers=headers, timeout=30, **kwargs)
@@ -152,7 +169,11 @@ class Stack:
 
 def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
     env = dict(os.environ)
+    feeds = folder / "channel-feeds.json"  # the feed receiver's URLs, written by the stack
     env.update({
+        "PARTNER_WEBHOOK_TOKEN": PARTNER_TOKEN,
+        "CHANNEL_FEED_TOKEN": FEED_TOKEN,
+        "CHANNEL_FEEDS": feeds.read_text() if feeds.exists() else "{}",
         "N8N_USER_FOLDER": str(folder / "n8n"),
         "N8N_PORT": str(n8n_port),
         "N8N_RUNNERS_BROKER_PORT": str(free_port()),
@@ -210,7 +231,15 @@ def n8n_installed():
 
 
 @pytest.fixture(scope="session")
-def stack(n8n_installed, odoo_target, tmp_path_factory):
+def feed_receiver():
+    """Stands in for the sales channels' availability feed endpoints."""
+    receiver = WebhookReceiver("channel-feed")
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(n8n_installed, odoo_target, tmp_path_factory, feed_receiver):
     """Sidecar (gunicorn), its outbox worker and n8n with every workflow imported and active."""
     folder = tmp_path_factory.mktemp("e2e")
     sidecar_port, n8n_port = free_port(), free_port()
@@ -225,7 +254,10 @@ def stack(n8n_installed, odoo_target, tmp_path_factory):
            "SIDECAR_APPROVAL_LINK_BASE": f"http://127.0.0.1:{n8n_port}/webhook/{APPROVAL_HOOK}",
            # n8n's key holds what scripts/run.sh gives it: its scheduled workflows (reconcile at :00/:15/...,
            # overdue approvals) may run during the test and must succeed.
-           "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:{N8N_SCOPES}"}
+           "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:{N8N_SCOPES}",
+           "SIDECAR_AUTHORITY": json.dumps(AUTHORITY), "SIDECAR_CHANNELS": json.dumps(CHANNELS)}
+    (folder / "channel-feeds.json").write_text(json.dumps({name: f"{feed_receiver.url}/{name}"
+                                                           for name in CHANNELS}))
     n8n_env = _n8n_env(folder, n8n_port, sidecar_url)
     stack = Stack(sidecar_url, f"http://127.0.0.1:{n8n_port}", env["SIDECAR_DATABASE_URL"], folder)
     processes = []

@@ -19,7 +19,7 @@ class WebhookReceiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                record = {"body": body}
+                record = {"body": body, "path": self.path, "authorization": self.headers.get("Authorization")}
                 if forward is not None:
                     record["answer"] = forward(body)  # Odoo stops waiting after 1 s, then commits
                 results.append(record)

@@ -18,7 +18,7 @@ export const syncDescription: INodeProperties[] = [
 				name: 'Sync Records',
 				value: 'syncRecords',
 				action: 'Sync records',
-				description: 'Write canonical records into Odoo in batches, exactly once: `target` orders (canonical.order.v1 -> sale.order with lines, found again by client_order_ref \'&lt;system&gt;:&lt;external_id&gt;\'), prices (canonical.price.v1 -> product.pricelist.item, found again by pricelist, variant, min quantity and dates; kind supplier -> product.supplierinfo, found again by vendor, variant, min quantity and dates), stock (canonical.inventory_position.v1, state available -> stock.quant counts applied with action_apply_inventory), receipts (canonical.asn.v1 -> date_planned on the purchase order\'s lines and scheduled_date on its open receipts), tracking (canonical.shipment.v1 -> the delivery\'s carrier_tracking_ref and a chatter note of the latest status)',
+				description: 'Write canonical records into Odoo in batches, exactly once: `target` orders (canonical.order.v1 -> sale.order with lines, found again by client_order_ref \'{system}:{external_id}\'), prices (canonical.price.v1 -> product.pricelist.item, found again by pricelist, variant, min quantity and dates; kind supplier -> product.supplierinfo, found again by vendor, variant, min quantity and dates), stock (canonical.inventory_position.v1, state available -> stock.quant counts applied with action_apply_inventory), receipts (canonical.asn.v1 -> date_planned on the purchase order\'s lines and scheduled_date on its open receipts), tracking (canonical.shipment.v1 -> the delivery\'s carrier_tracking_ref and a chatter note of the latest status)',
 				routing: {
 					request: {
 						method: 'POST',
