@@ -5,7 +5,8 @@
 #                                 n8n-workflows/, with the sidecar's URL written in), then publish
 #                                 those marked "active": true
 #   scripts/n8n.sh start          start n8n in the background; returns once its webhooks answer
-#   scripts/n8n.sh stop           stop it
+#                                 (with N8N_QUEUE=1: in queue mode, see below)
+#   scripts/n8n.sh stop           stop it (and, in queue mode, its workers, Redis and PostgreSQL)
 #   scripts/n8n.sh status         say whether it runs
 #   scripts/n8n.sh execute ID     run the workflow ID once now, from its trigger (a scheduled one's "Run now")
 #   scripts/n8n.sh package [TGZ]  install the node package n8n-nodes-odoo-governance into n8n's community
@@ -31,6 +32,15 @@
 #   CHANNEL_FEEDS        JSON object: sales channel -> the URL its availability feed is posted to,
 #                        written into the Channel availability workflow at import (default {})
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
+#
+# Queue mode (N8N_QUEUE=1 at import and start; the folder remembers it for the other commands):
+# a main instance that receives webhooks and runs the schedules and enqueues their executions,
+# N8N_WORKERS workers (`n8n worker`, default 1) that run them, Redis (Debian's redis-server) as the
+# queue and PostgreSQL (scripts/pg-throwaway.sh, run as a non-root user) as n8n's database, all in
+# N8N_USER_FOLDER. Main and workers share N8N_ENCRYPTION_KEY (kept in the folder's n8n config).
+#   N8N_REDIS_PORT, N8N_POSTGRES_PORT  their ports on 127.0.0.1 (default: free ports, remembered)
+#   N8N_POSTGRES_DIR     PostgreSQL's data folder (default N8N_USER_FOLDER/postgres; as root, a folder
+#                        under /tmp the postgres user can reach, remembered in N8N_USER_FOLDER)
 #
 # n8n runs with an empty environment plus an allow-list (PATH, HOME, locale, N8N_*, DB_SQLITE_*):
 # no Odoo password, no sidecar keys; and its nodes may not read environment variables at all.
@@ -88,7 +98,8 @@ log() { echo "n8n.sh: $*" >&2; }
 n8n_env() {
   local name
   N8N_ENV=()
-  for name in PATH HOME LANG LC_ALL TZ TMPDIR $(compgen -e | grep -E '^(N8N_|DB_SQLITE_)' || true); do
+  for name in PATH HOME LANG LC_ALL TZ TMPDIR $(compgen -e | grep -E '^(N8N_|DB_SQLITE_)' || true) \
+      $(queue_mode && compgen -e | grep -E '^(EXECUTIONS_MODE|QUEUE_BULL_|DB_TYPE$|DB_POSTGRESDB_)' || true); do
     if [ -n "${!name+x}" ]; then
       N8N_ENV+=("$name=${!name}")
     fi
@@ -98,6 +109,147 @@ n8n_env() {
 n8n() {
   n8n_env
   env -i "${N8N_ENV[@]}" node "$N8N_BIN" "$@"
+}
+
+# -- queue mode --------------------------------------------------------------------------------
+MODE_FILE="$N8N_USER_FOLDER/mode"
+if [ "${N8N_QUEUE:-}" = 1 ] || { [ -z "${N8N_QUEUE:-}" ] && [ "$(cat "$MODE_FILE" 2>/dev/null)" = queue ]; }; then
+  N8N_QUEUE=1
+else
+  N8N_QUEUE=0
+fi
+export N8N_WORKERS=${N8N_WORKERS:-1}
+queue_mode() { [ "$N8N_QUEUE" = 1 ]; }
+
+free_tcp_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+
+# A value kept in the folder: the environment's if given, else the remembered one, else $2's output.
+remembered() {
+  local name=$1 file="$N8N_USER_FOLDER/queue-$1"
+  if [ -n "${!name:-}" ]; then
+    echo "${!name}" >"$file"
+  elif [ ! -s "$file" ]; then
+    (umask 077 && "${@:2}" >"$file")
+  fi
+  cat "$file"
+}
+
+random_secret() { node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))'; }
+
+# The encryption key main and workers share: the folder's n8n config has it once n8n ran there.
+encryption_key() {
+  local config="$N8N_USER_FOLDER/.n8n/config"
+  if [ -f "$config" ]; then
+    node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).encryptionKey)' "$config"
+  else
+    random_secret
+  fi
+}
+
+# Sets n8n's documented queue-mode variables (read by main, workers and the CLI commands alike).
+queue_env() {
+  local pg_dir
+  echo queue >"$MODE_FILE"
+  REDIS_PORT=$(remembered N8N_REDIS_PORT free_tcp_port)
+  PG_PORT=$(remembered N8N_POSTGRES_PORT free_tcp_port)
+  if [ "$(id -u)" = 0 ]; then
+    # PostgreSQL runs as the postgres user, which cannot enter a root-only folder such as pytest's.
+    pg_dir=$(remembered N8N_POSTGRES_DIR mktemp -u -d /tmp/n8n-postgres.XXXXXXXX)
+  else
+    pg_dir=$(remembered N8N_POSTGRES_DIR echo "$N8N_USER_FOLDER/postgres")
+  fi
+  PG_DIR=$pg_dir
+  export EXECUTIONS_MODE=queue QUEUE_BULL_REDIS_HOST=127.0.0.1 QUEUE_BULL_REDIS_PORT=$REDIS_PORT
+  export DB_TYPE=postgresdb DB_POSTGRESDB_HOST=127.0.0.1 DB_POSTGRESDB_PORT=$PG_PORT
+  export DB_POSTGRESDB_DATABASE=n8n DB_POSTGRESDB_USER=n8n
+  DB_POSTGRESDB_PASSWORD=$(remembered N8N_POSTGRES_PASSWORD random_secret)
+  N8N_ENCRYPTION_KEY=${N8N_ENCRYPTION_KEY:-$(encryption_key)}
+  export DB_POSTGRESDB_PASSWORD N8N_ENCRYPTION_KEY
+}
+
+redis_bin() {
+  command -v redis-server || { [ -x /usr/bin/redis-server ] && echo /usr/bin/redis-server; } ||
+    { log "redis-server not found (apt-get install redis-server)"; return 1; }
+}
+
+# Redis and PostgreSQL, started once per folder; both idempotent.
+services_start() {
+  local pwfile
+  if ! redis_ping; then
+    # Local queue only: no persistence, loopback, protected mode.
+    "$(redis_bin)" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+      --pidfile "$N8N_USER_FOLDER/redis.pid" --logfile "$N8N_USER_FOLDER/redis.log" --dir "$N8N_USER_FOLDER"
+    for _ in $(seq 1 50); do redis_ping && break; sleep 0.1; done
+    redis_ping || { log "Redis did not start; see $N8N_USER_FOLDER/redis.log"; return 1; }
+  fi
+  pwfile=$(mktemp)
+  echo "$DB_POSTGRESDB_PASSWORD" >"$pwfile"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$PG_DIR" && chown postgres: "$PG_DIR" && chmod 700 "$PG_DIR"
+  fi
+  bash "$ROOT/scripts/pg-throwaway.sh" start "$PG_DIR/data" "$PG_PORT" n8n n8n "$pwfile" || { rm -f "$pwfile"; return 1; }
+  rm -f "$pwfile"
+}
+
+redis_ping() {
+  node -e '
+    const s = require("net").connect(+process.argv[1], "127.0.0.1", () => s.write("PING\r\n"));
+    s.on("data", (d) => process.exit(String(d).startsWith("+PONG") ? 0 : 1));
+    s.on("error", () => process.exit(1)); setTimeout(() => process.exit(1), 1000);' "$REDIS_PORT"
+}
+
+services_stop() {
+  local pid
+  if [ -f "$N8N_USER_FOLDER/redis.pid" ]; then
+    pid=$(cat "$N8N_USER_FOLDER/redis.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$N8N_USER_FOLDER/redis.pid"
+  fi
+  bash "$ROOT/scripts/pg-throwaway.sh" stop "$PG_DIR/data"
+}
+
+# Before import and start: queue mode's environment and services, or the folder marked regular.
+prepare_mode() {
+  if queue_mode; then
+    queue_env
+    services_start
+  else
+    echo regular >"$MODE_FILE"
+  fi
+}
+
+workers_start() {
+  local i broker pid
+  for i in $(seq 1 "$N8N_WORKERS"); do
+    if pid=$(cat "$N8N_USER_FOLDER/worker-$i.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
+      continue
+    fi
+    # Each worker runs its own task runner broker: a port of its own.
+    broker=$(free_tcp_port)
+    n8n_env
+    setsid env -i "${N8N_ENV[@]}" N8N_RUNNERS_BROKER_PORT="$broker" node "$N8N_BIN" worker \
+      </dev/null >>"$N8N_USER_FOLDER/worker-$i.log" 2>&1 &
+    echo $! >"$N8N_USER_FOLDER/worker-$i.pid"
+  done
+}
+
+workers_ready() {
+  local i
+  for i in $(seq 1 "$N8N_WORKERS"); do
+    grep -q 'n8n worker is now ready' "$N8N_USER_FOLDER/worker-$i.log" 2>/dev/null || return 1
+  done
+}
+
+workers_stop() {
+  local file
+  for file in "$N8N_USER_FOLDER"/worker-*.pid; do
+    [ -f "$file" ] || continue
+    stop_group "$(cat "$file")" worker
+    rm -f "$file"
+  done
 }
 
 # Quick check used before every command; `install` itself asks n8n for its version.
@@ -205,6 +357,7 @@ cmd_import() {
     was_running=1
     cmd_stop
   fi
+  prepare_mode
   [ -n "${SIDECAR_N8N_API_KEY:-}" ] ||
     log "SIDECAR_N8N_API_KEY is not set: the credential '$CREDENTIAL_NAME' is left as it is"
   if [ -n "${ODOO_WEBHOOK_AUTH:-}" ] && [[ "$ODOO_WEBHOOK_AUTH" != ?*:?* ]]; then
@@ -249,27 +402,39 @@ cmd_import() {
 
 # True once n8n runs, for every workflow marked active, the version the last import published.
 # n8n 2.x applies publications asynchronously through an outbox after start; until it has, an
-# older version (or none) may answer. Reads n8n's own SQLite database, read-only.
+# older version (or none) may answer. Reads n8n's own database (SQLite read-only, or PostgreSQL in
+# queue mode); the identifiers are quoted the way both accept.
 publications_settled() {
   node -e '
-    const sqlite3 = require(process.env.N8N_HOME + "/node_modules/sqlite3");
-    const file = process.env.DB_SQLITE_DATABASE || process.env.N8N_USER_FOLDER + "/.n8n/database.sqlite";
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => { if (err) process.exit(1); });
-    db.configure("busyTimeout", 2000);
+    const e = process.env;
+    let all;
+    if (e.DB_TYPE === "postgresdb") {
+      const { Client } = require(e.N8N_HOME + "/node_modules/pg");
+      const client = new Client({ host: e.DB_POSTGRESDB_HOST, port: +e.DB_POSTGRESDB_PORT, user: e.DB_POSTGRESDB_USER,
+        password: e.DB_POSTGRESDB_PASSWORD, database: e.DB_POSTGRESDB_DATABASE, connectionTimeoutMillis: 2000 });
+      const ready = client.connect();
+      all = (sql, cb) => ready.then(() => client.query(sql)).then((r) => cb(null, r.rows), (err) => cb(err));
+    } else {
+      const sqlite3 = require(e.N8N_HOME + "/node_modules/sqlite3");
+      const file = e.DB_SQLITE_DATABASE || e.N8N_USER_FOLDER + "/.n8n/database.sqlite";
+      const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (err) => { if (err) process.exit(1); });
+      db.configure("busyTimeout", 2000);
+      all = (sql, cb) => db.all(sql, [], cb);
+    }
     const lagging = `
       SELECT w.id FROM workflow_entity w
-        LEFT JOIN workflow_published_version p ON p.workflowId = w.id
-       WHERE w.activeVersionId IS NOT NULL
-         AND (p.publishedVersionId IS NULL OR p.publishedVersionId <> w.activeVersionId)
+        LEFT JOIN workflow_published_version p ON p."workflowId" = w.id
+       WHERE w."activeVersionId" IS NOT NULL
+         AND (p."publishedVersionId" IS NULL OR p."publishedVersionId" <> w."activeVersionId")
       UNION
-      SELECT workflowId FROM workflow_publication_outbox WHERE status IN (?, ?)`;
+      SELECT "workflowId" FROM workflow_publication_outbox WHERE status IN ('"'pending', 'in_progress'"')`;
     const failed = `
-      SELECT w.name, t.errorMessage FROM workflow_publication_trigger_status t
-        JOIN workflow_entity w ON w.id = t.workflowId AND w.activeVersionId = t.versionId
-       WHERE t.status = ?`;
-    db.all(lagging, ["pending", "in_progress"], (err, rows) => {
+      SELECT w.name, t."errorMessage" FROM workflow_publication_trigger_status t
+        JOIN workflow_entity w ON w.id = t."workflowId" AND w."activeVersionId" = t."versionId"
+       WHERE t.status = '"'failed'"'`;
+    all(lagging, (err, rows) => {
       if (err || rows.length) process.exit(1);
-      db.all(failed, ["failed"], (err2, bad) => {
+      all(failed, (err2, bad) => {
         if (err2) process.exit(1);
         for (const b of bad) console.error(`n8n.sh: workflow "${b.name}" failed to activate: ${b.errorMessage}`);
         process.exit(bad.length ? 2 : 0);
@@ -296,7 +461,9 @@ cmd_start() {
   local pid deadline started settled
   cmd_install
   mkdir -p "$N8N_USER_FOLDER"
+  prepare_mode
   if pid=$(running_pid); then
+    queue_mode && workers_start
     log "already running (pid $pid) on http://127.0.0.1:$N8N_PORT"
     return 0
   fi
@@ -309,6 +476,7 @@ cmd_start() {
   n8n_env
   setsid env -i "${N8N_ENV[@]}" node "$N8N_BIN" start </dev/null >>"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
+  queue_mode && workers_start
   deadline=$((started + ${N8N_START_TIMEOUT:-120}))
   while true; do
     if curl -fs -o /dev/null "http://127.0.0.1:$N8N_PORT/healthz"; then
@@ -318,7 +486,7 @@ cmd_start() {
         log "see $LOG_FILE; n8n is left running (pid $(cat "$PID_FILE"))"
         return 1
       fi
-      if [ "$settled" = 0 ] && webhooks_ready "$(cat "$IMPORTED_FROM" 2>/dev/null || echo "$ROOT/n8n-workflows")"; then
+      if [ "$settled" = 0 ] && { ! queue_mode || workers_ready; } && webhooks_ready "$(cat "$IMPORTED_FROM" 2>/dev/null || echo "$ROOT/n8n-workflows")"; then
         break
       fi
     fi
@@ -335,30 +503,47 @@ cmd_start() {
     sleep 1
   done
   log "ready in $(($(date +%s) - started))s on http://127.0.0.1:$N8N_PORT (pid $(cat "$PID_FILE"), log $LOG_FILE)"
+  if queue_mode; then
+    log "queue mode: $N8N_WORKERS worker(s) (logs $N8N_USER_FOLDER/worker-*.log), Redis on :$REDIS_PORT, PostgreSQL on :$PG_PORT"
+  fi
 }
 
-cmd_stop() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$PID_FILE"
-    return 0
-  fi
+# Ends the process group of $1 (n8n and its task runner): TERM, then KILL after 30 s.
+stop_group() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
   for i in $(seq 1 60); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
   if kill -0 "$pid" 2>/dev/null; then
-    log "n8n (pid $pid) did not stop in 30s; killing it"
+    log "n8n $2 (pid $pid) did not stop in 30s; killing it"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
   fi
+}
+
+cmd_stop() {
+  local pid
+  if pid=$(running_pid); then
+    stop_group "$pid" main
+  fi
   rm -f "$PID_FILE"
+  if queue_mode; then
+    # Workers finish their running executions on TERM; the queue and database go last.
+    workers_stop
+    queue_env
+    services_stop
+  fi
 }
 
 cmd_status() {
   local pid
   if pid=$(running_pid); then
     echo "running (pid $pid) on http://127.0.0.1:$N8N_PORT, folder $N8N_USER_FOLDER"
+    if queue_mode; then
+      echo "queue mode: workers $(cat "$N8N_USER_FOLDER"/worker-*.pid 2>/dev/null | tr '\n' ' ')"
+    fi
   else
     echo "stopped"
     return 3
@@ -369,6 +554,7 @@ cmd_status() {
 cmd_execute() {
   [ -n "${1:-}" ] || { log "execute needs a workflow id"; exit 2; }
   installed || cmd_install
+  queue_mode && queue_env
   n8n execute --id="$1"
 }
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +36,8 @@ ODOO_WEBHOOK_TIMEOUT = 1.0  # seconds: Odoo's "Send Webhook Notification" gives 
 INSTALL_TIMEOUT = 30 * 60
 N8N_TIMEOUT = 5 * 60
 SETTLE = 60  # seconds for n8n + sidecar + worker to finish one event
+# SIDECAR_E2E_N8N_QUEUE=1: n8n in queue mode (main enqueues, a worker executes, Redis, PostgreSQL).
+QUEUE_MODE = os.environ.get("SIDECAR_E2E_N8N_QUEUE") == "1"
 N8N_SCOPES = "events.write,releases.read,approvals.write,approvals.read,deadletters.write"  # as scripts/run.sh
 
 # What the Automation Rule's URL carries as user:password@ (n8n's "Odoo webhook" credential).
@@ -85,7 +90,16 @@ class Stack:
 
     @property
     def logs(self):
-        return [self.folder / "sidecar.log", self.folder / "worker.log", self.folder / "n8n" / "n8n.log"]
+        return [self.folder / "sidecar.log", self.folder / "worker.log", self.folder / "n8n" / "n8n.log",
+                *sorted((self.folder / "n8n").glob("worker-*.log"))]
+
+    def n8n_executions(self) -> dict:
+        """n8n's execution ids by where they went, from its logs: `enqueued` by the main instance (queue
+        mode), `on_worker` started by an n8n worker."""
+        folder = self.folder / "n8n"
+        workers = "".join(tail(p, 1000000) for p in folder.glob("worker-*.log"))
+        return {"enqueued": set(re.findall(r"Enqueued execution (\d+)", tail(folder / "n8n.log", 1000000))),
+                "on_worker": set(re.findall(r"Worker started execution (\d+)", workers))}
 
     def webhook(self, path: str, body: dict, auth=(WEBHOOK_USER, WEBHOOK_PASSWORD)) -> requests.Response:
         """POST to an n8n webhook as Odoo does: credentials as user:password@ in the URL (sent as Basic auth)."""
@@ -168,6 +182,11 @@ def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
         "ODOO_WEBHOOK_AUTH": f"{WEBHOOK_USER}:{WEBHOOK_PASSWORD}",
         "N8N_START_TIMEOUT": "180",
     })
+    if QUEUE_MODE:
+        # PostgreSQL runs as a non-root user when the tests run as root: its data lives outside pytest's
+        # root-only temporary folder.
+        env.update({"N8N_QUEUE": "1", "N8N_WORKERS": "1",
+                    "N8N_POSTGRES_DIR": tempfile.mkdtemp(prefix="e2e-n8n-postgres.")})
     return env
 
 
@@ -254,6 +273,8 @@ def stack(n8n_installed, odoo_target, tmp_path_factory, feed_receiver):
         yield stack
     finally:
         _n8n(["stop"], n8n_env, 120)
+        if "N8N_POSTGRES_DIR" in n8n_env:
+            shutil.rmtree(n8n_env["N8N_POSTGRES_DIR"], ignore_errors=True)
         for process in reversed(processes):
             _stop(process)
 
