@@ -1,23 +1,44 @@
-"""Who is calling: a scoped API key (Bearer) or an HMAC-SHA256 signature over timestamp and body."""
+"""Who is calling: a scoped API key (Bearer) or a Standard Webhooks signature (webhook-id, -timestamp, -signature).
+
+The signature is checked by the `standardwebhooks` library; this module only finds the client whose secret
+(any of them: rotation keeps the old and the new valid) signed the request, and names each refusal.
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import time
+from datetime import datetime, timezone
+from typing import NamedTuple
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from sidecar.config import Client, Settings
 from sidecar.errors import Forbidden, Unauthenticated
 
-KEY_ID_HEADER = "X-Sidecar-Key-Id"
-TIMESTAMP_HEADER = "X-Sidecar-Timestamp"
-SIGNATURE_HEADER = "X-Sidecar-Signature"
-SIGNATURE_PREFIX = "v1="
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+SIGNED_HEADERS = (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for a body sent at `timestamp` (epoch seconds)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return SIGNATURE_PREFIX + digest
+class Caller(NamedTuple):
+    """The authenticated client and, for a signed request, its webhook-id (None for an API key)."""
+
+    client: Client
+    message_id: str | None = None
+
+
+def sign_headers(secret: str, message_id: str, body: bytes, at: float | None = None) -> dict[str, str]:
+    """Standard Webhooks headers for `body` sent as message `message_id`, signed with a `whsec_...` secret."""
+    sent_at = datetime.fromtimestamp(int(time.time() if at is None else at), tz=timezone.utc)
+    signature = Webhook(secret).sign(message_id, sent_at, body.decode("utf-8"))
+    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(int(sent_at.timestamp())), SIGNATURE_HEADER: signature}
+
+
+def message_key(client: Client, message_id: str) -> str:
+    """What the replay guard stores for a message: a client's webhook-ids are its own, and of any length."""
+    return hashlib.sha256(f"{client.name}\0{message_id}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _bytes(text: str) -> bytes:
@@ -32,35 +53,44 @@ def _by_api_key(settings: Settings, token: str) -> Client:
     raise Unauthenticated("unknown API key", code="invalid_api_key")
 
 
-def _by_signature(settings: Settings, headers, body: bytes, remember_signature) -> Client:
-    key_id, timestamp, signature = (headers.get(h) for h in (KEY_ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER))
-    if not key_id or not timestamp:
-        raise Unauthenticated(f"a signed request needs {KEY_ID_HEADER}, {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}",
-                              code="signature_missing")
-    client = next((c for c in settings.hmac_clients if c.name == key_id), None)
-    if client is None:
-        raise Unauthenticated(f"unknown key id '{key_id[:100]}'", code="invalid_signature")
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+def _signs(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        Webhook(secret).verify(body, headers, json_parse=False)
+    except (WebhookVerificationError, ValueError):  # the library raises ValueError on a malformed signature list
+        return False
+    return True
+
+
+def _by_signature(settings: Settings, headers, body: bytes) -> Client:
+    sent = {name: headers.get(name) for name in SIGNED_HEADERS}
+    if not all(sent.values()):
+        raise Unauthenticated(f"a signed request needs {', '.join(SIGNED_HEADERS)}", code="signature_missing")
+    stamp = sent[TIMESTAMP_HEADER]
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         raise Unauthenticated(f"{TIMESTAMP_HEADER} must be epoch seconds", code="invalid_signature")
-    sent_at = int(timestamp)
-    if abs(time.time() - sent_at) > settings.signature_tolerance:
-        raise Unauthenticated(f"timestamp is outside the {settings.signature_tolerance}s window",
+    # The library checks its own five minutes too; this names the refusal (and allows a shorter window).
+    if abs(time.time() - int(stamp)) > settings.signature_tolerance:
+        raise Unauthenticated(f"{TIMESTAMP_HEADER} is outside the {settings.signature_tolerance}s window",
                               code="stale_signature")
-    if not hmac.compare_digest(_bytes(sign(client.secret, timestamp, body)), _bytes(signature)):
-        raise Unauthenticated("signature does not match the body", code="invalid_signature")
-    if not remember_signature(signature, 2 * settings.signature_tolerance):
-        raise Unauthenticated("this signed request was already received", code="replayed_signature")
-    return client
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unauthenticated("a signed body must be UTF-8 text", code="invalid_signature") from None
+    for client in settings.webhook_clients:
+        if any(_signs(secret, body, sent) for secret in client.secrets):
+            return client
+    raise Unauthenticated("no webhook-signature matches the body with a known secret", code="invalid_signature")
 
 
-def authenticate(settings: Settings, headers, body: bytes, remember_signature) -> Client:
-    """Identify the caller or raise Unauthenticated; `remember_signature(sig, ttl)` is False for a replay."""
+def authenticate(settings: Settings, headers, body: bytes) -> Caller:
+    """Identify the caller or raise Unauthenticated."""
     authorization = headers.get("Authorization", "")
     if authorization.startswith("Bearer "):
-        return _by_api_key(settings, authorization[len("Bearer "):].strip())
+        return Caller(_by_api_key(settings, authorization[len("Bearer "):].strip()))
     if headers.get(SIGNATURE_HEADER):
-        return _by_signature(settings, headers, body, remember_signature)
-    raise Unauthenticated("send 'Authorization: Bearer <key>' or a signed request", code="credentials_missing")
+        return Caller(_by_signature(settings, headers, body), headers.get(ID_HEADER))
+    raise Unauthenticated("send 'Authorization: Bearer <key>' or a Standard Webhooks signed request",
+                          code="credentials_missing")
 
 
 def require_scope(client: Client, scope: str) -> None:

@@ -1,6 +1,8 @@
 """Settings read from environment variables into one typed object, validated at start."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -27,11 +29,16 @@ DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
 
 @dataclass(frozen=True)
 class Client:
-    """An integration allowed to call the sidecar: an API key or an HMAC secret, with scopes."""
+    """An integration allowed to call the sidecar: an API key, or the webhook secrets it signs with, and scopes."""
 
     name: str
-    secret: str = field(repr=False)  # never in a log line or a traceback's repr
+    secrets: tuple[str, ...] = field(repr=False)  # never in a log line or a traceback's repr
     scopes: frozenset[str]
+
+    @property
+    def secret(self) -> str:
+        """An API key client's key (it has exactly one)."""
+        return self.secrets[0]
 
     def allows(self, scope: str) -> bool:
         """True when this client holds the scope (or every scope, `*`)."""
@@ -49,8 +56,10 @@ class Settings:
     odoo_password: str = field(default="", repr=False)
     odoo_timeout: float = 10.0
     api_keys: tuple[Client, ...] = ()
-    hmac_clients: tuple[Client, ...] = ()
-    signature_tolerance: int = 300  # seconds a signed request stays valid
+    webhook_clients: tuple[Client, ...] = ()  # Standard Webhooks signers (SIDECAR_WEBHOOK_CLIENTS)
+    signature_tolerance: int = 300  # seconds a signed request stays valid (at most the library's 300)
+    callback_secret: str = field(default="", repr=False)  # whsec_... signing the sidecar's calls to n8n
+    n8n_resume_header: tuple[str, str] = field(default=("", ""), repr=False)  # what n8n's Wait nodes check
     max_body_bytes: int = 256 * 1024
     policy_file: Path = DEFAULT_POLICY_PATH
     flow_policies: dict = field(default_factory=dict)  # flow name -> its policy file (SIDECAR_FLOW_POLICIES)
@@ -84,8 +93,40 @@ CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 SCOPE_LIKE = re.compile(r"^(\*|[a-z]+\.[a-z]+)$")
 
 
-def parse_clients(raw: str, variable: str, problems: list[str]) -> tuple[Client, ...]:
+MIN_WEBHOOK_SECRET_BYTES = 24  # Standard Webhooks: secrets of 24 to 64 random bytes
+
+
+def webhook_secret_problem(secret: str) -> str | None:
+    """Why `secret` is not a usable `whsec_<base64>` secret, or None."""
+    if not secret.startswith("whsec_"):
+        return "must be whsec_ followed by base64"
+    try:
+        decoded = base64.b64decode(secret[len("whsec_"):], validate=True)
+    except (binascii.Error, ValueError):
+        return "must be whsec_ followed by base64"
+    if len(decoded) < MIN_WEBHOOK_SECRET_BYTES:
+        return f"must hold at least {MIN_WEBHOOK_SECRET_BYTES} random bytes"
+    return None
+
+
+def _secrets(field_: str, signing: bool, where: str, variable: str, problems: list[str]) -> tuple[str, ...]:
+    """An API key, or a signer's `,`-separated whsec_ secrets (old and new, while a secret is rotated)."""
+    if not signing:
+        if len(field_) < 16:
+            problems.append(f"{variable}: {where} secret must be at least 16 characters")
+        return (field_,)
+    secrets = tuple(s for s in field_.split(",") if s)
+    for position, secret in enumerate(secrets, start=1):
+        problem = webhook_secret_problem(secret)
+        if problem:
+            problems.append(f"{variable}: {where} secret {position} {problem}")
+    return secrets
+
+
+def parse_clients(raw: str, variable: str, problems: list[str], signing: bool = False) -> tuple[Client, ...]:
     """Parse `name:secret:scope,scope` entries separated by spaces, newlines or `;`.
+
+    A signer (`signing`) has one or more `whsec_` secrets separated by `,` in place of the key.
 
     A problem names the entry by its position and its client's name, never by its text:
     a malformed entry is often a bare secret, and start-up errors end up in logs.
@@ -112,9 +153,7 @@ def parse_clients(raw: str, variable: str, problems: list[str]) -> tuple[Client,
             problems.append(f"{variable}: client '{name}' has unknown scopes {shown}"
                             + (f" and {hidden} more not shown" if hidden else "")
                             + f"; known: {', '.join(sorted(KNOWN_SCOPES))}")
-        if len(secret) < 16:
-            problems.append(f"{variable}: client '{name}' secret must be at least 16 characters")
-        clients.append(Client(name, secret, scope_set))
+        clients.append(Client(name, _secrets(secret, signing, f"client '{name}'", variable, problems), scope_set))
     return tuple(clients)
 
 
@@ -134,7 +173,7 @@ def check_odoo_url(url: str, problems: list[str]) -> None:
         problems.append("ODOO_URL: has no host")
 
 
-def _number(env, name, default, cast, problems, minimum=0):
+def _number(env, name, default, cast, problems, minimum=0, maximum=None):
     raw = env.get(name)
     if raw in (None, ""):
         return default
@@ -145,7 +184,25 @@ def _number(env, name, default, cast, problems, minimum=0):
         return default
     if value < minimum:
         problems.append(f"{name}: must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        problems.append(f"{name}: must be at most {maximum}")
     return value
+
+
+HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def _resume_header(raw: str, problems: list[str]) -> tuple[str, str]:
+    """SIDECAR_N8N_RESUME_HEADER, `Name: value`: the header n8n's Wait nodes check (their Header Auth credential)."""
+    if not raw:
+        return ("", "")
+    name, _, value = raw.partition(":")
+    name, value = name.strip(), value.strip()
+    if not HEADER_NAME.match(name) or len(value) < 16 or not value.isascii() or not value.isprintable():
+        problems.append("SIDECAR_N8N_RESUME_HEADER: must be 'Header-Name: value' with a value of 16 or more "
+                        "printable ASCII characters")
+        return ("", "")
+    return (name, value)
 
 
 def _flag(env, name, problems) -> bool:
@@ -220,9 +277,18 @@ def load_settings(env: dict | None = None) -> Settings:
     if odoo_url:
         check_odoo_url(odoo_url, problems)
     api_keys = parse_clients(env.get("SIDECAR_API_KEYS", ""), "SIDECAR_API_KEYS", problems)
-    hmac_clients = parse_clients(env.get("SIDECAR_HMAC_CLIENTS", ""), "SIDECAR_HMAC_CLIENTS", problems)
-    if not api_keys and not hmac_clients:
-        problems.append("SIDECAR_API_KEYS or SIDECAR_HMAC_CLIENTS: at least one client is required")
+    webhook_clients = parse_clients(env.get("SIDECAR_WEBHOOK_CLIENTS", ""), "SIDECAR_WEBHOOK_CLIENTS", problems,
+                                    signing=True)
+    if not api_keys and not webhook_clients:
+        problems.append("SIDECAR_API_KEYS or SIDECAR_WEBHOOK_CLIENTS: at least one client is required")
+    if env.get("SIDECAR_HMAC_CLIENTS"):
+        problems.append("SIDECAR_HMAC_CLIENTS: the X-Sidecar-Signature scheme is gone; sign with Standard Webhooks "
+                        "and list the signers in SIDECAR_WEBHOOK_CLIENTS (README, Authentication)")
+    callback_secret = env.get("SIDECAR_CALLBACK_SECRET", "")
+    problem = webhook_secret_problem(callback_secret) if callback_secret else None
+    if problem:
+        problems.append(f"SIDECAR_CALLBACK_SECRET: {problem}")
+    resume_header = _resume_header(env.get("SIDECAR_N8N_RESUME_HEADER", ""), problems)
     database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
     if "://" not in database_url:
         problems.append("SIDECAR_DATABASE_URL: is not a database URL (e.g. sqlite:///var/sidecar.db)")
@@ -264,8 +330,10 @@ def load_settings(env: dict | None = None) -> Settings:
         odoo_password=env.get("ODOO_PASSWORD", ""),
         odoo_timeout=_number(env, "SIDECAR_ODOO_TIMEOUT", 10.0, float, problems, 0.1),
         api_keys=api_keys,
-        hmac_clients=hmac_clients,
-        signature_tolerance=_number(env, "SIDECAR_SIGNATURE_TOLERANCE", 300, int, problems, 1),
+        webhook_clients=webhook_clients,
+        signature_tolerance=_number(env, "SIDECAR_SIGNATURE_TOLERANCE", 300, int, problems, 1, maximum=300),
+        callback_secret=callback_secret,
+        n8n_resume_header=resume_header,
         max_body_bytes=_number(env, "SIDECAR_MAX_BODY_BYTES", 256 * 1024, int, problems, 1024),
         policy_file=policy_file,
         flow_policies=parse_flow_policies(env.get("SIDECAR_FLOW_POLICIES", ""), problems),

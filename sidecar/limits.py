@@ -8,7 +8,6 @@ workers, several hosts) share one `redis://` URL. Health routes are never limite
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import math
 import re
@@ -104,23 +103,16 @@ def client_key(settings) -> str:
     """Who the request counts against: the client its credentials prove, else its remote address.
 
     Only a valid credential names a client: a forged key id or an unknown key must not spend a real
-    client's budget. A signature is checked here without recording it (the view's check records it).
+    client's budget. A signature is checked here without recording its webhook-id (the view does that).
     """
     from sidecar.api.body import raw_body
-    from sidecar.auth import SIGNATURE_HEADER, _by_signature
+    from sidecar.auth import SIGNATURE_HEADER, authenticate
 
-    authorization = request.headers.get("Authorization", "")
-    if authorization.startswith("Bearer "):
-        token = authorization[len("Bearer "):].strip().encode("utf-8", "surrogatepass")
-        for client in settings.api_keys:
-            if hmac.compare_digest(client.secret.encode("utf-8", "surrogatepass"), token):
-                return f"client:{client.name}"
-    elif request.headers.get(SIGNATURE_HEADER):
-        try:
-            client = _by_signature(settings, request.headers, raw_body(), lambda signature, ttl: True)
-            return f"client:{client.name}"
-        except (SidecarError, RequestEntityTooLarge):
-            pass  # refused by the view anyway; counted by address until then
+    try:  # the body is read only for a signature (an API key's request may never need it)
+        body = raw_body() if request.headers.get(SIGNATURE_HEADER) else b""
+        return f"client:{authenticate(settings, request.headers, body).client.name}"
+    except (SidecarError, RequestEntityTooLarge):
+        pass  # refused by the view anyway; counted by address until then
     return f"address:{request.remote_addr or 'unknown'}"
 
 

@@ -127,7 +127,7 @@ def _operation(spec: dict) -> dict:
         operation["requestBody"] = {"required": spec["request"].get("required", True),
                                     "content": {spec["request"].get("media_type", "application/json"):
                                                 {"schema": request_schema(spec["request"])}}}
-    operation["security"] = [{"apiKey": []}, {"hmac": []}] if spec["scope"] else []
+    operation["security"] = [{"apiKey": []}, {"standardWebhooks": []}] if spec["scope"] else []
     if spec["scope"]:
         operation["x-scope"] = spec["scope"]
     return operation
@@ -146,9 +146,11 @@ def openapi_document() -> dict:
             "schemas": {"Error": ERROR_SCHEMA, **load_schemas()},
             "securitySchemes": {
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "scoped API key"},
-                "hmac": {"type": "apiKey", "in": "header", "name": "X-Sidecar-Signature",
-                         "description": "v1=hex(HMAC-SHA256(secret, timestamp + '.' + body)) with "
-                                        "X-Sidecar-Key-Id and X-Sidecar-Timestamp"},
+                "standardWebhooks": {"type": "apiKey", "in": "header", "name": "webhook-signature",
+                                     "description": "Standard Webhooks: space-separated v1,base64(HMAC-SHA256("
+                                                    "secret, webhook-id + '.' + webhook-timestamp + '.' + body)) "
+                                                    "with webhook-id (also the idempotency key) and "
+                                                    "webhook-timestamp"},
             },
         },
     }

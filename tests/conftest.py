@@ -6,6 +6,7 @@ import pytest
 from sidecar.app import create_app
 from sidecar.config import load_settings
 from sidecar.policy import DEMO_POLICY_PATH
+from tests.support.signing import WEBHOOK_CLIENTS
 from tests.support.stores import store_url
 
 pytest_plugins = ["tests.support.odoo_fixtures"]
@@ -18,7 +19,6 @@ STRICT = os.environ.get("SIDECAR_TEST_STRICT") == "1"
 ALL_SCOPES_KEY = "0123456789abcdef-ops"
 N8N_KEY = "0123456789abcdef-n8n"
 READONLY_KEY = "0123456789abcdef-ro"
-HMAC_SECRET = "0123456789abcdef-hmac"
 AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
 APPROVAL_SECRET = "0123456789abcdef-approval-tokens-secret"
 
@@ -41,7 +41,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
         "SIDECAR_AUDIT_KEY": AUDIT_KEY, "SIDECAR_AUDIT_CHECKPOINT_FILE": f"{tmp_path}/audit-checkpoints.jsonl",
         "SIDECAR_API_KEYS": f"ops:{ALL_SCOPES_KEY}:* n8n:{N8N_KEY}:events.write,approvals.write,deadletters.write "
                             f"viewer:{READONLY_KEY}:releases.read",
-        "SIDECAR_HMAC_CLIENTS": f"shop:{HMAC_SECRET}:events.write",
+        "SIDECAR_WEBHOOK_CLIENTS": WEBHOOK_CLIENTS,
         "SIDECAR_APPROVAL_SECRET": APPROVAL_SECRET,
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
         "SIDECAR_RETRY_MAX_SECONDS": "0", "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "0",

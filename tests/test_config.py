@@ -3,6 +3,7 @@ import pytest
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError
 from sidecar.policy import DEMO_POLICY_PATH
+from tests.support.signing import FORGED_SECRET, SHOP_NEW_SECRET, SHOP_OLD_SECRET, WEBHOOK_CLIENTS
 
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
         "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
@@ -59,7 +60,7 @@ def test_every_problem_is_reported_at_once():
 SECRET = "SuperSecretValue0123456789"
 
 
-@pytest.mark.parametrize("variable", ["SIDECAR_API_KEYS", "SIDECAR_HMAC_CLIENTS"])
+@pytest.mark.parametrize("variable", ["SIDECAR_API_KEYS", "SIDECAR_WEBHOOK_CLIENTS"])
 @pytest.mark.parametrize("value, names", [
     (SECRET, ["entry 1 must be"]),                                  # a bare key, the easy mistake
     (f"ops:{SECRET}", ["entry 1 must be"]),                          # scopes forgotten
@@ -103,9 +104,12 @@ def test_a_database_url_problem_does_not_echo_it():
 
 def test_settings_and_clients_never_show_their_secrets():
     settings = load_settings({**BASE, "ODOO_PASSWORD": "OdooPassw0rd",
-                              "SIDECAR_HMAC_CLIENTS": "shop:HmacSecret0123456789:events.write"})
-    shown = repr(settings) + str(settings) + repr(settings.api_keys) + repr(settings.hmac_clients)
-    for secret in ("OdooPassw0rd", "0123456789abcdef", "HmacSecret0123456789"):
+                              "SIDECAR_WEBHOOK_CLIENTS": f"shop:{WEBHOOK_CLIENTS.split(':')[1]}:events.write",
+                              "SIDECAR_CALLBACK_SECRET": FORGED_SECRET,
+                              "SIDECAR_N8N_RESUME_HEADER": "X-Resume-Token: ResumeToken0123456789"})
+    shown = repr(settings) + str(settings) + repr(settings.api_keys) + repr(settings.webhook_clients)
+    for secret in ("OdooPassw0rd", "0123456789abcdef", SHOP_OLD_SECRET, SHOP_NEW_SECRET, FORGED_SECRET,
+                   "ResumeToken0123456789"):
         assert secret not in shown
     assert "shop" in shown  # still says who the clients are
 

@@ -8,10 +8,10 @@ import time
 import pytest
 
 from sidecar.app import create_app
-from sidecar.auth import sign
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError
-from tests.conftest import ALL_SCOPES_KEY, HMAC_SECRET, N8N_KEY, READONLY_KEY, bearer, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, READONLY_KEY, bearer, sidecar_env
+from tests.support.signing import FORGED_SECRET, SHOP_NEW_SECRET, signed
 
 
 def make_app(tmp_path, **extra):
@@ -72,10 +72,8 @@ def test_requests_without_a_valid_credential_are_counted_by_address(limited):
     assert api.get("/v1/dead-letters", headers=bearer(ALL_SCOPES_KEY), environ_base=here).status_code == 200
 
 
-def _signed(body: bytes, secret: str = HMAC_SECRET) -> dict:
-    stamp = str(int(time.time()))
-    return {"Content-Type": "application/json", "X-Sidecar-Key-Id": "shop", "X-Sidecar-Timestamp": stamp,
-            "X-Sidecar-Signature": sign(secret, stamp, body)}
+def _signed(body: bytes, secret: str = SHOP_NEW_SECRET) -> dict:
+    return {"Content-Type": "application/json", **signed(body, secret)}
 
 
 def test_a_forged_signature_does_not_spend_the_real_clients_budget(limited):
@@ -83,7 +81,7 @@ def test_a_forged_signature_does_not_spend_the_real_clients_budget(limited):
     attacker = {"REMOTE_ADDR": "10.0.0.9"}
     for n in range(4):
         body = b'{"forged": %d}' % n
-        answer = api.post("/v1/events", data=body, headers=_signed(body, secret="x" * 32), environ_base=attacker)
+        answer = api.post("/v1/events", data=body, headers=_signed(body, secret=FORGED_SECRET), environ_base=attacker)
         assert answer.status_code == (401 if n < 3 else 429)
     body = b'{"id": "x"}'  # the real client, same route: its signature names it, its budget is untouched
     assert api.post("/v1/events", data=body, headers=_signed(body), environ_base=attacker).status_code == 400

@@ -238,7 +238,8 @@ def test_no_secret_in_any_log_line_or_metric(tmp_path, client, services, odoo_se
                                               thin_margin_quotation):
     from sidecar.app import create_app
     from sidecar.config import load_settings
-    from tests.conftest import AUDIT_KEY, APPROVAL_SECRET, HMAC_SECRET, N8N_KEY, READONLY_KEY, sidecar_env
+    from tests.conftest import AUDIT_KEY, APPROVAL_SECRET, N8N_KEY, READONLY_KEY, sidecar_env
+    from tests.support.signing import SHOP_NEW_SECRET, SHOP_OLD_SECRET
 
     odoo_password = "wrong-odoo-password-Zq81x"
     forged_key = "forged-key-0123456789-Kp3"
@@ -273,7 +274,7 @@ def test_no_secret_in_any_log_line_or_metric(tmp_path, client, services, odoo_se
     # the run logged at DEBUG: the worker's jobs, and the wrong app's login request (odoorpc would log its password)
     assert any(r["logger"] == "sidecar.worker" for r in records) and len(records) > 10
     secrets = {"ops API key": ALL_SCOPES_KEY, "n8n API key": N8N_KEY, "read-only key": READONLY_KEY,
-               "HMAC secret": HMAC_SECRET, "audit key": AUDIT_KEY, "approval secret": APPROVAL_SECRET,
+               "webhook secrets": SHOP_OLD_SECRET, "new webhook secret": SHOP_NEW_SECRET, "audit key": AUDIT_KEY, "approval secret": APPROVAL_SECRET,
                "Odoo password": odoo_password, "forged key": forged_key,
                **{f"approval token {n}": token for n, token in enumerate(tokens)}}
     assert [name for name, secret in secrets.items() if secret in raw] == []

@@ -8,13 +8,13 @@ import pytest
 
 from sidecar import approval_tokens
 from sidecar.app import create_app
-from sidecar.auth import sign
+from sidecar.auth import sign_headers
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError
 from tests.conftest import AUDIT_KEY, sidecar_env
 
 API_KEY = "sk-live-7Hq2ZpX9wR4mN8vB"
-HMAC_SECRET = "hmac-live-Kd83jQp0sLx2Vb7N"
+HMAC_SECRET = "whsec_c2lnbi1saXZlLUtkODNqUXAwc0x4MlZiN05RcTd3"  # 30 random bytes
 APPROVAL_SECRET = "approval-live-Zr5tYw2Qn8Lm4Xc6Bv1Kj9Hg3Fd7Sa0P"
 ODOO_PASSWORD = "odoo-pw-Wrong-Qx71Vz"  # not the integration user's: every login fails
 REDIS_PASSWORD = "redis-pw-Tn4Rk8Ws"
@@ -25,7 +25,7 @@ EVENT = {"id": "evt-secret-1", "type": "sale_order.release_requested", "source":
 @pytest.fixture
 def app(tmp_path, odoo_target):
     env = sidecar_env(tmp_path, odoo_target.url, odoo_target.db, odoo_target.login, ODOO_PASSWORD,
-                      SIDECAR_API_KEYS=f"ops:{API_KEY}:*", SIDECAR_HMAC_CLIENTS=f"shop:{HMAC_SECRET}:events.write",
+                      SIDECAR_API_KEYS=f"ops:{API_KEY}:*", SIDECAR_WEBHOOK_CLIENTS=f"shop:{HMAC_SECRET}:events.write",
                       SIDECAR_APPROVAL_SECRET=APPROVAL_SECRET, SIDECAR_PUBLIC_URL="http://sidecar.example",
                       SIDECAR_RATE_LIMIT_STORAGE=f"redis://:{REDIS_PASSWORD}@127.0.0.1:9/0",
                       SIDECAR_RATE_LIMITS="default=5/minute")  # no Redis there: every request logs its failure
@@ -48,8 +48,8 @@ def test_no_secret_in_any_answer_or_log_record(app, caplog):
     caplog.set_level(logging.DEBUG)
     api = app.test_client()
     body = json.dumps(EVENT).encode()
-    stamp = str(int(time.time()))
-    right_signature = sign(HMAC_SECRET, stamp, body)  # what a broken signature is compared with: an oracle if shown
+    right = sign_headers(HMAC_SECRET, "msg_secret1", body)
+    right_signature = right["webhook-signature"]  # what a broken signature is compared with: an oracle if shown
     token = approval_tokens.issue(APPROVAL_SECRET, "apr_secret1", "admin", "approve", 1, time.time() + 3600)
     expired = approval_tokens.issue(APPROVAL_SECRET, "apr_secret1", "admin", "approve", 1, time.time() - 10)
     forged = approval_tokens.issue("f" * 40, "apr_secret1", "admin", "approve", 1, time.time() + 3600)
@@ -58,12 +58,11 @@ def test_no_secret_in_any_answer_or_log_record(app, caplog):
     for key in wrong_keys:
         answers.append(api.get("/v1/dead-letters", headers={"Authorization": f"Bearer {key}"}))
     for headers in [
-        {"X-Sidecar-Key-Id": "shop", "X-Sidecar-Timestamp": stamp, "X-Sidecar-Signature": "v1=" + "0" * 64},
-        {"X-Sidecar-Key-Id": "shop", "X-Sidecar-Timestamp": stamp,
-         "X-Sidecar-Signature": sign(HMAC_SECRET, stamp, body + b" ")},
-        {"X-Sidecar-Key-Id": "shop", "X-Sidecar-Timestamp": str(int(time.time()) - 7200),
-         "X-Sidecar-Signature": sign(HMAC_SECRET, str(int(time.time()) - 7200), body)},
-        {"X-Sidecar-Key-Id": "shop", "X-Sidecar-Timestamp": stamp, "X-Sidecar-Signature": right_signature[:-2]},
+        {**right, "webhook-signature": "v1," + "A" * 44},
+        sign_headers(HMAC_SECRET, "msg_secret1", body + b" "),
+        sign_headers(HMAC_SECRET, "msg_secret1", body, at=time.time() - 7200),
+        {**right, "webhook-signature": right_signature[:-2]},
+        {**right, "webhook-id": "msg_other"},
     ]:
         answers.append(api.post("/v1/events", data=body, headers={**headers, "Content-Type": "application/json"}))
     # The Odoo password is wrong: intake, readiness and reads of Odoo fail without showing it.
@@ -87,7 +86,7 @@ def test_no_secret_in_any_answer_or_log_record(app, caplog):
 def test_configuration_problems_name_no_secret(tmp_path):
     env = sidecar_env(tmp_path, "http://127.0.0.1:9",
                       SIDECAR_API_KEYS=f"ops:{API_KEY}:*,not.a.scope {API_KEY}-alone",
-                      SIDECAR_HMAC_CLIENTS=f"shop:{HMAC_SECRET}",
+                      SIDECAR_WEBHOOK_CLIENTS=f"shop:{HMAC_SECRET}",
                       SIDECAR_RATE_LIMIT_STORAGE=f"rediss//:{REDIS_PASSWORD}@host",
                       SIDECAR_APPROVAL_SECRET=APPROVAL_SECRET[:10])
     with pytest.raises(ConfigError) as caught:
@@ -99,7 +98,7 @@ def test_configuration_problems_name_no_secret(tmp_path):
 def test_settings_and_clients_print_no_secret(tmp_path):
     settings = load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9", password=ODOO_PASSWORD,
                                          SIDECAR_API_KEYS=f"ops:{API_KEY}:*",
-                                         SIDECAR_HMAC_CLIENTS=f"shop:{HMAC_SECRET}:events.write",
+                                         SIDECAR_WEBHOOK_CLIENTS=f"shop:{HMAC_SECRET}:events.write",
                                          SIDECAR_APPROVAL_SECRET=APPROVAL_SECRET,
                                          SIDECAR_RATE_LIMIT_STORAGE=f"redis://:{REDIS_PASSWORD}@h:6379/0"))
     text = repr(settings) + str(settings)

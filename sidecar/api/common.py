@@ -8,8 +8,8 @@ from flask import current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from sidecar.api.body import check_content_type, parse_json, raw_body
-from sidecar.auth import authenticate, require_scope
-from sidecar.errors import InvalidPayload
+from sidecar.auth import authenticate, message_key, require_scope
+from sidecar.errors import Conflict, InvalidPayload
 from sidecar.services import Services
 from sidecar.store import signatures
 from sidecar.store.records import MAX_PAGE
@@ -24,16 +24,24 @@ def get_services() -> Services:
     return current_app.extensions[EXTENSION]
 
 
-def _remember_signature(signature: str, ttl: float) -> bool:
+def _refuse_replay(caller) -> None:
+    """A signed message reaches a route that keeps no answer to repeat once: a second delivery is refused.
+
+    Routes that take an idempotency key skip this: there the webhook-id is the key, and a repeat is
+    answered as the first time by the route itself.
+    """
+    key = message_key(caller.client, caller.message_id)
+    ttl = 2 * get_services().settings.signature_tolerance  # past this the timestamp alone refuses it
     with get_services().db.transaction() as conn:
-        seen = signatures.remember(conn, signature, ttl)
-    if seen:
-        g.signature = signature
-    return seen
+        first = signatures.remember(conn, key, ttl)
+    if not first:
+        raise Conflict(f"webhook-id '{caller.message_id[:100]}' was already received from '{caller.client.name}'; "
+                       "this route keeps no answer to repeat, so it does not run twice", code="webhook_replayed")
+    g.signature = key
 
 
 def forget_failed_signature(response):
-    """After a 5xx the signed request had no effect: let the client retry it as it is."""
+    """After a 5xx the signed message had no effect: let the client deliver it again as it is."""
     signature = g.pop("signature", None)
     if signature and response.status_code >= 500:
         try:
@@ -44,17 +52,22 @@ def forget_failed_signature(response):
     return response
 
 
-def requires(scope: str):
-    """Authenticate the caller and check `scope` before the view runs; the client lands on g."""
+def requires(scope: str, keyed: bool = False):
+    """Authenticate the caller and check `scope` before the view runs; the client lands on g.
+
+    `keyed`: the view honours an idempotency key (Idempotency-Key or webhook-id) and answers a repeat itself.
+    """
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            services = get_services()
-            client = authenticate(services.settings, request.headers, raw_body(), _remember_signature)
-            require_scope(client, scope)
-            g.client = client
+            caller = authenticate(get_services().settings, request.headers, raw_body())
+            require_scope(caller.client, scope)
+            if caller.message_id is not None and not keyed:
+                _refuse_replay(caller)
+            g.client = caller.client
             return view(*args, **kwargs)
         wrapper.required_scope = scope
+        wrapper.keyed = keyed
         return wrapper
     return decorator
 

@@ -8,6 +8,7 @@ from flask import Blueprint, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
 from sidecar import metrics
+from sidecar.auth import ID_HEADER
 from sidecar.errors import InvalidPayload, SidecarError
 from sidecar.flows import approval_routing, pipeline, reconcile, registry
 
@@ -17,16 +18,22 @@ KEY_PATTERN = re.compile(rf"[ -~]{{1,{MAX_KEY_LENGTH}}}")  # as the spec says: p
 
 
 def idempotency_key() -> str | None:
-    """The Idempotency-Key header: printable, at most MAX_KEY_LENGTH characters; None when absent."""
-    key = request.headers.get("Idempotency-Key")
+    """The Idempotency-Key header, else a signed message's webhook-id: printable, at most MAX_KEY_LENGTH
+    characters; None when neither is sent. Both sent and different: 400, the request names two operations."""
+    key, message_id = request.headers.get("Idempotency-Key"), request.headers.get(ID_HEADER)
+    if key is not None and message_id is not None and key != message_id:
+        raise InvalidPayload(f"Idempotency-Key and {ID_HEADER} differ; send one, or the same value in both",
+                             code="idempotency_key_mismatch",
+                             details=[{"pointer": "Idempotency-Key", "message": f"differs from {ID_HEADER}"}])
+    name, key = ("Idempotency-Key", key) if key is not None else (ID_HEADER, message_id)
     if key is not None and not KEY_PATTERN.fullmatch(key):  # sent but empty is a mistake, not "no key"
-        raise InvalidPayload(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
-                             details=[{"pointer": "Idempotency-Key", "message": f"got {len(key)} characters"}])
+        raise InvalidPayload(f"{name} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+                             details=[{"pointer": name, "message": f"got {len(key)} characters"}])
     return key
 
 
 @bp.post("/events")
-@requires("events.write")
+@requires("events.write", keyed=True)
 def submit_event():
     """Decide one event with the flow its type names; a repeat with the same key answers as the first time."""
     key = idempotency_key()

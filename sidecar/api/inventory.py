@@ -39,7 +39,7 @@ def _text(name: str, longest: int) -> str | None:
 
 
 @bp.post("/inventory/positions")
-@requires("events.write")
+@requires("events.write", keyed=True)
 def receive():
     """Goods received into a position (made on its first receipt); answers the position."""
     return _answer(inventory_states.receive(get_services(), json_body(), idempotency_key(), actor()))
@@ -61,14 +61,14 @@ def get_position(position_id):
 
 
 @bp.post("/inventory/positions/<position_id>/transitions")
-@requires("events.write")
+@requires("events.write", keyed=True)
 def move(position_id):
     """Move a quantity from one state to an allowed next one."""
     return _answer(inventory_states.move(get_services(), position_id, json_body(), idempotency_key(), actor()))
 
 
 @bp.post("/inventory/positions/<position_id>/adjustments")
-@requires("events.write")
+@requires("events.write", keyed=True)
 def adjust(position_id):
     """Add to or take from one state, with a reason."""
     return _answer(inventory_states.adjust(get_services(), position_id, json_body(), idempotency_key(), actor()))

@@ -18,14 +18,14 @@ def _answer(result):
 
 
 @bp.post("/sync/<target>")
-@requires("events.write")
+@requires("events.write", keyed=True)
 def sync_records(target):
     """Canonical records into Odoo in one batched job; one answer per record."""
     return _answer(sync.sync(get_services(), target, json_body(), idempotency_key()))
 
 
 @bp.post("/ingest/<adapter>")
-@requires("events.write")
+@requires("events.write", keyed=True)
 def ingest_records(adapter):
     """Another system's payload through its adapter, then synced; one answer per record."""
     body = raw_body()
