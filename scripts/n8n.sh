@@ -29,6 +29,8 @@
 #                        to the ingest webhooks (import only; the credential "Partner webhook")
 #   CHANNEL_FEED_TOKEN   the bearer token sent with each channel's availability feed (import only;
 #                        the credential "Channel feed")
+#   SIDECAR_N8N_RESUME_TOKEN  what the sidecar sends in X-Sidecar-Resume-Token when it resumes a Wait node
+#                        (import only; the credential "Sidecar resume" the Wait nodes check)
 #   CHANNEL_FEEDS        JSON object: sales channel -> the URL its availability feed is posted to,
 #                        written into the Channel availability workflow at import (default {})
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
@@ -67,6 +69,11 @@ PARTNER_HEADER=X-Webhook-Token
 # Must match the Channel availability workflow's feed requests.
 FEED_CREDENTIAL_ID=channelFeedAuth01
 FEED_CREDENTIAL_NAME="Channel feed"
+# Must match the workflows' Wait nodes resumed by the sidecar (Authentication: Header Auth) and
+# RESUME_HEADER in sidecar/n8n_resume.py.
+RESUME_CREDENTIAL_ID=sidecarResume001
+RESUME_CREDENTIAL_NAME="Sidecar resume"
+RESUME_HEADER=X-Sidecar-Resume-Token
 URL_PLACEHOLDER=__SIDECAR_URL__
 FEEDS_PLACEHOLDER=__CHANNEL_FEEDS__
 
@@ -295,7 +302,8 @@ write_credentials() {
   WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" \
   PARTNER_CREDENTIAL_ID="$PARTNER_CREDENTIAL_ID" PARTNER_CREDENTIAL_NAME="$PARTNER_CREDENTIAL_NAME" \
   PARTNER_HEADER="$PARTNER_HEADER" FEED_CREDENTIAL_ID="$FEED_CREDENTIAL_ID" \
-  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" node -e '
+  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" RESUME_CREDENTIAL_ID="$RESUME_CREDENTIAL_ID" \
+  RESUME_CREDENTIAL_NAME="$RESUME_CREDENTIAL_NAME" RESUME_HEADER="$RESUME_HEADER" node -e '
     const e = process.env, out = [];
     if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
       data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_API_KEY } });
@@ -311,6 +319,8 @@ write_credentials() {
       type: "httpHeaderAuth", data: { name: e.PARTNER_HEADER, value: e.PARTNER_WEBHOOK_TOKEN } });
     if (e.CHANNEL_FEED_TOKEN) out.push({ id: e.FEED_CREDENTIAL_ID, name: e.FEED_CREDENTIAL_NAME,
       type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.CHANNEL_FEED_TOKEN } });
+    if (e.SIDECAR_N8N_RESUME_TOKEN) out.push({ id: e.RESUME_CREDENTIAL_ID, name: e.RESUME_CREDENTIAL_NAME,
+      type: "httpHeaderAuth", data: { name: e.RESUME_HEADER, value: e.SIDECAR_N8N_RESUME_TOKEN } });
     process.stdout.write(JSON.stringify(out));' >"$1"
 }
 
@@ -370,7 +380,9 @@ cmd_import() {
     log "PARTNER_WEBHOOK_TOKEN is not set: the credential '$PARTNER_CREDENTIAL_NAME' is left as it is"
   [ -n "${CHANNEL_FEED_TOKEN:-}" ] ||
     log "CHANNEL_FEED_TOKEN is not set: the credential '$FEED_CREDENTIAL_NAME' is left as it is"
-  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}" ]; then
+  [ -n "${SIDECAR_N8N_RESUME_TOKEN:-}" ] ||
+    log "SIDECAR_N8N_RESUME_TOKEN is not set: the credential '$RESUME_CREDENTIAL_NAME' is left as it is"
+  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}${SIDECAR_N8N_RESUME_TOKEN:-}" ]; then
     TMP_DIR=$(mktemp -d)
     trap 'rm -rf "$TMP_DIR"' EXIT
     (umask 077 && write_credentials "$TMP_DIR/credentials.json")

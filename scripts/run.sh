@@ -9,7 +9,9 @@
 # Secrets not given in the environment (SIDECAR_N8N_API_KEY, SIDECAR_OPS_API_KEY,
 # SIDECAR_AUDIT_KEY, SIDECAR_APPROVAL_SECRET, ODOO_WEBHOOK_AUTH: the user:password Odoo's
 # Automation Rule puts in the n8n webhook URL, PARTNER_WEBHOOK_TOKEN: what carriers, suppliers and the
-# WMS send to the ingest webhooks, CHANNEL_FEED_TOKEN: what the availability feed sends to the channels)
+# WMS send to the ingest webhooks, CHANNEL_FEED_TOKEN: what the availability feed sends to the channels,
+# SIDECAR_CALLBACK_SECRET: the whsec_ secret signing the sidecar's calls to n8n, SIDECAR_N8N_RESUME_TOKEN:
+# what n8n's Wait nodes check when the sidecar resumes them)
 # are generated once into var/secrets.env and reused. n8n is skipped, with a
 # warning, when it cannot be installed (no npm) or when RUN_N8N=0. RUN_VAR_DIR moves var/ (the
 # store, secrets, logs); RUN_SKIP_BOOTSTRAP=1 skips re-installing .venv (the tests use both).
@@ -27,12 +29,14 @@ chmod 700 "$VAR"
 SECRETS=$VAR/secrets.env
 [ -f "$SECRETS" ] || (umask 077 && : >"$SECRETS")
 for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH \
-            PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN; do
+            PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN SIDECAR_CALLBACK_SECRET SIDECAR_N8N_RESUME_TOKEN; do
   [ -n "${!name:-}" ] && continue  # given in the environment: that one wins
   value=$(sed -n "s/^$name=//p" "$SECRETS" | tail -n 1)
   if [ -z "$value" ]; then
     value=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
     [ "$name" != ODOO_WEBHOOK_AUTH ] || value="odoo:$value"
+    [ "$name" != SIDECAR_CALLBACK_SECRET ] ||  # Standard Webhooks: whsec_ and base64 of random bytes
+      value=$("$PY" -c 'import base64, secrets; print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())')
     echo "$name=$value" >>"$SECRETS"
     echo "run.sh: generated $name into $SECRETS" >&2
   fi
@@ -42,7 +46,7 @@ for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_AP
          "(a secret manager), so whoever can edit the database cannot re-seal the audit trail" >&2
 done
 export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH \
-       PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN
+       PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN SIDECAR_CALLBACK_SECRET SIDECAR_N8N_RESUME_TOKEN
 
 # --- Odoo: the one given, or a demo ------------------------------------------------------------
 pids=()

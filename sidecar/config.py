@@ -59,7 +59,7 @@ class Settings:
     webhook_clients: tuple[Client, ...] = ()  # Standard Webhooks signers (SIDECAR_WEBHOOK_CLIENTS)
     signature_tolerance: int = 300  # seconds a signed request stays valid (at most the library's 300)
     callback_secret: str = field(default="", repr=False)  # whsec_... signing the sidecar's calls to n8n
-    n8n_resume_header: tuple[str, str] = field(default=("", ""), repr=False)  # what n8n's Wait nodes check
+    n8n_resume_token: str = field(default="", repr=False)  # what n8n's Wait nodes check (their Header Auth)
     max_body_bytes: int = 256 * 1024
     policy_file: Path = DEFAULT_POLICY_PATH
     flow_policies: dict = field(default_factory=dict)  # flow name -> its policy file (SIDECAR_FLOW_POLICIES)
@@ -189,21 +189,6 @@ def _number(env, name, default, cast, problems, minimum=0, maximum=None):
     return value
 
 
-HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-
-
-def _resume_header(raw: str, problems: list[str]) -> tuple[str, str]:
-    """SIDECAR_N8N_RESUME_HEADER, `Name: value`: the header n8n's Wait nodes check (their Header Auth credential)."""
-    if not raw:
-        return ("", "")
-    name, _, value = raw.partition(":")
-    name, value = name.strip(), value.strip()
-    if not HEADER_NAME.match(name) or len(value) < 16 or not value.isascii() or not value.isprintable():
-        problems.append("SIDECAR_N8N_RESUME_HEADER: must be 'Header-Name: value' with a value of 16 or more "
-                        "printable ASCII characters")
-        return ("", "")
-    return (name, value)
-
 
 def _flag(env, name, problems) -> bool:
     raw = env.get(name, "").strip().lower()
@@ -285,10 +270,13 @@ def load_settings(env: dict | None = None) -> Settings:
         problems.append("SIDECAR_HMAC_CLIENTS: the X-Sidecar-Signature scheme is gone; sign with Standard Webhooks "
                         "and list the signers in SIDECAR_WEBHOOK_CLIENTS (README, Authentication)")
     callback_secret = env.get("SIDECAR_CALLBACK_SECRET", "")
-    problem = webhook_secret_problem(callback_secret) if callback_secret else None
+    problem = webhook_secret_problem(callback_secret)
     if problem:
-        problems.append(f"SIDECAR_CALLBACK_SECRET: {problem}")
-    resume_header = _resume_header(env.get("SIDECAR_N8N_RESUME_HEADER", ""), problems)
+        problems.append(f"SIDECAR_CALLBACK_SECRET: required, {problem} (signs every call the sidecar makes to n8n)")
+    resume_token = env.get("SIDECAR_N8N_RESUME_TOKEN", "")
+    if len(resume_token) < 32 or not (resume_token.isascii() and resume_token.isprintable()) or " " in resume_token:
+        problems.append("SIDECAR_N8N_RESUME_TOKEN: required, at least 32 random printable ASCII characters without "
+                        "spaces (n8n's Wait nodes check it: their credential 'Sidecar resume')")
     database_url = env.get("SIDECAR_DATABASE_URL", Settings.database_url)
     if "://" not in database_url:
         problems.append("SIDECAR_DATABASE_URL: is not a database URL (e.g. sqlite:///var/sidecar.db)")
@@ -333,7 +321,7 @@ def load_settings(env: dict | None = None) -> Settings:
         webhook_clients=webhook_clients,
         signature_tolerance=_number(env, "SIDECAR_SIGNATURE_TOLERANCE", 300, int, problems, 1, maximum=300),
         callback_secret=callback_secret,
-        n8n_resume_header=resume_header,
+        n8n_resume_token=resume_token,
         max_body_bytes=_number(env, "SIDECAR_MAX_BODY_BYTES", 256 * 1024, int, problems, 1024),
         policy_file=policy_file,
         flow_policies=parse_flow_policies(env.get("SIDECAR_FLOW_POLICIES", ""), problems),

@@ -5,6 +5,10 @@ Runs as an outbox job (`resume_n8n`), so it is retried like any write-back; n8n 
 outcome, and the job becomes a dead letter at once rather than after every retry. Except just
 after the decision: an approver may decide between the workflow registering its resume URL and
 its Wait node starting to wait, when n8n also answers 404; that one is retried.
+
+Every call carries Standard Webhooks headers signed with SIDECAR_CALLBACK_SECRET (webhook-id: the job's,
+the same on each retry, so a receiver drops a repeat), and the header n8n's Wait node checks itself
+(SIDECAR_N8N_RESUME_TOKEN in RESUME_HEADER, its Header Auth credential): n8n cannot verify the signature.
 """
 from __future__ import annotations
 
@@ -14,12 +18,14 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlparse
 
+from sidecar.auth import sign_headers
 from sidecar.odoo.errors import N8N_FAILURE, OdooError
 
 OPERATION = "resume_n8n"
 CATEGORY = N8N_FAILURE  # the dead-letter category of n8n's failures
 TIMEOUT_SECONDS = 10.0
 GONE = {404, 410}
+RESUME_HEADER = "X-Sidecar-Resume-Token"  # the header name of n8n's credential 'Sidecar resume' (scripts/n8n.sh)
 NOT_WAITING_YET_SECONDS = 120.0  # a 404 this soon after the decision may be an execution not yet at its Wait node
 
 
@@ -34,13 +40,19 @@ def _may_not_wait_yet(payload: dict, status: int, now: float) -> bool:
     return status == 404 and isinstance(queued_at, (int, float)) and now - queued_at < NOT_WAITING_YET_SECONDS
 
 
-def run(payload: dict, timeout: float = TIMEOUT_SECONDS) -> dict:
+def callback_headers(message_id: str, body: bytes, secret: str, resume_token: str) -> dict:
+    """The headers of one callback to n8n: JSON, Standard Webhooks signed, and the token n8n checks itself."""
+    return {"Content-Type": "application/json", **sign_headers(secret, message_id, body), RESUME_HEADER: resume_token}
+
+
+def run(payload: dict, message_id: str, secret: str, resume_token: str, timeout: float = TIMEOUT_SECONDS) -> dict:
     """POST the outcome once; OdooError-shaped failures so the worker retries or dead-letters them."""
     url, body = payload.get("url") or "", payload.get("body") or {}
     if not valid_url(url):
         raise OdooError(CATEGORY, f"resume URL {url!r} is not an http(s) URL", retryable=False)
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers=callback_headers(message_id, data, secret, resume_token))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (http(s) checked above)
             return {"effect": "applied", "status": answer.status}

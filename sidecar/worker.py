@@ -221,7 +221,9 @@ class OutboxWorker:
         try:
             with beat:
                 if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
-                    result = n8n_resume.run(payload)
+                    settings = self.services.settings
+                    result = n8n_resume.run(payload, f"msg_{job['id']}", settings.callback_secret,
+                                            settings.n8n_resume_token)
                 else:
                     result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
         except writeback.Superseded as stale:

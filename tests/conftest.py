@@ -21,6 +21,8 @@ N8N_KEY = "0123456789abcdef-n8n"
 READONLY_KEY = "0123456789abcdef-ro"
 AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
 APPROVAL_SECRET = "0123456789abcdef-approval-tokens-secret"
+CALLBACK_SECRET = "whsec_Y2FsbGJhY2stc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY="  # signs the sidecar's calls to n8n
+RESUME_TOKEN = "0123456789abcdef-n8n-resume-token-value"  # what n8n's Wait nodes check
 
 
 def demo_policies() -> str:
@@ -43,6 +45,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
                             f"viewer:{READONLY_KEY}:releases.read",
         "SIDECAR_WEBHOOK_CLIENTS": WEBHOOK_CLIENTS,
         "SIDECAR_APPROVAL_SECRET": APPROVAL_SECRET,
+        "SIDECAR_CALLBACK_SECRET": CALLBACK_SECRET, "SIDECAR_N8N_RESUME_TOKEN": RESUME_TOKEN,
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
         "SIDECAR_RETRY_MAX_SECONDS": "0", "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "0",
         "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),  # the shipped policy names no approvers

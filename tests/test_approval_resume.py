@@ -5,19 +5,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import ALL_SCOPES_KEY, bearer
+from tests.conftest import ALL_SCOPES_KEY, CALLBACK_SECRET, RESUME_TOKEN, bearer
+from tests.test_worker import make_due
 from tests.test_approvals import decide, links_of, pending  # noqa: F401  (fixture)
 
 
 @pytest.fixture
 def n8n():
     """A stand-in for n8n's resume webhook: records POSTs; `status` sets its answer."""
-    calls, state = [], {"status": 200}
+    calls, state = [], {"status": 200, "received": []}
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server's naming)
-            calls.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
-            self.send_response(state["status"])
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            state["received"].append(({k.lower(): v for k, v in self.headers.items()}, raw))
+            calls.append((self.path, json.loads(raw)))
+            self.send_response(state["first"].pop() if state.get("first") else state["status"])
             self.end_headers()
 
         def log_message(self, *args):
@@ -88,3 +91,25 @@ def test_a_gone_execution_is_a_dead_letter(client, worker, pending, n8n, monkeyp
     answer = client.get("/v1/dead-letters", headers=bearer(ALL_SCOPES_KEY))
     assert any("resume_n8n" in item["summary"] and item["category"] == "n8n_failure"
                for item in answer.json["items"]), answer.json
+
+
+def test_every_resume_call_is_signed_with_one_webhook_id_across_retries(client, worker, services, pending, n8n):
+    """The receiver verifies each call with the standardwebhooks library and the callback secret."""
+    from standardwebhooks.webhooks import Webhook
+
+    from sidecar.store import jobs
+    base, calls, state = n8n
+    state["first"] = [503]  # n8n busy once: the job is retried
+    approval_id = pending["approval_id"]
+    wait(client, approval_id, f"{base}/webhook-waiting/90")
+    decide(client, approval_id, links_of(pending)["approve_token"])
+    worker.drain()
+    make_due(services)
+    worker.drain()
+    with services.db.read() as conn:
+        [resume] = [job for job in jobs.for_release(conn, pending["release_id"]) if job["operation"] == "resume_n8n"]
+    assert resume["state"] == jobs.DONE and len(state["received"]) == 2
+    for headers, raw in state["received"]:
+        assert Webhook(CALLBACK_SECRET).verify(raw, headers) == calls[0][1]  # raises unless signed with the secret
+        assert headers["x-sidecar-resume-token"] == RESUME_TOKEN  # what n8n's Wait node checks itself
+    assert len({headers["webhook-id"] for headers, _ in state["received"]}) == 1  # a retry is the same message

@@ -3,13 +3,15 @@ import pytest
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError
 from sidecar.policy import DEMO_POLICY_PATH
+from tests.conftest import CALLBACK_SECRET, RESUME_TOKEN
 from tests.support.signing import FORGED_SECRET, SHOP_NEW_SECRET, SHOP_OLD_SECRET, WEBHOOK_CLIENTS
 
 BASE = {"ODOO_URL": "http://127.0.0.1:8069", "ODOO_DB": "gov17", "ODOO_USER": "admin",
         "ODOO_PASSWORD": "admin", "SIDECAR_API_KEYS": "n8n:0123456789abcdef:events.write",
         "SIDECAR_AUDIT_KEY": "k" * 32,
         "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),
-        "SIDECAR_APPROVAL_SECRET": "0123456789abcdef0123456789abcdef"}
+        "SIDECAR_APPROVAL_SECRET": "0123456789abcdef0123456789abcdef",
+        "SIDECAR_CALLBACK_SECRET": CALLBACK_SECRET, "SIDECAR_N8N_RESUME_TOKEN": RESUME_TOKEN}
 
 
 def test_valid_environment_loads():
@@ -106,10 +108,10 @@ def test_settings_and_clients_never_show_their_secrets():
     settings = load_settings({**BASE, "ODOO_PASSWORD": "OdooPassw0rd",
                               "SIDECAR_WEBHOOK_CLIENTS": f"shop:{WEBHOOK_CLIENTS.split(':')[1]}:events.write",
                               "SIDECAR_CALLBACK_SECRET": FORGED_SECRET,
-                              "SIDECAR_N8N_RESUME_HEADER": "X-Resume-Token: ResumeToken0123456789"})
+                              "SIDECAR_N8N_RESUME_TOKEN": "ResumeToken0123456789-ResumeToken0123456789"})
     shown = repr(settings) + str(settings) + repr(settings.api_keys) + repr(settings.webhook_clients)
     for secret in ("OdooPassw0rd", "0123456789abcdef", SHOP_OLD_SECRET, SHOP_NEW_SECRET, FORGED_SECRET,
-                   "ResumeToken0123456789"):
+                   "ResumeToken0123456789-ResumeToken0123456789"):
         assert secret not in shown
     assert "shop" in shown  # still says who the clients are
 

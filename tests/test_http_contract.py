@@ -19,6 +19,8 @@ TOKEN_WEBHOOKS = {"approvals/decision"}
 PARTNER_CREDENTIAL = {"id": "partnerWebhook01", "name": "Partner webhook"}
 # The availability feed goes to each channel's own URL (the workflow's Channel feeds setting), not the sidecar.
 FEED_CREDENTIAL = {"id": "channelFeedAuth01", "name": "Channel feed"}
+# Wait nodes the sidecar resumes check the header it sends (n8n cannot verify its Standard Webhooks signature).
+RESUME_CREDENTIAL = {"id": "sidecarResume001", "name": "Sidecar resume"}
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +160,20 @@ def test_workflows_read_no_environment(path):
     assert "$env" not in text and "process.env" not in text
 
 
-@pytest.mark.parametrize("workflow, node", list(_nodes("n8n-nodes-base.webhook")),
+def _resumed_waits():
+    """Wait nodes resumed by a webhook call ($execution.resumeUrl): webhooks that change something too."""
+    return [(workflow, node) for workflow, node in _nodes("n8n-nodes-base.wait")
+            if node["parameters"].get("resume") in ("webhook", "form")]
+
+
+@pytest.mark.parametrize("workflow, node", list(_nodes("n8n-nodes-base.webhook")) + _resumed_waits(),
                          ids=lambda v: v if isinstance(v, str) else v["name"])
 def test_every_webhook_is_authenticated(workflow, node):
     params = node["parameters"]
+    if node["type"] == "n8n-nodes-base.wait":
+        assert params.get("incomingAuthentication") == "headerAuth", f"{workflow}: {node['name']} is not authenticated"
+        assert node["credentials"] == {"httpHeaderAuth": RESUME_CREDENTIAL}
+        return
     if params["path"] in TOKEN_WEBHOOKS:
         assert params.get("authentication", "none") == "none"
         workflow_json = json.loads((ROOT / "n8n-workflows" / workflow).read_text())
@@ -176,6 +188,14 @@ def test_every_webhook_is_authenticated(workflow, node):
         return
     assert params.get("authentication") == "basicAuth", f"{workflow}: {node['name']} is not authenticated"
     assert node["credentials"] == {"httpBasicAuth": BASIC_AUTH_CREDENTIAL}
+
+
+def test_the_resume_credential_holds_the_header_the_sidecar_sends():
+    from sidecar.n8n_resume import RESUME_HEADER
+    script = (ROOT / "scripts" / "n8n.sh").read_text()
+    assert f"RESUME_CREDENTIAL_ID={RESUME_CREDENTIAL['id']}" in script
+    assert f'RESUME_CREDENTIAL_NAME="{RESUME_CREDENTIAL["name"]}"' in script
+    assert f"RESUME_HEADER={RESUME_HEADER}" in script and _resumed_waits()
 
 
 def test_scripts_start_n8n_without_the_environment_and_with_env_access_blocked():

@@ -11,6 +11,7 @@ import pytest
 from sidecar import n8n_resume
 from sidecar.odoo import OdooGateway
 from sidecar.odoo.errors import UNREACHABLE, OdooError
+from tests.conftest import CALLBACK_SECRET, RESUME_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent / "sidecar"
 # Calls that open a network connection, by the last part of their name; how each one is given its timeout.
@@ -127,6 +128,6 @@ def test_odoo_calls_give_up_at_the_timeout(silent_server):
 
 def test_the_n8n_resume_call_gives_up_at_the_timeout(silent_server):
     error = _within(3, lambda: n8n_resume.run({"url": f"{silent_server}/webhook-waiting/1", "body": {}},
-                                              timeout=0.5))
+                                              "msg_1", CALLBACK_SECRET, RESUME_TOKEN, timeout=0.5))
     assert error.retryable
 

@@ -26,7 +26,7 @@ import requests
 import sqlalchemy as sa
 
 from sidecar.store import schema
-from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, demo_policies, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, RESUME_TOKEN, demo_policies, sidecar_env
 from tests.support.webhook_receiver import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +173,7 @@ def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
     env.update({
         "PARTNER_WEBHOOK_TOKEN": PARTNER_TOKEN,
         "CHANNEL_FEED_TOKEN": FEED_TOKEN,
+        "SIDECAR_N8N_RESUME_TOKEN": RESUME_TOKEN,
         "CHANNEL_FEEDS": feeds.read_text() if feeds.exists() else "{}",
         "N8N_USER_FOLDER": str(folder / "n8n"),
         "N8N_PORT": str(n8n_port),

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from sidecar.flows import inventory_adjustment
 from sidecar.store import schema
+from sidecar.n8n_resume import RESUME_HEADER
+from tests.conftest import RESUME_TOKEN
 from tests.e2e.conftest import APPROVAL_HOOK, assert_answered_at_once, first_answer, pending_approval, wait_for
 from tests.support.inventory_seed import InventorySeed
 
@@ -50,8 +52,29 @@ def resume_jobs_of(stack, doc_id: int, model: str) -> set:
     return stack._read_store(lambda conn: {r.state for r in conn.execute(query)})
 
 
-def decide_through_n8n(stack, inventory, quant_id: int, body: dict, choice: str, comment: str) -> dict:
-    """The approver's link, through n8n's approval-decision workflow, once the workflow follows the approval."""
+def resume_url_of(stack, approval_id: str) -> str:
+    """The resume URL the workflow gave the sidecar (n8n's signed $execution.resumeUrl)."""
+    query = sa.select(schema.approvals.c.resume_url).where(schema.approvals.c.id == approval_id)
+    return stack._read_store(lambda conn: conn.execute(query).scalar_one())
+
+
+def refused_resumes(stack, approval_id: str) -> list[int]:
+    """Calls that try to resume the waiting execution without what n8n checks: none may resume it."""
+    url = resume_url_of(stack, approval_id)
+    assert "signature=" in url  # n8n 2.41 signs its resume URLs itself
+    forged = {"approval_id": approval_id, "status": "approved", "decided_by": "someone", "comment": "forged"}
+    return [requests.post(target, json=forged, headers=headers, timeout=30).status_code for target, headers in [
+        (url.split("?")[0], {}),                                    # neither n8n's token nor the header
+        (url, {}),                                                  # n8n's token, no header
+        (url, {RESUME_HEADER: "not-the-resume-token-0123456789"}),  # a wrong header
+        (url.split("?")[0], {RESUME_HEADER: RESUME_TOKEN}),         # the header without n8n's token
+    ]]
+
+
+def decide_through_n8n(stack, inventory, quant_id: int, body: dict, choice: str, comment: str,
+                       probe: bool = False) -> dict:
+    """The approver's link, through n8n's approval-decision workflow, once the workflow follows the approval;
+    with `probe`, unauthenticated resume calls first."""
     approval = wait_for(lambda: pending_approval(stack, quant_id, MODEL), "an approval for the count", logs=stack.logs)
     first = first_answer(stack, body, inventory_adjustment.EVENT_TYPE)
     assert first["approval_id"] == approval["id"] and first["outcome"] == "approve"
@@ -60,6 +83,8 @@ def decide_through_n8n(stack, inventory, quant_id: int, body: dict, choice: str,
     wait_for(lambda: stack.sidecar("GET", f"/v1/approvals/{approval['id']}").json()["resume_url_set"],
              "the workflow to wait for the approval's outcome", logs=stack.logs)
     time.sleep(1)  # n8n parks the execution on its Wait node just after giving the URL
+    if probe:
+        assert all(status in (401, 403) for status in refused_resumes(stack, approval["id"]))
     decided = requests.post(link[f"{choice}_url"], json={"comment": comment}, timeout=30)
     assert decided.status_code == 200, decided.text
     return decided.json()["approval"]
@@ -85,12 +110,14 @@ def test_a_write_off_waits_for_the_manager_who_approves_through_n8n_and_the_work
     letters_before = stack.n8n_letters()
 
     assert_answered_at_once(stack.webhook(HOOK, body))
-    approval = decide_through_n8n(stack, inventory, quant, body, "approve", "shrinkage confirmed")
+    approval = decide_through_n8n(stack, inventory, quant, body, "approve", "shrinkage confirmed", probe=True)
     assert approval["status"] == "approved" and approval["decided_by"] == "admin"
     wait_for(lambda: inventory.quant(quant)["quantity"] == 5, "the approved count to be applied in Odoo",
              logs=stack.logs)
     wait_for(lambda: stack.job_states(quant, MODEL) == {"done"}, "every job to be done", logs=stack.logs)
-    assert resume_jobs_of(stack, quant, MODEL) == {"done"}  # n8n's Wait node took the outcome
+    # n8n's Wait node took the sidecar's signed outcome: the calls above resumed nothing (n8n answers 409 to a
+    # resume of an execution that is not waiting any more, which would have made this job a dead letter).
+    assert resume_jobs_of(stack, quant, MODEL) == {"done"}
     assert any("Inventory adjustment: approval needed" in n for n in notes(inventory, product))
     assert stack.n8n_letters() == letters_before
 
