@@ -189,7 +189,6 @@ def _number(env, name, default, cast, problems, minimum=0, maximum=None):
     return value
 
 
-
 def _flag(env, name, problems) -> bool:
     raw = env.get(name, "").strip().lower()
     if raw in ("", "0", "false", "no", "off"):
