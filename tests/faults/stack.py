@@ -84,6 +84,11 @@ class Stack:
             pass
         process.wait(timeout=STOP_SECONDS)
 
+    @staticmethod
+    def kill_pid(pid: int) -> None:
+        """`kill -9` of one process (a gunicorn worker: its master starts another)."""
+        os.kill(pid, signal.SIGKILL)
+
     def stop(self) -> None:
         """SIGTERM to whatever still runs, SIGKILL after STOP_SECONDS."""
         running = [p for p in self.processes if p.poll() is None]
