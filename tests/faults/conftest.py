@@ -50,6 +50,18 @@ def ledger(url: str) -> dict:
     return {"decisions": dict(decided), "jobs": dict(states), "open_letters": dict(letters)}
 
 
+def job_rows(url: str) -> list[dict]:
+    """Every write-back job: its order, operation, state, crashes and the effect it recorded."""
+    store = Database(url)
+    try:
+        with store.read() as conn:
+            rows = conn.execute(sa.select(jobs.c.order_id, jobs.c.operation, jobs.c.state, jobs.c.crashes,
+                                          jobs.c.result)).mappings().all()
+    finally:
+        store.dispose()
+    return [{**row, "effect": (row["result"] or {}).get("effect")} for row in rows]
+
+
 def settled(stack, seconds: float = 90) -> dict:
     """The ledger once no job is waiting or running any more (every write-back done or dead)."""
     deadline, book = time.monotonic() + seconds, {}

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
-
-from sidecar.store import Database
-from sidecar.store.schema import jobs
 from tests.faults import effects
-from tests.faults.conftest import settled
+from tests.faults.conftest import job_rows, settled
 from tests.faults.stack import Sender, join
 
 SLOW_ANSWER = 1.0  # seconds Odoo holds its answer after committing: the worker dies in that window
@@ -50,12 +46,8 @@ def test_a_worker_killed_mid_batch_leaves_each_effect_once(make_stack, odoo_doub
     settled(stack)
     assert effects.problems(odoo_seed, odoo_double, outcomes) == []
 
-    store = Database(stack.env["SIDECAR_DATABASE_URL"])
-    with store.read() as conn:
-        rows = conn.execute(sa.select(jobs.c.order_id, jobs.c.operation, jobs.c.state, jobs.c.crashes,
-                                      jobs.c.result)).mappings().all()
-    store.dispose()
-    taken_back = {(r["order_id"], r["operation"]): (r["state"], r["crashes"], r["result"]["effect"])
+    rows = job_rows(stack.env["SIDECAR_DATABASE_URL"])
+    taken_back = {(r["order_id"], r["operation"]): (r["state"], r["crashes"], r["effect"])
                   for r in rows if r["crashes"]}
     # Each killed claim came back once and found its effect already in Odoo; no other job lost a worker.
     assert taken_back == {(confirmed, "confirm_order"): ("done", 1, "already_done"),
