@@ -1,7 +1,8 @@
 """Odoo stops answering in the middle of a stream of events, the moment a note it committed is on its way
 back, and returns a few seconds later. Senders retry their 503s with the same key, or give up (ops replay
 one parked event, n8n re-runs the other's failed execution); write-backs that met the outage are dead
-letters the worker replays by itself once Odoo answers. Every event ends with exactly one effect."""
+letters. The worker is killed during the outage and its successor starts once Odoo is back: it replays
+those letters by itself. Every event ends with exactly one effect."""
 from __future__ import annotations
 
 import threading
@@ -38,7 +39,7 @@ def test_odoo_down_mid_stream_ends_with_one_effect_per_event(make_stack, odoo_do
     replayed_by_ops, rerun_by_n8n = during[1], during[4]  # their senders give up after one 503
     stack = make_stack()  # SIDECAR_UNREACHABLE_BUDGET_SECONDS=0: a write-back that meets the outage is dead at once
     stack.api()
-    stack.worker()
+    worker = stack.worker()
     sender = Sender(stack.url)
 
     posted = len(odoo_double.calls_to("sale.order", "message_post"))  # the double serves the whole session
@@ -57,8 +58,10 @@ def test_odoo_down_mid_stream_ends_with_one_effect_per_event(make_stack, odoo_do
             threads[-1].start()
             time.sleep(0.2)
         time.sleep(OUTAGE)
+        stack.kill(worker)  # its orchestrator restarts the worker during the incident...
     finally:
         odoo_proxy.come_up()
+    stack.worker()  # ...and the new one starts once Odoo answers: it never saw the outage
     join(threads)
 
     refused = [a for answers in sender.answers.values() for a in answers if isinstance(a, tuple) and a[0] == 503]
