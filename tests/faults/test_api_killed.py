@@ -2,6 +2,7 @@
 the clients send again with the same idempotency keys: one decision and one effect per event."""
 from __future__ import annotations
 
+import threading
 import time
 
 from tests.faults import effects
@@ -27,15 +28,19 @@ def test_the_api_killed_mid_request_decides_each_event_once(make_stack, odoo_dou
     stack.worker()
     odoo_double.delay("sale.order", "search_count", SLOW_READ)
     sender = Sender(stack.url)
-    threads = sender.send_all([effects.event(odoo_seed, order_id, "kill-api") for order_id in outcomes])
+    events = [effects.event(odoo_seed, order_id, "kill-api") for order_id in outcomes]
+    threads = []
+    stream = threading.Thread(target=lambda: threads.extend(sender.send_all(events, gap=0.3)), daemon=True)
+    stream.start()  # a stream: events keep arriving across both kills
 
-    _in_flight(odoo_double, 3)
+    _in_flight(odoo_double, 2)
     stack.kill_pid(children(server.pid)[0])  # one gunicorn worker: the master starts another
-    _in_flight(odoo_double, 3)
-    stack.kill(server)  # the whole server, master and workers, like a lost machine
+    _in_flight(odoo_double, 2)
+    stack.kill(server)  # the whole server, master and workers, like a lost machine; a request was reading
     time.sleep(0.5)  # clients find nobody listening, and retry
     odoo_double.clear_failures()
     stack.api()
+    stream.join(30)
     join(threads)
 
     decided = {}
