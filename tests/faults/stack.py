@@ -147,12 +147,13 @@ class Sender:
             time.sleep(gap)
         return threads
 
+    def refused(self) -> list[tuple]:
+        """Every 503 answer (status, body, headers)."""
+        return [a for answers in self.answers.values() for a in answers if isinstance(a, tuple) and a[0] == 503]
+
     def final(self, event_id: str):
         """The last answer to an event (status, body, headers), or the last error's text."""
         return self.answers[event_id][-1]
-
-    def statuses(self) -> list[int]:
-        return [a[0] for answers in self.answers.values() for a in answers if isinstance(a, tuple)]
 
 
 def join(threads: list[threading.Thread], seconds: float = 120) -> None:

@@ -25,15 +25,15 @@ def _postgres(*args: str) -> str:
 
 
 @pytest.fixture
-def postgres():
-    """A throwaway PostgreSQL server: (its URL, its data directory)."""
+def postgres(odoo_double):
+    """A throwaway PostgreSQL server: (its URL, its data directory); it outlives the stack's processes."""
     found = dict(line.split("=", 1) for line in _postgres().split())
     yield found["SIDECAR_TEST_DATABASE_URL"], found["SIDECAR_TEST_PGDATA"]
     _postgres("stop", found["SIDECAR_TEST_PGDATA"])
 
 
-def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(make_stack, odoo_double, odoo_seed,
-                                                                                postgres):
+def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(postgres, make_stack, odoo_double,
+                                                                                odoo_seed):
     url, data = postgres
     kinds = [effects.RELEASE] * 6 + [effects.APPROVE] * 2
     orders = [effects.quotation(odoo_seed, outcome) for outcome in kinds]
@@ -60,7 +60,7 @@ def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(
         _postgres("up", data)
     join(threads)
 
-    refused = [a for answers in sender.answers.values() for a in answers if isinstance(a, tuple) and a[0] == 503]
+    refused = sender.refused()
     assert refused and all(a[2].get("Retry-After") for a in refused)
     assert {a[1]["error"]["code"] for a in refused} == {"store_unavailable"}
     assert sorted(sender.final(e["id"])[0] for e in events) == [201] * len(events)

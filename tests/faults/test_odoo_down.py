@@ -64,7 +64,7 @@ def test_odoo_down_mid_stream_ends_with_one_effect_per_event(make_stack, odoo_do
     stack.worker()  # ...and the new one starts once Odoo answers: it never saw the outage
     join(threads)
 
-    refused = [a for answers in sender.answers.values() for a in answers if isinstance(a, tuple) and a[0] == 503]
+    refused = sender.refused()
     assert refused and all(a[2].get("Retry-After") for a in refused)  # every 503 says when to come back
     assert [a[1]["error"]["code"] for a in refused] == ["odoo_unreachable"] * len(refused)
     parked = {e["id"]: sender.final(e["id"])[1]["error"]["details"][0]["dead_letter_id"]
