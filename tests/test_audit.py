@@ -262,7 +262,7 @@ def test_verify_reads_entries_a_page_at_a_time(db):
     reads = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().startswith("SELECT audit_log.seq, audit_log.at"):
+        if statement.lstrip().startswith("SELECT audit_log.seq, audit_log.at, audit_log.kind"):
             reads.append((statement, parameters))
 
     sa.event.listen(db.engine, "before_cursor_execute", capture)

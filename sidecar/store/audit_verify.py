@@ -7,12 +7,15 @@ import hmac
 import sqlalchemy as sa
 
 from sidecar.errors import NotFound
-from sidecar.store.audit import AUDITED_TABLES, GENESIS, MAX_PROBLEMS, PAGE_SIZE, AuditSeal, checkpoint_quietly
+from sidecar.store.audit import (AUDITED_TABLES, GENESIS, MAX_PROBLEMS, PAGE_SIZE, SEALED, AuditSeal,
+                                 checkpoint_quietly)
 from sidecar.store.database import Database
 from sidecar.store.schema import audit_head, audit_log
 
 LOOKUP_BATCH = 500  # checkpoint seqs looked up per query
 START_TOLERANCE_SECONDS = 5  # a row and its audit entry are written in one transaction
+COLUMNS = tuple(audit_log.c[name] for name in (*SEALED, "hash"))
+NAMES = tuple(column.name for column in COLUMNS)
 
 
 def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) -> dict:
@@ -70,11 +73,11 @@ def _walk(db, seal, seq, prev_hash, head, page_size, problems) -> tuple[int, int
             problems.append(problem)
 
     while True:
-        query = sa.select(audit_log).where(audit_log.c.seq > seq).order_by(audit_log.c.seq).limit(page_size)
+        query = sa.select(*COLUMNS).where(audit_log.c.seq > seq).order_by(audit_log.c.seq).limit(page_size)
         if upper is not None:
             query = query.where(audit_log.c.seq <= upper)
         with db.read() as conn:  # one short snapshot per page: writers are never held up
-            page = [dict(row._mapping) for row in conn.execute(query)]
+            page = [dict(zip(NAMES, row)) for row in conn.execute(query)]
         for entry in page:
             count += 1
             if entry["seq"] != expected_seq:
