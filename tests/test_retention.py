@@ -253,3 +253,27 @@ def test_a_pruned_idempotency_key_seen_again_is_new(client, services, odoo_seed)
     assert prune(services.db, POLICY)["pruned"]["idempotency"] == 1
     again = client.post("/v1/inventory/positions", json=body, headers=headers)
     assert again.status_code in (200, 201) and again.json["quantities"]["received"] == 8
+
+
+def test_a_backlog_is_worked_off_in_short_rounds_by_whichever_worker_comes_next(tmp_path, monkeypatch):
+    from sidecar.services import Services
+    from sidecar.worker import OutboxWorker
+    import sidecar.worker as worker_module
+    monkeypatch.setattr(worker_module, "PRUNE_FIRST_AFTER", 0.0)
+    monkeypatch.setattr(worker_module, "PRUNE_SECONDS", 0.0)  # one batch per round
+    settings = load_settings(sidecar_env(tmp_path, "http://127.0.0.1:9", SIDECAR_RETENTION_BATCH="2"))
+    services = Services.from_settings(settings)
+    try:
+        with services.db.transaction() as conn:
+            for n in range(3):
+                idempotency.save(conn, f"k{n}", "test", "h" * 64, 200, {})
+        for n in range(3):
+            age(services.db, keys_table, keys_table.c.key, f"k{n}", 31)
+        first, second = OutboxWorker(services), OutboxWorker(services)
+        cut = first.prune_if_due()
+        assert cut["pruned"]["idempotency"] == 2 and not cut["complete"]
+        rest = second.prune_if_due()  # the lease was handed back: the other worker carries on at once
+        assert rest["pruned"]["idempotency"] == 1 and rest["complete"]
+        assert first.prune_if_due() is None  # its next round waits for the pause; the lease is the second's now
+    finally:
+        services.close()
