@@ -1,4 +1,4 @@
-"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs, mappings."""
+"""`python -m sidecar ...`: serve, worker, dead letters, audit, prune, specs, mappings."""
 from __future__ import annotations
 
 import argparse
@@ -117,6 +117,23 @@ def cmd_audit(args) -> int:
         db.dispose()
     _print(report)
     return 0 if report["ok"] else 1
+
+
+def cmd_prune(args) -> int:
+    """Delete expired idempotency records, finished jobs and closed dead letters (--dry-run: count them)."""
+    from sidecar.store import Database
+    from sidecar.store.audit import AuditSeal
+    from sidecar.store.retention import Retention, prune
+    settings = load_settings()
+    db = Database(settings.database_url, AuditSeal.from_settings(settings))
+    try:
+        if not db.exists():  # pruning never creates a store
+            print(f"sidecar prune: no store at {db.engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
+            return 1
+        _print(prune(db, Retention.from_settings(settings), dry_run=args.dry_run, actor="cli"))
+    finally:
+        db.dispose()
+    return 0
 
 
 def cmd_db(args) -> int:
@@ -384,6 +401,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--incremental", action="store_true",
                        help="resume from the last checkpoint a passing verify signed")
     audit.set_defaults(func=cmd_audit)
+    pruning = sub.add_parser("prune", help="delete expired idempotency records, finished jobs and closed dead "
+                                           "letters (SIDECAR_RETENTION_*); the audit trail is kept")
+    pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
+    pruning.set_defaults(func=cmd_prune)
     database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
     database.add_argument("action", choices=["upgrade", "current"],
                           help="upgrade: create the store or migrate it to the newest revision; "

@@ -78,6 +78,12 @@ class Settings:
     rate_limits: dict = field(default_factory=lambda: {"default": DEFAULT_RATE_LIMIT})
     rate_limit_storage: str = field(default=DEFAULT_RATE_STORAGE, repr=False)  # a Redis URL may hold a password
     log_format: str = "text"  # text or json (one object per line): SIDECAR_LOG_FORMAT
+    # Days each kind of row is kept (None: forever), SIDECAR_RETENTION_*; the audit trail is always kept.
+    retention_idempotency_days: float | None = 30.0
+    retention_jobs_days: float | None = 30.0
+    retention_dead_letters_days: float | None = 90.0
+    retention_interval_seconds: float = 3600.0  # how often the outbox worker prunes (0: never)
+    retention_batch: int = 500  # rows per delete transaction
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -186,6 +192,13 @@ def parse_flow_policies(raw: str, problems: list[str]) -> dict[str, Path]:
     return found
 
 
+def _retention_days(env, name: str, default: float, problems: list[str]) -> float | None:
+    """Days of one SIDECAR_RETENTION_*_DAYS: at least one, or `off` (kept forever)."""
+    if (env.get(name) or "").strip().lower() == "off":
+        return None
+    return _number(env, name, default, float, problems, 1)
+
+
 def _log_format(env, problems) -> str:
     raw = (env.get("SIDECAR_LOG_FORMAT") or "text").strip().lower()
     if raw not in ("text", "json"):
@@ -291,6 +304,11 @@ def load_settings(env: dict | None = None) -> Settings:
         rate_limits=limits.parse_rate_limits(env.get("SIDECAR_RATE_LIMITS", ""), problems),
         rate_limit_storage=rate_limit_storage,
         log_format=_log_format(env, problems),
+        retention_idempotency_days=_retention_days(env, "SIDECAR_RETENTION_IDEMPOTENCY_DAYS", 30.0, problems),
+        retention_jobs_days=_retention_days(env, "SIDECAR_RETENTION_JOBS_DAYS", 30.0, problems),
+        retention_dead_letters_days=_retention_days(env, "SIDECAR_RETENTION_DEAD_LETTERS_DAYS", 90.0, problems),
+        retention_interval_seconds=_number(env, "SIDECAR_RETENTION_INTERVAL_SECONDS", 3600.0, float, problems, 0),
+        retention_batch=_number(env, "SIDECAR_RETENTION_BATCH", 500, int, problems, 1),
     )
     if problems:
         raise ConfigError(problems)

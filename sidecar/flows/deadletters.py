@@ -112,7 +112,7 @@ def _open_letter(conn, letter_id: str) -> dict:
 
 def replay(services: Services, letter_id: str, actor: str | None = None) -> dict:
     """Redo one dead letter's work; work that already took effect takes none again."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         letter = _open_letter(conn, letter_id)
     if not replayable(letter):
         raise Conflict(f"dead letter {letter_id} cannot be replayed by the sidecar: {letter['reason']}",
