@@ -363,58 +363,63 @@ def test_policy_in_force_and_a_stored_decision_explained(client, services, healt
 
 # -- the same actions from the command line ----------------------------------------------------------------
 
-def run_cli(env, *args, stdin=None):
-    import os
-    import subprocess
-    import sys
-    return subprocess.run([sys.executable, "-m", "sidecar", *args], env={**os.environ, **env}, input=stdin,
-                          capture_output=True, text=True, timeout=120)
-
-
 @pytest.fixture
-def env(tmp_path, odoo_proxy, odoo_target):
-    """The environment of the `app` fixture: the command line works on the same store and Odoo."""
-    return console_env(tmp_path, odoo_proxy, odoo_target)
+def run_cli(tmp_path, odoo_proxy, odoo_target, monkeypatch, capsys):
+    """`python -m sidecar ...` in this process, on the `app` fixture's store and Odoo."""
+    import io
+    from types import SimpleNamespace
+
+    from sidecar.cli import main
+    for name, value in console_env(tmp_path, odoo_proxy, odoo_target).items():
+        monkeypatch.setenv(name, value)
+
+    def run(*argv, stdin=None):
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+    return run
 
 
-def test_cli_bulk_replay_shows_progress_a_summary_and_fails_when_an_item_failed(client, env, odoo_proxy,
+def test_cli_bulk_replay_shows_progress_a_summary_and_fails_when_an_item_failed(client, run_cli, odoo_proxy,
                                                                                   healthy_quotation):
     import json
     good = park(client, odoo_proxy, "evt-cli-good", order_id=healthy_quotation)
     bad = park(client, odoo_proxy, "evt-cli-bad")  # its order does not exist: refused for good
-    result = run_cli(env, "dlq", "replay", "--category", "odoo_unreachable")
+    result = run_cli("dlq", "replay", "--category", "odoo_unreachable")
     assert result.returncode == 1, result.stderr
     assert "[1/2]" in result.stderr and "[2/2]" in result.stderr
     assert "2 letter(s): 1 replayed, 0 already done, 1 failed" in result.stderr
     summary = json.loads(result.stdout)["summary"]
     assert summary == {"total": 2, "replayed": 1, "already_done": 0, "failed": 1}
-    again = run_cli(env, "dlq", "replay", good)
+    again = run_cli("dlq", "replay", good)
     assert again.returncode == 0 and "Already done" in again.stderr
     assert letter_status(client, bad) == "closed"
 
 
-def test_cli_moves_an_approval_searches_the_audit_and_shows_policies(client, env, services, waiting):
+def test_cli_moves_an_approval_searches_the_audit_and_shows_policies(client, run_cli, services, waiting):
     import json
     approval_id = waiting["approval_id"]
-    assert run_cli(env, "approvals", "move", approval_id, "--escalate-to", "finance-director").returncode == 2
-    moved = run_cli(env, "approvals", "move", approval_id, "--escalate-to", "finance-director", "--reason", "away")
+    assert run_cli("approvals", "move", approval_id, "--escalate-to", "finance-director").returncode == 2
+    moved = run_cli("approvals", "move", approval_id, "--escalate-to", "finance-director", "--reason", "away")
     assert moved.returncode == 0, moved.stderr
     assert json.loads(moved.stdout)["approval"]["role"] == "finance-director"
-    board = json.loads(run_cli(env, "approvals", "list").stdout)
+    board = json.loads(run_cli("approvals", "list").stdout)
     assert [row["role"] for row in board if row["id"] == approval_id] == ["finance-director"]
-    found = json.loads(run_cli(env, "audit", "search", "--actor", "cli", "--kind", "approval.").stdout)
+    found = json.loads(run_cli("audit", "search", "--actor", "cli", "--kind", "approval.").stdout)
     assert [(e["kind"], e["subject"]) for e in found] == [("approval.rerouted", approval_id)]
-    by_document = json.loads(run_cli(env, "audit", "search", "--document", waiting["order_name"]).stdout)
+    by_document = json.loads(run_cli("audit", "search", "--document", waiting["order_name"]).stdout)
     assert {"event.received", "approval.rerouted"} <= {e["kind"] for e in by_document}
-    shown = json.loads(run_cli(env, "policy", "show", "--flow", "sales-order-release").stdout)
+    shown = json.loads(run_cli("policy", "show", "--flow", "sales-order-release").stdout)
     assert shown[0]["hash"] == services.policy.hash
-    explained = run_cli(env, "policy", "explain", "--release", waiting["release_id"])
+    explained = run_cli("policy", "explain", "--release", waiting["release_id"])
     assert explained.returncode == 0 and f"Decision {waiting['release_id']}" in explained.stdout
 
 
-def test_cli_hashes_a_console_user_that_can_sign_in(tmp_path, odoo_target, odoo_proxy):
+def test_cli_hashes_a_console_user_that_can_sign_in(tmp_path, odoo_target, odoo_proxy, run_cli):
     import json
-    printed = run_cli({}, "console-user", "hash", "nina", "--role", "replay", stdin="nina-long-password\n")
+    printed = run_cli("console-user", "hash", "nina", "--role", "replay", stdin="nina-long-password\n")
     assert printed.returncode == 0, printed.stderr
     entry = json.loads(printed.stdout)
     assert entry["nina"]["role"] == "replay" and "nina-long-password" not in printed.stdout
@@ -424,7 +429,7 @@ def test_cli_hashes_a_console_user_that_can_sign_in(tmp_path, odoo_target, odoo_
         assert sign_in(application.test_client(), "nina", "nina-long-password").status_code == 303
     finally:
         application.extensions["sidecar"].close()
-    assert run_cli({}, "console-user", "hash", "nina", stdin="short\n").returncode == 2
+    assert run_cli("console-user", "hash", "nina", stdin="short\n").returncode == 2
 
 
 @pytest.mark.parametrize("raw, problem", [
