@@ -91,6 +91,15 @@ def send_event(stack, order_id: int, event_id: str) -> requests.Response:
                                "data": {"_model": "sale.order", "_id": order_id, "write_uid": 2}})
 
 
+def park_missing_order(stack, order_id: int, event_id: str) -> str:
+    """An event for an order no Odoo has, sent while Odoo is down: its dead letter's id."""
+    stack["proxy"].go_down()
+    try:
+        return send_event(stack, order_id, event_id).json()["error"]["details"][0]["dead_letter_id"]
+    finally:
+        stack["proxy"].come_up()
+
+
 def letter(stack, letter_id: str) -> dict:
     return requests.get(f"{stack['url']}/v1/dead-letters/{letter_id}", timeout=30,
                         headers={"Authorization": f"Bearer {ALL_SCOPES_KEY}"}).json()
@@ -175,13 +184,8 @@ def test_an_outage_seen_replayed_resolved_and_audited_in_the_browser(stack, page
 
 
 def test_an_unsigned_visitor_sees_nothing_and_a_read_only_user_cannot_replay(stack, page):
-    base, proxy = stack["url"], stack["proxy"]
-    proxy.go_down()
-    try:
-        letter_id = send_event(stack, 2_000_000_000, "evt-browser-unsigned").json()["error"]["details"][0][
-            "dead_letter_id"]
-    finally:
-        proxy.come_up()
+    base = stack["url"]
+    letter_id = park_missing_order(stack, 2_000_000_000, "evt-browser-unsigned")
     for path in ("/console/dead-letters", f"/console/dead-letters/{letter_id}", "/console/audit"):
         page.goto(base + path)
         assert "/console/sign-in" in page.url and "evt-browser-unsigned" not in page.content()
@@ -193,13 +197,8 @@ def test_an_unsigned_visitor_sees_nothing_and_a_read_only_user_cannot_replay(sta
 
 
 def test_a_forged_form_post_is_refused(stack, page):
-    base, proxy = stack["url"], stack["proxy"]
-    proxy.go_down()
-    try:
-        letter_id = send_event(stack, 2_000_000_001, "evt-browser-forged").json()["error"]["details"][0][
-            "dead_letter_id"]
-    finally:
-        proxy.come_up()
+    base = stack["url"]
+    letter_id = park_missing_order(stack, 2_000_000_001, "evt-browser-forged")
     sign_in(page, base, "olive")
     # The signed-in browser's own cookie, but no token of its page: refused.
     no_token = page.request.post(f"{base}/console/dead-letters/{letter_id}/close",

@@ -83,12 +83,17 @@ def overview(services: Services, now: float | None = None) -> dict:
 
 # -- dead letters ----------------------------------------------------------------------------------------
 
+def _event_of(letter: dict) -> dict:
+    """The event envelope a letter holds (parked events, n8n reports), else {}."""
+    event = (letter["detail"] or {}).get("event")
+    return event if isinstance(event, dict) else {}
+
+
 def _document_of(letter: dict, job: dict | None) -> dict | None:
     """(model, id, name) of the Odoo document a letter is about, when it says."""
-    detail = letter["detail"] or {}
     if job is not None:
         return {"model": job.get("model") or jobs.DEFAULT_MODEL, "id": job["payload"].get("order_id")}
-    data = (detail.get("event") or {}).get("data") if isinstance(detail.get("event"), dict) else None
+    data = _event_of(letter).get("data")
     if isinstance(data, dict) and isinstance(data.get("_id"), int):
         return {"model": data.get("_model") or "sale.order", "id": data["_id"], "name": data.get("name")}
     return None
@@ -114,8 +119,7 @@ def letter_subjects(conn, letter: dict, job: dict | None) -> set[str]:
     subjects = {letter["id"], letter["ref"]} - {None}
     if letter["linked_to"]:
         subjects.add(letter["linked_to"])
-    event_id = ((letter["detail"] or {}).get("event") or {}).get("id") if isinstance(
-        (letter["detail"] or {}).get("event"), dict) else None
+    event_id = _event_of(letter).get("id")
     release_ids = [job["release_id"]] if job and job["release_id"] else []
     for ref in {letter["ref"], event_id} - {None}:
         release_ids += [r["id"] for r in queries.releases_of_event(conn, ref)]
@@ -175,10 +179,9 @@ def _matches(conn, letter_id: str, flow: str | None, document: str | None) -> bo
     if job is not None and job["release_id"]:
         release = releases.get_release(conn, job["release_id"]) or {}
         return (release.get("flow") or "sales-order-release") == flow
-    event = (letter["detail"] or {}).get("event")
     try:
-        return registry.by_type(event.get("type")).name == flow if isinstance(event, dict) else False
-    except KeyError:
+        return registry.by_type(_event_of(letter).get("type")).name == flow
+    except SidecarError:  # no event, or a type no flow governs
         return False
 
 
