@@ -75,21 +75,22 @@ def _replay(services, ids: list[str]) -> int:
 
     from sidecar.console.service import ALREADY_DONE, FAILED, REPLAYED, replay_outcome
     from sidecar.flows import deadletters
-    replayed, skipped, counts = [], [], Counter()
-    for number, (letter_id, view, err) in enumerate(deadletters.replay_each(services, ids, "cli"), start=1):
+    counts = Counter()
+
+    def progress(letter_id, view, err):
         outcome = replay_outcome(letter_id, view, err)
         counts[outcome["outcome"]] += 1
-        print(f"[{number}/{len(ids)}] {letter_id}: {outcome['label']} - {outcome['message']}", file=sys.stderr,
-              flush=True)
-        if err is None:
-            replayed.append(view)
-        else:
-            skipped.append({"id": letter_id, "code": err.code, "message": err.message})
+        print(f"[{sum(counts.values())}/{len(ids)}] {letter_id}: {outcome['label']} - {outcome['message']}",
+              file=sys.stderr, flush=True)
+
+    answer = {"replayed": [], "skipped": []}
+    if ids:
+        answer = deadletters.replay_many(services, {"ids": ids}, "cli", progress)
     summary = {"total": len(ids), "replayed": counts[REPLAYED], "already_done": counts[ALREADY_DONE],
                "failed": counts[FAILED]}
     print(f"{summary['total']} letter(s): {summary['replayed']} replayed, {summary['already_done']} already done, "
           f"{summary['failed']} failed", file=sys.stderr)
-    _print({"replayed": replayed, "skipped": skipped, "summary": summary})
+    _print({**answer, "summary": summary})
     return 1 if counts[FAILED] else 0
 
 
@@ -540,7 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("event", nargs="?", default=None,
                          help="EVENT.json: an event envelope as n8n posts it to /v1/events (its document is read from Odoo)")
     explain.add_argument("--facts", default=None, help="FACTS.json: the flow's facts (as a decision records them)")
-    explain.add_argument("--release", default=None, help="a stored decision's id: its facts under the policy in force")
+    explain.add_argument("--release", default=None,
+                         help="a stored decision's id: its facts under the policy in force")
     explain.add_argument("--policy", default=None, help="policy file (default SIDECAR_POLICY_FILE, else the shipped one)")
     explain.add_argument("--site", action="append", default=[],
                          help="company:<id> or warehouse:<id>: decide as at this site (repeatable)")

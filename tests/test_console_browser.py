@@ -135,10 +135,12 @@ def test_an_outage_seen_replayed_resolved_and_audited_in_the_browser(stack, page
             assert page.locator(f"tr[data-letter='{letter_id}']").count() == 1
         page.get_by_role("link", name=letters[2]).click()
         assert letters[2] in page.locator("h1").inner_text()
+        assert page.get_by_role("link", name="open in Odoo").count() == 1 and "event.parked" in page.content()
+        shot(page, "03-letter-detail")
         page.get_by_label("Reason (required, kept in the audit trail)").fill("confirmed by phone with the customer")
         page.get_by_role("button", name="Resolve: done another way").click()
         page.get_by_text(f"{letters[2]} is resolved").wait_for()
-        shot(page, "03-letter-resolved")
+        shot(page, "03-letter-resolved-with-reason")
     finally:
         proxy.come_up()
 

@@ -191,7 +191,8 @@ def replay_outcome(letter_id: str, view: dict | None, err: SidecarError | None) 
         outcome, message = ALREADY_DONE, "it had already been decided; nothing was done twice"
     elif err is None:
         outcome = REPLAYED
-        message = f"{view['summary'][:160]}: " + ("queued again" if view["kind"] == dead_letters.JOB else "decided again")
+        done = "queued again" if view["kind"] == dead_letters.JOB else "decided again"
+        message = f"{view['summary'][:160]}: {done}"
     elif err.code == "not_open" and _took_effect(err.message):
         outcome, message = ALREADY_DONE, err.message
     else:
@@ -258,20 +259,37 @@ def _tier_rows(services, approval: dict, release: dict, view: dict, now: float) 
             "eligible": tier.get("eligible") or [], "age": now - approval["created_at"], "sla": sla,
             "late": due is not None and due < now, "due_at": iso(due), "requested_by": approval["requested_by"],
             "escalate_to": _escalation_of(services, release, tier.get("role")),
+            "choices": _choices(services, release),
         })
     return rows
 
 
+def _policy_of(services, release: dict):
+    """The policy in force for the flow that decided `release`; None when it cannot be used."""
+    try:
+        return registry.policy_for(services, registry.flow_of(release))
+    except (SidecarError, KeyError):
+        return None
+
+
 def _escalation_of(services, release: dict, role: str | None) -> str | None:
     """The route a tier escalates to (the policy's `escalate_to`, else its admin route)."""
-    try:
-        policy = registry.policy_for(services, registry.flow_of(release))
-    except (SidecarError, KeyError):
+    policy = _policy_of(services, release)
+    if policy is None:
         return None
     route = policy.routes.get(role) or {}
     admin = policy.data["routing"].get("admin_route")
     target = route.get("escalate_to") or admin
     return target if target and target != role else None
+
+
+def _choices(services, release: dict) -> list[str]:
+    """What an approval of this flow may be moved to: the policy's roles and configured approvers."""
+    policy = _policy_of(services, release)
+    if policy is None:
+        return []
+    logins = {login for route in policy.routes.values() for login in route["approvers"] + route.get("fallback", [])}
+    return sorted(policy.routes) + sorted(logins)
 
 
 def move_approval(services: Services, approval_id: str, action: str, target: str, reason: str, actor: str) -> dict:
@@ -298,13 +316,17 @@ def search_audit(services: Services, *, document=None, event=None, actor=None, k
     with services.db.read() as conn:
         subjects = None
         if document:
-            subjects = queries.subjects_of_releases(conn, [r["id"] for r in queries.releases_of_document(conn, document)])
+            subjects = _subjects(conn, queries.releases_of_document(conn, document))
         if event:
-            found = {event} | queries.subjects_of_releases(conn, [r["id"] for r in queries.releases_of_event(conn, event)])
+            found = {event} | _subjects(conn, queries.releases_of_event(conn, event))
             subjects = found if subjects is None else subjects & found
         rows = queries.search_audit(conn, subjects=subjects, kind=kind, actor=actor, since=since, until=until,
                                     limit=limit)
     return [entry_view(row) for row in rows]
+
+
+def _subjects(conn, found: list[dict]) -> set[str]:
+    return queries.subjects_of_releases(conn, [release["id"] for release in found])
 
 
 def verify_chain(services: Services) -> dict:

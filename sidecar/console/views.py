@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from flask import Blueprint, g, redirect, request, session, url_for
 
@@ -190,4 +189,4 @@ def policy(args):
     services = get_services()
     explained = service.explain_decision(services, args["release"]) if args["release"] else None
     return page("console/policy.html", policies=service.policies(services), explained=explained,
-                release=args["release"], now=datetime.now(timezone.utc))
+                release=args["release"])

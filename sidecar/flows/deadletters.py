@@ -223,12 +223,15 @@ def _settle_job(conn, job_id: str, status: str, reason: str, actor: str | None) 
             _close(conn, sibling, dead_letters.ABANDONED, reason, actor)
 
 
-def replay_many(services: Services, body: dict, actor: str | None = None) -> dict:
-    """Replay by ids, or every open letter of a category; report what was skipped and why."""
+def replay_many(services: Services, body: dict, actor: str | None = None, progress=None) -> dict:
+    """Replay by ids, or every open letter of a category; report what was skipped and why.
+    `progress(letter_id, view, error)` hears of each letter as it ends."""
     contracts.validate("replay_request.v1", body)
     ids = body["ids"] if "ids" in body else open_ids(services, body.get("category"), body.get("limit", MAX_PAGE))
     replayed, skipped = [], []
     for letter_id, view, err in replay_each(services, ids, actor):
+        if progress is not None:
+            progress(letter_id, view, err)
         if err is None:
             replayed.append(view)
         else:
