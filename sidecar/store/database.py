@@ -13,6 +13,8 @@ from sidecar.errors import StoreBusy
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
 AFTER_COMMIT = "sidecar_after_commit"  # conn.info key: callbacks to run once the transaction committed
+BEFORE_COMMIT = "sidecar_before_commit"  # conn.info key: writes the transaction runs last, just before COMMIT
+LOCAL = "sidecar_transaction_local"  # conn.info key: what one transaction keeps for its last writes
 AUDIT_SEAL = "sidecar_audit_seal"  # execution option: the audit chain's key (see store/audit.py)
 
 
@@ -107,11 +109,15 @@ class Database:
         hooks: list[Callable[[], None]] = []
         try:
             with engine.begin() as conn:
-                conn.info[AFTER_COMMIT] = hooks
+                conn.info[AFTER_COMMIT], conn.info[BEFORE_COMMIT], conn.info[LOCAL] = hooks, [], {}
                 try:
                     yield conn
+                    for last_write in conn.info[BEFORE_COMMIT]:  # appended while running are run too
+                        last_write()
                 finally:
                     conn.info.pop(AFTER_COMMIT, None)
+                    conn.info.pop(BEFORE_COMMIT, None)
+                    conn.info.pop(LOCAL, None)  # conn.info outlives the transaction: nothing may leak into the next
         except sa.exc.OperationalError as err:
             if is_lock_timeout(err):
                 raise StoreBusy("the store is busy (a lock was held too long); retry shortly") from err
@@ -127,6 +133,17 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def transaction_local(conn: Connection) -> dict | None:
+    """A dict that lives as long as the caller's transaction; None when a Database did not begin it."""
+    return conn.info.get(LOCAL)
+
+
+def before_commit(conn: Connection, write: Callable[[], None]) -> None:
+    """Run `write` in the caller's transaction (begun by a Database) just before it commits; never when
+    it rolls back."""
+    conn.info[BEFORE_COMMIT].append(write)
 
 
 def after_commit(conn: Connection, hook: Callable[[], None]) -> None:
