@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sidecar.errors import StoreBusy
+from sidecar.store.writers import queue_for
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
@@ -37,7 +38,10 @@ def make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # let BEGIN below take over from pysqlite
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # WAL: readers never wait for the writer, nor it for them. FULL syncs the log at every commit: an
+        # answered decision survives a power cut or an OS crash too (NORMAL keeps it through a crash of
+        # the process only, and could lose the last answered decisions). One fsync per decision.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -73,6 +77,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.audit_seal = audit_seal
+        path = sqlite_path(url)
+        self.writers = queue_for(path) if path else None  # this host's writers of the file wait in line
         if audit_seal is not None:
             self.engine.update_execution_options(**{AUDIT_SEAL: audit_seal})
 
@@ -94,7 +100,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on any exception."""
-        with self._begin(self.engine) as conn:
+        if self.writers is None:
+            with self._begin(self.engine) as conn:
+                yield conn
+            return
+        with self.writers.turn(BUSY_TIMEOUT_SECONDS), self._begin(self.engine) as conn:
             yield conn
 
     @contextmanager
