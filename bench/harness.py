@@ -176,7 +176,7 @@ def load(port: int, build: Callable[[int], Request], *, seconds: float = 10.0, w
 def describe(name: str, run: Load) -> str:
     """One line: rate, median and p99 latency, failures."""
     failed = f", {run.failed} failed {dict(sorted(run.statuses.items()))}" if run.failed else ""
-    return (f"  {name:<34}{run.rate:9.1f} req/s   p50 {run.percentile(50):7.1f} ms   "
+    return (f"  {name:<44}{run.rate:9.1f} req/s   p50 {run.percentile(50):7.1f} ms   "
             f"p99 {run.percentile(99):7.1f} ms{failed}")
 
 
