@@ -33,10 +33,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Server:
+    """A running gunicorn: its port, and the CPU time its processes used."""
+
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the master and its workers so far (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [self.pid]
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            pids += [int(child) for child in (task / "children").read_text().split()]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a worker that just ended
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+
 @contextmanager
 def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4, ready_path: str = "/health",
-             log_dir: Path | None = None) -> Iterator[int]:
-    """gunicorn with the sidecar's settings (sidecar/gunicorn_conf.py) serving `app`; yields its port."""
+             log_dir: Path | None = None) -> Iterator[Server]:
+    """gunicorn with the sidecar's settings (sidecar/gunicorn_conf.py) serving `app`."""
     port = free_port()
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
     log = open(log_dir / f"gunicorn-{port}.log", "wb")
@@ -48,7 +71,7 @@ def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4, ready_path
                                env=full_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(port, ready_path, process, log.name)
-        yield port
+        yield Server(port, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -84,6 +107,9 @@ class Load:
     seconds: float
     latencies: list[float]
     statuses: dict
+    answered: int = 0  # every answer, warm-up included
+    cpu_ms: float | None = None  # the server's CPU time per answered request, when measured
+
 
     @property
     def rate(self) -> float:
@@ -111,7 +137,7 @@ def _client_process(port: int, build: Callable[[int], Request], start: int, step
     end = begin + seconds
     lock = threading.Lock()
     latencies: list[float] = []
-    counts = {"ok": 0, "failed": 0}
+    counts = {"ok": 0, "failed": 0, "answered": 0}
     statuses: dict = {}
 
     def run():
@@ -131,6 +157,8 @@ def _client_process(port: int, build: Callable[[int], Request], start: int, step
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 status = 0
             took = time.perf_counter() - sent
+            with lock:
+                counts["answered"] += 1
             if now < begin:
                 continue
             with lock:
@@ -147,37 +175,43 @@ def _client_process(port: int, build: Callable[[int], Request], start: int, step
         thread.start()
     for thread in workers:
         thread.join()
-    out.put((counts["ok"], counts["failed"], latencies, statuses))
+    out.put((counts["ok"], counts["failed"], latencies, statuses, counts["answered"]))
 
 
-def load(port: int, build: Callable[[int], Request], *, seconds: float = 10.0, warmup: float = 2.0,
+def load(server: Server, build: Callable[[int], Request], *, seconds: float = 10.0, warmup: float = 2.0,
          concurrency: int = 16, processes: int = 2, ok_statuses=(200, 201), first: int = 0) -> Load:
     """Send requests from `processes` forked clients with `concurrency` connections in all; count those
-    answered with an expected status during the `seconds` after `warmup`. Request numbers start at `first`."""
+    answered with an expected status during the `seconds` after `warmup`, and the server's CPU time per
+    answer. Request numbers start at `first`."""
     context = multiprocessing.get_context("fork")
     out = context.Queue()
     per_process = max(1, concurrency // processes)
-    clients = [context.Process(target=_client_process, args=(port, build, first + i, processes, per_process, warmup,
+    clients = [context.Process(target=_client_process, args=(server.port, build, first + i, processes, per_process, warmup,
                                                              seconds, frozenset(ok_statuses), out))
                for i in range(processes)]
+    cpu_before = server.cpu_seconds()
     for client in clients:
         client.start()
     results = [out.get() for _ in clients]
     for client in clients:
         client.join()
+    cpu = server.cpu_seconds() - cpu_before
     statuses: dict = {}
-    for _, _, _, found in results:
+    for _, _, _, found, _ in results:
         for status, n in found.items():
             statuses[status] = statuses.get(status, 0) + n
+    answered = sum(r[4] for r in results)
     return Load(ok=sum(r[0] for r in results), failed=sum(r[1] for r in results), seconds=seconds,
-                latencies=[t for r in results for t in r[2]], statuses=statuses)
+                latencies=[t for r in results for t in r[2]], statuses=statuses, answered=answered,
+                cpu_ms=cpu / answered * 1000 if answered else None)
 
 
 def describe(name: str, run: Load) -> str:
     """One line: rate, median and p99 latency, failures."""
     failed = f", {run.failed} failed {dict(sorted(run.statuses.items()))}" if run.failed else ""
+    cpu = f"   server CPU {run.cpu_ms:6.2f} ms/req" if run.cpu_ms is not None else ""
     return (f"  {name:<44}{run.rate:9.1f} req/s   p50 {run.percentile(50):7.1f} ms   "
-            f"p99 {run.percentile(99):7.1f} ms{failed}")
+            f"p99 {run.percentile(99):7.1f} ms{cpu}{failed}")
 
 
 def verdict(label: str, ratio: float, target: float, higher_is_better: bool = True) -> bool:

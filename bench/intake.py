@@ -124,11 +124,11 @@ def echo_of(build):
 def rounds(pairs: list[tuple[str, int, object]], args) -> dict[str, list]:
     """Load each (name, port, request builder) in turn, `args.rounds` times over: alternating keeps a
     shared machine's ups and downs out of the ratios. Request numbers never repeat."""
-    runs: dict[str, list] = {name: [] for name, _port, _build in pairs}
+    runs: dict[str, list] = {name: [] for name, _server, _build in pairs}
     first = 0
     for _ in range(args.rounds):
-        for name, port, build in pairs:
-            run = load(port, build, seconds=args.seconds, concurrency=args.concurrency, first=first)
+        for name, server, build in pairs:
+            run = load(server, build, seconds=args.seconds, concurrency=args.concurrency, first=first)
             first += 10_000_000
             runs[name].append(run)
     return runs
@@ -139,23 +139,29 @@ def ratios(runs: dict[str, list], name: str, baseline: str) -> list[float]:
     return [a.rate / b.rate for a, b in zip(runs[name], runs[baseline])]
 
 
+def cpu_ratio(runs: dict[str, list], name: str, baseline: str) -> float:
+    """`baseline`'s server CPU time per request over `name`'s (median of the rounds): the rate ratio the
+    two would reach if CPU alone limited them, whatever else the machine runs meanwhile."""
+    return statistics.median(b.cpu_ms / a.cpu_ms for a, b in zip(runs[name], runs[baseline]))
+
+
 @contextmanager
 def stubbed_sidecar(args, url: str, tmp: Path, database_url: str | None = None,
                     workers: int | None = None) -> Iterator[tuple[int, object]]:
-    """The sidecar under gunicorn, Odoo answered from a recording of the double: (port, event builder)."""
+    """The sidecar under gunicorn, Odoo answered from a recording of the double: (server, event builder)."""
     recording = tmp / "recording.json"
     build = stubbed_events(record(url, recording))
     env = sidecar_env(tmp, url, database_url, BENCH_RECORDING=str(recording))
-    with gunicorn("bench.apps:stubbed", env, workers or args.workers, args.threads) as port:
-        yield port, build
+    with gunicorn("bench.apps:stubbed", env, workers or args.workers, args.threads) as server:
+        yield server, build
 
 
 def measure_stubbed(args, database_url: str | None = None) -> dict[str, list]:
     """Echo and the stubbed sidecar, alternately: their runs."""
     with odoo_double() as url, tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
-        with stubbed_sidecar(args, url, Path(tmp), database_url) as (port, build), \
-                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo_port:
-            return rounds([("echo", echo_port, echo_of(build)), ("sidecar", port, build)], args)
+        with stubbed_sidecar(args, url, Path(tmp), database_url) as (server, build), \
+                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo:
+            return rounds([("echo", echo, echo_of(build)), ("sidecar", server, build)], args)
 
 
 def measure_double(args) -> dict[str, list]:
@@ -166,9 +172,9 @@ def measure_double(args) -> dict[str, list]:
         def build(n: int):
             return "POST", "/v1/events", event(bodies[n % len(bodies)], n), bearer()
 
-        with gunicorn("sidecar.wsgi:app", sidecar_env(Path(tmp), url), args.workers, args.threads) as port, \
-                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo_port:
-            return rounds([("echo", echo_port, echo_of(build)), ("sidecar", port, build)], args)
+        with gunicorn("sidecar.wsgi:app", sidecar_env(Path(tmp), url), args.workers, args.threads) as server, \
+                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo:
+            return rounds([("echo", echo, echo_of(build)), ("sidecar", server, build)], args)
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -196,6 +202,8 @@ def main(argv=None) -> int:
         print(describe(f"round {n}: bare Flask echo (POST /echo)", echo))
         print(describe(f"round {n}: POST /v1/events", sidecar))
     ratio = statistics.median(ratios(runs, "sidecar", "echo"))
+    print(f"  server CPU per request, echo / intake: {cpu_ratio(runs, 'sidecar', 'echo'):.3f}x "
+          "(the rate ratio if CPU alone limited both)")
     if args.odoo == "stub":
         return 0 if verdict("intake / echo (median of the rounds)", ratio, TARGET) else 1
     print(f"  intake / echo (median of the rounds): {ratio:.3f}x (no target: Odoo's own time is in it)")

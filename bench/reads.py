@@ -20,15 +20,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import MACHINE, describe, gunicorn, verdict  # noqa: E402
-from bench.intake import bearer, odoo_double, parser, ratios, rounds, stubbed_sidecar  # noqa: E402
+from bench.intake import bearer, cpu_ratio, odoo_double, parser, ratios, rounds, stubbed_sidecar  # noqa: E402
 
 TARGET = 0.8
 
 
-def one_decision(port: int, build) -> str:
+def one_decision(server, build) -> str:
     """Send one event; the id of the decision it made."""
     method, path, body, headers = build(0)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     conn.request(method, path, body=body, headers=headers)
     response = conn.getresponse()
     answer = json.loads(response.read())
@@ -47,12 +47,12 @@ def main(argv=None) -> int:
     args = parser(__doc__.splitlines()[0]).parse_args(argv)
     auth = {"Authorization": bearer()["Authorization"]}
     with odoo_double() as url, tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
-        with stubbed_sidecar(args, url, Path(tmp)) as (port, build), \
-                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo_port:
-            release_id = one_decision(port, build)
-            runs = rounds([("echo", echo_port, getter("/echo")),
-                           ("authority", port, getter("/v1/authority", auth)),
-                           ("release", port, getter(f"/v1/releases/{release_id}", auth))], args)
+        with stubbed_sidecar(args, url, Path(tmp)) as (server, build), \
+                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo:
+            release_id = one_decision(server, build)
+            runs = rounds([("echo", echo, getter("/echo")),
+                           ("authority", server, getter("/v1/authority", auth)),
+                           ("release", server, getter(f"/v1/releases/{release_id}", auth))], args)
     print(f"authenticated GETs: gunicorn {args.workers} workers x {args.threads} threads, {args.concurrency} "
           f"connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}")
     names = {"echo": "bare Flask echo (GET /echo)", "authority": "GET /v1/authority",
@@ -65,6 +65,7 @@ def main(argv=None) -> int:
         ratio = statistics.median(ratios(runs, name, "echo"))
         p99 = statistics.median(r.percentile(99) / e.percentile(99) for r, e in zip(runs[name], runs["echo"]))
         met &= verdict(f"{names[name]} / echo (median of the rounds; p99 {p99:.1f}x the echo's)", ratio, TARGET)
+        print(f"    server CPU per request, echo / this GET: {cpu_ratio(runs, name, 'echo'):.3f}x")
     return 0 if met else 1
 
 
