@@ -13,6 +13,7 @@ from sidecar.store.writers import queue_for
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
+NOT_DURABLE = "sidecar_not_durable"  # execution option: this write may be lost in a power cut (see transaction)
 AFTER_COMMIT = "sidecar_after_commit"  # conn.info key: callbacks to run once the transaction committed
 BEFORE_COMMIT = "sidecar_before_commit"  # conn.info key: writes the transaction runs last, just before COMMIT
 LOCAL = "sidecar_transaction_local"  # conn.info key: what one transaction keeps for its last writes
@@ -38,10 +39,9 @@ def make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # let BEGIN below take over from pysqlite
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # WAL: readers never wait for the writer, nor it for them. FULL syncs the log at every commit: an
-        # answered decision survives a power cut or an OS crash too (NORMAL keeps it through a crash of
-        # the process only, and could lose the last answered decisions). One fsync per decision.
-        cursor.execute("PRAGMA synchronous=FULL")
+        # WAL: readers never wait for the writer, nor it for them. Write transactions sync the log at
+        # commit (synchronous=FULL, set as each begins): an answered decision survives a power cut or an
+        # OS crash too; NORMAL keeps it through a crash of the process only. One fsync per decision.
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -50,7 +50,12 @@ def make_engine(url: str) -> Engine:
         # Writes take the write lock up front: read-then-write transactions (audit chain, claims)
         # then queue on busy_timeout instead of failing on a lock upgrade. Reads take none: in WAL
         # mode a deferred transaction reads a snapshot while writers go on.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if options.get(NOT_DURABLE) else 'FULL'}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -98,13 +103,19 @@ class Database:
         return upgrade(self.engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One unit of work: commits on success, rolls back on any exception."""
+    def transaction(self, durable: bool = True) -> Iterator[Connection]:
+        """One unit of work: commits on success, rolls back on any exception.
+
+        `durable=False` is for writes that are safe to lose in a power cut (on SQLite the commit then
+        skips its fsync; a crash of the process never loses it, and the next durable commit makes it
+        durable too): a worker's claim or lease, which only makes an idempotent job run again.
+        """
+        engine = self.engine if durable else self.engine.execution_options(**{NOT_DURABLE: True})
         if self.writers is None:
-            with self._begin(self.engine) as conn:
+            with self._begin(engine) as conn:
                 yield conn
             return
-        with self.writers.turn(BUSY_TIMEOUT_SECONDS), self._begin(self.engine) as conn:
+        with self.writers.turn(BUSY_TIMEOUT_SECONDS), self._begin(engine) as conn:
             yield conn
 
     @contextmanager
