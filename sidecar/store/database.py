@@ -108,7 +108,8 @@ class Database:
 
         `durable=False` is for writes that are safe to lose in a power cut (on SQLite the commit then
         skips its fsync; a crash of the process never loses it, and the next durable commit makes it
-        durable too): a worker's claim or lease, which only makes an idempotent job run again.
+        durable too): what a worker records about a job (claim, lease, outcome), whose loss only makes the
+        idempotent job run again.
         """
         engine = self.engine if durable else self.engine.execution_options(**{NOT_DURABLE: True})
         if self.writers is None:
