@@ -134,6 +134,14 @@ def rounds(pairs: list[tuple[str, int, object]], args) -> dict[str, list]:
     return runs
 
 
+def print_rounds(headline: str, runs: dict[str, list], labels: dict[str, str]) -> None:
+    """The headline, then each round's run of each server (labels: run name -> what it loads)."""
+    print(headline)
+    for n in range(len(next(iter(runs.values())))):
+        for name, label in labels.items():
+            print(describe(f"round {n + 1}: {label}", runs[name][n]))
+
+
 def ratios(runs: dict[str, list], name: str, baseline: str) -> list[float]:
     """Round by round, `name`'s rate over `baseline`'s."""
     return [a.rate / b.rate for a, b in zip(runs[name], runs[baseline])]
@@ -196,11 +204,9 @@ def main(argv=None) -> int:
     args = options.parse_args(argv)
     runs = measure_stubbed(args, args.database_url) if args.odoo == "stub" else measure_double(args)
     store = (args.database_url or "sqlite").split(":")[0]
-    print(f"intake, Odoo {args.odoo}, store {store}: gunicorn {args.workers} workers x {args.threads} threads, "
-          f"{args.concurrency} connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}")
-    for n, (echo, sidecar) in enumerate(zip(runs["echo"], runs["sidecar"]), start=1):
-        print(describe(f"round {n}: bare Flask echo (POST /echo)", echo))
-        print(describe(f"round {n}: POST /v1/events", sidecar))
+    print_rounds(f"intake, Odoo {args.odoo}, store {store}: gunicorn {args.workers} workers x {args.threads} "
+                 f"threads, {args.concurrency} connections, {args.rounds} alternating rounds of {args.seconds:g}s, "
+                 f"{MACHINE}", runs, {"echo": "bare Flask echo (POST /echo)", "sidecar": "POST /v1/events"})
     ratio = statistics.median(ratios(runs, "sidecar", "echo"))
     print(f"  server CPU per request, echo / intake: {cpu_ratio(runs, 'sidecar', 'echo'):.3f}x "
           "(the rate ratio if CPU alone limited both)")

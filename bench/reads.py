@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import MACHINE, describe, gunicorn, verdict  # noqa: E402
-from bench.intake import bearer, cpu_ratio, odoo_double, parser, ratios, rounds, stubbed_sidecar  # noqa: E402
+from bench.harness import MACHINE, gunicorn, verdict  # noqa: E402
+from bench.intake import bearer, cpu_ratio, odoo_double, parser, print_rounds, ratios, rounds, stubbed_sidecar  # noqa: E402
 
 TARGET = 0.8
 
@@ -53,13 +53,10 @@ def main(argv=None) -> int:
             runs = rounds([("echo", echo, getter("/echo")),
                            ("authority", server, getter("/v1/authority", auth)),
                            ("release", server, getter(f"/v1/releases/{release_id}", auth))], args)
-    print(f"authenticated GETs: gunicorn {args.workers} workers x {args.threads} threads, {args.concurrency} "
-          f"connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}")
     names = {"echo": "bare Flask echo (GET /echo)", "authority": "GET /v1/authority",
              "release": "GET /v1/releases/{id}"}
-    for n in range(args.rounds):
-        for name, label in names.items():
-            print(describe(f"round {n + 1}: {label}", runs[name][n]))
+    print_rounds(f"authenticated GETs: gunicorn {args.workers} workers x {args.threads} threads, {args.concurrency} "
+                 f"connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}", runs, names)
     met = True
     for name in ("authority", "release"):
         ratio = statistics.median(ratios(runs, name, "echo"))

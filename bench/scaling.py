@@ -22,8 +22,8 @@ from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import MACHINE, describe, verdict  # noqa: E402
-from bench.intake import odoo_double, parser, ratios, rounds, stubbed_sidecar  # noqa: E402
+from bench.harness import MACHINE, verdict  # noqa: E402
+from bench.intake import odoo_double, parser, print_rounds, ratios, rounds, stubbed_sidecar  # noqa: E402
 
 TARGET = 1.8
 
@@ -60,11 +60,9 @@ def main(argv=None) -> int:
         with stubbed_sidecar(args, url, one_dir, database_url, workers=1) as (one, build), \
                 stubbed_sidecar(args, url, two_dir, database_url, workers=2) as (two, _build):
             runs = rounds([("1 worker", one, build), ("2 workers", two, build)], args)
-    print(f"intake on PostgreSQL, Odoo stubbed: gunicorn 1 then 2 workers x {args.threads} threads, "
-          f"{args.concurrency} connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}")
-    for n, (a, b) in enumerate(zip(runs["1 worker"], runs["2 workers"]), start=1):
-        print(describe(f"round {n}: 1 worker", a))
-        print(describe(f"round {n}: 2 workers", b))
+    print_rounds(f"intake on PostgreSQL, Odoo stubbed: gunicorn 1 then 2 workers x {args.threads} threads, "
+                 f"{args.concurrency} connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}",
+                 runs, {"1 worker": "1 worker", "2 workers": "2 workers"})
     ratio = statistics.median(ratios(runs, "2 workers", "1 worker"))
     return 0 if verdict("2 workers / 1 worker (median of the rounds)", ratio, TARGET) else 1
 
