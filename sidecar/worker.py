@@ -12,7 +12,8 @@ Timing (T = the Odoo timeout, SIDECAR_ODOO_TIMEOUT):
   SIDECAR_MAX_ATTEMPTS times; bugs and unknown operations are dead at once (`internal_error`);
 - after an unreachable Odoo the worker stops claiming and probes Odoo every 2 T instead of
   spending T on every job; when Odoo answers again it replays its open `odoo_unreachable`
-  job letters once.
+  job letters once. A worker process that starts while such letters are open (the one that saw
+  the outage was killed or restarted) does the same: nothing else would replay them.
 """
 from __future__ import annotations
 
@@ -133,6 +134,7 @@ class OutboxWorker:
     def run_forever(self) -> None:
         """Poll until stop() is called; the job in hand is finished first."""
         poll = self.services.settings.worker_poll_seconds
+        self._resume_outage()
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
@@ -170,6 +172,19 @@ class OutboxWorker:
         self._outage_since = None
         self._replay_unreachable_letters()
         return True
+
+    def _resume_outage(self) -> None:
+        """Open `odoo_unreachable` job letters at start: another worker saw an outage and is gone; probe
+        Odoo first and replay them once it answers, as that worker would have."""
+        try:
+            with self.services.db.read() as conn:
+                waiting = dead_letters.list_letters(conn, status=dead_letters.OPEN, category=UNREACHABLE,
+                                                    kind=dead_letters.JOB, limit=1)
+        except Exception:  # the store is down: the loop reports it; no outage to resume
+            logger.warning("could not look for write-backs left dead by an outage", exc_info=True)
+            return
+        if waiting:
+            self._outage_since, self._probe_at = time.monotonic(), 0.0
 
     def _odoo_unreachable(self) -> None:
         if self._outage_since is None:
