@@ -115,11 +115,7 @@ def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | N
     so the head, the one row every writer shares, is locked only for the commit's last moment. A
     transaction not begun by a Database, or a savepoint, writes its entry at once.
     """
-    seal = seal_of(conn)
-    if correlation.current() and "correlation_id" not in data:  # sealed with the rest: the trail links to the logs
-        data = {**data, "correlation_id": correlation.current()}
-    entry = {"at": now(), "kind": kind, "subject": subject, "actor": actor,
-             "data": json.loads(json.dumps(data, default=str))}
+    seal, entry = seal_of(conn), _entry(kind, subject, data, actor)
     local = transaction_local(conn)
     if local is None or conn.in_nested_transaction():
         # A savepoint may roll back alone: its entry goes with it (before the transaction's pending ones).
@@ -127,12 +123,29 @@ def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | N
         return
     if "audit" not in local:
         local["audit"] = []
-        before_commit(conn, lambda: _write(conn, seal, local.pop("audit")))
+        before_commit(conn, lambda: _write(conn, seal, local.pop("audit", [])))
     local["audit"].append(entry)
+
+
+def append_now(conn: Connection, kind: str, subject: str, data: dict, actor: str | None = None) -> int:
+    """Append one entry and write it at once, after the transaction's pending ones; its sequence number."""
+    local = transaction_local(conn) or {}
+    entry = _entry(kind, subject, data, actor)
+    _write(conn, seal_of(conn), local.pop("audit", []) + [entry])
+    return entry["seq"]
+
+
+def _entry(kind: str, subject: str, data: dict, actor: str | None) -> dict:
+    if correlation.current() and "correlation_id" not in data:  # sealed with the rest: the trail links to the logs
+        data = {**data, "correlation_id": correlation.current()}
+    return {"at": now(), "kind": kind, "subject": subject, "actor": actor,
+            "data": json.loads(json.dumps(data, default=str))}
 
 
 def _write(conn: Connection, seal: AuditSeal, entries_: list[dict]) -> None:
     """Chain `entries_` after the head, insert them in one statement and move the head."""
+    if not entries_:
+        return
     head = conn.execute(HEAD_FOR_UPDATE).first()
     if head is None and conn.dialect.name == "postgresql":
         # The first entry has no head row to lock: two processes starting on a new store would both insert it.
