@@ -80,6 +80,16 @@ def test_it_is_tagged(workflow):
     assert tags and all(re.fullmatch(r"[a-z][a-z-]*", t["name"]) for t in tags), tags
 
 
+def test_a_tag_has_one_id_across_the_pack():
+    """`n8n import:workflow` reads n8n's tags once per run: a new tag without an id on two workflows is
+    created twice and the import fails on the duplicate name; with one id, the second save updates it."""
+    ids = {}
+    for path in WORKFLOWS:
+        for tag in _load(path)["tags"]:
+            assert set(tag) == {"id", "name"} and ids.setdefault(tag["name"], tag["id"]) == tag["id"], path.name
+    assert len(set(ids.values())) == len(ids)
+
+
 def test_node_names_are_readable_and_unique(workflow):
     names = [n["name"] for n in workflow["nodes"]]
     assert len(names) == len(set(names))
