@@ -29,6 +29,10 @@
 #                        to the ingest webhooks (import only; the credential "Partner webhook")
 #   CHANNEL_FEED_TOKEN   the bearer token sent with each channel's availability feed (import only;
 #                        the credential "Channel feed")
+#   SIDECAR_N8N_OPS_API_KEY  the sidecar key of the ops workflows (dead-letter replay: deadletters.read,
+#                        deadletters.replay; import only; the credential "Sidecar ops key")
+#   OPS_N8N_API_KEY      an n8n API key (made in n8n: Settings > n8n API) for the execution retry workflow
+#                        (import only; the credential "n8n API", base URL http://127.0.0.1:N8N_PORT/api/v1)
 #   CHANNEL_FEEDS        JSON object: sales channel -> the URL its availability feed is posted to,
 #                        written into the Channel availability workflow at import (default {})
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
@@ -67,6 +71,11 @@ PARTNER_HEADER=X-Webhook-Token
 # Must match the Channel availability workflow's feed requests.
 FEED_CREDENTIAL_ID=channelFeedAuth01
 FEED_CREDENTIAL_NAME="Channel feed"
+# Must match the ops workflows (dead-letter replay; n8n execution retry).
+OPS_CREDENTIAL_ID=sidecarOpsKey001
+OPS_CREDENTIAL_NAME="Sidecar ops key"
+N8N_API_CREDENTIAL_ID=n8nApiCredent01
+N8N_API_CREDENTIAL_NAME="n8n API"
 URL_PLACEHOLDER=__SIDECAR_URL__
 FEEDS_PLACEHOLDER=__CHANNEL_FEEDS__
 
@@ -295,7 +304,9 @@ write_credentials() {
   WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" \
   PARTNER_CREDENTIAL_ID="$PARTNER_CREDENTIAL_ID" PARTNER_CREDENTIAL_NAME="$PARTNER_CREDENTIAL_NAME" \
   PARTNER_HEADER="$PARTNER_HEADER" FEED_CREDENTIAL_ID="$FEED_CREDENTIAL_ID" \
-  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" node -e '
+  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" OPS_CREDENTIAL_ID="$OPS_CREDENTIAL_ID" \
+  OPS_CREDENTIAL_NAME="$OPS_CREDENTIAL_NAME" N8N_API_CREDENTIAL_ID="$N8N_API_CREDENTIAL_ID" \
+  N8N_API_CREDENTIAL_NAME="$N8N_API_CREDENTIAL_NAME" node -e '
     const e = process.env, out = [];
     if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
       data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_API_KEY } });
@@ -311,6 +322,10 @@ write_credentials() {
       type: "httpHeaderAuth", data: { name: e.PARTNER_HEADER, value: e.PARTNER_WEBHOOK_TOKEN } });
     if (e.CHANNEL_FEED_TOKEN) out.push({ id: e.FEED_CREDENTIAL_ID, name: e.FEED_CREDENTIAL_NAME,
       type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.CHANNEL_FEED_TOKEN } });
+    if (e.SIDECAR_N8N_OPS_API_KEY) out.push({ id: e.OPS_CREDENTIAL_ID, name: e.OPS_CREDENTIAL_NAME,
+      type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_OPS_API_KEY } });
+    if (e.OPS_N8N_API_KEY) out.push({ id: e.N8N_API_CREDENTIAL_ID, name: e.N8N_API_CREDENTIAL_NAME, type: "n8nApi",
+      data: { apiKey: e.OPS_N8N_API_KEY, baseUrl: "http://127.0.0.1:" + e.N8N_PORT + "/api/v1" } });
     process.stdout.write(JSON.stringify(out));' >"$1"
 }
 
@@ -370,7 +385,9 @@ cmd_import() {
     log "PARTNER_WEBHOOK_TOKEN is not set: the credential '$PARTNER_CREDENTIAL_NAME' is left as it is"
   [ -n "${CHANNEL_FEED_TOKEN:-}" ] ||
     log "CHANNEL_FEED_TOKEN is not set: the credential '$FEED_CREDENTIAL_NAME' is left as it is"
-  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}" ]; then
+  [ -n "${SIDECAR_N8N_OPS_API_KEY:-}" ] ||
+    log "SIDECAR_N8N_OPS_API_KEY is not set: the credential '$OPS_CREDENTIAL_NAME' is left as it is"
+  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}${SIDECAR_N8N_OPS_API_KEY:-}${OPS_N8N_API_KEY:-}" ]; then
     TMP_DIR=$(mktemp -d)
     trap 'rm -rf "$TMP_DIR"' EXIT
     (umask 077 && write_credentials "$TMP_DIR/credentials.json")

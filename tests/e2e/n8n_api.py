@@ -37,12 +37,18 @@ def owner_session(base_url: str) -> requests.Session:
     return session
 
 
-def api_key(base_url: str, label: str) -> str:
-    """A new API key of the owner holding every scope n8n grants the owner."""
+def api_key(base_url: str, label: str, credential: dict | None = None) -> str:
+    """A new API key of the owner holding every scope n8n grants the owner; with `credential` ({id, name} of an
+    imported "n8n API" credential), the key is written into it too, as an operator does in the editor."""
     session = owner_session(base_url)
     scopes = session.get(f"{base_url}/rest/api-keys/scopes", timeout=30)
     assert scopes.status_code == 200, scopes.text
     created = session.post(f"{base_url}/rest/api-keys", timeout=30,
                            json={"label": label, "scopes": scopes.json()["data"], "expiresAt": None})
     assert created.status_code == 200, created.text
-    return created.json()["data"]["rawApiKey"]
+    key = created.json()["data"]["rawApiKey"]
+    if credential:
+        updated = session.patch(f"{base_url}/rest/credentials/{credential['id']}", timeout=30, json={
+            "name": credential["name"], "type": "n8nApi", "data": {"apiKey": key, "baseUrl": f"{base_url}/api/v1"}})
+        assert updated.status_code == 200, updated.text
+    return key
