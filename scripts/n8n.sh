@@ -31,6 +31,10 @@
 #                        the credential "Channel feed")
 #   SIDECAR_N8N_RESUME_TOKEN  what the sidecar sends in X-Sidecar-Resume-Token when it resumes a Wait node
 #                        (import only; the credential "Sidecar resume" the Wait nodes check)
+#   SIDECAR_N8N_OPS_API_KEY  the sidecar key of the ops workflows (dead-letter replay: deadletters.read,
+#                        deadletters.replay; import only; the credential "Sidecar ops key")
+#   OPS_N8N_API_KEY      an n8n API key (made in n8n: Settings > n8n API) for the execution retry workflow
+#                        (import only; the credential "n8n API", base URL http://127.0.0.1:N8N_PORT/api/v1)
 #   CHANNEL_FEEDS        JSON object: sales channel -> the URL its availability feed is posted to,
 #                        written into the Channel availability workflow at import (default {})
 #   SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURE (true: TLS from the start, port 465;
@@ -80,6 +84,11 @@ FEED_CREDENTIAL_NAME="Channel feed"
 RESUME_CREDENTIAL_ID=sidecarResume001
 RESUME_CREDENTIAL_NAME="Sidecar resume"
 RESUME_HEADER=X-Sidecar-Resume-Token
+# Must match the ops workflows (dead-letter replay; n8n execution retry).
+OPS_CREDENTIAL_ID=sidecarOpsKey001
+OPS_CREDENTIAL_NAME="Sidecar ops key"
+N8N_API_CREDENTIAL_ID=n8nApiCredent01
+N8N_API_CREDENTIAL_NAME="n8n API"
 # Must match the Approval request by email workflow's Send Email node.
 SMTP_CREDENTIAL_ID=approvalSmtp0001
 SMTP_CREDENTIAL_NAME="Approval email (SMTP)"
@@ -313,6 +322,8 @@ write_credentials() {
   PARTNER_HEADER="$PARTNER_HEADER" FEED_CREDENTIAL_ID="$FEED_CREDENTIAL_ID" \
   FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" RESUME_CREDENTIAL_ID="$RESUME_CREDENTIAL_ID" \
   RESUME_CREDENTIAL_NAME="$RESUME_CREDENTIAL_NAME" RESUME_HEADER="$RESUME_HEADER" \
+  OPS_CREDENTIAL_ID="$OPS_CREDENTIAL_ID" OPS_CREDENTIAL_NAME="$OPS_CREDENTIAL_NAME" \
+  N8N_API_CREDENTIAL_ID="$N8N_API_CREDENTIAL_ID" N8N_API_CREDENTIAL_NAME="$N8N_API_CREDENTIAL_NAME" \
   SMTP_CREDENTIAL_ID="$SMTP_CREDENTIAL_ID" SMTP_CREDENTIAL_NAME="$SMTP_CREDENTIAL_NAME" node -e '
     const e = process.env, out = [];
     if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
@@ -331,6 +342,10 @@ write_credentials() {
       type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.CHANNEL_FEED_TOKEN } });
     if (e.SIDECAR_N8N_RESUME_TOKEN) out.push({ id: e.RESUME_CREDENTIAL_ID, name: e.RESUME_CREDENTIAL_NAME,
       type: "httpHeaderAuth", data: { name: e.RESUME_HEADER, value: e.SIDECAR_N8N_RESUME_TOKEN } });
+    if (e.SIDECAR_N8N_OPS_API_KEY) out.push({ id: e.OPS_CREDENTIAL_ID, name: e.OPS_CREDENTIAL_NAME,
+      type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_OPS_API_KEY } });
+    if (e.OPS_N8N_API_KEY) out.push({ id: e.N8N_API_CREDENTIAL_ID, name: e.N8N_API_CREDENTIAL_NAME, type: "n8nApi",
+      data: { apiKey: e.OPS_N8N_API_KEY, baseUrl: "http://127.0.0.1:" + e.N8N_PORT + "/api/v1" } });
     if (e.SMTP_HOST) out.push({ id: e.SMTP_CREDENTIAL_ID, name: e.SMTP_CREDENTIAL_NAME, type: "smtp", data: {
       host: e.SMTP_HOST, port: Number(e.SMTP_PORT || 465), user: e.SMTP_USER || "", password: e.SMTP_PASSWORD || "",
       secure: (e.SMTP_SECURE || "true") === "true" } });
@@ -408,9 +423,11 @@ cmd_import() {
     log "CHANNEL_FEED_TOKEN is not set: the credential '$FEED_CREDENTIAL_NAME' is left as it is"
   [ -n "${SIDECAR_N8N_RESUME_TOKEN:-}" ] ||
     log "SIDECAR_N8N_RESUME_TOKEN is not set: the credential '$RESUME_CREDENTIAL_NAME' is left as it is"
+  [ -n "${SIDECAR_N8N_OPS_API_KEY:-}" ] ||
+    log "SIDECAR_N8N_OPS_API_KEY is not set: the credential '$OPS_CREDENTIAL_NAME' is left as it is"
   [ -n "${SMTP_HOST:-}" ] ||
     log "SMTP_HOST is not set: the credential '$SMTP_CREDENTIAL_NAME' is left as it is"
-  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}${SIDECAR_N8N_RESUME_TOKEN:-}${SMTP_HOST:-}" ]; then
+  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}${SIDECAR_N8N_RESUME_TOKEN:-}${SMTP_HOST:-}${SIDECAR_N8N_OPS_API_KEY:-}${OPS_N8N_API_KEY:-}" ]; then
     TMP_DIR=$(mktemp -d)
     trap 'rm -rf "$TMP_DIR"' EXIT
     (umask 077 && write_credentials "$TMP_DIR/credentials.json")

@@ -196,3 +196,41 @@ def test_replaying_a_dead_write_back_unblocks_its_release(client, worker, odoo_s
     worker.drain()
     assert client.get(f"/v1/releases/{release['release_id']}", headers=OPS).json["status"] == "released"
     assert odoo_seed.order_state(healthy_quotation) == "sale"
+
+
+# -- ops pick letters by flow, and a replay says when its work had already taken effect -------------------
+
+
+def test_letters_name_their_flow_and_are_listed_by_flow(client, park, blocked_release):
+    _, job_letter = blocked_release
+    parked = park(event_for(MISSING_ORDER, "evt-by-flow"))
+    unknown = client.post("/v1/dead-letters", json=report_for("exec-no-event"), headers=bearer()).json["id"]
+    assert letter(client, parked)["flow"] == "sales-order-release"  # its event's type
+    assert letter(client, job_letter)["flow"] == "sales-order-release"  # the flow that decided its job
+    assert letter(client, unknown)["flow"] is None  # a report without its event names no flow
+    listed = client.get("/v1/dead-letters", query_string={"flow": "sales-order-release", "status": "open"},
+                        headers=OPS).json["items"]
+    assert {parked, job_letter} <= {d["id"] for d in listed} and unknown not in {d["id"] for d in listed}
+    other = client.get("/v1/dead-letters", query_string={"flow": "purchase-approval"}, headers=OPS).json["items"]
+    assert not {parked, job_letter, unknown} & {d["id"] for d in other}
+    refused = client.get("/v1/dead-letters", query_string={"flow": "no-such-flow"}, headers=OPS)
+    assert refused.status_code == 400 and refused.json["error"]["details"][0]["pointer"] == "?flow"
+
+
+def test_replaying_a_report_of_an_event_already_decided_says_it_was_already_done(client, healthy_quotation):
+    """n8n gave up waiting (a timeout) after the sidecar had decided: the report's replay does nothing again."""
+    event = event_for(healthy_quotation, f"odoo:sale.order:{healthy_quotation}:already")
+    first = client.post("/v1/events", json=event, headers={**bearer(), "Idempotency-Key": event["id"]})
+    assert first.status_code == 201, first.json
+    report = client.post("/v1/dead-letters", json=report_for("exec-late", event=event), headers=bearer()).json
+    assert report["status"] == "open" and report["flow"] == "sales-order-release"
+    replay = client.post(f"/v1/dead-letters/{report['id']}/replay", headers=OPS)
+    assert replay.status_code == 202, replay.json
+    assert replay.json["already_done"] is True and replay.json["result"]["release_id"] == first.json["release_id"]
+
+
+def test_replaying_a_parked_event_decides_it_and_says_so(client, park, healthy_quotation):
+    parked = park(event_for(healthy_quotation, f"odoo:sale.order:{healthy_quotation}:parked"))
+    replay = client.post(f"/v1/dead-letters/{parked}/replay", headers=OPS)
+    assert replay.status_code == 202, replay.json
+    assert replay.json["already_done"] is False and replay.json["result"]["outcome"] == "release"

@@ -5,7 +5,7 @@ from flask import Blueprint, url_for
 from werkzeug.routing import BaseConverter
 
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
-from sidecar.flows import deadletters
+from sidecar.flows import deadletters, registry
 
 bp = Blueprint("deadletters", __name__, url_prefix="/v1/dead-letters")
 
@@ -26,7 +26,7 @@ def list_dead_letters():
     return {"items": deadletters.list_letters(
         get_services(), status=query_value("status", deadletters.STATUSES),
         category=query_value("category", deadletters.CATEGORIES), kind=query_value("kind", deadletters.KINDS),
-        limit=page_limit())}
+        flow=query_value("flow", [flow.name for flow in registry.flows()]), limit=page_limit())}
 
 
 @bp.get("/<letter_id:dead_letter_id>")

@@ -17,10 +17,20 @@ STATUSES = tuple(value for value, _ in dead_letters.STATUSES)
 KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION, dead_letters.RECORD)
 
 
-def describe(letter: dict, full: bool = False) -> dict:
-    """The API view of a dead letter (with its detail when `full`)."""
+def event_flow(letter: dict) -> str | None:
+    """The flow of the event a letter carries (a parked event, an n8n report with its event), if any."""
+    event = letter["detail"].get("event") if isinstance(letter["detail"], dict) else None
+    event_type = event.get("type") if isinstance(event, dict) else None
+    if not isinstance(event_type, str):
+        return None
+    return next((flow.name for flow in registry.flows() if flow.event_type == event_type), None)
+
+
+def describe(letter: dict, full: bool = False, job_flow: str | None = None) -> dict:
+    """The API view of a dead letter (with its detail when `full`); `job_flow`: the flow that decided its job."""
     view = {
         "id": letter["id"], "kind": letter["kind"], "category": letter["category"],
+        "flow": event_flow(letter) or job_flow,
         "category_label": LABELS.get(letter["category"], letter["category"]),
         "status": letter["status"], "summary": letter["summary"], "ref": letter["ref"],
         "replayable": replayable(letter), "replay_count": letter["replay_count"],
@@ -39,21 +49,31 @@ def replayable(letter: dict) -> bool:
     return letter["kind"] != dead_letters.N8N_EXECUTION or ("event" in letter["detail"] and not letter["reason"])
 
 
-def list_letters(services: Services, *, status=None, category=None, kind=None, limit: int = 50) -> list[dict]:
-    """Dead letters, newest first."""
+def _job_flows(conn, letters: list[dict]) -> dict[str, str]:
+    """The flow that decided each job letter's release, by job id."""
+    return jobs.flows_of(conn, [row["ref"] for row in letters if row["kind"] == dead_letters.JOB and row["ref"]])
+
+
+def list_letters(services: Services, *, status=None, category=None, kind=None, flow=None,
+                 limit: int = 50) -> list[dict]:
+    """Dead letters, newest first; `flow` keeps those whose work belongs to that flow."""
+    limit = min(limit, MAX_PAGE)
     with services.db.read() as conn:
+        # A letter's flow lies in its detail or its job's release: filtered here, from a page as large as allowed.
         rows = dead_letters.list_letters(conn, status=status, category=category, kind=kind,
-                                         limit=min(limit, MAX_PAGE))
-    return [describe(row) for row in rows]
+                                         limit=MAX_PAGE if flow else limit)
+        job_flows = _job_flows(conn, rows)
+    views = [describe(row, job_flow=job_flows.get(row["ref"])) for row in rows]
+    return [view for view in views if not flow or view["flow"] == flow][:limit]
 
 
 def get_letter(services: Services, letter_id: str) -> dict:
     """One dead letter with its detail."""
     with services.db.read() as conn:
         letter = dead_letters.get(conn, letter_id)
-    if letter is None:
-        raise NotFound(f"no dead letter {letter_id}")
-    return describe(letter, full=True)
+        if letter is None:
+            raise NotFound(f"no dead letter {letter_id}")
+        return describe(letter, full=True, job_flow=_job_flows(conn, [letter]).get(letter["ref"]))
 
 
 def _report_problem(report: dict) -> str | None:

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 200, 100
 LOCK = f"reconcile:{FLOW.name}"  # the release's; every flow has its own (lock_name)
 LOCK_SECONDS = 30 * 60  # a run that died frees the lease after this; a live one ends far sooner
+RUNNING = "reconciliation_running"  # the 409 a second concurrent run gets; the n8n workflows end quietly on it
 
 
 def _epoch(odoo_datetime: str) -> float:
@@ -121,7 +122,7 @@ def reconcile(services: Services, body: dict, flow: Flow = FLOW) -> dict:
         token = locks.acquire(conn, lock, LOCK_SECONDS)
     if token is None:
         raise Conflict("a reconciliation is already running; this one would decide the same documents twice over",
-                       code="reconciliation_running")
+                       code=RUNNING)
     try:
         return _reconcile(services, body, dry_run=False, flow=flow)
     finally:

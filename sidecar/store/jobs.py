@@ -92,6 +92,15 @@ def by_key(conn: Connection, idempotency_key: str) -> dict | None:
     return as_dict(conn.execute(sa.select(jobs).where(jobs.c.idempotency_key == idempotency_key)).first())
 
 
+def flows_of(conn: Connection, job_ids: list[str]) -> dict[str, str]:
+    """The flow that decided each job's release, by job id (jobs without a release are left out)."""
+    if not job_ids:
+        return {}
+    query = sa.select(jobs.c.id, releases.c.flow).join(releases, releases.c.id == jobs.c.release_id).where(
+        jobs.c.id.in_(job_ids))
+    return {row.id: row.flow for row in conn.execute(query) if row.flow}
+
+
 def for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run."""
     return [as_dict(row) for row in conn.execute(_FOR_RELEASE, {"release_id": release_id})]

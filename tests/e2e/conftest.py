@@ -184,6 +184,10 @@ def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
         "N8N_RUNNERS_BROKER_PORT": str(free_port()),
         "SIDECAR_URL": sidecar_url,
         "SIDECAR_N8N_API_KEY": N8N_KEY,
+        "SIDECAR_N8N_OPS_API_KEY": ALL_SCOPES_KEY,  # the ops workflows' credential "Sidecar ops key"
+        # The credential "n8n API" is imported with this stand-in; tests/e2e/n8n_api.py puts a real key of the
+        # owner in it once n8n runs (an n8n API key can only be made then).
+        "OPS_N8N_API_KEY": "made-once-n8n-runs",
         "ODOO_WEBHOOK_AUTH": f"{WEBHOOK_USER}:{WEBHOOK_PASSWORD}",
         "N8N_START_TIMEOUT": "180",
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.read_text() if smtp.exists() else "25", "SMTP_SECURE": "false",

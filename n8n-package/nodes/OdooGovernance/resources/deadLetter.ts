@@ -42,7 +42,7 @@ export const deadLetterDescription: INodeProperties[] = [
 				name: 'Get Many',
 				value: 'getAll',
 				action: 'Get many dead letters',
-				description: 'Dead letters, newest first; filter by status, category and kind',
+				description: 'Dead letters, newest first; filter by status, category, kind and flow',
 				routing: {
 					request: {
 						method: 'GET',
@@ -242,6 +242,53 @@ export const deadLetterDescription: INodeProperties[] = [
 						property: 'category',
 					},
 				},
+			},
+			{
+				displayName: 'Flow',
+				name: 'flow',
+				type: 'options',
+				options: [
+					{
+						name: 'Inventory Adjustment',
+						value: 'inventory-adjustment',
+					},
+					{
+						name: 'Price Change',
+						value: 'price-change',
+					},
+					{
+						name: 'Procurement Exception',
+						value: 'procurement-exception',
+					},
+					{
+						name: 'Purchase Approval',
+						value: 'purchase-approval',
+					},
+					{
+						name: 'Replenishment Exception',
+						value: 'replenishment-exception',
+					},
+					{
+						name: 'Return Request',
+						value: 'return-request',
+					},
+					{
+						name: 'Sales Order Release',
+						value: 'sales-order-release',
+					},
+					{
+						name: 'Vendor Bill Match',
+						value: 'vendor-bill-match',
+					},
+				],
+				default: 'inventory-adjustment',
+				routing: {
+					send: {
+						type: 'query',
+						property: 'flow',
+					},
+				},
+				description: 'Only letters whose work belongs to this flow',
 			},
 			{
 				displayName: 'Kind',
