@@ -97,21 +97,23 @@ def _domain(env, rid):
     return False
 
 
-# stored computes with readonly=False, in dependency order: (field, its dependencies, compute)
+# stored computes with readonly=False, in dependency order: (field, its dependencies, the fields its compute
+# method also computes, compute). trigger_field_ids shares _compute_trigger_and_trigger_field_ids with trigger.
 RULE_COMPUTES = [
-    ("trigger_field_ids", {"model_id", "trigger"}, _trigger_fields),
-    ("trg_selection_field_id", {"trigger", "trigger_field_ids"}, lambda env, rid: False),  # always reset to empty
-    ("trg_field_ref", {"trigger", "trigger_field_ids"}, lambda env, rid: False),
-    ("filter_pre_domain", {"trigger", "trigger_field_ids", "trg_field_ref"}, _pre_domain),
-    ("filter_domain", {"trigger", "trigger_field_ids", "trg_selection_field_id", "trg_field_ref"}, _domain),
+    ("trigger_field_ids", {"model_id", "trigger"}, {"trigger"}, _trigger_fields),
+    ("trg_selection_field_id", {"trigger", "trigger_field_ids"}, set(), lambda env, rid: False),  # reset to empty
+    ("trg_field_ref", {"trigger", "trigger_field_ids"}, set(), lambda env, rid: False),
+    ("filter_pre_domain", {"trigger", "trigger_field_ids", "trg_field_ref"}, set(), _pre_domain),
+    ("filter_domain", {"trigger", "trigger_field_ids", "trg_selection_field_id", "trg_field_ref"}, set(), _domain),
 ]
 
 
 def _recompute_rule(env, rid, written, created=False) -> None:
-    """Odoo recomputes a stored compute when a dependency is written, unless the same write gives it."""
+    """Odoo recomputes a stored compute when a dependency is written, unless the same write (or create) gives
+    it or another field its compute method computes (the ORM protects them all)."""
     changed = set(written)
-    for fname, depends, compute in RULE_COMPUTES:
-        if fname in written or not (created or depends & changed):
+    for fname, depends, together, compute in RULE_COMPUTES:
+        if fname in written or together & set(written) or not (created or depends & changed):
             continue
         env.db.update("base.automation", rid, {fname: compute(env, rid)})
         changed.add(fname)
