@@ -2,6 +2,7 @@
 `sidecar odoo provision`): it fires when a count is set, never for the sidecar's own apply or clear."""
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sidecar.odoo.inventory_trigger import RULE_NAME
 from sidecar.policy import load_policy
 from tests.conftest import bearer
 from tests.support.inventory_seed import InventorySeed
-from tests.support.provisioning import provision_flow, webhooks_for
+from tests.support.provisioning import WEBHOOK_AUTH, provision_flow, webhooks_for
 from tests.support.webhook_receiver import WebhookReceiver
 
 FLOW = inventory_adjustment.FLOW
@@ -81,6 +82,9 @@ def test_odoo_posts_a_count_once_and_not_the_sidecars_apply(quant_rule, worker):
     body = record["body"]
     contracts.validate(FLOW.contract, body)
     assert set(body) == set(RECORDED)
+    # the credentials in the rule's URL arrive as HTTP Basic auth, what n8n's Webhook node verifies
+    assert record["authorization"] == "Basic " + base64.b64encode(WEBHOOK_AUTH.encode()).decode()
+    assert record["path"] == "/webhook/odoo/inventory-adjustment"
     assert (body["_id"], body["inventory_quantity"], body["inventory_quantity_set"]) == (quant, 21.0, True)
     assert body["write_uid"] == inventory.seed.user_id(inventory.counter_login)
     assert len(body["write_date"]) > 19  # microseconds: read inside the writing transaction
