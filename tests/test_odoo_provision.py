@@ -252,3 +252,13 @@ def test_odoo_computes_the_trigger_domains_the_description_writes(admin, provisi
     assert set(drifted.changes[2].diff) == {"trigger", "trg_field_ref", "filter_pre_domain", "filter_domain"}
     provision.apply(admin, release, WEBHOOKS)
     assert provision.plan(admin, release, WEBHOOKS).in_sync
+
+
+def test_a_password_changed_alone_is_drift_the_plan_shows_without_it(admin, provisioned):
+    other = Webhooks(N8N_URL, "odoo:a-new-password")
+    drifted = provision.plan(admin, desired_state.records(["purchase-approval"]), other)
+    assert drifted.actions() == {"purchase-approval/rule": UNCHANGED, "purchase-approval/webhook": UPDATE}
+    current, desired = drifted.changes[1].diff["webhook_url"]
+    assert current == desired + " (another password)" and "***" in desired
+    assert "a-new-password" not in drifted.render() + json.dumps(drifted.as_dict())
+

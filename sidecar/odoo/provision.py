@@ -90,7 +90,7 @@ class Webhooks:
     def __post_init__(self):
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"n8n URL '{self.base_url}' must be http(s)://host[/path]")
+            raise ValueError(f"n8n URL '{mask(self.base_url)}' must be http(s)://host[/path]")
         if parts.username or parts.password or parts.query or parts.fragment:
             raise ValueError("n8n URL: give the base URL only (credentials go in the webhook auth)")
         user, sep, password = self.auth.partition(":")
@@ -323,7 +323,10 @@ def _plan(gw: OdooGateway, records: list[Record], webhooks: Webhooks) -> tuple[P
         for name, value in record.values.items():
             current, desired = _as_read(row.get(name)), _resolve(value, known, webhooks)
             if not _same(current, desired):
-                diff[name] = (_show(current, value, known), _show(desired, value, known))
+                shown = _show(current, value, known), _show(desired, value, known)
+                if shown[0] == shown[1]:  # URLs that differ in their password only
+                    shown = (f"{shown[0]} (another password)", shown[1])
+                diff[name] = shown
         changes.append(Change(record, UPDATE if diff else UNCHANGED, row["id"], diff))
     return Plan(changes), known
 
