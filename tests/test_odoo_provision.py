@@ -144,8 +144,17 @@ def test_a_fresh_database_is_planned_then_created_then_left_unchanged(fresh, odo
     assert set(planned.actions().values()) == {CREATE} and not planned.in_sync
     assert "hook-pw" not in dry.stdout + planned.render()
 
+    calls = []
+    execute = admin.execute
+    admin.execute = lambda model, method, *args, **kw: calls.append((model, method)) or execute(model, method, *args, **kw)
     applied = provision.apply(admin, records, WEBHOOKS)
+    admin.execute = execute
     assert set(applied.actions().values()) == {CREATE} and all(applied.ids().values())
+    reads = [model for model, method in calls if method == "search_read"]
+    assert len(reads) == len(set(reads)) == 8  # one per model: the 4 described ones, models, fields, selections, groups
+    assert sorted(model for model, method in calls if method == "create") == [
+        "base.automation", "crm.tag", "ir.actions.server", "mail.activity.type"]  # one create per model
+    assert {method for _model, method in calls} == {"search_read", "create"}
     ids = applied.ids()
     # read back from Odoo as the administrator
     tag = ids["sales-order-release/tag"]
@@ -261,4 +270,3 @@ def test_a_password_changed_alone_is_drift_the_plan_shows_without_it(admin, prov
     current, desired = drifted.changes[1].diff["webhook_url"]
     assert current == desired + " (another password)" and "***" in desired
     assert "a-new-password" not in drifted.render() + json.dumps(drifted.as_dict())
-
