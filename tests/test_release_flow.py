@@ -409,7 +409,7 @@ def odoo_automation(odoo_target, odoo_seed, client):
     from sidecar.odoo.gateway import OdooGateway
     from tests.support.provisioning import provision_flow
     if odoo_target.is_double:
-        pytest.skip("needs a real Odoo 17 with base_automation (the double has no Automation Rules)")
+        pytest.skip("needs a real Odoo 17 with base_automation (the double keeps Automation Rules but does not run them)")
     admin = OdooGateway(odoo_target.url, odoo_target.db, os.environ.get("ODOO_ADMIN_LOGIN", "admin"),
                         os.environ.get("ODOO_ADMIN_PASSWORD", "admin"))
 
