@@ -111,9 +111,11 @@ def rules_left_inactive(odoo_target):
     """After this module, the described rules are left inactive (they post to nowhere). Module-wide: Odoo
     reloads its registry after each change of a rule's `active`."""
     yield
-    gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.admin_login, odoo_target.admin_password)
+    gw = OdooGateway(odoo_target.url, odoo_target.db, odoo_target.admin_login, odoo_target.admin_password,
+                     timeout=60.0)
     rules = gw.execute("base.automation", "search", [("name", "in", _names(desired_state.records(), "base.automation"))])
     gw.execute("base.automation", "write", rules, {"active": False})
+    gw.execute("base.automation", "search_count", [])  # Odoo reloads its registry now, not in the next test's call
     gw.close()
 
 
