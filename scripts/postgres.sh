@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server for the test suite, from Debian's packages (installed when missing).
 #   out=$(bash scripts/postgres.sh) && eval "$out"      # prints SIDECAR_TEST_DATABASE_URL=... and SIDECAR_TEST_PGDATA=...
 #   bash scripts/postgres.sh stop "$SIDECAR_TEST_PGDATA"
+#   bash scripts/postgres.sh down|up "$SIDECAR_TEST_PGDATA"   # a restart in two steps, data kept (fault tests)
 # PostgreSQL refuses to run as root: as root it runs as the `postgres` user (or `nobody`), its data
 # directory under /tmp. Durability is switched off (fsync, synchronous_commit): the data is thrown away.
 set -euo pipefail
@@ -29,6 +30,13 @@ if [ "${1:-}" = stop ]; then
   rm -rf "$data"
   exit 0
 fi
+
+case "${1:-}" in
+  down) as_owner "$(bindir)/pg_ctl" -D "${2:?usage: postgres.sh down DATADIR}" -m fast -w stop >/dev/null; exit 0 ;;
+  # restart starts a stopped server with the options of its last start (postmaster.opts): the same port
+  up) as_owner "$(bindir)/pg_ctl" -D "${2:?usage: postgres.sh up DATADIR}" -l "$2/server.log" -w -t 60 restart \
+        >/dev/null 2>&1 || { tail -20 "$2/server.log" >&2; exit 1; }; exit 0 ;;
+esac
 
 bin=$(bindir || true)
 if [ -z "$bin" ]; then

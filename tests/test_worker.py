@@ -348,6 +348,29 @@ def test_when_odoo_answers_again_the_worker_replays_its_letters_once(client, ser
     assert [(letter["status"], letter["replay_count"]) for letter in letters] == [("replayed", 1)]
 
 
+def test_a_worker_started_after_an_outage_replays_the_letters_another_worker_left(client, services, odoo_proxy,
+                                                                                   odoo_seed):
+    order_id = quotation(odoo_seed, cost=100.0)
+    answer = client.post("/v1/events", json=event_for(odoo_seed, order_id), headers=bearer()).json
+    odoo_proxy.go_down()
+    try:
+        OutboxWorker(services).drain()  # this worker saw the outage, then was killed before Odoo came back
+    finally:
+        odoo_proxy.come_up()
+    assert release_row(services, answer["release_id"])["status"] == "blocked"
+    fresh = OutboxWorker(services)
+    thread, deadline = fresh.start_thread(), time.monotonic() + 30
+    while release_row(services, answer["release_id"])["status"] != "released" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    fresh.stop()
+    thread.join(10)
+    assert release_row(services, answer["release_id"])["status"] == "released"
+    assert odoo_seed.order_state(order_id) == "sale"
+    with services.db.transaction() as conn:
+        replays = [e["actor"] for e in audit.entries(conn) if e["kind"] == "deadletter.replayed"]
+    assert replays == ["worker"]
+
+
 # -- a way out -----------------------------------------------------------------------------------
 
 
