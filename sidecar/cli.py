@@ -319,39 +319,58 @@ def cmd_odoo_user(args) -> int:
     return 0
 
 
-def cmd_odoo_setup(args) -> int:
-    """Install (or repair) release submission in Odoo: tag, "Request release" action, Automation Rule."""
+def cmd_odoo_provision(args) -> int:
+    """Plan (default), apply (--apply) or check (read-only, exit 1 on drift) the Odoo side of the flows."""
+    from sidecar.odoo import desired_state, provision
     from sidecar.odoo.errors import OdooError
     from sidecar.odoo.gateway import OdooGateway
-    from sidecar.odoo.inventory_trigger import install_inventory_adjustment
-    from sidecar.odoo.match_request import install_vendor_bill_match
-    from sidecar.odoo.setup import install_purchase_approval, install_submission
-    url, db = args.url or os.environ.get("ODOO_URL", ""), args.db or os.environ.get("ODOO_DB", "")
-    password = args.admin_password or os.environ.get("ODOO_ADMIN_PASSWORD", "")
-    missing = [name for name, value in (("--url or ODOO_URL", url), ("--db or ODOO_DB", db),
-                                        ("--admin-password or ODOO_ADMIN_PASSWORD", password)) if not value]
+    values = {"--url or ODOO_URL": args.url, "--db or ODOO_DB": args.db,
+              "--admin-password or ODOO_ADMIN_PASSWORD": args.admin_password,
+              "--n8n-url or N8N_WEBHOOK_URL": args.n8n_url, "--webhook-auth or ODOO_WEBHOOK_AUTH": args.webhook_auth}
+    missing = [name for name, value in values.items() if not value]
     if missing:
         raise ConfigError([f"{name}: required" for name in missing])
     try:
-        admin = OdooGateway(url, db, args.admin_login, password)
-        installed = install_submission(admin, args.webhook_url).as_dict()
-        if args.purchase_webhook_url:
-            installed["purchase_approval"] = install_purchase_approval(admin, args.purchase_webhook_url)
-        if args.inventory_webhook_url:
-            installed["inventory_adjustment"] = install_inventory_adjustment(admin, args.inventory_webhook_url)
-        if args.bill_webhook_url:
-            installed["vendor_bill_match"] = install_vendor_bill_match(admin, args.bill_webhook_url)
-        if args.procurement_webhook_url:
-            from sidecar.odoo.procurement_setup import install_procurement_check
-            installed["procurement_check"] = install_procurement_check(admin, args.procurement_webhook_url)
-        _print(installed)
+        records = desired_state.records(args.flow)
+        webhooks = provision.Webhooks(args.n8n_url, args.webhook_auth)
+    except (KeyError, ValueError) as err:
+        raise ConfigError([str(err).strip("\"'")]) from err
+    apply = getattr(args, "apply", False)
+    try:
+        admin = OdooGateway(args.url, args.db, args.admin_login, args.admin_password, timeout=60.0)
+        result = (provision.apply if apply else provision.plan)(admin, records, webhooks)
     except OdooError as err:
-        print(f"sidecar: odoo-setup failed ({err.category}): {err.message}", file=sys.stderr)
-        return 1
+        print(f"sidecar odoo: failed ({err.category}): {provision.mask(err.message)}", file=sys.stderr)
+        return 2
     except ValueError as err:
-        print(f"sidecar: odoo-setup failed: {err}", file=sys.stderr)
+        print(f"sidecar odoo: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.as_dict(), indent=2) if args.json else result.render())
+    if args.odoo_command == "check" and not result.in_sync:
+        drifted = [change.record.key for change in result.changes if change.action != provision.UNCHANGED]
+        print("drift: " + ", ".join(drifted), file=sys.stderr)
         return 1
     return 0
+
+
+def _odoo_arguments(parser) -> None:
+    """Where Odoo and n8n are, and who provisions: every default from the environment, never from the repository."""
+    env = os.environ.get
+    parser.add_argument("--url", default=env("ODOO_URL"), help="Odoo URL (default ODOO_URL)")
+    parser.add_argument("--db", default=env("ODOO_DB"), help="Odoo database (default ODOO_DB)")
+    parser.add_argument("--admin-login", default=env("ODOO_ADMIN_LOGIN", "admin"),
+                        help="an Odoo administrator (Settings rights; default ODOO_ADMIN_LOGIN or admin)")
+    parser.add_argument("--admin-password", default=env("ODOO_ADMIN_PASSWORD"),
+                        help="its password or API key (default ODOO_ADMIN_PASSWORD)")
+    parser.add_argument("--n8n-url", default=env("N8N_WEBHOOK_URL"),
+                        help="n8n's public base URL, e.g. https://n8n.example.com (default N8N_WEBHOOK_URL); "
+                             "the rules post to <it>/webhook/odoo/<flow>")
+    parser.add_argument("--webhook-auth", default=env("ODOO_WEBHOOK_AUTH"),
+                        help="user:password n8n's Odoo webhooks verify, put in the URL Odoo calls "
+                             "(default ODOO_WEBHOOK_AUTH)")
+    parser.add_argument("--flow", action="append", default=None,
+                        help="only this flow (repeatable; default every flow whose event comes from Odoo)")
+    parser.add_argument("--json", action="store_true", help="the plan as JSON")
 
 
 def _read_json(path: str, what: str):
@@ -513,23 +532,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="upgrade: create the store or migrate it to the newest revision; "
                                "current: the revision it is at")
     database.set_defaults(func=cmd_db)
-    setup = sub.add_parser("odoo-setup", help="install release submission in Odoo (tag, action, automation rule)")
-    setup.add_argument("--webhook-url", required=True, help="where the Automation Rule posts (n8n's webhook URL)")
-    setup.add_argument("--purchase-webhook-url", default=None,
-                       help="also install the purchase-approval Automation Rule posting here (state set to 'to approve')")
-    setup.add_argument("--inventory-webhook-url", default=None,
-                       help="also install the inventory-adjustment Automation Rule posting here (a quant's count set)")
-    setup.add_argument("--bill-webhook-url", default=None,
-                       help="also install vendor-bill match submission posting here (activity type, "
-                            "'Request match' action, Automation Rule)")
-    setup.add_argument("--procurement-webhook-url", default=None,
-                       help="also install the procurement check (activity type, 'Request procurement check' action, "
-                            "Automation Rule posting here)")
-    setup.add_argument("--admin-login", default="admin", help="an Odoo administrator (Settings rights)")
-    setup.add_argument("--admin-password", default=None, help="its password or API key (or ODOO_ADMIN_PASSWORD)")
-    setup.add_argument("--url", default=None, help="Odoo URL (default ODOO_URL)")
-    setup.add_argument("--db", default=None, help="Odoo database (default ODOO_DB)")
-    setup.set_defaults(func=cmd_odoo_setup)
+    odoo = sub.add_parser("odoo", help="the Odoo side of the flows: automation rules, webhook and server actions, "
+                                        "markers")
+    odoo_sub = odoo.add_subparsers(dest="odoo_command", required=True)
+    provision = odoo_sub.add_parser("provision", help="plan what Odoo needs (dry run); --apply makes it so")
+    provision.add_argument("--apply", action="store_true", help="create and update the records (default: plan only)")
+    _odoo_arguments(provision)
+    provision.set_defaults(func=cmd_odoo_provision)
+    check = odoo_sub.add_parser("check", help="read-only: exit 1 naming the records that drifted from the description")
+    _odoo_arguments(check)
+    check.set_defaults(func=cmd_odoo_provision)
+    setup = sub.add_parser("odoo-setup", help="the same as `odoo provision --apply`")
+    _odoo_arguments(setup)
+    setup.set_defaults(func=cmd_odoo_provision, apply=True, odoo_command="provision")
     specs = sub.add_parser("specs", help="write openapi.json from node-specs/")
     specs.add_argument("--output", default="-")
     specs.set_defaults(func=cmd_specs)

@@ -66,14 +66,20 @@ def test_shipped_policy_without_approvers_stops_the_start_with_a_clear_message(t
     assert "route 'sales-manager' has no approver" in result.stderr
 
 
-def test_odoo_setup_names_what_is_missing_and_never_echoes_the_password(tmp_path):
-    missing = run_cli({"ODOO_URL": "", "ODOO_DB": "", "ODOO_ADMIN_PASSWORD": ""}, "odoo-setup",
-                      "--webhook-url", "http://127.0.0.1:9/hook")
+def test_odoo_provision_names_what_is_missing_and_never_echoes_a_password(tmp_path):
+    missing = run_cli({"ODOO_URL": "", "ODOO_DB": "", "ODOO_ADMIN_PASSWORD": "", "N8N_WEBHOOK_URL": "",
+                       "ODOO_WEBHOOK_AUTH": ""}, "odoo", "provision")
     assert missing.returncode == 2 and "--db or ODOO_DB: required" in missing.stderr
-    down = run_cli({}, "odoo-setup", "--webhook-url", "http://127.0.0.1:9/hook", "--url", "http://127.0.0.1:9",
-                   "--db", "x", "--admin-password", "s3cret-pass-word")
-    assert down.returncode == 1 and "odoo_unreachable" in down.stderr
-    assert "s3cret-pass-word" not in down.stderr + down.stdout and "Traceback" not in down.stderr
+    assert "--webhook-auth or ODOO_WEBHOOK_AUTH: required" in missing.stderr
+    for command in (["odoo", "check"], ["odoo-setup"]):  # odoo-setup: `odoo provision --apply`
+        down = run_cli({"ODOO_WEBHOOK_AUTH": "odoo:hook-s3cret"}, *command, "--url", "http://127.0.0.1:9",
+                       "--db", "x", "--admin-password", "s3cret-pass-word", "--n8n-url", "http://127.0.0.1:9")
+        assert down.returncode == 2 and "odoo_unreachable" in down.stderr
+        for secret in ("s3cret-pass-word", "hook-s3cret"):
+            assert secret not in down.stderr + down.stdout and "Traceback" not in down.stderr
+    unknown = run_cli({}, "odoo", "check", "--flow", "return-request", "--url", "http://127.0.0.1:9", "--db", "x",
+                      "--admin-password", "pw", "--n8n-url", "http://127.0.0.1:9", "--webhook-auth", "odoo:pw")
+    assert unknown.returncode == 2 and "return-request" in unknown.stderr
 
 
 def test_dead_letters_are_resolved_and_abandoned_from_the_command_line(tmp_path):

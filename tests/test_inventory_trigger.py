@@ -1,7 +1,8 @@
-"""What Odoo posts when a quant's count is set, and the Automation Rule that posts it (odoo-setup
---inventory-webhook-url): it fires when a count is set, never for the sidecar's own apply or clear."""
+"""What Odoo posts when a quant's count is set, and the Automation Rule that posts it (made by
+`sidecar odoo provision`): it fires when a count is set, never for the sidecar's own apply or clear."""
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -11,14 +12,16 @@ from sidecar import contracts
 from sidecar.errors import InvalidPayload
 from sidecar.flows import inventory_adjustment, registry
 from sidecar.odoo import OdooGateway
-from sidecar.odoo.inventory_trigger import RULE_NAME, install_inventory_adjustment
+from sidecar.odoo import desired_state, provision
+from sidecar.odoo.inventory_trigger import RULE_NAME
 from sidecar.policy import load_policy
 from tests.conftest import bearer
 from tests.support.inventory_seed import InventorySeed
+from tests.support.provisioning import WEBHOOK_AUTH, provision_flow, webhooks_for
 from tests.support.webhook_receiver import WebhookReceiver
 
 FLOW = inventory_adjustment.FLOW
-# Recorded from a real Odoo 17: the rule installed by install_inventory_adjustment, an Inventory / User
+# Recorded from a real Odoo 17: the rule `sidecar odoo provision` makes, an Inventory / User
 # (uid 9) writing inventory_quantity 18 on a quant of 20 (Inventory > Physical Inventory).
 RECORDED = json.loads((Path(__file__).parent / "data" / "odoo17-quant-count-set-webhook.json").read_text())
 DEMO_POLICY = registry.POLICIES_DIR / "inventory-adjustment.demo.json"
@@ -42,11 +45,6 @@ def test_bad_webhooks_break_the_contract(body, pointer):
     assert pointer in [d["pointer"] for d in caught.value.details]
 
 
-def test_a_bad_webhook_url_is_refused_before_odoo_is_touched():
-    with pytest.raises(ValueError, match="must be http"):
-        install_inventory_adjustment(None, "ftp://n8n/hook")
-
-
 @pytest.fixture
 def quant_rule(real_odoo, odoo_seed, client, services):
     """The rule installed (twice: idempotent) on the real Odoo, posting to a receiver that forwards to the sidecar."""
@@ -62,16 +60,16 @@ def quant_rule(real_odoo, odoo_seed, client, services):
     inventory = InventorySeed(odoo_seed)
     product, quant = inventory.stocked(cost=10.0, on_hand=20.0)  # set and applied by the seed: before the rule
     receiver = WebhookReceiver("odoo/inventory-adjustment", forward)
-    first = install_inventory_adjustment(admin, receiver.url)
+    first = provision_flow(admin, FLOW.name, receiver.url)
+    rule_id = first[f"{FLOW.name}/rule"]
     try:
-        again = install_inventory_adjustment(admin, receiver.url)
-        assert again["rule_id"] == first["rule_id"] and (again["created"], again["repaired"]) == ([], [])
-        admin.execute("base.automation", "write", [first["rule_id"]], {"filter_pre_domain": False})  # broken by hand
-        repaired = install_inventory_adjustment(admin, receiver.url)
-        assert (repaired["created"], repaired["repaired"]) == ([], ["automation rule"])
-        yield inventory, product, quant, receiver, admin, first
+        admin.execute("base.automation", "write", [rule_id], {"filter_pre_domain": False})  # broken by hand
+        repaired = provision.apply(admin, desired_state.records([FLOW.name]), webhooks_for(FLOW.name, receiver.url))
+        assert repaired.actions() == {f"{FLOW.name}/rule": "update", f"{FLOW.name}/webhook": "unchanged"}
+        assert repaired.ids() == first
+        yield inventory, product, quant, receiver, admin, rule_id
     finally:
-        admin.execute("base.automation", "write", [first["rule_id"]], {"active": False})
+        admin.execute("base.automation", "write", [rule_id], {"active": False})
         receiver.stop()
         inventory.close()
         admin.close()
@@ -84,6 +82,9 @@ def test_odoo_posts_a_count_once_and_not_the_sidecars_apply(quant_rule, worker):
     body = record["body"]
     contracts.validate(FLOW.contract, body)
     assert set(body) == set(RECORDED)
+    # the credentials in the rule's URL arrive as HTTP Basic auth, what n8n's Webhook node verifies
+    assert record["authorization"] == "Basic " + base64.b64encode(WEBHOOK_AUTH.encode()).decode()
+    assert record["path"] == "/webhook/odoo/inventory-adjustment"
     assert (body["_id"], body["inventory_quantity"], body["inventory_quantity_set"]) == (quant, 21.0, True)
     assert body["write_uid"] == inventory.seed.user_id(inventory.counter_login)
     assert len(body["write_date"]) > 19  # microseconds: read inside the writing transaction
@@ -95,7 +96,7 @@ def test_odoo_posts_a_count_once_and_not_the_sidecars_apply(quant_rule, worker):
     assert len(receiver.quiet()) == 1  # Odoo's apply (inventory_quantity 0, then the flag False) posts nothing
     inventory.count(quant, 21)  # a new count after the apply is a new submission
     assert len(receiver.wait(2)) == 2
-    rule = admin.read("base.automation", [installed["rule_id"]], ["name", "trigger", "filter_pre_domain"])[0]
+    rule = admin.read("base.automation", [installed], ["name", "trigger", "filter_pre_domain"])[0]
     assert (rule["name"], rule["trigger"]) == (RULE_NAME, "on_create_or_write")
 
 

@@ -1,4 +1,4 @@
-"""What Odoo posts when an RFQ is sent to the procurement check, and the records `odoo-setup` installs for it."""
+"""What Odoo posts when an RFQ is sent to the procurement check, and the records `sidecar odoo provision` makes for it."""
 from __future__ import annotations
 
 import json
@@ -11,15 +11,14 @@ from sidecar.errors import InvalidPayload
 from sidecar.flows import registry
 from sidecar.flows.procurement_exception import CONTRACT, EVENT_TYPE, FLOW
 from sidecar.odoo import OdooGateway
-from sidecar.odoo.procurement_setup import (
-    ACTION_NAME, ACTIVITY_TYPE_NAME, RULE_NAME, install_procurement_check, request_procurement_check,
-)
+from sidecar.odoo.procurement_setup import ACTION_NAME, ACTIVITY_TYPE_NAME, RULE_NAME, request_procurement_check
 from sidecar.policy import load_policy
 from tests.support.odoo_seed import OdooRPCError
 from tests.support.procurement_seed import ProcurementSeed
+from tests.support.provisioning import provision_flow
 from tests.test_purchase_intake import _Receiver
 
-# Recorded from a real Odoo 17: the rule installed by install_procurement_check, admin running
+# Recorded from a real Odoo 17: the rule `sidecar odoo provision` makes, admin running
 # "Request procurement check" on the draft RFQ P00016.
 RECORDED = json.loads((Path(__file__).parent / "data" / "odoo17-procurement-check-webhook.json").read_text())
 
@@ -50,11 +49,10 @@ def test_the_intake_domain_tests_the_marker_the_setup_installs():
 def test_odoo_posts_an_rfq_sent_to_the_procurement_check(real_odoo, odoo_seed):
     """Installed twice (idempotent), the action submits an RFQ once per request; other saves post nothing."""
     admin = OdooGateway(real_odoo.url, real_odoo.db, real_odoo.admin_login, real_odoo.admin_password)
-    receiver, procurement = _Receiver(), ProcurementSeed(odoo_seed)
-    first = install_procurement_check(admin, receiver.url)
+    receiver, procurement = _Receiver("procurement-exception"), ProcurementSeed(odoo_seed)
+    ids = provision_flow(admin, "procurement-exception", receiver.url)
+    first = {"action_id": ids["procurement-exception/action"], "rule_id": ids["procurement-exception/rule"]}
     try:
-        again = install_procurement_check(admin, receiver.url)
-        assert (again["rule_id"], again["created"]) == (first["rule_id"], [])
         vendor, product = procurement.vendor(), procurement.product()
         order_id = procurement.rfq(vendor, [(product, 2, 10.0)])
         request_procurement_check(admin, order_id)

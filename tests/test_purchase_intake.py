@@ -12,11 +12,12 @@ import pytest
 from sidecar import contracts
 from sidecar.errors import InvalidPayload
 from sidecar.odoo import OdooGateway
-from sidecar.odoo.setup import PURCHASE_RULE_NAME, install_purchase_approval
+from sidecar.odoo.setup import PURCHASE_RULE_NAME
 from sidecar.flows.purchase_approval import FLOW
+from tests.support.provisioning import provision_flow
 from tests.support.purchase_seed import PurchaseSeed
 
-# Recorded from a real Odoo 17: the rule installed by install_purchase_approval, Marc Demo (a
+# Recorded from a real Odoo 17: the rule `sidecar odoo provision` makes, Marc Demo (a
 # purchase user) confirming P00006 with the company's two-step approval at amount 0.
 RECORDED = json.loads((Path(__file__).parent / "data" / "odoo17-purchase-to-approve-webhook.json").read_text())
 CONTRACT = "purchase_order.approval_requested.v1"
@@ -47,7 +48,7 @@ def test_only_the_id_and_write_date_are_taken_from_the_body():
 class _Receiver:
     """A local endpoint standing in for n8n's webhook: keeps every body Odoo posts."""
 
-    def __init__(self):
+    def __init__(self, flow: str = "purchase-approval"):
         self.bodies: list[dict] = []
         bodies = self.bodies
 
@@ -62,7 +63,7 @@ class _Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook/odoo/purchase-approval"
+        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook/odoo/{flow}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait(self, count: int, seconds: float = 20.0) -> list[dict]:
@@ -76,10 +77,8 @@ def test_odoo_posts_an_order_entering_to_approve(real_odoo, odoo_seed):
     """Installed twice (idempotent), the rule posts once when a buyer's confirmation leaves an order waiting."""
     admin = OdooGateway(real_odoo.url, real_odoo.db, real_odoo.admin_login, real_odoo.admin_password)
     receiver, purchase = _Receiver(), PurchaseSeed(odoo_seed)
-    first = install_purchase_approval(admin, receiver.url)
+    first = {"rule_id": provision_flow(admin, "purchase-approval", receiver.url)["purchase-approval/rule"]}
     try:
-        again = install_purchase_approval(admin, receiver.url)
-        assert again["rule_id"] == first["rule_id"] and again["created"] == []
         order_id = purchase.to_approve(purchase.vendor(classes=["New"]), [(purchase.product(), 3, 50.0)])
         [body] = [b for b in receiver.wait(1) if b.get("_id") == order_id]
         contracts.validate(CONTRACT, body)

@@ -387,7 +387,7 @@ class _Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/odoo/release-requested"
+        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook/odoo/sales-order-release"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait(self, count: int, seconds: float = 20.0) -> list[dict]:
@@ -407,9 +407,9 @@ def odoo_automation(odoo_target, odoo_seed, client):
     import os
 
     from sidecar.odoo.gateway import OdooGateway
-    from sidecar.odoo.setup import install_submission
+    from tests.support.provisioning import provision_flow
     if odoo_target.is_double:
-        pytest.skip("needs a real Odoo 17 with base_automation (the double has no Automation Rules)")
+        pytest.skip("needs a real Odoo 17 with base_automation (the double keeps Automation Rules but does not run them)")
     admin = OdooGateway(odoo_target.url, odoo_target.db, os.environ.get("ODOO_ADMIN_LOGIN", "admin"),
                         os.environ.get("ODOO_ADMIN_PASSWORD", "admin"))
 
@@ -423,11 +423,11 @@ def odoo_automation(odoo_target, odoo_seed, client):
                               [("id", "=", body["_id"]), ("write_date", ">=", body["write_date"])])
 
     receiver = _Receiver(forward, seen_committed)
-    setup = install_submission(admin, receiver.url)
+    rule_id = provision_flow(admin, "sales-order-release", receiver.url)["sales-order-release/rule"]
     try:
         yield admin, receiver
     finally:
-        admin.execute("base.automation", "write", [setup.rule_id], {"active": False})
+        admin.execute("base.automation", "write", [rule_id], {"active": False})
         receiver.stop()
         admin.close()
 

@@ -1,5 +1,5 @@
-"""What Odoo posts when a vendor bill is submitted for matching, and what odoo-setup --bill-webhook-url installs
-for it: the "Match requested" activity type, the "Request match" action adding it through the bill, and the
+"""What Odoo posts when a vendor bill is submitted for matching, and what `sidecar odoo provision`
+makes for it: the "Match requested" activity type, the "Request match" action adding it through the bill, and the
 Automation Rule posting the bill when the marker appears."""
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from sidecar import contracts
 from sidecar.flows import registry, vendor_bill_match
 from sidecar.odoo import OdooGateway
 from sidecar.odoo.errors import OdooError
-from sidecar.odoo.match_request import MARKED, RULE_NAME, install_vendor_bill_match, request_match
+from sidecar.odoo.match_request import MARKED, RULE_NAME, request_match
 from sidecar.policy import load_policy
 from tests.conftest import bearer
 from tests.support.bill_seed import BillSeed
+from tests.support.provisioning import provision_flow
 from tests.support.webhook_receiver import WebhookReceiver
 
 FLOW = vendor_bill_match.FLOW
-# Recorded from a real Odoo 17: the rule installed by install_vendor_bill_match, the administrator running
+# Recorded from a real Odoo 17: the rule `sidecar odoo provision` makes, the administrator running
 # "Request match" on a draft bill of 8 x 100.00.
 RECORDED = json.loads((Path(__file__).parent / "data" / "odoo17-bill-match-requested-webhook.json").read_text())
 DEMO_POLICY = registry.POLICIES_DIR / "vendor-bill-match.demo.json"
@@ -51,15 +52,11 @@ def bill_rule(real_odoo, odoo_seed, client, services):
         return {"status": answer.status_code, "json": answer.json}
 
     receiver = WebhookReceiver("odoo/vendor-bill-match", forward)
-    first = install_vendor_bill_match(admin, receiver.url)
+    rule_id = provision_flow(admin, FLOW.name, receiver.url)[f"{FLOW.name}/rule"]
     try:
-        again = install_vendor_bill_match(admin, receiver.url)
-        ids = ("activity_type_id", "action_id", "rule_id", "webhook_action_id")
-        assert [again[k] for k in ids] == [first[k] for k in ids]
-        assert (again["created"], again["repaired"]) == ([], [])
-        yield BillSeed(odoo_seed), receiver, admin, first
+        yield BillSeed(odoo_seed), receiver, admin, rule_id
     finally:
-        admin.execute("base.automation", "write", [first["rule_id"]], {"active": False})
+        admin.execute("base.automation", "write", [rule_id], {"active": False})
         receiver.stop()
         admin.close()
 
@@ -89,7 +86,7 @@ def test_request_match_posts_the_bill_which_is_decided_and_unmarked(bill_rule, w
     assert len(receiver.quiet()) == 1  # posting the bill and removing the marker post nothing
     with pytest.raises(OdooError, match="Only draft vendor bills can be submitted"):
         request_match(admin, bill_id)
-    rule = admin.read("base.automation", [installed["rule_id"]], ["name", "trigger"])[0]
+    rule = admin.read("base.automation", [installed], ["name", "trigger"])[0]
     assert (rule["name"], rule["trigger"]) == (RULE_NAME, "on_create_or_write")
 
 

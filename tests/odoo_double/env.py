@@ -269,7 +269,18 @@ class Env:
         for rid in ids:
             if self.db.row(model, rid) is not None:
                 self.db.delete(model, rid)
+        self._drop_from_many2many(model, set(ids))
         return True
+
+    def _drop_from_many2many(self, model: str, gone: set) -> None:
+        """Odoo's many2many relation tables cascade on delete: a deleted record leaves every many2many."""
+        for owner, spec in self.registry.models.items():
+            for fname, fdef in spec.fields.items():
+                if fdef.type != "many2many" or fdef.relation != model or not fdef.stored_in_row:
+                    continue
+                for rid, row in list(self.db.table(owner).items()):
+                    if gone & set(row.get(fname) or []):
+                        self.db.update(owner, rid, {fname: [i for i in row[fname] if i not in gone]})
 
     # -- helpers ------------------------------------------------------------
     def _to_raw(self, fdef, value, current):

@@ -54,6 +54,12 @@ ACCESS = {
     "res.company": [(USER, "r"), (SYSTEM, "rwcu")],
     "ir.model": [(SYSTEM, "rwcu")],  # base: group_user has no right on ir.model(.data)
     "ir.model.data": [(SYSTEM, "rwcu")],
+    "ir.model.fields": [(SYSTEM, "rwcu")],  # base: Access Rights (implied by Settings); group_user none
+    "ir.model.fields.selection": [(SYSTEM, "rwcu")],
+    "ir.actions.server": [(SYSTEM, "rwcu")],
+    "base.automation": [(SYSTEM, "rwcu")],  # base_automation/security/ir.model.access.csv
+    "mail.activity.type": [(USER, "r"), (SYSTEM, "rwcu")],  # mail/security/ir.model.access.csv
+    "crm.tag": [(SALESMAN, "rwc"), (SALE_MANAGER, "rwcu")],  # sales_team/security/ir.model.access.csv
     "product.product": [(USER, "r"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],  # stock: its manager writes products
     "product.template": [(USER, "r"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
     "stock.quant": [(USER, "r"), (STOCK_USER, "rwc")],
@@ -94,6 +100,7 @@ FIELD_GROUPS = {
     ("res.partner", "use_partner_credit_limit"): CREDIT_GROUPS,
     ("res.partner", "show_credit_limit"): CREDIT_GROUPS,
     ("mail.message", "tracking_value_ids"): (SYSTEM,),
+    ("ir.actions.server", "code"): (SYSTEM,),  # ir_actions.py: code = fields.Text(groups='base.group_system')
 }
 # Record rules: (model, name, group or None for a global rule, domain(env) -> Odoo domain)
 RULES = [

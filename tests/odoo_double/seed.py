@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import security, seed_purchase
-from .models import procurement, replenishment, returns, sale
+from .models import automation, procurement, replenishment, returns, sale
 from .values import DATETIME_FMT
 
 TZ = "Europe/Brussels"
@@ -126,6 +126,7 @@ def _configuration(env, registry) -> None:
                 next_id += 1
             forced, next_id = next_id, next_id + 1
         env.create("ir.model", {"model": name, "name": registry[name].description}, forced_id=forced)
+    automation.seed(env, registry)
     for rid, name, internal, model in [(1, "Discussions", False, False), (2, "Note", True, False),
                                        (3, "Activities", True, False),
                                        (11, "Quotation sent", False, "sale.order"),

@@ -74,7 +74,7 @@ class BillSeed:
 
     def request_match(self, bill_id: int) -> None:
         """Submit the bill as its "Request match" action does: a "Match requested" activity added through the
-        bill (the type made when missing, as odoo-setup makes it), so Odoo writes the bill."""
+        bill (the type made when missing, as `sidecar odoo provision` makes it), so Odoo writes the bill."""
         from sidecar.odoo.match_request import ACTIVITY_TYPE, BILL_MODEL
         kind = self.seed.call("mail.activity.type", "search", [("name", "=", ACTIVITY_TYPE), ("res_model", "=", BILL_MODEL)])
         kind = kind[0] if kind else self.seed.call("mail.activity.type", "create", {"name": ACTIVITY_TYPE,

@@ -59,7 +59,7 @@ class ProcurementSeed:
         self.seed.call("purchase.order", "button_confirm", [order_id])
 
     def activity_type_id(self) -> int:
-        """The marker's activity type (made when missing, as odoo-setup makes it)."""
+        """The marker's activity type (made when missing, as `sidecar odoo provision` makes it)."""
         found = self.seed.call("mail.activity.type", "search", [("name", "=", ACTIVITY_TYPE),
                                                                 ("res_model", "=", "purchase.order")], limit=1)
         return found[0] if found else self.seed.call("mail.activity.type", "create", {

@@ -7,7 +7,7 @@ from tests.support.odoo_seed import OdooSeed, unique
 
 VENDOR_CLASS = "Vendor class"  # sidecar.transform.purchase_order.VENDOR_CLASS_TAG
 PURCHASE_USER = "purchase.group_purchase_user"
-# The fields the Automation Rule "Purchase approval: notify n8n" sends (sidecar odoo-setup).
+# The fields the Automation Rule "Purchase approval: notify n8n" sends (sidecar odoo provision).
 WEBHOOK_FIELDS = ["write_date", "write_uid", "name", "state", "amount_total"]
 
 
