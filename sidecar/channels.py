@@ -5,10 +5,10 @@ file's path or inline. The channel's name is also the `source` its SKU cross-ref
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
+
+from sidecar.json_setting import json_object
 
 NAME_PATTERN_HINT = "1 to 64 characters"
 
@@ -43,23 +43,7 @@ def _number(value, where: str, problems: list[str], maximum: float | None = None
 
 def parse_channels(raw: str, problems: list[str], variable: str = "SIDECAR_CHANNELS") -> dict[str, Channel]:
     """The channels of `raw` (inline JSON, or the path of a JSON file); every problem is appended."""
-    raw = (raw or "").strip()
-    if not raw:
-        return {}
-    if not raw.startswith("{"):
-        path = Path(raw)
-        if not path.is_file():
-            problems.append(f"{variable}: no file at {raw} (give a JSON object or a file's path)")
-            return {}
-        raw = path.read_text()
-    try:
-        data = json.loads(raw)
-    except ValueError as err:
-        problems.append(f"{variable}: not JSON ({err.msg} at line {err.lineno})")
-        return {}
-    if not isinstance(data, dict):
-        problems.append(f"{variable}: must be an object of channel name -> settings")
-        return {}
+    data = json_object(raw, problems, variable, "channel name -> settings")
     channels = {}
     for name, settings in data.items():
         where = f"{variable}: channel '{name[:64]}'"

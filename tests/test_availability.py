@@ -98,7 +98,7 @@ def test_the_buffer_holds_back_units_and_a_rounded_up_percent_never_below_zero(u
 
 
 @pytest.mark.parametrize("raw, problem", [
-    ("{", "not JSON"), ('{"a": {"warehouses": []}}', "non-empty list"), ('{"a": {"warehouses": ["WH"], "x": 1}}',
+    ("{", "not valid JSON"), ('{"a": {"warehouses": []}}', "non-empty list"), ('{"a": {"warehouses": ["WH"], "x": 1}}',
                                                                          "must be an object of"),
     ('{"a": {"warehouses": ["WH"], "buffer_percent": 120}}', "from 0 to 100"), ("/no/such/file.json", "no file"),
 ])

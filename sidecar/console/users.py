@@ -7,12 +7,12 @@ Console users come from SIDECAR_CONSOLE_USERS, inline JSON or a JSON file's path
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from sidecar.json_setting import json_object
 
 READ_SCOPES = frozenset({"deadletters.read", "approvals.read", "audit.read", "releases.read", "metrics.read"})
 ROLES = {
@@ -67,24 +67,8 @@ def fingerprint(secret: str) -> str:
 
 def parse_users(raw: str, problems: list[str], clients=()) -> dict[str, ConsoleUser]:
     """SIDECAR_CONSOLE_USERS (JSON or a JSON file's path) -> users by name; problems never quote a hash."""
-    raw = (raw or "").strip()
-    if not raw:
-        return {}
     variable = "SIDECAR_CONSOLE_USERS"
-    if not raw.startswith("{"):
-        try:
-            raw = Path(raw).read_text(encoding="utf-8")
-        except OSError as err:
-            problems.append(f"{variable}: cannot read {raw} ({err.strerror or err})")
-            return {}
-    try:
-        data = json.loads(raw)
-    except ValueError as err:
-        problems.append(f"{variable}: not valid JSON ({err.msg} at line {err.lineno})")
-        return {}
-    if not isinstance(data, dict):
-        problems.append(f"{variable}: must be a JSON object of users by name")
-        return {}
+    data = json_object(raw, problems, variable, "users by name")
     taken = {client.name for client in clients}
     users = {}
     for name, entry in data.items():

@@ -8,11 +8,10 @@ only when X is the system of record for (D, S), so two systems never both update
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 from sidecar.errors import Conflict
+from sidecar.json_setting import json_object
 from sidecar.store import audit
 
 ODOO = "odoo"
@@ -37,27 +36,7 @@ class NotSystemOfRecord(Conflict):
 
 def parse(raw: str, problems: list[str], variable: str = "SIDECAR_AUTHORITY") -> dict[str, dict[str, str]]:
     """The table from inline JSON or a JSON file's path; every problem appended, named after the variable."""
-    raw = (raw or "").strip()
-    if not raw:
-        return {}
-    if not raw.startswith(("{", "[")):
-        path = Path(raw)
-        if not path.is_file():
-            problems.append(f"{variable}: no file at {raw} (give a JSON file's path or inline JSON)")
-            return {}
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            problems.append(f"{variable}: cannot read {path}: {err}")
-            return {}
-    try:
-        table = json.loads(raw)
-    except ValueError as err:
-        problems.append(f"{variable}: not valid JSON ({err})")
-        return {}
-    if not isinstance(table, dict):
-        problems.append(f"{variable}: must be a JSON object of domains, e.g. {{\"stock\": {{\"*\": \"odoo\"}}}}")
-        return {}
+    table = json_object(raw, problems, variable, 'domains, e.g. {"stock": {"*": "odoo"}}')
     found: dict[str, dict[str, str]] = {}
     for domain, scopes in table.items():
         if domain not in DOMAINS:
