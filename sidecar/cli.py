@@ -336,6 +336,14 @@ def cmd_policy_explain(args) -> int:
     return 0
 
 
+def cmd_advisory(args) -> int:
+    """Measure the local advisory backend on the held-out messages and synthetic series."""
+    from sidecar.advisory import load_advisory
+    from sidecar.advisory.evaluate import evaluate
+    _print(evaluate(load_advisory()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="sidecar", description=__doc__)
@@ -384,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--incremental", action="store_true",
                        help="resume from the last checkpoint a passing verify signed")
     audit.set_defaults(func=cmd_audit)
+    advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
+    advisory.add_argument("action", choices=["evaluate"],
+                          help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall")
+    advisory.set_defaults(func=cmd_advisory)
     database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
     database.add_argument("action", choices=["upgrade", "current"],
                           help="upgrade: create the store or migrate it to the newest revision; "
