@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sidecar.advisory.config import AdvisoryConfig, load_advisory
 from sidecar.channels import parse_channels
 from sidecar.errors import ConfigError
 from sidecar.limits import DEFAULT_RATE_LIMIT
@@ -20,6 +21,7 @@ KNOWN_SCOPES = frozenset({
     "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
     "approvals.admin", "mappings.read", "mappings.write", "transform.use",
     "metrics.read",  # GET /metrics: what the Prometheus scraper holds
+    "advice.use",  # POST /v1/advice/{kind}: advice only, it never decides
 })
 MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
 DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
@@ -78,6 +80,7 @@ class Settings:
     rate_limits: dict = field(default_factory=lambda: {"default": DEFAULT_RATE_LIMIT})
     rate_limit_storage: str = field(default=DEFAULT_RATE_STORAGE, repr=False)  # a Redis URL may hold a password
     log_format: str = "text"  # text or json (one object per line): SIDECAR_LOG_FORMAT
+    advisory: AdvisoryConfig = field(default_factory=AdvisoryConfig)  # SIDECAR_ADVICE_*
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -209,6 +212,14 @@ def parse_priorities(raw: str, problems: list[str]) -> dict[str, int]:
     return value
 
 
+def _advisory(env: dict, problems: list[str]) -> AdvisoryConfig:
+    try:
+        return load_advisory(env)
+    except ConfigError as err:
+        problems.extend(err.problems)
+        return AdvisoryConfig()
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
     env = dict(os.environ if env is None else env)
@@ -291,6 +302,7 @@ def load_settings(env: dict | None = None) -> Settings:
         rate_limits=limits.parse_rate_limits(env.get("SIDECAR_RATE_LIMITS", ""), problems),
         rate_limit_storage=rate_limit_storage,
         log_format=_log_format(env, problems),
+        advisory=_advisory(env, problems),
     )
     if problems:
         raise ConfigError(problems)
