@@ -1,11 +1,14 @@
 """Give advice on request and audit it: backend, model and a hash of the input, never the input itself."""
 from __future__ import annotations
 
+import logging
+
 from sidecar import contracts
 from sidecar.advisory import KINDS, REQUIRED, advise, advisor_for, attach
 from sidecar.errors import InvalidPayload, NotFound
 from sidecar.store import audit
 
+logger = logging.getLogger(__name__)
 CONTRACT = "advice_request.v1"
 
 
@@ -28,10 +31,27 @@ def give(services, kind: str, body: dict, actor: str) -> dict:
     payload = {name: value for name, value in body.items() if name != "decision"}
     advice = advise(advisor_for(services.settings.advisory), kind, payload)
     with services.db.transaction() as conn:
-        advice["audit_seq"] = audit.append(conn, "advice.given", advice["input_sha256"], {
-            "kind": kind, "backend": advice["backend"], "model_version": advice["model_version"],
-            "input_sha256": advice["input_sha256"], "fallback_reason": advice["fallback_reason"]}, actor=actor)
+        advice["audit_seq"] = record(conn, advice["input_sha256"], advice, actor)
     answer = {"advice": advice}
     if "decision" in body:
         answer["decision"] = attach(body["decision"], advice)
     return answer
+
+
+def record(conn, subject: str, advice: dict, actor: str | None = None) -> int:
+    """The audit entry of one piece of advice: what produced it and the input's hash, never the input."""
+    return audit.append(conn, "advice.given", subject, {key: advice[key] for key in (
+        "kind", "backend", "model_version", "input_sha256", "fallback_reason")}, actor=actor)
+
+
+def advised(services, flow, facts: dict, decision: dict) -> dict:
+    """The decision with the flow's text classified beside it as `advice`; unchanged when there is nothing to
+    classify or the advice fails (advice must never hold up a decision)."""
+    text = flow.advice_text(facts) if flow.advice_text else None
+    if not text:
+        return decision
+    try:
+        return attach(decision, advise(advisor_for(services.settings.advisory), "classify", {"text": text}))
+    except Exception:  # noqa: BLE001 - any failure of advice leaves the decision as the rules made it
+        logger.exception("advice on %s failed; the decision goes out without it", flow.name)
+        return decision
