@@ -91,6 +91,7 @@ export SIDECAR_DATABASE_URL="${SIDECAR_DATABASE_URL:-sqlite:///$VAR/sidecar.db}"
 export SIDECAR_AUDIT_CHECKPOINT_FILE="${SIDECAR_AUDIT_CHECKPOINT_FILE:-$VAR/audit-checkpoints.jsonl}"
 export SIDECAR_BIND="${SIDECAR_BIND:-127.0.0.1:8000}"
 export SIDECAR_URL="${SIDECAR_URL:-http://$SIDECAR_BIND}"
+export SIDECAR_N8N_URL="${SIDECAR_N8N_URL:-http://127.0.0.1:${N8N_PORT:-5678}}"  # the console's links into n8n
 "$PY" -c 'from sidecar.config import load_settings; load_settings()' \
   || { echo "fix the configuration above, then run again" >&2; exit 2; }
 
@@ -117,6 +118,7 @@ wait_for "$SIDECAR_URL/health" "the sidecar" 60
 
 echo
 echo "sidecar on $SIDECAR_URL${N8N_STARTED:+, n8n on http://127.0.0.1:${N8N_PORT:-5678}}; Ctrl-C stops everything"
+echo "ops console: $SIDECAR_URL/console (sign in with SIDECAR_OPS_API_KEY from $SECRETS, or a SIDECAR_CONSOLE_USERS user)"
 if [ "$DEMO" = 1 ]; then
   order=$("$PY" - "$ODOO_URL" <<'EOF'
 import sys, requests

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from sidecar.api import BLUEPRINTS, observe
 from sidecar.api.common import EXTENSION, forget_failed_signature
 from sidecar.config import Settings, load_settings
+from sidecar.console import web as console_web
 from sidecar.errors import SidecarError, StoreBusy
 from sidecar.limits import install as install_limits
 from sidecar.odoo.errors import UNREACHABLE, OdooError
@@ -107,6 +108,7 @@ def create_app(overrides: dict | None = None, settings: Settings | None = None,
     observe.init_app(app)  # correlation id and HTTP metrics of every request, refused ones too
     install_limits(app, settings)  # body size before any view, rate limits per client and route
     app.after_request(forget_failed_signature)
+    console_web.init_app(app, settings)  # the console's session cookie and CSRF settings
     if settings.worker_in_process:
         from sidecar.worker import OutboxWorker
         app.extensions["outbox_worker"] = OutboxWorker(services)

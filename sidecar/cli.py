@@ -1,4 +1,4 @@
-"""`python -m sidecar ...`: serve, worker, dead letters, audit, specs, mappings."""
+"""`python -m sidecar ...`: serve, worker, dead letters, audit, prune, specs, mappings."""
 from __future__ import annotations
 
 import argparse
@@ -63,12 +63,35 @@ def cmd_dlq(args) -> int:
     elif args.action in ("resolve", "abandon"):
         close = deadletters.resolve if args.action == "resolve" else deadletters.abandon
         _print(close(services, args.ids[0], {"reason": args.reason or ""}, actor="cli"))
-    elif args.ids:
-        _print(deadletters.replay_many(services, {"ids": args.ids}, actor="cli"))
     else:
-        _print(deadletters.replay_many(services, {"category": args.category, "limit": args.limit}
-                                       if args.category else {"limit": args.limit}, actor="cli"))
+        return _replay(services, args.ids or deadletters.open_ids(services, args.category, args.limit))
     return 0
+
+
+def _replay(services, ids: list[str]) -> int:
+    """Replay letters one by one as the console does: a progress line each (stderr), then the summary;
+    exit 1 when any failed (already done is no failure: nothing was done twice)."""
+    from collections import Counter
+
+    from sidecar.console.service import ALREADY_DONE, FAILED, REPLAYED, replay_outcome
+    from sidecar.flows import deadletters
+    counts = Counter()
+
+    def progress(letter_id, view, err):
+        outcome = replay_outcome(letter_id, view, err)
+        counts[outcome["outcome"]] += 1
+        print(f"[{sum(counts.values())}/{len(ids)}] {letter_id}: {outcome['label']} - {outcome['message']}",
+              file=sys.stderr, flush=True)
+
+    answer = {"replayed": [], "skipped": []}
+    if ids:
+        answer = deadletters.replay_many(services, {"ids": ids}, "cli", progress)
+    summary = {"total": len(ids), "replayed": counts[REPLAYED], "already_done": counts[ALREADY_DONE],
+               "failed": counts[FAILED]}
+    print(f"{summary['total']} letter(s): {summary['replayed']} replayed, {summary['already_done']} already done, "
+          f"{summary['failed']} failed", file=sys.stderr)
+    _print({**answer, "summary": summary})
+    return 1 if counts[FAILED] else 0
 
 
 def cmd_mapping(args) -> int:
@@ -104,6 +127,59 @@ def cmd_approvals(args) -> int:
     return 0
 
 
+def cmd_approvals_board(args) -> int:
+    """Open approvals by tier and approver, their age against the SLA (as the console shows them)."""
+    from sidecar.console import service
+    rows = service.approvals_board(_services())
+    _print([row for row in rows if row["late"]] if args.late else rows)
+    return 0
+
+
+def cmd_approvals_move(args) -> int:
+    """Delegate an open approval to an approver or escalate it to a role, with a reason (the console's action)."""
+    from sidecar.console import service
+    if bool(args.delegate_to) == bool(args.escalate_to):
+        print("sidecar approvals move: give exactly one of --delegate-to LOGIN or --escalate-to ROLE", file=sys.stderr)
+        return 2
+    action, target = ("delegate", args.delegate_to) if args.delegate_to else ("escalate", args.escalate_to)
+    _print(service.move_approval(_services(), args.approval_id, action, target, args.reason, "cli"))
+    return 0
+
+
+def cmd_audit_search(args) -> int:
+    """Audit entries by document, event, actor, kind and time, newest first (as the console searches)."""
+    from sidecar.console import service
+    _print(service.search_audit(_services(), document=args.document, event=args.event, actor=args.actor,
+                                kind=args.kind, since=args.since.timestamp() if args.since else None,
+                                until=args.until.timestamp() if args.until else None, limit=args.limit))
+    return 0
+
+
+def cmd_policy_show(args) -> int:
+    """The policy in force per flow: version, hash, routes, parameters and each site's overrides."""
+    from sidecar.console import service
+    found = service.policies(_services())
+    _print([p for p in found if p["flow"] == args.flow] if args.flow else found)
+    return 0
+
+
+def cmd_console_user(args) -> int:
+    """Print a SIDECAR_CONSOLE_USERS entry for a user: the password (asked, or read from stdin) hashed."""
+    import getpass
+
+    from sidecar.console.users import ROLES, USER_NAME, hash_password
+    if not USER_NAME.match(args.name) or args.role not in ROLES:
+        print("sidecar console-user: a name is a letter then letters, digits or _.@-", file=sys.stderr)
+        return 2
+    password = getpass.getpass(f"password for {args.name}: ") if sys.stdin.isatty() else sys.stdin.readline()
+    password = password.rstrip("\n")
+    if len(password) < 12:
+        print("sidecar console-user: use a password of 12 characters or more", file=sys.stderr)
+        return 2
+    print(json.dumps({args.name: {"password_hash": hash_password(password), "role": args.role}}))
+    return 0
+
+
 def cmd_audit(args) -> int:
     """Verify the audit chain; exit 1 when it was tampered with or the store is missing."""
     from sidecar.store import Database
@@ -117,6 +193,23 @@ def cmd_audit(args) -> int:
         db.dispose()
     _print(report)
     return 0 if report["ok"] else 1
+
+
+def cmd_prune(args) -> int:
+    """Delete expired idempotency records, finished jobs and closed dead letters (--dry-run: count them)."""
+    from sidecar.store import Database
+    from sidecar.store.audit import AuditSeal
+    from sidecar.store.retention import Retention, prune
+    settings = load_settings()
+    db = Database(settings.database_url, AuditSeal.from_settings(settings))
+    try:
+        if not db.exists():  # pruning never creates a store
+            print(f"sidecar prune: no store at {db.engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
+            return 1
+        _print(prune(db, Retention.from_settings(settings), dry_run=args.dry_run, actor="cli"))
+    finally:
+        db.dispose()
+    return 0
 
 
 def cmd_db(args) -> int:
@@ -304,8 +397,21 @@ def release_facts_for_rules(policy, facts: dict, now) -> dict:
 
 def cmd_policy_explain(args) -> int:
     """Explain the decision a policy makes on facts: which rules fired and why, and who set each value."""
+    if args.release is not None:
+        from sidecar.console import service
+        explained = service.explain_decision(_services(), args.release)
+        if args.json:
+            _print(explained)
+        else:
+            from sidecar.policy.explain import render_text
+            release = explained["release"]
+            print(f"Decision {release['id']} ({release['flow']}, {release['document']}): {release['outcome']} "
+                  f"at {release['decided_at']} under policy {release['policy_version']}"
+                  + ("" if explained["same_policy"] else "; the policy in force differs"))
+            print(render_text(explained["explained"]))
+        return 0
     if (args.event is None) == (args.facts is None):
-        print("sidecar policy explain: give either EVENT.json or --facts FACTS.json", file=sys.stderr)
+        print("sidecar policy explain: give EVENT.json, --facts FACTS.json or --release ID", file=sys.stderr)
         return 2
     if args.event is not None:
         return cmd_policy_explain_event(args)
@@ -383,15 +489,33 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=200)
     listing.set_defaults(func=cmd_mapping, action="list")
     approvals = sub.add_parser("approvals", help="scheduled approval work")
-    approvals.add_argument("action", choices=["pull-activities", "escalate"],
+    approvals.add_argument("action", choices=["pull-activities", "escalate", "list", "move"],
                            help="pull-activities: record approvals given by marking the Odoo activity done; "
-                                "escalate: remind, then move overdue tiers up")
+                                "escalate: remind, then move overdue tiers up; list: open approvals by tier and "
+                                "approver with their age against the SLA; move: delegate or escalate one, with a "
+                                "reason (the approver still decides)")
     approvals.set_defaults(func=cmd_approvals)
+    approvals.add_argument("--late", action="store_true", help="list: only the approvals past their SLA")
+    approvals.add_argument("approval_id", nargs="?", help="move: the approval")
+    approvals.add_argument("--delegate-to", default=None, help="move: an approver's Odoo login (the policy's)")
+    approvals.add_argument("--escalate-to", default=None, help="move: a role of the policy")
+    approvals.add_argument("--reason", default=None, help="move: why (required, audited)")
     audit = sub.add_parser("audit", help="audit log")
-    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("action", choices=["verify", "search"])
     audit.add_argument("--incremental", action="store_true",
-                       help="resume from the last checkpoint a passing verify signed")
+                       help="verify: resume from the last checkpoint a passing verify signed")
+    audit.add_argument("--document", default=None, help="search: an Odoo document's name or id")
+    audit.add_argument("--event", default=None, help="search: an event id (or any audit subject)")
+    audit.add_argument("--actor", default=None, help="search: who acted (an API client, console user, cli)")
+    audit.add_argument("--kind", default=None, help="search: an entry kind; ending with '.', a family")
+    audit.add_argument("--since", default=None, type=_moment_arg, help="search: from (UTC)")
+    audit.add_argument("--until", default=None, type=_moment_arg, help="search: until (UTC)")
+    audit.add_argument("--limit", type=int, default=200)
     audit.set_defaults(func=cmd_audit)
+    pruning = sub.add_parser("prune", help="delete expired idempotency records, finished jobs and closed dead "
+                                           "letters (SIDECAR_RETENTION_*); the audit trail is kept")
+    pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
+    pruning.set_defaults(func=cmd_prune)
     advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
     advisory.add_argument("action", choices=["evaluate"],
                           help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall")
@@ -450,12 +574,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("event", nargs="?", default=None,
                          help="EVENT.json: an event envelope as n8n posts it to /v1/events (its document is read from Odoo)")
     explain.add_argument("--facts", default=None, help="FACTS.json: the flow's facts (as a decision records them)")
+    explain.add_argument("--release", default=None,
+                         help="a stored decision's id: its facts under the policy in force")
     explain.add_argument("--policy", default=None, help="policy file (default SIDECAR_POLICY_FILE, else the shipped one)")
     explain.add_argument("--site", action="append", default=[],
                          help="company:<id> or warehouse:<id>: decide as at this site (repeatable)")
     explain.add_argument("--now", default=None, help="decide at this moment (ISO 8601; default now)")
     explain.add_argument("--json", action="store_true", help="JSON instead of text")
     explain.set_defaults(func=cmd_policy_explain)
+    show = policy_sub.add_parser("show", help="the policy in force per flow: version, hash, routes, sites")
+    show.add_argument("--flow", default=None)
+    show.set_defaults(func=cmd_policy_show)
     simulate = policy_sub.add_parser("simulate", help="re-decide recent Odoo documents with a candidate policy; "
                                                       "what would change (writes nothing)")
     simulate.add_argument("--policy", required=True, help="the candidate policy file")
@@ -467,6 +596,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="only documents matching the intake domain (default: every decidable state)")
     simulate.add_argument("--json", action="store_true", help="the report as JSON")
     simulate.set_defaults(func=cmd_policy_simulate)
+    console_user = sub.add_parser("console-user", help="a SIDECAR_CONSOLE_USERS entry: the password hashed")
+    console_user.add_argument("action", choices=["hash"])
+    console_user.add_argument("name")
+    console_user.add_argument("--role", default="read", choices=["read", "replay", "admin"])
+    console_user.set_defaults(func=cmd_console_user)
     return parser
 
 
@@ -480,6 +614,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dlq" and args.action in ("resolve", "abandon") and not (args.reason or "").strip():
         print(f"sidecar dlq {args.action} needs --reason", file=sys.stderr)
         return 2
+    if args.command == "approvals" and args.action == "move" and not (args.approval_id and (args.reason or "").strip()):
+        print("sidecar approvals move takes an approval id and --reason", file=sys.stderr)
+        return 2
+    if args.command == "approvals" and args.action in ("list", "move"):
+        args.func = cmd_approvals_board if args.action == "list" else cmd_approvals_move
+    if args.command == "audit" and args.action == "search":
+        args.func = cmd_audit_search
     try:
         return args.func(args)
     except ConfigError as err:

@@ -80,6 +80,18 @@ class Settings:
     rate_limits: dict = field(default_factory=lambda: {"default": DEFAULT_RATE_LIMIT})
     rate_limit_storage: str = field(default=DEFAULT_RATE_STORAGE, repr=False)  # a Redis URL may hold a password
     log_format: str = "text"  # text or json (one object per line): SIDECAR_LOG_FORMAT
+    # Days each kind of row is kept (None: forever), SIDECAR_RETENTION_*; the audit trail is always kept.
+    retention_idempotency_days: float | None = 30.0
+    retention_jobs_days: float | None = 30.0
+    retention_dead_letters_days: float | None = 90.0
+    retention_interval_seconds: float = 3600.0  # how often the outbox worker prunes (0: never)
+    retention_batch: int = 500  # rows per delete transaction
+    # The ops console (sidecar/console): its users, the key that signs its session cookies, cookies sent over
+    # HTTPS only, and n8n's address for links to executions.
+    console_users: dict = field(default_factory=dict, repr=False)
+    console_secret: str = field(default="", repr=False)
+    console_secure_cookie: bool = False
+    n8n_url: str = ""
     advisory: AdvisoryConfig = field(default_factory=AdvisoryConfig)  # SIDECAR_ADVICE_*
 
 
@@ -187,6 +199,13 @@ def parse_flow_policies(raw: str, problems: list[str]) -> dict[str, Path]:
             problems.extend(f"SIDECAR_FLOW_POLICIES ({name}): {problem}" for problem in err.problems)
         found[name] = Path(path)
     return found
+
+
+def _retention_days(env, name: str, default: float, problems: list[str]) -> float | None:
+    """Days of one SIDECAR_RETENTION_*_DAYS: at least one, or `off` (kept forever)."""
+    if (env.get(name) or "").strip().lower() == "off":
+        return None
+    return _number(env, name, default, float, problems, 1)
 
 
 def _log_format(env, problems) -> str:
@@ -302,8 +321,36 @@ def load_settings(env: dict | None = None) -> Settings:
         rate_limits=limits.parse_rate_limits(env.get("SIDECAR_RATE_LIMITS", ""), problems),
         rate_limit_storage=rate_limit_storage,
         log_format=_log_format(env, problems),
+        retention_idempotency_days=_retention_days(env, "SIDECAR_RETENTION_IDEMPOTENCY_DAYS", 30.0, problems),
+        retention_jobs_days=_retention_days(env, "SIDECAR_RETENTION_JOBS_DAYS", 30.0, problems),
+        retention_dead_letters_days=_retention_days(env, "SIDECAR_RETENTION_DEAD_LETTERS_DAYS", 90.0, problems),
+        retention_interval_seconds=_number(env, "SIDECAR_RETENTION_INTERVAL_SECONDS", 3600.0, float, problems, 0),
+        retention_batch=_number(env, "SIDECAR_RETENTION_BATCH", 500, int, problems, 1),
+        **_console_settings(env, api_keys, approval_secret, problems),
         advisory=_advisory(env, problems),
     )
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+MIN_CONSOLE_SECRET = 32
+
+
+def _console_settings(env, api_keys, approval_secret: str, problems: list[str]) -> dict:
+    """The console's users, session key (its own, else derived from the approval secret) and links."""
+    import hashlib
+    import hmac
+
+    from sidecar.console.users import parse_users
+    secret = env.get("SIDECAR_CONSOLE_SECRET") or ""
+    if secret and len(secret) < MIN_CONSOLE_SECRET:
+        problems.append(f"SIDECAR_CONSOLE_SECRET: at least {MIN_CONSOLE_SECRET} random characters")
+    if not secret and approval_secret:  # one key per purpose: a session key never signs a decision token
+        secret = hmac.new(approval_secret.encode(), b"console-session", hashlib.sha256).hexdigest()
+    n8n_url = (env.get("SIDECAR_N8N_URL") or "").rstrip("/")
+    if n8n_url and (urlparse(n8n_url).scheme not in ("http", "https") or not urlparse(n8n_url).netloc):
+        problems.append("SIDECAR_N8N_URL: must be an http:// or https:// URL")
+    return {"console_users": parse_users(env.get("SIDECAR_CONSOLE_USERS", ""), problems, api_keys),
+            "console_secret": secret, "console_secure_cookie": _flag(env, "SIDECAR_CONSOLE_SECURE_COOKIE", problems),
+            "n8n_url": n8n_url}

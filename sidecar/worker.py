@@ -13,7 +13,9 @@ Timing (T = the Odoo timeout, SIDECAR_ODOO_TIMEOUT):
 - after an unreachable Odoo the worker stops claiming and probes Odoo every 2 T instead of
   spending T on every job; when Odoo answers again it replays its open `odoo_unreachable`
   job letters once. A worker process that starts while such letters are open (the one that saw
-  the outage was killed or restarted) does the same: nothing else would replay them.
+  the outage was killed or restarted) does the same: nothing else would replay them;
+- between jobs it prunes expired rows (store/retention.py) once per SIDECAR_RETENTION_INTERVAL_SECONDS
+  across all workers (a lease as long as the interval picks one), at most PRUNE_SECONDS at a time.
 """
 from __future__ import annotations
 
@@ -28,13 +30,18 @@ from sidecar.flows import approval_routing, redecide, writebacks
 from sidecar.odoo import writeback
 from sidecar.odoo.errors import CATEGORY_LABELS, INTERNAL, UNREACHABLE, OdooError
 from sidecar.services import Services
-from sidecar.store import audit, dead_letters, jobs, releases
+from sidecar.store import audit, dead_letters, jobs, locks, releases, retention
 from sidecar.store.records import now
 
 logger = logging.getLogger(__name__)
 LEASE_MARGIN = 2.0  # seconds: clock drift and the store's own latency
 MAX_CRASHES = 3     # a job that lost its worker this often is a dead letter, not a fourth crash
 ACTOR = "worker"
+RETENTION_LEASE = "retention"
+PRUNE_FIRST_AFTER = 60.0  # seconds after start: a restarting worker does not prune on every start
+PRUNE_ASK_EVERY = 60.0    # how often a worker asks for the retention lease (a short interval: that)
+PRUNE_SECONDS = 2.0       # the longest one pruning round keeps the worker from its jobs
+PRUNE_BACKLOG_PAUSE = 10.0  # between rounds while a backlog lasts: jobs keep most of the worker's time
 
 
 def heartbeat_seconds(timeout: float) -> float:
@@ -97,6 +104,7 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._outage_since: float | None = None  # monotonic time Odoo was last found unreachable
         self._probe_at = 0.0
+        self._prune_at = time.monotonic() + PRUNE_FIRST_AFTER
         self._links = approval_routing.link_renderer(services)  # tokens rendered at delivery only
 
     @property
@@ -138,12 +146,32 @@ class OutboxWorker:
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
+                self.prune_if_due()
             except Exception:  # the store itself failed; keep the loop alive
                 logger.exception("outbox worker round failed")
                 busy = False
             if not busy:
                 self._stop.wait(poll)
         logger.info("outbox worker stopped")
+
+    def prune_if_due(self) -> dict | None:
+        """Prune expired rows when this worker holds the retention lease; the run's report, else None."""
+        interval = self.services.settings.retention_interval_seconds
+        if not interval or time.monotonic() < self._prune_at:
+            return None
+        self._prune_at = time.monotonic() + min(interval, PRUNE_ASK_EVERY)
+        with self.services.db.transaction() as conn:
+            token = locks.acquire(conn, RETENTION_LEASE, interval)
+        if token is None:  # another worker pruned less than an interval ago
+            return None
+        report = retention.prune(self.services.db, retention.Retention.from_settings(self.services.settings),
+                                 actor=ACTOR, seconds=PRUNE_SECONDS)
+        logger.info("pruned expired rows: %s%s", report["pruned"], "" if report["complete"] else " (more remain)")
+        if not report["complete"]:  # a backlog: hand the lease back, so this or another worker goes on soon
+            with self.services.db.transaction() as conn:
+                locks.release(conn, RETENTION_LEASE, token)
+            self._prune_at = time.monotonic() + PRUNE_BACKLOG_PAUSE
+        return report
 
     def stop(self) -> None:
         """Ask the loops to return after the job in hand."""

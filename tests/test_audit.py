@@ -168,6 +168,9 @@ def test_a_rewritten_chain_reports_a_bounded_list(db):
     report = verify(db, page_size=PAGE)
     assert report["problems"][0]["seq"] == 2
     assert len(report["problems"]) == audit.MAX_PROBLEMS < report["problems_total"]
+    # Every resealed entry and both append checkpoints it passes (100, 200) count, though only the first are kept.
+    pinned = [p["seq"] for p in AuditSeal(KEY, db.audit_seal.checkpoint_file).read_checkpoints()[0]]
+    assert pinned == [100, 200] and report["problems_total"] == (ENTRIES - 1) + len(pinned)
 
 
 def test_a_forged_or_edited_checkpoint_line_is_reported(db, seal):
@@ -252,3 +255,21 @@ def test_an_unwritable_checkpoint_file_is_logged_not_fatal(tmp_path, db, caplog)
             audit.append(conn, "test.entry", "s", {"n": n})
     assert sum("could not write audit checkpoint" in r.message for r in caplog.records) == 2
     stuck.dispose()
+
+
+def test_verify_reads_entries_a_page_at_a_time(db):
+    """Memory stays bounded: no statement that reads whole entries asks for more than one page of them."""
+    reads = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().startswith("SELECT audit_log.seq, audit_log.at, audit_log.kind"):
+            reads.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        report = verify(db, page_size=PAGE)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    assert report["ok"] and report["entries"] == ENTRIES > PAGE
+    assert len(reads) == ENTRIES // PAGE + 1  # four full pages, then the short one that ends the walk
+    assert all("LIMIT" in statement and PAGE in parameters for statement, parameters in reads)

@@ -248,7 +248,7 @@ def with_decision_links(services: Services, answer: dict) -> dict:
     """A release answer plus the decision links of its pending approval (never stored with it)."""
     if not answer.get("approval_id"):
         return answer
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         approval = releases.get_approval(conn, answer["approval_id"])
     return {**answer, "decision_links": decision_links(services, approval) if approval else []}
 

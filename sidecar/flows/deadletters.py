@@ -112,7 +112,7 @@ def _open_letter(conn, letter_id: str) -> dict:
 
 def replay(services: Services, letter_id: str, actor: str | None = None) -> dict:
     """Redo one dead letter's work; work that already took effect takes none again."""
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         letter = _open_letter(conn, letter_id)
     if not replayable(letter):
         raise Conflict(f"dead letter {letter_id} cannot be replayed by the sidecar: {letter['reason']}",
@@ -143,7 +143,7 @@ def _replay_event(services: Services, letter: dict, actor: str | None) -> dict:
     event = detail["event"]
     key = detail.get("idempotency_key") or event.get("id")
     try:
-        status, answer, _ = pipeline.submit(services, event, key)  # resolves a parked event letter itself
+        status, answer, repeated = pipeline.submit(services, event, key)  # resolves a parked event letter itself
     except SidecarError as err:
         if err.status < 500:
             _refused_for_good(services, letter, err, actor)
@@ -157,6 +157,8 @@ def _replay_event(services: Services, letter: dict, actor: str | None) -> dict:
                      actor=actor)
         view = describe(dead_letters.get(conn, letter["id"]))
     view["result"] = answer
+    # The event was decided before (its key answered from the store, or its document already decided): no new effect.
+    view["already_done"] = repeated or status == 200
     return view
 
 
@@ -221,19 +223,31 @@ def _settle_job(conn, job_id: str, status: str, reason: str, actor: str | None) 
             _close(conn, sibling, dead_letters.ABANDONED, reason, actor)
 
 
-def replay_many(services: Services, body: dict, actor: str | None = None) -> dict:
-    """Replay by ids, or every open letter of a category; report what was skipped and why."""
+def replay_many(services: Services, body: dict, actor: str | None = None, progress=None) -> dict:
+    """Replay by ids, or every open letter of a category; report what was skipped and why.
+    `progress(letter_id, view, error)` hears of each letter as it ends."""
     contracts.validate("replay_request.v1", body)
-    if "ids" in body:
-        ids = body["ids"]
-    else:
-        limit = body.get("limit", MAX_PAGE)
-        ids = [row["id"] for row in list_letters(services, status=dead_letters.OPEN,
-                                                 category=body.get("category"), limit=limit)]
+    ids = body["ids"] if "ids" in body else open_ids(services, body.get("category"), body.get("limit", MAX_PAGE))
     replayed, skipped = [], []
-    for letter_id in ids:
-        try:
-            replayed.append(replay(services, letter_id, actor))
-        except SidecarError as err:
+    for letter_id, view, err in replay_each(services, ids, actor):
+        if progress is not None:
+            progress(letter_id, view, err)
+        if err is None:
+            replayed.append(view)
+        else:
             skipped.append({"id": letter_id, "code": err.code, "message": err.message})
     return {"replayed": replayed, "skipped": skipped}
+
+
+def open_ids(services: Services, category: str | None = None, limit: int = MAX_PAGE) -> list[str]:
+    """Ids of the open letters (of a category), newest first: what a bulk replay takes."""
+    return [row["id"] for row in list_letters(services, status=dead_letters.OPEN, category=category, limit=limit)]
+
+
+def replay_each(services: Services, ids, actor: str | None = None):
+    """Replay letters one by one, yielding (id, view, None) or (id, None, error) as each ends: for progress."""
+    for letter_id in ids:
+        try:
+            yield letter_id, replay(services, letter_id, actor), None
+        except SidecarError as err:
+            yield letter_id, None, err

@@ -213,7 +213,7 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
     flow = registry.validate_event(envelope)
     key = key or envelope["id"]
     digest = request_hash(envelope)
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         existing = idempotency.find(conn, key)
     if existing:
         return _replayed_answer(existing, digest)
@@ -230,7 +230,7 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
         except IntegrityError:
             if attempt:
                 raise
-            with services.db.transaction() as conn:
+            with services.db.read() as conn:
                 existing = idempotency.find(conn, key)
             if existing:
                 return _replayed_answer(existing, digest)

@@ -67,7 +67,7 @@ def find_missed(services: Services, not_before: datetime, grace_minutes: int, li
     written_before = None
     if grace_minutes:
         written_before = _odoo(datetime.now(timezone.utc) - timedelta(minutes=grace_minutes))
-    with services.db.transaction() as conn:
+    with services.db.read() as conn:
         in_flight = releases.in_flight_order_ids(conn, flow.name, flow.model)
     domain = pipeline.intake_domain(registry.policy_for(services, flow))
     checked, found, offset = 0, [], 0
@@ -79,7 +79,7 @@ def find_missed(services: Services, not_before: datetime, grace_minutes: int, li
         except OdooError as err:
             raise DependencyDown(f"Odoo could not be searched: {err.message}", code=err.category) from err
         checked, offset = checked + len(page), offset + len(page)
-        with services.db.transaction() as conn:
+        with services.db.read() as conn:
             latest = releases.latest_for_orders(conn, flow.model, [q["id"] for q in page], flow=flow.name)
         found += [q for q in page if missed(q, latest.get(q["id"]))]
         if len(page) < page_size:

@@ -17,6 +17,10 @@ def subject_of(name: str) -> str:
 def record_loaded(db, policy: Policy, source: str) -> bool:
     """Audit `policy.loaded` (name, version, hash, source) unless the last one audited is this content."""
     subject = subject_of(policy.name)
+    with db.read() as conn:  # every process start asks; most find the policy audited already
+        last = audit.latest(conn, "policy.loaded", subject)
+    if last and (last["data"] or {}).get("hash") == policy.hash:
+        return False
     with db.transaction() as conn:
         last = audit.latest(conn, "policy.loaded", subject)
         if last and (last["data"] or {}).get("hash") == policy.hash:

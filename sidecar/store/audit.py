@@ -8,6 +8,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,9 +47,16 @@ class AuditSeal:
         """The seal the configuration describes."""
         return cls(settings.audit_key.encode(), Path(settings.audit_checkpoint_file))
 
+    @cached_property
+    def _keyed(self):
+        # The key's padded state, computed once: verifying copies it per entry instead of rekeying.
+        return hmac.new(self.key, b"entry:", hashlib.sha256)
+
     def entry_hash(self, entry: dict) -> str:
         """HMAC-SHA256 over the entry's canonical JSON (everything but its own hash)."""
-        return hmac.new(self.key, b"entry:" + _canonical({k: entry[k] for k in SEALED}), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update(_canonical({k: entry[k] for k in SEALED}))
+        return mac.hexdigest()
 
     def _checkpoint_mac(self, point: dict) -> str:
         fields = {k: point[k] for k in ("seq", "hash", "at", "source")}

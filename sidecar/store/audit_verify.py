@@ -7,12 +7,15 @@ import hmac
 import sqlalchemy as sa
 
 from sidecar.errors import NotFound
-from sidecar.store.audit import AUDITED_TABLES, GENESIS, MAX_PROBLEMS, PAGE_SIZE, AuditSeal, checkpoint_quietly
+from sidecar.store.audit import (AUDITED_TABLES, GENESIS, MAX_PROBLEMS, PAGE_SIZE, SEALED, AuditSeal,
+                                 checkpoint_quietly)
 from sidecar.store.database import Database
 from sidecar.store.schema import audit_head, audit_log
 
 LOOKUP_BATCH = 500  # checkpoint seqs looked up per query
 START_TOLERANCE_SECONDS = 5  # a row and its audit entry are written in one transaction
+COLUMNS = tuple(audit_log.c[name] for name in (*SEALED, "hash"))
+NAMES = tuple(column.name for column in COLUMNS)
 
 
 def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) -> dict:
@@ -26,22 +29,22 @@ def verify(db: Database, incremental: bool = False, page_size: int = PAGE_SIZE) 
             return _report([{"seq": 0, "problem": "the audit tables are missing"}], 0, 1, None, checkpoints)
         head = conn.execute(sa.select(audit_head)).first()
     start_seq, start_hash = _resume_point(db, checkpoints) if incremental else (0, GENESIS)
-    walked, last_seq, last_hash = _walk(db, seal, start_seq, start_hash, head, page_size, problems)
+    walked, last_seq, last_hash, unkept = _walk(db, seal, start_seq, start_hash, head, page_size, problems)
     _check_end(db, head, last_seq, last_hash, problems)
     _check_checkpoints(db, checkpoints, problems)
     _check_start(db, problems)
     if not problems and head is not None and not any(
             p["seq"] == head.seq and p["source"] == "verify" for p in checkpoints):
         checkpoint_quietly(seal, head.seq, head.hash, "verify")
-    return _report(problems, walked, start_seq + 1, head, checkpoints)
+    return _report(problems, walked, start_seq + 1, head, checkpoints, unkept)
 
 
-def _report(problems: list[dict], walked: int, from_seq: int, head, checkpoints: list[dict]) -> dict:
+def _report(problems: list[dict], walked: int, from_seq: int, head, checkpoints: list[dict], unkept: int = 0) -> dict:
     problems.sort(key=lambda p: -1 if p["seq"] is None else p["seq"])
     report = {"ok": not problems, "entries": walked, "problems": problems[:MAX_PROBLEMS],
               "from_seq": from_seq, "head_seq": head.seq if head else None, "checkpoints": len(checkpoints)}
-    if len(problems) > MAX_PROBLEMS:
-        report["problems_total"] = len(problems)
+    if len(problems) + unkept > MAX_PROBLEMS:
+        report["problems_total"] = len(problems) + unkept
     return report
 
 
@@ -57,28 +60,36 @@ def _resume_point(db: Database, checkpoints: list[dict]) -> tuple[int, str]:
     return (point["seq"], point["hash"]) if stored == point["hash"] else (0, GENESIS)
 
 
-def _walk(db, seal, seq, prev_hash, head, page_size, problems) -> tuple[int, int, str]:
-    """Check entries after `seq` up to the head read at the start; returns (count, last seq, last hash)."""
+def _walk(db, seal, seq, prev_hash, head, page_size, problems) -> tuple[int, int, str, int]:
+    """Check entries after `seq` up to the head read at the start, one page in memory at a time; returns
+    (count, last seq, last hash, problems counted but not kept: past MAX_PROBLEMS only the number matters)."""
     upper = head.seq if head is not None else None
-    count, expected_seq = 0, seq + 1
+    count, expected_seq, found = 0, seq + 1, 0
+
+    def note(problem: dict) -> None:
+        nonlocal found
+        found += 1
+        if found <= MAX_PROBLEMS:  # found in seq order: the first ones are the ones reported
+            problems.append(problem)
+
     while True:
-        query = sa.select(audit_log).where(audit_log.c.seq > seq).order_by(audit_log.c.seq).limit(page_size)
+        query = sa.select(*COLUMNS).where(audit_log.c.seq > seq).order_by(audit_log.c.seq).limit(page_size)
         if upper is not None:
             query = query.where(audit_log.c.seq <= upper)
         with db.read() as conn:  # one short snapshot per page: writers are never held up
-            page = [dict(row._mapping) for row in conn.execute(query)]
+            page = [dict(zip(NAMES, row)) for row in conn.execute(query)]
         for entry in page:
             count += 1
             if entry["seq"] != expected_seq:
-                problems.append({"seq": expected_seq, "problem": f"entries {expected_seq}..{entry['seq'] - 1} are missing"})
+                note({"seq": expected_seq, "problem": f"entries {expected_seq}..{entry['seq'] - 1} are missing"})
             if entry["prev_hash"] != prev_hash:
-                problems.append({"seq": entry["seq"], "problem": "does not follow the entry before it"})
+                note({"seq": entry["seq"], "problem": "does not follow the entry before it"})
             if not hmac.compare_digest(seal.entry_hash(entry), str(entry["hash"])):
-                problems.append({"seq": entry["seq"], "problem": "content changed after it was written "
-                                                                 "(its seal does not match the audit key)"})
+                note({"seq": entry["seq"], "problem": "content changed after it was written "
+                                                     "(its seal does not match the audit key)"})
             seq, prev_hash, expected_seq = entry["seq"], entry["hash"], entry["seq"] + 1
         if len(page) < page_size:
-            return count, seq, prev_hash
+            return count, seq, prev_hash, max(found - MAX_PROBLEMS, 0)
 
 
 def _check_end(db: Database, head, last_seq: int, last_hash: str, problems: list[dict]) -> None:

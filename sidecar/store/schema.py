@@ -15,6 +15,8 @@ idempotency = sa.Table(
     sa.Column("response", sa.JSON, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+# Retention deletes by these times (store/retention.py): each prune batch finds its rows through an index.
+sa.Index("idempotency_created_at", idempotency.c.created_at)
 
 # The governed decisions of every flow (the name is historical: the first flow was sales-order release).
 releases = sa.Table(
@@ -129,6 +131,7 @@ jobs = sa.Table(
     sa.Column("correlation_id", sa.String(128)),  # its release's, else the request's that queued it
 )
 sa.Index("jobs_order_seq", jobs.c.model, jobs.c.order_id, jobs.c.seq, unique=True)
+sa.Index("jobs_state_updated_at", jobs.c.state, jobs.c.updated_at)  # retention: finished jobs by age
 
 dead_letters = sa.Table(
     "dead_letters", metadata,
@@ -148,6 +151,7 @@ dead_letters = sa.Table(
     sa.Column("closed_by", sa.String(255)),
     sa.Column("linked_to", sa.String(40)),
 )
+sa.Index("dead_letters_status_updated_at", dead_letters.c.status, dead_letters.c.updated_at)  # retention
 
 audit_log = sa.Table(
     "audit_log", metadata,
