@@ -31,6 +31,12 @@
 #                        the credential "Channel feed")
 #   CHANNEL_FEEDS        JSON object: sales channel -> the URL its availability feed is posted to,
 #                        written into the Channel availability workflow at import (default {})
+#   SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURE (true: TLS from the start, port 465;
+#                        else STARTTLS when the server offers it)  the mail server the approval requests
+#                        go through (import only; the credential "Approval email (SMTP)")
+#   APPROVAL_MAIL_FROM   the sender of approval requests (default approvals@localhost)
+#   APPROVER_EMAILS      JSON object: approver's Odoo login -> email address, written into the Approval
+#                        request by email workflow at import (default {}: a login that is an address)
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
 #
 # Queue mode (N8N_QUEUE=1 at import and start; the folder remembers it for the other commands):
@@ -67,6 +73,9 @@ PARTNER_HEADER=X-Webhook-Token
 # Must match the Channel availability workflow's feed requests.
 FEED_CREDENTIAL_ID=channelFeedAuth01
 FEED_CREDENTIAL_NAME="Channel feed"
+# Must match the Approval request by email workflow's Send Email node.
+SMTP_CREDENTIAL_ID=approvalSmtp0001
+SMTP_CREDENTIAL_NAME="Approval email (SMTP)"
 URL_PLACEHOLDER=__SIDECAR_URL__
 FEEDS_PLACEHOLDER=__CHANNEL_FEEDS__
 
@@ -295,7 +304,8 @@ write_credentials() {
   WEBHOOK_CREDENTIAL_ID="$WEBHOOK_CREDENTIAL_ID" WEBHOOK_CREDENTIAL_NAME="$WEBHOOK_CREDENTIAL_NAME" \
   PARTNER_CREDENTIAL_ID="$PARTNER_CREDENTIAL_ID" PARTNER_CREDENTIAL_NAME="$PARTNER_CREDENTIAL_NAME" \
   PARTNER_HEADER="$PARTNER_HEADER" FEED_CREDENTIAL_ID="$FEED_CREDENTIAL_ID" \
-  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" node -e '
+  FEED_CREDENTIAL_NAME="$FEED_CREDENTIAL_NAME" SMTP_CREDENTIAL_ID="$SMTP_CREDENTIAL_ID" \
+  SMTP_CREDENTIAL_NAME="$SMTP_CREDENTIAL_NAME" node -e '
     const e = process.env, out = [];
     if (e.SIDECAR_N8N_API_KEY) out.push({ id: e.CREDENTIAL_ID, name: e.CREDENTIAL_NAME, type: "httpHeaderAuth",
       data: { name: "Authorization", value: "Bearer " + e.SIDECAR_N8N_API_KEY } });
@@ -311,6 +321,9 @@ write_credentials() {
       type: "httpHeaderAuth", data: { name: e.PARTNER_HEADER, value: e.PARTNER_WEBHOOK_TOKEN } });
     if (e.CHANNEL_FEED_TOKEN) out.push({ id: e.FEED_CREDENTIAL_ID, name: e.FEED_CREDENTIAL_NAME,
       type: "httpHeaderAuth", data: { name: "Authorization", value: "Bearer " + e.CHANNEL_FEED_TOKEN } });
+    if (e.SMTP_HOST) out.push({ id: e.SMTP_CREDENTIAL_ID, name: e.SMTP_CREDENTIAL_NAME, type: "smtp", data: {
+      host: e.SMTP_HOST, port: Number(e.SMTP_PORT || 465), user: e.SMTP_USER || "", password: e.SMTP_PASSWORD || "",
+      secure: (e.SMTP_SECURE || "true") === "true" } });
     process.stdout.write(JSON.stringify(out));' >"$1"
 }
 
@@ -326,9 +339,21 @@ render_workflows() {
     return 1
   fi
   rm -rf "$2" && mkdir -p "$2"
-  CHANNEL_FEEDS="${CHANNEL_FEEDS:-}" node -e '
+  CHANNEL_FEEDS="${CHANNEL_FEEDS:-}" APPROVER_EMAILS="${APPROVER_EMAILS:-}" \
+  APPROVAL_MAIL_FROM="${APPROVAL_MAIL_FROM:-approvals@localhost}" node -e '
     const fs = require("fs"), path = require("path");
     const [src, dst, placeholder, url, feedsPlaceholder] = process.argv.slice(1);
+    let emails = {};
+    try { emails = JSON.parse(process.env.APPROVER_EMAILS || "{}"); } catch (err) { emails = null; }
+    const from = process.env.APPROVAL_MAIL_FROM;
+    if (!emails || typeof emails !== "object" || Array.isArray(emails) ||
+        ![from, ...Object.values(emails)].every((a) => typeof a === "string" && /^[^\s@"'"'"'\\]+@[^\s@"'"'"'\\]+$/.test(a)) ||
+        !Object.keys(emails).every((login) => /^[^\s"'"'"'\\]+$/.test(login))) {
+      console.error("n8n.sh: APPROVER_EMAILS must be a JSON object of login -> email address, APPROVAL_MAIL_FROM an address");
+      process.exit(1);
+    }
+    // Inside a JSON string of the workflow, in a quoted JavaScript string: no quotes or backslashes (checked).
+    const emailsText = JSON.stringify(JSON.stringify(emails)).slice(1, -1);
     let feeds = {};
     if (process.env.CHANNEL_FEEDS) {
       try { feeds = JSON.parse(process.env.CHANNEL_FEEDS); } catch (err) { feeds = null; }
@@ -343,7 +368,8 @@ render_workflows() {
     const feedsText = JSON.stringify(JSON.stringify(feeds)).slice(1, -1);
     for (const file of fs.readdirSync(src).filter((f) => f.endsWith(".json"))) {
       const text = fs.readFileSync(path.join(src, file), "utf8").split(placeholder).join(url.replace(/\/+$/, ""))
-        .split(feedsPlaceholder).join(feedsText);
+        .split(feedsPlaceholder).join(feedsText).split("__APPROVER_EMAILS__").join(emailsText)
+        .split("__APPROVAL_MAIL_FROM__").join(from);
       fs.writeFileSync(path.join(dst, file), text);
     }' "$1" "$2" "$URL_PLACEHOLDER" "$SIDECAR_URL" "$FEEDS_PLACEHOLDER"
 }
@@ -370,7 +396,9 @@ cmd_import() {
     log "PARTNER_WEBHOOK_TOKEN is not set: the credential '$PARTNER_CREDENTIAL_NAME' is left as it is"
   [ -n "${CHANNEL_FEED_TOKEN:-}" ] ||
     log "CHANNEL_FEED_TOKEN is not set: the credential '$FEED_CREDENTIAL_NAME' is left as it is"
-  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}" ]; then
+  [ -n "${SMTP_HOST:-}" ] ||
+    log "SMTP_HOST is not set: the credential '$SMTP_CREDENTIAL_NAME' is left as it is"
+  if [ -n "${SIDECAR_N8N_API_KEY:-}${ODOO_WEBHOOK_AUTH:-}${PARTNER_WEBHOOK_TOKEN:-}${CHANNEL_FEED_TOKEN:-}${SMTP_HOST:-}" ]; then
     TMP_DIR=$(mktemp -d)
     trap 'rm -rf "$TMP_DIR"' EXIT
     (umask 077 && write_credentials "$TMP_DIR/credentials.json")

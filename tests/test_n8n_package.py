@@ -1,4 +1,5 @@
 """The n8n node package (n8n-package/) is what node-specs/ generate, and agrees with routes and OpenAPI."""
+import html
 import json
 import re
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from sidecar import n8n_package
 from sidecar.cli import main
 from sidecar.n8n_package import render
-from sidecar.n8n_package.describe import _operation_name, in_node, resource_noun, resources
+from sidecar.n8n_package.describe import EXPRESSION, _operation_name, help_text, in_node, resource_noun, resources
 from sidecar.specs import flask_rule, load_specs, openapi_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,3 +207,17 @@ def test_a_resource_is_named_by_its_paths(paths, noun):
 ])
 def test_an_operation_is_named_without_its_resource(display, noun, expected):
     assert _operation_name({"displayName": display}, noun) == expected
+
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("n8n's execution id ({{ $execution.id }})", "N8n's execution ID ({{ $execution.&#105;d }})"),
+    ("the X-Correlation-Id and its ids, as json", "The X-Correlation-ID and its IDs, as JSON"),
+    ("read {{ $json.body.ids }}; the id is <it>", "Read {{ $&#106;son.body.&#105;ds }}; the ID is &lt;it&gt;"),
+    ("{{ $execution.resumeUrl }} or {{ $('Idempotency').item }}", "{{ $execution.resumeUrl }} or {{ $('Idempotency').item }}"),
+])
+def test_help_text_cases_prose_and_leaves_n8n_expressions_as_the_reader_sees_them(text, expected):
+    """n8n's casing rules would flag `$execution.id`; n8n shows descriptions as HTML, where `&#105;` is `i`."""
+    assert help_text(text) == expected
+    assert not re.search(r"\b(i|I)d(s?)\b|\b(j|J)son\b", help_text(text))  # the linter's and scanner's regexes
+    assert [html.unescape(e) for e in EXPRESSION.findall(help_text(text))] == EXPRESSION.findall(text)

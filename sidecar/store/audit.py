@@ -10,13 +10,14 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar import correlation
-from sidecar.store.database import AUDIT_SEAL, after_commit
+from sidecar.store.database import AUDIT_SEAL, after_commit, before_commit, transaction_local
 from sidecar.store.records import now
 from sidecar.store.schema import approvals, audit_head, audit_log, dead_letters, jobs, releases
 
@@ -28,6 +29,7 @@ MAX_PROBLEMS = 100  # a rewritten chain breaks every later entry; the first ones
 SEALED = ("seq", "at", "kind", "subject", "actor", "data", "prev_hash")
 # A wiped log shows against these: the sidecar writes an audit entry for every row they hold.
 AUDITED_TABLES = (releases, approvals, jobs, dead_letters)
+HEAD_FOR_UPDATE = sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()
 
 
 def _canonical(fields: dict) -> bytes:
@@ -105,29 +107,62 @@ def seal_of(conn: Connection) -> AuditSeal:
     return seal
 
 
-def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | None = None) -> int:
-    """Append one entry inside the caller's transaction; returns its sequence number."""
-    seal = seal_of(conn)
-    head_query = sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()
-    head = conn.execute(head_query).first()
+def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | None = None) -> None:
+    """Add one entry to the caller's transaction.
+
+    The entries of one transaction are chained and written together just before it commits (one read
+    of the chain head, one insert of them all, one update of the head: 3 statements, not 3 per entry),
+    so the head, the one row every writer shares, is locked only for the commit's last moment. A
+    transaction not begun by a Database, or a savepoint, writes its entry at once.
+    """
+    seal, entry = seal_of(conn), _entry(kind, subject, data, actor)
+    local = transaction_local(conn)
+    if local is None or conn.in_nested_transaction():
+        # A savepoint may roll back alone: its entry goes with it (before the transaction's pending ones).
+        _write(conn, seal, [entry])
+        return
+    if "audit" not in local:
+        local["audit"] = []
+        before_commit(conn, lambda: _write(conn, seal, local.pop("audit", [])))
+    local["audit"].append(entry)
+
+
+def append_now(conn: Connection, kind: str, subject: str, data: dict, actor: str | None = None) -> int:
+    """Append one entry and write it at once, after the transaction's pending ones; its sequence number."""
+    local = transaction_local(conn) or {}
+    entry = _entry(kind, subject, data, actor)
+    _write(conn, seal_of(conn), local.pop("audit", []) + [entry])
+    return entry["seq"]
+
+
+def _entry(kind: str, subject: str, data: dict, actor: str | None) -> dict:
+    if correlation.current() and "correlation_id" not in data:  # sealed with the rest: the trail links to the logs
+        data = {**data, "correlation_id": correlation.current()}
+    return {"at": now(), "kind": kind, "subject": subject, "actor": actor,
+            "data": json.loads(json.dumps(data, default=str))}
+
+
+def _write(conn: Connection, seal: AuditSeal, entries_: list[dict]) -> None:
+    """Chain `entries_` after the head, insert them in one statement and move the head."""
+    if not entries_:
+        return
+    head = conn.execute(HEAD_FOR_UPDATE).first()
     if head is None and conn.dialect.name == "postgresql":
         # The first entry has no head row to lock: two processes starting on a new store would both insert it.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7302)")
-        head = conn.execute(head_query).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
-    if correlation.current() and "correlation_id" not in data:  # sealed with the rest: the trail links to the logs
-        data = {**data, "correlation_id": correlation.current()}
-    entry = {"seq": seq, "at": now(), "kind": kind, "subject": subject, "actor": actor,
-             "data": json.loads(json.dumps(data, default=str)), "prev_hash": prev_hash}
-    entry["hash"] = seal.entry_hash(entry)
-    conn.execute(audit_log.insert().values(**entry))
+        head = conn.execute(HEAD_FOR_UPDATE).first()
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    for entry in entries_:
+        seq += 1
+        entry.update(seq=seq, prev_hash=prev_hash)
+        entry["hash"] = prev_hash = seal.entry_hash(entry)
+        if seq % CHECKPOINT_EVERY == 0:
+            after_commit(conn, partial(checkpoint_quietly, seal, seq, entry["hash"], "append"))
+    conn.execute(audit_log.insert(), entries_)
     if head:
-        conn.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=seq, hash=entry["hash"]))
+        conn.execute(audit_head.update().where(audit_head.c.id == 1), {"seq": seq, "hash": prev_hash})
     else:
-        conn.execute(audit_head.insert().values(id=1, seq=seq, hash=entry["hash"]))
-    if seq % CHECKPOINT_EVERY == 0:
-        after_commit(conn, lambda: checkpoint_quietly(seal, seq, entry["hash"], "append"))
-    return seq
+        conn.execute(audit_head.insert(), {"id": 1, "seq": seq, "hash": prev_hash})
 
 
 def checkpoint_quietly(seal: AuditSeal, seq: int, entry_hash_: str, source: str) -> None:

@@ -9,10 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sidecar.errors import StoreBusy
+from sidecar.store.writers import queue_for
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "sidecar_read_only"  # execution option: this transaction only reads
+NOT_DURABLE = "sidecar_not_durable"  # execution option: this write may be lost in a power cut (see transaction)
 AFTER_COMMIT = "sidecar_after_commit"  # conn.info key: callbacks to run once the transaction committed
+BEFORE_COMMIT = "sidecar_before_commit"  # conn.info key: writes the transaction runs last, just before COMMIT
+LOCAL = "sidecar_transaction_local"  # conn.info key: what one transaction keeps for its last writes
 AUDIT_SEAL = "sidecar_audit_seal"  # execution option: the audit chain's key (see store/audit.py)
 
 
@@ -35,7 +39,9 @@ def make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # let BEGIN below take over from pysqlite
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # WAL: readers never wait for the writer, nor it for them. Write transactions sync the log at
+        # commit (synchronous=FULL, set as each begins): an answered decision survives a power cut or an
+        # OS crash too; NORMAL keeps it through a crash of the process only. One fsync per decision.
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -44,7 +50,12 @@ def make_engine(url: str) -> Engine:
         # Writes take the write lock up front: read-then-write transactions (audit chain, claims)
         # then queue on busy_timeout instead of failing on a lock upgrade. Reads take none: in WAL
         # mode a deferred transaction reads a snapshot while writers go on.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if options.get(NOT_DURABLE) else 'FULL'}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -71,6 +82,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.audit_seal = audit_seal
+        path = sqlite_path(url)
+        self.writers = queue_for(path) if path else None  # this host's writers of the file wait in line
         if audit_seal is not None:
             self.engine.update_execution_options(**{AUDIT_SEAL: audit_seal})
 
@@ -90,9 +103,20 @@ class Database:
         return upgrade(self.engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One unit of work: commits on success, rolls back on any exception."""
-        with self._begin(self.engine) as conn:
+    def transaction(self, durable: bool = True) -> Iterator[Connection]:
+        """One unit of work: commits on success, rolls back on any exception.
+
+        `durable=False` is for writes that are safe to lose in a power cut (on SQLite the commit then
+        skips its fsync; a crash of the process never loses it, and the next durable commit makes it
+        durable too): what a worker records about a job (claim, lease, outcome), whose loss only makes the
+        idempotent job run again.
+        """
+        engine = self.engine if durable else self.engine.execution_options(**{NOT_DURABLE: True})
+        if self.writers is None:
+            with self._begin(engine) as conn:
+                yield conn
+            return
+        with self.writers.turn(BUSY_TIMEOUT_SECONDS), self._begin(engine) as conn:
             yield conn
 
     @contextmanager
@@ -107,11 +131,15 @@ class Database:
         hooks: list[Callable[[], None]] = []
         try:
             with engine.begin() as conn:
-                conn.info[AFTER_COMMIT] = hooks
+                conn.info[AFTER_COMMIT], conn.info[BEFORE_COMMIT], conn.info[LOCAL] = hooks, [], {}
                 try:
                     yield conn
+                    for last_write in conn.info[BEFORE_COMMIT]:  # appended while running are run too
+                        last_write()
                 finally:
                     conn.info.pop(AFTER_COMMIT, None)
+                    conn.info.pop(BEFORE_COMMIT, None)
+                    conn.info.pop(LOCAL, None)  # conn.info outlives the transaction: nothing may leak into the next
         except sa.exc.OperationalError as err:
             if is_lock_timeout(err):
                 raise StoreBusy("the store is busy (a lock was held too long); retry shortly") from err
@@ -127,6 +155,17 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def transaction_local(conn: Connection) -> dict | None:
+    """A dict that lives as long as the caller's transaction; None when a Database did not begin it."""
+    return conn.info.get(LOCAL)
+
+
+def before_commit(conn: Connection, write: Callable[[], None]) -> None:
+    """Run `write` in the caller's transaction (begun by a Database) just before it commits; never when
+    it rolls back."""
+    conn.info[BEFORE_COMMIT].append(write)
 
 
 def after_commit(conn: Connection, hook: Callable[[], None]) -> None:

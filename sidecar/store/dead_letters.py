@@ -37,10 +37,13 @@ def get(conn: Connection, letter_id: str) -> dict | None:
     return as_dict(conn.execute(sa.select(dead_letters).where(dead_letters.c.id == letter_id)).first())
 
 
+_OPEN_BY_REF = sa.select(dead_letters).where(dead_letters.c.ref == sa.bindparam("ref"), dead_letters.c.status == OPEN)
+_OPEN_EVENTS = sa.select(dead_letters).where(dead_letters.c.status == OPEN, dead_letters.c.kind.in_((EVENT, N8N_EXECUTION)))
+
+
 def open_for_ref(conn: Connection, ref: str) -> dict | None:
     """The open dead letter holding a job, event or execution, if any."""
-    query = sa.select(dead_letters).where(dead_letters.c.ref == ref, dead_letters.c.status == OPEN)
-    return as_dict(conn.execute(query).first())
+    return as_dict(conn.execute(_OPEN_BY_REF, {"ref": ref}).first())
 
 
 def latest_for_ref(conn: Connection, ref: str, kind: str | None = None) -> dict | None:
@@ -64,8 +67,7 @@ def list_letters(conn: Connection, *, status: str | None = None, category: str |
 
 def open_events_for_order(conn: Connection, order_id: int, model: str = "sale.order") -> list[dict]:
     """Open letters that hold an event about document `model` `order_id` (parked events, n8n reports)."""
-    query = sa.select(dead_letters).where(dead_letters.c.status == OPEN,
-                                          dead_letters.c.kind.in_((EVENT, N8N_EXECUTION)))
+    query = _OPEN_EVENTS  # built once, as every statement of a decision's transaction (see store/releases.py)
     # Open event letters are few (an outage's worth at most): matching in Python keeps the
     # JSON query portable between SQLite and PostgreSQL.
     return [letter for letter in (as_dict(row) for row in conn.execute(query))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar import correlation
+from sidecar.store.database import transaction_local
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import jobs, releases
 
@@ -32,6 +33,17 @@ WAITING = (PENDING, RETRYING)
 DEFAULT_MODEL = "sale.order"  # the first flow's documents; every flow's write-backs name their model
 DEFAULT_PRIORITY = 0  # a job queued without one (every governed flow's write-backs); higher runs first
 
+# Statements of a decision's write transaction, built once: building one per call costs more than running it.
+_LAST_SEQ = sa.select(sa.func.max(jobs.c.seq)).where(jobs.c.model == sa.bindparam("model"),
+                                                    jobs.c.order_id == sa.bindparam("order_id"))
+# A job follows its decision's correlation id (one id from the event to its last write-back), else the
+# current request's; read inside the insert, no extra round trip.
+_INSERT = jobs.insert().values(correlation_id=sa.func.coalesce(
+    sa.select(releases.c.correlation_id).where(releases.c.id == sa.bindparam("of_release")).scalar_subquery(),
+    sa.bindparam("correlation")))
+_FOR_RELEASE = sa.select(jobs).where(jobs.c.release_id == sa.bindparam("release_id")).order_by(
+    jobs.c.seq, jobs.c.created_at, jobs.c.id)
+
 
 def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: dict,
             release_id: str | None, max_attempts: int, order_id: int | None = None,
@@ -46,29 +58,28 @@ def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: 
     order_id = order_id if order_id is not None else payload.get("order_id")
     seq = None
     if order_id is not None:
-        if conn.dialect.name == "postgresql":
-            # SQLite's write lock serializes enqueues; here two for one document would read the same max(seq).
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:model), :order_id)"),
-                         {"model": model, "order_id": order_id})
-        last = conn.execute(sa.select(sa.func.max(jobs.c.seq)).where(
-            jobs.c.model == model, jobs.c.order_id == order_id)).scalar()
-        seq = (last or 0) + 1
-    conn.execute(jobs.insert().values(
+        seq = _next_seq(conn, model, order_id)
+    conn.execute(_INSERT, dict(
         id=job_id, idempotency_key=idempotency_key, release_id=release_id, model=model, order_id=order_id, seq=seq,
         operation=operation, payload=payload, state=PENDING, attempts=0, crashes=0, max_attempts=max_attempts,
-        priority=priority,
-        next_attempt_at=stamp, created_at=stamp, updated_at=stamp, correlation_id=_correlation_of(release_id),
+        priority=priority, next_attempt_at=stamp, created_at=stamp, updated_at=stamp,
+        of_release=release_id, correlation=correlation.current(),
     ))
     return job_id
 
 
-def _correlation_of(release_id: str | None):
-    """A job follows its decision's correlation id (one id from the event to its last write-back), else the
-    current request's; read inside the insert, no extra round trip."""
-    if release_id is None:
-        return correlation.current()
-    of_release = sa.select(releases.c.correlation_id).where(releases.c.id == release_id).scalar_subquery()
-    return sa.func.coalesce(of_release, correlation.current())
+def _next_seq(conn: Connection, model: str, order_id: int) -> int:
+    """The document's next job seq; asked once per transaction and document (a decision queues several)."""
+    local = transaction_local(conn)
+    known = local.setdefault("job_seq", {}) if local is not None else {}
+    if (model, order_id) not in known:
+        if conn.dialect.name == "postgresql":
+            # SQLite's write lock serializes enqueues; here two for one document would read the same max(seq).
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:model), :order_id)"),
+                         {"model": model, "order_id": order_id})
+        known[(model, order_id)] = conn.execute(_LAST_SEQ, {"model": model, "order_id": order_id}).scalar() or 0
+    known[(model, order_id)] += 1
+    return known[(model, order_id)]
 
 
 def get(conn: Connection, job_id: str) -> dict | None:
@@ -83,8 +94,7 @@ def by_key(conn: Connection, idempotency_key: str) -> dict | None:
 
 def for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run."""
-    query = sa.select(jobs).where(jobs.c.release_id == release_id).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id)
-    return [as_dict(row) for row in conn.execute(query)]
+    return [as_dict(row) for row in conn.execute(_FOR_RELEASE, {"release_id": release_id})]
 
 
 def _due(stamp: float):

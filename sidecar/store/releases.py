@@ -33,13 +33,20 @@ UNROUTABLE, CANCELLED = "unroutable", "cancelled"
 APPROVAL_STATUSES = (PENDING, UNROUTABLE, APPROVED, REJECTED_BY_APPROVER, CANCELLED)
 OPEN_APPROVAL = (PENDING, UNROUTABLE)
 
+# Statements of a decision's write transaction, built once: building one per call costs more than running it.
+_INSERT_RELEASE = releases.insert()
+_RELEASE_BY_ID = sa.select(releases).where(releases.c.id == sa.bindparam("release_id"))
+_IN_FLIGHT = sa.select(releases).where(releases.c.flow == sa.bindparam("flow"), releases.c.model == sa.bindparam("model"),
+                                       releases.c.order_id == sa.bindparam("order_id"), releases.c.in_flight == 1)
+_APPROVAL_OF_RELEASE = sa.select(approvals).where(approvals.c.release_id == sa.bindparam("release_id"))
+
 
 def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
                    decision: dict, facts: dict, status: str, requested_by: str | None) -> str:
     """Store a flow's decision on a document; IntegrityError when the document has one in flight."""
     release_id = new_id("rel")
     stamp = now()
-    conn.execute(releases.insert().values(
+    conn.execute(_INSERT_RELEASE, dict(
         id=release_id, flow=flow, model=model, order_id=order_id, order_name=order_name, event_id=event_id,
         outcome=decision["outcome"], status=status, decision=decision, facts=facts,
         policy_version=decision["policy"]["version"], requested_by=requested_by,
@@ -50,14 +57,12 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
 
 def get_release(conn: Connection, release_id: str) -> dict | None:
     """One release by id."""
-    return as_dict(conn.execute(sa.select(releases).where(releases.c.id == release_id)).first())
+    return as_dict(conn.execute(_RELEASE_BY_ID, {"release_id": release_id}).first())
 
 
 def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:
     """The flow's decision on the document still in flight, if any."""
-    query = sa.select(releases).where(releases.c.flow == flow, releases.c.model == model,
-                                      releases.c.order_id == order_id, releases.c.in_flight == 1)
-    return as_dict(conn.execute(query).first())
+    return as_dict(conn.execute(_IN_FLIGHT, {"flow": flow, "model": model, "order_id": order_id}).first())
 
 
 def set_status(conn: Connection, release_id: str, status: str) -> str:
@@ -154,7 +159,7 @@ def get_approval(conn: Connection, approval_id: str) -> dict | None:
 
 def approval_for_release(conn: Connection, release_id: str) -> dict | None:
     """The approval a release waits for, if any."""
-    return as_dict(conn.execute(sa.select(approvals).where(approvals.c.release_id == release_id)).first())
+    return as_dict(conn.execute(_APPROVAL_OF_RELEASE, {"release_id": release_id}).first())
 
 
 def list_approvals(conn: Connection, status: str | None, limit: int, overdue_at: float | None = None) -> list[dict]:

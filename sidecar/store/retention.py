@@ -107,7 +107,7 @@ def prune(db: Database, retention: Retention, *, dry_run: bool = False, actor: s
               "before": {kind: iso(cutoff) for kind, cutoff in cutoffs.items()}}
     if not dry_run:
         with db.transaction() as conn:
-            report["audit_seq"] = audit.append(conn, "store.pruned", "retention",
-                                               {key: report[key] for key in ("pruned", "before", "complete")},
-                                               actor=actor)
+            report["audit_seq"] = audit.append_now(conn, "store.pruned", "retention",
+                                                   {key: report[key] for key in ("pruned", "before", "complete")},
+                                                   actor=actor)
     return report

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from sidecar.store import schema
 from tests.conftest import ALL_SCOPES_KEY, N8N_KEY, demo_policies, sidecar_env
+from tests.support.smtp_sink import SmtpSink
 from tests.support.webhook_receiver import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +50,8 @@ FEED_TOKEN = "channel-feed-token-0123456789"  # n8n's "Channel feed" credential
 # and prices its own products.
 AUTHORITY = {"stock": {"WH": "wms-main"}, "receipts": {"acme-supplies": "acme-supplies"},
              "prices": {"acme-supplies": "acme-supplies"}}
+# Where the Approval request by email workflow sends each approver's links (its APPROVER_EMAILS).
+APPROVER_EMAILS = {"admin": "admin@example.com", "demo": "demo@example.com"}
 CHANNELS = {"shop-eu": {"warehouses": ["WH"], "buffer_units": 2}, "pos-store-12": {"warehouses": ["WH"],
                                                                                    "buffer_percent": 10}}
 
@@ -170,6 +173,7 @@ class Stack:
 def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
     env = dict(os.environ)
     feeds = folder / "channel-feeds.json"  # the feed receiver's URLs, written by the stack
+    smtp = folder / "smtp-port"  # the mailbox's, written by the stack
     env.update({
         "PARTNER_WEBHOOK_TOKEN": PARTNER_TOKEN,
         "CHANNEL_FEED_TOKEN": FEED_TOKEN,
@@ -181,6 +185,8 @@ def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
         "SIDECAR_N8N_API_KEY": N8N_KEY,
         "ODOO_WEBHOOK_AUTH": f"{WEBHOOK_USER}:{WEBHOOK_PASSWORD}",
         "N8N_START_TIMEOUT": "180",
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.read_text() if smtp.exists() else "25", "SMTP_SECURE": "false",
+        "APPROVER_EMAILS": json.dumps(APPROVER_EMAILS), "APPROVAL_MAIL_FROM": "approvals@example.com",
     })
     if QUEUE_MODE:
         # PostgreSQL runs as a non-root user when the tests run as root: its data lives outside pytest's
@@ -239,7 +245,15 @@ def feed_receiver():
 
 
 @pytest.fixture(scope="session")
-def stack(n8n_installed, odoo_target, tmp_path_factory, feed_receiver):
+def mailbox():
+    """The mail server the approval requests go to."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(n8n_installed, odoo_target, tmp_path_factory, feed_receiver, mailbox):
     """Sidecar (gunicorn), its outbox worker and n8n with every workflow imported and active."""
     folder = tmp_path_factory.mktemp("e2e")
     sidecar_port, n8n_port = free_port(), free_port()
@@ -258,6 +272,7 @@ def stack(n8n_installed, odoo_target, tmp_path_factory, feed_receiver):
            "SIDECAR_AUTHORITY": json.dumps(AUTHORITY), "SIDECAR_CHANNELS": json.dumps(CHANNELS)}
     (folder / "channel-feeds.json").write_text(json.dumps({name: f"{feed_receiver.url}/{name}"
                                                            for name in CHANNELS}))
+    (folder / "smtp-port").write_text(str(mailbox.port))
     n8n_env = _n8n_env(folder, n8n_port, sidecar_url)
     stack = Stack(sidecar_url, f"http://127.0.0.1:{n8n_port}", env["SIDECAR_DATABASE_URL"], folder)
     processes = []

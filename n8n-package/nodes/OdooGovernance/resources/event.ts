@@ -94,7 +94,7 @@ export const eventDescription: INodeProperties[] = [
 				name: 'xN8nExecutionId',
 				type: 'string',
 				default: '',
-				description: 'Optional; n8n\'s execution ID ({{ $execution.ID }}): the correlation ID is n8n-&lt;it&gt; when no X-Correlation-ID is sent',
+				description: 'Optional; n8n\'s execution ID ({{ $execution.&#105;d }}): the correlation ID is n8n-&lt;it&gt; when no X-Correlation-ID is sent',
 				routing: {
 					request: {
 						headers: {
