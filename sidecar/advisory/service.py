@@ -31,17 +31,22 @@ def give(services, kind: str, body: dict, actor: str) -> dict:
     payload = {name: value for name, value in body.items() if name != "decision"}
     advice = advise(advisor_for(services.settings.advisory), kind, payload)
     with services.db.transaction() as conn:
-        advice["audit_seq"] = record(conn, advice["input_sha256"], advice, actor)
+        advice["audit_seq"] = audit.append_now(conn, "advice.given", advice["input_sha256"], audit_fields(advice),
+                                               actor=actor)
     answer = {"advice": advice}
     if "decision" in body:
         answer["decision"] = attach(body["decision"], advice)
     return answer
 
 
-def record(conn, subject: str, advice: dict, actor: str | None = None) -> int:
-    """The audit entry of one piece of advice: what produced it and the input's hash, never the input."""
-    return audit.append(conn, "advice.given", subject, {key: advice[key] for key in (
-        "kind", "backend", "model_version", "input_sha256", "fallback_reason")}, actor=actor)
+def audit_fields(advice: dict) -> dict:
+    """What the audit keeps of one piece of advice: what produced it and the input's hash, never the input."""
+    return {key: advice[key] for key in ("kind", "backend", "model_version", "input_sha256", "fallback_reason")}
+
+
+def record(conn, subject: str, advice: dict) -> None:
+    """Audit advice given inside a flow's decision transaction."""
+    audit.append(conn, "advice.given", subject, audit_fields(advice))
 
 
 def advised(services, flow, facts: dict, decision: dict) -> dict:
