@@ -461,6 +461,14 @@ def cmd_policy_explain(args) -> int:
     return 0
 
 
+def cmd_advisory(args) -> int:
+    """Measure the local advisory backend on the held-out messages and synthetic series."""
+    from sidecar.advisory import load_advisory
+    from sidecar.advisory.evaluate import evaluate
+    _print(evaluate(load_advisory()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="sidecar", description=__doc__)
@@ -527,6 +535,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "letters (SIDECAR_RETENTION_*); the audit trail is kept")
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     pruning.set_defaults(func=cmd_prune)
+    advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
+    advisory.add_argument("action", choices=["evaluate"],
+                          help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall")
+    advisory.set_defaults(func=cmd_advisory)
     database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
     database.add_argument("action", choices=["upgrade", "current"],
                           help="upgrade: create the store or migrate it to the newest revision; "

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sidecar.advisory.config import AdvisoryConfig, load_advisory
 from sidecar.channels import parse_channels
 from sidecar.errors import ConfigError
 from sidecar.limits import DEFAULT_RATE_LIMIT
@@ -22,6 +23,7 @@ KNOWN_SCOPES = frozenset({
     "deadletters.read", "deadletters.write", "deadletters.replay", "deadletters.resolve", "audit.read",
     "approvals.admin", "mappings.read", "mappings.write", "transform.use",
     "metrics.read",  # GET /metrics: what the Prometheus scraper holds
+    "advice.use",  # POST /v1/advice/{kind}: advice only, it never decides
 })
 MIN_APPROVAL_SECRET = 32  # characters: the key that signs approvers' decision tokens
 DEFAULT_APPROVAL_LINK_BASE = "http://127.0.0.1:5678/webhook/approvals/decision"
@@ -99,6 +101,7 @@ class Settings:
     console_secret: str = field(default="", repr=False)
     console_secure_cookie: bool = False
     n8n_url: str = ""
+    advisory: AdvisoryConfig = field(default_factory=AdvisoryConfig)  # SIDECAR_ADVICE_*
 
 
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -269,6 +272,14 @@ def parse_priorities(raw: str, problems: list[str]) -> dict[str, int]:
     return value
 
 
+def _advisory(env: dict, problems: list[str]) -> AdvisoryConfig:
+    try:
+        return load_advisory(env)
+    except ConfigError as err:
+        problems.extend(err.problems)
+        return AdvisoryConfig()
+
+
 def load_settings(env: dict | None = None) -> Settings:
     """Build Settings from `env` (default os.environ); raise ConfigError listing every problem."""
     env = dict(os.environ if env is None else env)
@@ -371,6 +382,7 @@ def load_settings(env: dict | None = None) -> Settings:
         retention_interval_seconds=_number(env, "SIDECAR_RETENTION_INTERVAL_SECONDS", 3600.0, float, problems, 0),
         retention_batch=_number(env, "SIDECAR_RETENTION_BATCH", 500, int, problems, 1),
         **_console_settings(env, api_keys, approval_secret, problems),
+        advisory=_advisory(env, problems),
     )
     if problems:
         raise ConfigError(problems)

@@ -17,6 +17,7 @@ from typing import Callable, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from sidecar.advisory import service as advisory_service
 from sidecar.errors import Conflict, DependencyDown, NotFound, PolicyInvalid
 from sidecar.flows import approval_routing, registry, writebacks
 from sidecar.flows.registry import APPROVE, REJECT, Flow
@@ -222,6 +223,7 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
     decision = decide(services, flow, facts)
     decision = _ask_odoo(services, flow, envelope, key, lambda: approval_routing.with_people(
         services, facts, decision, datetime.now(timezone.utc), registry.policy_for(services, flow)))
+    decision = advisory_service.advised(services, flow, facts, decision)  # beside the decision, never in it
     for attempt in range(2):  # a concurrent twin may win the race once; then answer as it did
         try:
             return _record(services, flow, envelope, key, digest, facts, decision)
@@ -274,6 +276,8 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
     audit.append(conn, "decision.made", release_id, {
         "flow": flow.name, "model": flow.model, "order_id": document["id"], "outcome": decision["outcome"],
         "policy": decision["policy"], "reasons": [r["code"] for r in decision["reasons"] if not r["passed"]]})
+    if decision.get("advice"):
+        advisory_service.record(conn, release_id, decision["advice"])
     notices = []
     if decision["outcome"] == APPROVE:
         approval_id = approval_routing.open_approval(conn, release_id, document["id"], decision, requester)

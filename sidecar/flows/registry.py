@@ -88,6 +88,8 @@ class Flow:
     # Operations of this flow that act on the document (approve, cancel, apply): queued with what the
     # decision saw (`decided_on`: write_date, amount_total, company_id) so they can refuse a changed document.
     acting_operations: tuple[str, ...] = ()
+    # The text in the facts that advice classifies (attached as decision['advice'], never read back); None: no advice.
+    advice_text: Callable[[dict], str | None] | None = None
     # The Odoo domain of its documents in a decidable state (simulate searches it); None: `state` in decidable_states.
     # A model without a `state` (stock.quant) names the field that says it instead.
     decidable_domain: tuple | None = None

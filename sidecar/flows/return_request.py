@@ -88,10 +88,26 @@ def details(facts: dict, outcome: str) -> list[str]:
     return lines
 
 
+def customer_message(facts: dict) -> str | None:
+    """The customer's own words: what advice classifies for the person handling the return."""
+    return facts["request"].get("message")
+
+
+def advice_line(advice: dict) -> str:
+    """One line for people: what the message reads as, and that it decides nothing."""
+    found = advice["result"]
+    said = ("its category is unclear: read it" if found["needs_person"]
+            else f"it reads as {found['category'].replace('_', ' ')} ({found['confidence']:.0%})")
+    return f"Advice on the customer's message ({advice['backend']}, decides nothing): {said}."
+
+
 def decision_message(decision: dict, facts: dict) -> str:
     """Chatter note: outcome, approver, every rule's result, the request and its lines, what is made, policy."""
     title = TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME])
-    return messages.decision_note(title, decision, details(facts, decision["outcome"]))
+    lines = details(facts, decision["outcome"])
+    if decision.get("advice"):
+        lines.append(advice_line(decision["advice"]))
+    return messages.decision_note(title, decision, lines)
 
 
 def _on_picking(picking: dict, payload: dict) -> dict:
@@ -155,4 +171,5 @@ FLOW = Flow(
     same_ask=same_ask,
     acting_operations=("create_return",),
     undecidable_message="{name} is in state '{state}': return requests are decided only for done deliveries",
+    advice_text=customer_message,
 )

@@ -1,5 +1,6 @@
 // Generated from node-specs/ by `python -m sidecar n8n-package`: do not edit.
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { adviceDescription } from './resources/advice';
 import { approvalDescription } from './resources/approval';
 import { auditDescription } from './resources/audit';
 import { authorityDescription } from './resources/authority';
@@ -54,6 +55,10 @@ export class OdooGovernance implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
+					{
+						name: 'Advice',
+						value: 'advice',
+					},
 					{
 						name: 'Approval',
 						value: 'approval',
@@ -131,8 +136,9 @@ export class OdooGovernance implements INodeType {
 						value: 'transform',
 					},
 				],
-				default: 'approval',
+				default: 'advice',
 			},
+			...adviceDescription,
 			...approvalDescription,
 			...auditDescription,
 			...authorityDescription,
