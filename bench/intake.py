@@ -51,6 +51,8 @@ def sidecar_env(store_dir: Path, odoo_url: str, database_url: str | None = None,
             "SIDECAR_DATABASE_URL": database_url or f"sqlite:///{store_dir}/sidecar.db",
             "SIDECAR_AUDIT_KEY": AUDIT_KEY, "SIDECAR_AUDIT_CHECKPOINT_FILE": f"{store_dir}/checkpoints.jsonl",
             "SIDECAR_API_KEYS": f"bench:{API_KEY}:*", "SIDECAR_APPROVAL_SECRET": "bench-approval-secret-0123456789abcdef",
+            "SIDECAR_CALLBACK_SECRET": "whsec_YmVuY2gtY2FsbGJhY2stc2VjcmV0LTAxMjM0NTY3",
+            "SIDECAR_N8N_RESUME_TOKEN": "bench-n8n-resume-token-0123456789abcdef",
             "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),
             "SIDECAR_RATE_LIMITS": "default=1000000/minute", **extra}
 
