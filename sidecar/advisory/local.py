@@ -5,7 +5,7 @@ from sidecar.advisory import Answer, anomalies, priority, text
 from sidecar.advisory.classifier import classify, shared_classifier
 from sidecar.advisory.config import AdvisoryConfig
 
-LOCAL_RULES_VERSION = "rules-1"  # the priority factors, summary and draft rules; bump when they change
+LOCAL_RULES_VERSION = "rules-2"  # the priority factors, summary and draft rules; bump when they change
 
 
 class LocalAdvisor:

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from sidecar.advisory import service as advisory_service
+from sidecar.advisory import approver_summary, service as advisory_service
 from sidecar.errors import Conflict, DependencyDown, NotFound, PolicyInvalid
 from sidecar.flows import approval_routing, registry, writebacks
 from sidecar.flows.registry import APPROVE, REJECT, Flow
@@ -289,7 +289,7 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
         writebacks.refresh_release(conn, release_id)
     if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
         approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""),
-                                          flow.words)
+                                          flow.words, approver_summary.note(decision))
     if flow.on_decided:
         flow.on_decided(conn, release_id, facts, decision)
     return describe(conn, releases.get_release(conn, release_id))

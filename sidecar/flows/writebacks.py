@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from sidecar.advisory import approver_summary
 from sidecar.flows import messages
 from sidecar.store import audit, jobs, releases
 from sidecar.values import utc_moment
@@ -189,7 +190,7 @@ def approval_requests(target: dict, decision: dict, notices, summary: str) -> li
     if route.get("assignee"):
         operations.append(("schedule_activity", {
             **target, "assignee_login": route["assignee"], "summary": summary,
-            "note": messages.activity_note(decision.get("summary", "")),
+            "note": messages.activity_note(decision.get("summary", ""), approver_summary.note(decision)),
             "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
         }))
     model = {"model": target["model"]} if "model" in target else {}
@@ -210,16 +211,16 @@ def for_approval(order_id: int, approved: bool, approver: str, comment: str | No
 
 def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None, assignee: str,
                 note: str, summary: str, deadline: str, words: messages.Wording,
-                notices: list[dict] = ()) -> list[tuple[str, dict]]:
-    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver,
-    then each new approver's private links."""
+                notices: list[dict] = (), advice: str = "") -> list[tuple[str, dict]]:
+    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver (with the
+    decision's `advice` paragraph), then each new approver's private links."""
     operations = [("post_message", {"order_id": order_id, "body": note})]
     if old_activity_ref:
         operations.append(("close_activity", {"order_id": order_id, "ref": old_activity_ref,
                                               "feedback": "Re-routed to another approver"}))
     operations.append(("schedule_activity", {
         "order_id": order_id, "assignee_login": assignee, "summary": messages.activity_summary(order_name, words),
-        "note": messages.activity_note(summary), "deadline": deadline,
+        "note": messages.activity_note(summary, advice), "deadline": deadline,
     }))
     operations += [("notify_approver", notice) for notice in notices]
     return operations
