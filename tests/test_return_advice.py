@@ -2,6 +2,9 @@
 chatter note, and the decision exactly what the rules make without it."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sidecar.app import create_app
 from sidecar.config import load_settings
 from sidecar.flows import pipeline, return_request
@@ -81,3 +84,31 @@ def test_the_chat_backend_off_or_dead_changes_nothing_in_the_decision_but_who_ad
     for field in off["advice"].keys() - ADVICE_ALLOWED_TO_DIFFER:
         assert off["advice"][field] == dead["advice"][field], field
     assert off["advice"]["result"]["category"] == "returns" and off["outcome"] == "accept"
+
+
+WORKFLOW = Path(__file__).resolve().parent.parent / "n8n-workflows" / "return-request.json"
+ACTING = {"n8n-nodes-base.httpRequest", "n8n-nodes-base.executeWorkflow", "n8n-nodes-base.respondToWebhook",
+          "n8n-nodes-odoo-governance.odooGovernance"}
+
+
+def _after(workflow: dict, start: str) -> set[str]:
+    """The names of the nodes an item leaving `start` can reach."""
+    seen, todo = set(), [start]
+    while todo:
+        for output in workflow["connections"].get(todo.pop(), {}).get("main", []):
+            for link in output:
+                if link["node"] not in seen:
+                    seen.add(link["node"])
+                    todo.append(link["node"])
+    return seen
+
+
+def test_the_workflow_routes_on_advice_to_teams_and_only_the_outcome_decides():
+    workflow = json.loads(WORKFLOW.read_text())
+    nodes = {node["name"]: node for node in workflow["nodes"]}
+    advice_branch = _after(workflow, "Route by advice")
+    assert "Email the team" in advice_branch and "Route by outcome" not in advice_branch
+    assert not {nodes[name]["type"] for name in advice_branch} & ACTING  # it tells people; it calls nothing
+    assert "advice" not in json.dumps(nodes["Route by outcome"]["parameters"])
+    rules = json.dumps(nodes["Route by advice"]["parameters"])
+    assert all(f"'{category}'" in rules for category in ("returns", "delivery_issue", "pricing_dispute"))
