@@ -55,7 +55,7 @@ ADVICE_ALLOWED_TO_DIFFER = {"given_at", "backend", "fallback_reason"}
 def _decision_with(tmp_path, odoo_proxy, odoo_target, event, **advice_env) -> dict:
     """The returns flow's decision on `event` by a sidecar of its own (its own store) with these advice settings."""
     env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
-                      **advice_env)
+                      SIDECAR_ODOO_TIMEOUT="10", **advice_env)  # about advice, not a slow Odoo
     application = create_app(settings=load_settings(env))
     services = application.extensions["sidecar"]
     try:
