@@ -55,7 +55,10 @@ def make_engine(url: str) -> Engine:
         if options.get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
             return
-        conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if options.get(NOT_DURABLE) else 'FULL'}")
+        level, kept = "NORMAL" if options.get(NOT_DURABLE) else "FULL", conn.connection.info
+        if kept.get("synchronous") != level:  # a connection's level stays until changed: set it when it changes
+            conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+            kept["synchronous"] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
