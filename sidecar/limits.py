@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 import time
 from urllib.parse import unquote_to_bytes, urlparse
 
 from flask import Flask, current_app, request
 from flask_limiter.errors import RateLimitExceeded
+from limits.storage import MemoryStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sidecar.errors import ConfigError, InvalidPayload, SidecarError
@@ -27,6 +29,32 @@ DEFAULT_STORAGE = "memory://"
 UNLIMITED_ENDPOINTS = frozenset({"health.health", "health.ready"})
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 EXTENSION = "rate_limiter"
+SWEEP_EVERY_SECONDS = 1.0  # expired in-memory counters are dropped at most this often
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """`memory://` whose expired counters are swept at most once a second.
+
+    The library's MemoryStorage starts a timer thread whenever its previous one has ended (after 10 ms):
+    a thread per request at a few hundred requests a second, about a fifth of an event's CPU. Every read
+    already ignores an expired counter, so the sweep only frees memory and may wait.
+    """
+
+    STORAGE_SCHEME = ["sidecar-memory"]
+    _next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private hook, called on each hit
+        if time.monotonic() < self._next_sweep or self.timer.is_alive():
+            return
+        self._next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+        self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+        self.timer.daemon = True
+        self.timer.start()
+
+
+def storage_uri(url: str) -> str:
+    """The limits library's URL for SIDECAR_RATE_LIMIT_STORAGE: `memory://` is served by SweptMemoryStorage."""
+    return "sidecar-memory://" if url.startswith("memory://") else url
 
 
 def parse_rate_limits(raw: str, problems: list[str], variable: str = "SIDECAR_RATE_LIMITS") -> dict[str, str]:
@@ -174,7 +202,7 @@ def install(app: Flask, settings) -> None:
         default_limits=[lambda: route_limit(settings)],
         default_limits_per_method=True,
         default_limits_exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS,
-        storage_uri=settings.rate_limit_storage,
+        storage_uri=storage_uri(settings.rate_limit_storage),
         storage_options={"socket_timeout": 2, "socket_connect_timeout": 2}
         if settings.rate_limit_storage.startswith(("redis", "valkey")) else {},
         headers_enabled=False,  # its headers would put Retry-After on every answer; the 429 handler sets it

@@ -262,3 +262,26 @@ def test_two_sidecar_servers_share_one_budget_only_through_redis(tmp_path, redis
             _stop(process)
     # Shared: four in all, then 429 from either server; apart: four from each.
     assert statuses == ([200] * 4 + [429] * 6 if shared else [200] * 8 + [429] * 2)
+
+
+def test_memory_counters_start_no_thread_per_request(limited):
+    """The in-memory storage sweeps expired counters at most once a second, not on a new thread per hit."""
+    import threading
+
+    from sidecar.limits import EXTENSION, SweptMemoryStorage
+    assert isinstance(limited.extensions[EXTENSION].storage, SweptMemoryStorage)
+    api, started = limited.test_client(), []
+    real_start = threading.Thread.start
+
+    def counting_start(thread):
+        started.append(thread)
+        real_start(thread)
+
+    threading.Thread.start = counting_start
+    try:
+        for _ in range(20):
+            api.get("/v1/audit", headers=bearer(N8N_KEY))
+            time.sleep(0.02)  # past the library's 10 ms timer: it would have started a thread for each hit
+    finally:
+        threading.Thread.start = real_start
+    assert len(started) <= 1

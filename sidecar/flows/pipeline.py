@@ -284,7 +284,8 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
         notices = approval_routing.notices(services, releases.get_approval(conn, approval_id), document,
                                            decision.get("summary", ""))
     operations = flow.writebacks(facts, decision, notices)
-    writebacks.queue(conn, release_id, "decision", operations, services.settings.max_attempts)
+    writebacks.queue(conn, release_id, "decision", operations, services.settings.max_attempts,
+                     {"id": release_id, "flow": flow.name, "model": flow.model, "facts": facts})
     if not operations:  # nothing to write back: a passing or rejecting decision is final at once
         writebacks.refresh_release(conn, release_id)
     if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
