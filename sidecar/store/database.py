@@ -86,6 +86,8 @@ class Database:
         self.writers = queue_for(path) if path else None  # this host's writers of the file wait in line
         if audit_seal is not None:
             self.engine.update_execution_options(**{AUDIT_SEAL: audit_seal})
+        # Built once: an engine with options is a new object with its own options dict, each time it is asked for.
+        self._reader = self.engine.execution_options(**{READ_ONLY: True})
 
     def exists(self) -> bool:
         """True when the store is there already (a SQLite file is not created by asking)."""
@@ -122,7 +124,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only unit of work: never takes SQLite's write lock (deferred BEGIN)."""
-        with self._begin(self.engine.execution_options(**{READ_ONLY: True})) as conn:
+        with self._begin(self._reader) as conn:
             yield conn
 
     @staticmethod
