@@ -14,7 +14,7 @@ import re
 import time
 from urllib.parse import unquote_to_bytes, urlparse
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from limits.storage import MemoryStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -103,7 +103,8 @@ def client_key(settings) -> str:
 
     try:  # the body is read only for a signature (an API key's request may never need it)
         body = raw_body() if request.headers.get(SIGNATURE_HEADER) else b""
-        return f"client:{authenticate(settings, request.headers, body).client.name}"
+        g.caller = authenticate(settings, request.headers, body)  # the view's `requires` takes it from here
+        return f"client:{g.caller.client.name}"
     except (SidecarError, RequestEntityTooLarge):
         pass  # refused by the view anyway; counted by address until then
     return f"address:{request.remote_addr or 'unknown'}"
