@@ -264,24 +264,25 @@ def test_two_sidecar_servers_share_one_budget_only_through_redis(tmp_path, redis
     assert statuses == ([200] * 4 + [429] * 6 if shared else [200] * 8 + [429] * 2)
 
 
-def test_memory_counters_start_no_thread_per_request(limited):
-    """The in-memory storage sweeps expired counters at most once a second, not on a new thread per hit."""
+def test_memory_counters_start_no_thread_per_request_and_are_still_swept(tmp_path, monkeypatch):
     import threading
 
-    from sidecar.limits import EXTENSION, SweptMemoryStorage
-    assert isinstance(limited.extensions[EXTENSION].storage, SweptMemoryStorage)
-    api, started = limited.test_client(), []
-    real_start = threading.Thread.start
+    from sidecar.limits import SweptMemoryStorage
 
-    def counting_start(thread):
-        started.append(thread)
-        real_start(thread)
-
-    threading.Thread.start = counting_start
-    try:
-        for _ in range(20):
-            api.get("/v1/audit", headers=bearer(N8N_KEY))
-            time.sleep(0.02)  # past the library's 10 ms timer: it would have started a thread for each hit
-    finally:
-        threading.Thread.start = real_start
-    assert len(started) <= 1
+    app = make_app(tmp_path, SIDECAR_RATE_LIMITS="default=1000/second")
+    storage = app.extensions["rate_limiter"].storage
+    assert isinstance(storage, SweptMemoryStorage)
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread))
+    api = app.test_client()
+    for _ in range(5):
+        assert api.get("/v1/dead-letters", headers=bearer(ALL_SCOPES_KEY)).status_code == 200
+        time.sleep(0.012)  # past the base class's 10 ms timer: it would start a new thread now
+    assert started == []
+    # An expired counter nobody reads again is still swept (here at once instead of after a second).
+    storage.incr("stale", expiry=0.01)
+    time.sleep(0.02)
+    storage.SWEEP_SECONDS, storage._next_sweep = 0.0, 0.0
+    storage.incr("fresh", expiry=60)
+    assert "stale" not in storage.storage and storage.get("fresh") == 1
+    app.extensions["sidecar"].close()

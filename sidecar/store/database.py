@@ -93,6 +93,8 @@ class Database:
         # A SQLite file's write transactions of this process commit in batches (one fsync for several).
         self.group = GroupCommit(self.engine, self.engine.execution_options(**{NOT_DURABLE: True}),
                                  self.writers) if self.writers else None
+        # Built once: an engine with options is a new object with its own options dict, each time it is asked for.
+        self._reader = self.engine.execution_options(**{READ_ONLY: True})
 
     def exists(self) -> bool:
         """True when the store is there already (a SQLite file is not created by asking)."""
@@ -133,7 +135,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only unit of work: never takes SQLite's write lock (deferred BEGIN)."""
-        with self._begin(self.engine.execution_options(**{READ_ONLY: True})) as conn:
+        with self._begin(self._reader) as conn:
             yield conn
 
     @staticmethod
