@@ -37,16 +37,17 @@ def document_of(release: dict | None) -> dict:
 
 
 def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[str, dict]],
-          max_attempts: int) -> list[str]:
+          max_attempts: int, release: dict | None = None) -> list[str]:
     """Enqueue operations keyed `release/phase/operation`, so each runs once ever, behind the document's earlier jobs.
 
     The key doubles as the reference written into Odoo, unless an operation names the
     reference it looks for (closing an activity looks for the activity's own). A confirm or
     cancel (or an operation the flow lists in `acting_operations`) carries the document's
     `write_date` and `amount_total` from the decision's facts (for an approval, the facts the
-    approver saw), so the worker refuses to act once the document changed.
+    approver saw), so the worker refuses to act once the document changed. `release`: its id, flow, model
+    and facts when the caller holds them (a decision just made), else they are read.
     """
-    release = releases.get_release(conn, release_id)
+    release = release or releases.get_release(conn, release_id)
     order = document_of(release)
     model = (release or {}).get("model") or jobs.DEFAULT_MODEL
     flow = _flow(release)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar import correlation
-from sidecar.store.database import AUDIT_SEAL, after_commit, before_commit, transaction_local
+from sidecar.store.database import AUDIT_SEAL, after_commit, before_commit, in_savepoint, transaction_local
 from sidecar.store.records import now
 from sidecar.store.schema import approvals, audit_head, audit_log, dead_letters, jobs, releases
 
@@ -144,7 +144,7 @@ def append(conn: Connection, kind: str, subject: str, data: dict, actor: str | N
     """
     seal, entry = seal_of(conn), _entry(kind, subject, data, actor)
     local = transaction_local(conn)
-    if local is None or conn.in_nested_transaction():
+    if local is None or in_savepoint(conn):
         # A savepoint may roll back alone: its entry goes with it (before the transaction's pending ones).
         _write(conn, seal, [entry])
         return
