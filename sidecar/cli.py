@@ -57,7 +57,8 @@ def cmd_dlq(args) -> int:
     from sidecar.flows import deadletters
     services = _services()
     if args.action == "list":
-        _print(deadletters.list_letters(services, status=args.status, category=args.category, limit=args.limit))
+        _print(deadletters.list_letters(services, status=args.status, category=args.category, limit=args.limit,
+                                        sort=args.sort))
     elif args.action == "show":
         _print(deadletters.get_letter(services, args.ids[0]))
     elif args.action in ("resolve", "abandon"):
@@ -462,7 +463,15 @@ def cmd_policy_explain(args) -> int:
 
 
 def cmd_advisory(args) -> int:
-    """Measure the local advisory backend on the held-out messages and synthetic series."""
+    """Measure the local advisory backend on the held-out messages and synthetic series, or report its fairness."""
+    if args.action == "fairness":  # the same report as GET /v1/advice/fairness
+        from sidecar.flows import letter_advice
+        if not 1 <= args.days <= letter_advice.MAX_WINDOW_DAYS:
+            print(f"sidecar advisory fairness: --days must be from 1 to {letter_advice.MAX_WINDOW_DAYS}",
+                  file=sys.stderr)
+            return 2
+        _print(letter_advice.fairness_report(_services(), args.days))
+        return 0
     from sidecar.advisory import load_advisory
     from sidecar.advisory.evaluate import evaluate
     _print(evaluate(load_advisory()))
@@ -488,6 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--status", default=None)
     dlq.add_argument("--category", default=None)
     dlq.add_argument("--limit", type=int, default=50)
+    dlq.add_argument("--sort", choices=["newest", "priority"], default="newest",
+                     help="list: newest first, or by the advice's priority (highest first)")
     dlq.set_defaults(func=cmd_dlq)
     mapping = sub.add_parser("mapping", help="SKU, unit, pack and partner cross-references")
     mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
@@ -536,8 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     pruning.set_defaults(func=cmd_prune)
     advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
-    advisory.add_argument("action", choices=["evaluate"],
-                          help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall")
+    advisory.add_argument("action", choices=["evaluate", "fairness"],
+                          help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall; "
+                               "fairness: priority scores of recent dead letters per customer tier and the gap")
+    advisory.add_argument("--days", type=int, default=30, help="fairness: the window, in days before now")
     advisory.set_defaults(func=cmd_advisory)
     database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
     database.add_argument("action", choices=["upgrade", "current"],
