@@ -224,6 +224,7 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
     decision = _ask_odoo(services, flow, envelope, key, lambda: approval_routing.with_people(
         services, facts, decision, datetime.now(timezone.utc), registry.policy_for(services, flow)))
     decision = advisory_service.advised(services, flow, facts, decision)  # beside the decision, never in it
+    decision = advisory_service.checked(services, flow, facts, decision)  # likewise
     for attempt in range(2):  # a concurrent twin may win the race once; then answer as it did
         try:
             return _record(services, flow, envelope, key, digest, facts, decision)
