@@ -124,7 +124,7 @@ def test_advice_never_changes_what_replay_takes(app, clock, monkeypatch):
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("advice is down")
-    monkeypatch.setattr(letters, "advise_letter", broken)
+    monkeypatch.setattr(letters, "advise_letters", broken)
     assert deadletters.open_ids(services) == taken
     items = listed(app, "?sort=priority")  # a failing advice never hides a letter
     assert [item["id"] for item in items] == taken and all(item["advice"] is None for item in items)
@@ -238,3 +238,11 @@ def test_the_priority_route_takes_the_letter_factors_and_refuses_bad_ones(app, c
     if status == 200:
         points = factor_points({"priority": answer.json["advice"]["result"]})
         assert points["failure"] == 10 and points["attempts"] == 4
+
+
+def test_a_page_is_classified_in_one_pass_as_each_text_would_be_alone():
+    from sidecar.advisory.classifier import classify, shared_classifier
+    texts = ["confirm_order for sale.order 7: Odoo unreachable", "the shelf of oat milk is empty, send stock today",
+             "invoice INV/2026/0042 charges 12 units, we got 10"]
+    page = letters.PageScores(shared_classifier(), texts)
+    assert [classify(t, 0.5, model=page) for t in texts] == [classify(t, 0.5) for t in texts]

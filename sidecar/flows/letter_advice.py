@@ -27,8 +27,7 @@ def advice_for(conn, config: AdvisoryConfig, rows: list[dict], now: float | None
     try:
         facts = jobs.release_facts_of(conn, [row["ref"] for row in rows if row["kind"] == dead_letters.JOB
                                              and row["ref"]])
-        advisor = LocalAdvisor(config)
-        return {row["id"]: letters.advise_letter(advisor, row, facts.get(row["ref"], {}), now) for row in rows}
+        return letters.advise_letters(LocalAdvisor(config), [(row, facts.get(row["ref"], {})) for row in rows], now)
     except Exception:  # noqa: BLE001 - the letters are shown without advice rather than not at all
         logger.exception("advice on %s dead letters failed; they are shown without it", len(rows))
         return {}
