@@ -463,7 +463,8 @@ def cmd_policy_explain(args) -> int:
 
 
 def cmd_advisory(args) -> int:
-    """Measure the local advisory backend on the held-out messages and synthetic series, or report its fairness."""
+    """Measure the local advisory backend, fit its classifier and store it for every process to load, or report
+    the fairness of its priority."""
     if args.action == "fairness":  # the same report as GET /v1/advice/fairness
         from sidecar.flows import letter_advice
         if not 1 <= args.days <= letter_advice.MAX_WINDOW_DAYS:
@@ -473,8 +474,14 @@ def cmd_advisory(args) -> int:
         _print(letter_advice.fairness_report(_services(), args.days))
         return 0
     from sidecar.advisory import load_advisory
+    config = load_advisory()
+    if args.action == "train":
+        from sidecar.advisory.model_file import train
+        _, manifest = train(config.model_dir)
+        _print({"directory": str(config.model_dir), **manifest})
+        return 0
     from sidecar.advisory.evaluate import evaluate
-    _print(evaluate(load_advisory()))
+    _print(evaluate(config))
     return 0
 
 
@@ -547,8 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     pruning.set_defaults(func=cmd_prune)
     advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
-    advisory.add_argument("action", choices=["evaluate", "fairness"],
+    advisory.add_argument("action", choices=["evaluate", "train", "fairness"],
                           help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall; "
+                               "train: fit the classifier and store it with its manifest in SIDECAR_ADVICE_MODEL_DIR; "
                                "fairness: priority scores of recent dead letters per customer tier and the gap")
     advisory.add_argument("--days", type=int, default=30, help="fairness: the window, in days before now")
     advisory.set_defaults(func=cmd_advisory)

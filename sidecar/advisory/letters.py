@@ -84,7 +84,7 @@ def advise_letters(advisor: LocalAdvisor, letters: list[tuple[dict, dict]], now:
     """Category and priority of each (letter, its decision's facts), by letter id, with what produced them and a
     hash of what they were given."""
     texts = {letter["id"]: failure_text(letter) for letter, _facts in letters}
-    page = PageScores(shared_classifier(), sorted(set(texts.values())))
+    page = PageScores(shared_classifier(advisor.config.model_dir), sorted(set(texts.values())))
     classifier_version = advisor.model_version("classify")
     advice = {}
     for letter, facts in letters:
