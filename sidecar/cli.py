@@ -57,7 +57,8 @@ def cmd_dlq(args) -> int:
     from sidecar.flows import deadletters
     services = _services()
     if args.action == "list":
-        _print(deadletters.list_letters(services, status=args.status, category=args.category, limit=args.limit))
+        _print(deadletters.list_letters(services, status=args.status, category=args.category, limit=args.limit,
+                                        sort=args.sort))
     elif args.action == "show":
         _print(deadletters.get_letter(services, args.ids[0]))
     elif args.action in ("resolve", "abandon"):
@@ -462,7 +463,16 @@ def cmd_policy_explain(args) -> int:
 
 
 def cmd_advisory(args) -> int:
-    """Measure the local advisory backend, or fit its classifier and store it for every process to load."""
+    """Measure the local advisory backend, fit its classifier and store it for every process to load, or report
+    the fairness of its priority."""
+    if args.action == "fairness":  # the same report as GET /v1/advice/fairness
+        from sidecar.flows import letter_advice
+        if not 1 <= args.days <= letter_advice.MAX_WINDOW_DAYS:
+            print(f"sidecar advisory fairness: --days must be from 1 to {letter_advice.MAX_WINDOW_DAYS}",
+                  file=sys.stderr)
+            return 2
+        _print(letter_advice.fairness_report(_services(), args.days))
+        return 0
     from sidecar.advisory import load_advisory
     config = load_advisory()
     if args.action == "train":
@@ -494,6 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--status", default=None)
     dlq.add_argument("--category", default=None)
     dlq.add_argument("--limit", type=int, default=50)
+    dlq.add_argument("--sort", choices=["newest", "priority"], default="newest",
+                     help="list: newest first, or by the advice's priority (highest first)")
     dlq.set_defaults(func=cmd_dlq)
     mapping = sub.add_parser("mapping", help="SKU, unit, pack and partner cross-references")
     mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
@@ -542,9 +554,11 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     pruning.set_defaults(func=cmd_prune)
     advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
-    advisory.add_argument("action", choices=["evaluate", "train"],
+    advisory.add_argument("action", choices=["evaluate", "train", "fairness"],
                           help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall; "
-                               "train: fit the classifier and store it with its manifest in SIDECAR_ADVICE_MODEL_DIR")
+                               "train: fit the classifier and store it with its manifest in SIDECAR_ADVICE_MODEL_DIR; "
+                               "fairness: priority scores of recent dead letters per customer tier and the gap")
+    advisory.add_argument("--days", type=int, default=30, help="fairness: the window, in days before now")
     advisory.set_defaults(func=cmd_advisory)
     database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
     database.add_argument("action", choices=["upgrade", "current"],

@@ -28,6 +28,15 @@ def _classified(decision: dict) -> list[str]:
     return [f"The customer's message reads as {_label(found['category'])} ({found['confidence']:.0%})"]
 
 
+def _flagged(decision: dict) -> list[str]:
+    """The flow's own check (an unusual value against its history), as a line for the approver."""
+    check = (piece(decision, "anomalies") or {}).get("check")
+    if not check:
+        return []
+    return [f"Unusual: {check['subject']} is {check['value']:g} against a median of {check['median']:g} "
+            f"over the last {len(check['compared_with'])} (robust z {check['z']:g})"]
+
+
 def context(flow, facts: dict, decision: dict) -> dict:
     """The exception as the decision saw it: document, partner, amount, failed and passed checks, requester,
     approvers and SLA (only values already in the facts and the decision, so one input gives one summary)."""
@@ -47,7 +56,7 @@ def context(flow, facts: dict, decision: dict) -> dict:
         "reasons": [{"rule": r.get("rule") or r.get("check"), "message": r.get("message")}
                     for r in reasons if not r.get("passed")],
         "passed": list(dict.fromkeys(_label(r.get("check") or r.get("rule")) for r in reasons if r.get("passed"))),
-        "notes": _classified(decision),
+        "notes": _classified(decision) + _flagged(decision),
         "requested_by": (facts.get("requested_by") or {}).get("login"),
         "approvers": [{"role": t.get("role"), "assignee": t.get("assignee")}
                       for t in decision.get("tiers") or ([route] if route else [])],

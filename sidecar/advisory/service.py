@@ -67,3 +67,16 @@ def _classified(services, flow, facts: dict, decision: dict) -> dict:
     except Exception:  # noqa: BLE001 - any failure of advice leaves the decision as the rules made it
         logger.exception("advice on %s failed; the decision goes out without it", flow.name)
         return decision
+
+
+def checked(services, flow, facts: dict, decision: dict) -> dict:
+    """The decision with the flow's own check beside it as `advice` (an unusual value against its history);
+    unchanged when the flow has none, the check finds nothing to say, or it fails."""
+    if flow.advice_check is None:
+        return decision
+    try:
+        advice = flow.advice_check(services, facts)
+    except Exception:  # noqa: BLE001 - any failure of advice leaves the decision as the rules made it
+        logger.exception("the advice check of %s failed; the decision goes out without it", flow.name)
+        return decision
+    return attach(decision, advice) if advice else decision

@@ -106,13 +106,18 @@ def query_value(name: str, choices=None) -> str | None:
 
 def page_limit(default: int = 50, maximum: int = MAX_PAGE) -> int:
     """The `limit` query parameter: an integer from 1 to `maximum`."""
-    raw = query_value("limit")
+    return query_int("limit", default, maximum)
+
+
+def query_int(name: str, default: int, maximum: int) -> int:
+    """An integer query parameter from 1 to `maximum` (`default` when absent)."""
+    raw = query_value(name)
     if raw is None:
         return default
     # isdecimal alone lets non-ASCII digits through to int(); ASCII digits only, then a bounded int.
     if not (raw.isascii() and raw.isdecimal() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
-        raise InvalidPayload(f"limit must be an integer from 1 to {maximum}",
-                             details=[{"pointer": "?limit", "message": f"got '{raw[:100]}'"}])
+        raise InvalidPayload(f"{name} must be an integer from 1 to {maximum}",
+                             details=[{"pointer": f"?{name}", "message": f"got '{raw[:100]}'"}])
     return int(raw)
 
 

@@ -22,11 +22,12 @@ bp.record_once(lambda state: state.app.url_map.converters.setdefault("letter_id"
 @bp.get("")
 @requires("deadletters.read")
 def list_dead_letters():
-    """Dead letters, newest first, by status, category and kind."""
+    """Dead letters, newest first or by advised priority, by status, category and kind; each with its advice."""
     return {"items": deadletters.list_letters(
         get_services(), status=query_value("status", deadletters.STATUSES),
         category=query_value("category", deadletters.CATEGORIES), kind=query_value("kind", deadletters.KINDS),
-        flow=query_value("flow", [flow.name for flow in registry.flows()]), limit=page_limit())}
+        flow=query_value("flow", [flow.name for flow in registry.flows()]), limit=page_limit(),
+        sort=query_value("sort", deadletters.SORTS) or deadletters.NEWEST)}
 
 
 @bp.get("/<letter_id:dead_letter_id>")

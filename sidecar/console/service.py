@@ -152,10 +152,10 @@ def letter_page(services: Services, letter_id: str) -> dict:
 
 
 def list_letters(services: Services, *, status=None, category=None, flow=None, older_than=None,
-                 document=None, now: float | None = None) -> list[dict]:
-    """Letters for the list page: the API's filters, then flow, age and document (few letters are open)."""
+                 document=None, now: float | None = None, sort: str = deadletters.NEWEST) -> list[dict]:
+    """Letters for the list page: the API's filters and order, then flow, age and document (few letters are open)."""
     now = time.time() if now is None else now
-    found = deadletters.list_letters(services, status=status, category=category, limit=MAX_PAGE)
+    found = deadletters.list_letters(services, status=status, category=category, limit=MAX_PAGE, sort=sort)
     if older_than:
         found = [v for v in found if _epoch(v["created_at"]) <= now - AGE_CHOICES[older_than]]
     if flow or document:

@@ -86,7 +86,7 @@ def overview(args):
 
 # Each query parameter: its choices, or the most characters it may hold (as its node spec says).
 LETTER_QUERY = {"status": LETTER_STATUSES, "category": deadletters.CATEGORIES, "flow": 64,
-                "age": tuple(service.AGE_CHOICES), "document": 64}
+                "age": tuple(service.AGE_CHOICES), "document": 64, "sort": deadletters.SORTS}
 
 
 @bp.get("/dead-letters")
@@ -95,11 +95,12 @@ def letters(args):
     """Dead letters, filtered by status (open by default), category, flow, age and Odoo document."""
     args["status"] = args["status"] or "open"
     found = service.list_letters(get_services(), status=args["status"], category=args["category"],
-                                 flow=args["flow"], older_than=args["age"], document=args["document"])
+                                 flow=args["flow"], older_than=args["age"], document=args["document"],
+                                 sort=args["sort"] or deadletters.NEWEST)
     category_ids = [v["id"] for v in found if v["replayable"]] if args["category"] else []
     return page("console/letters.html", letters=found, filters=args, categories=deadletters.LABELS,
                 statuses=STATUSES, flows=[f.name for f in registry.flows()], ages=service.AGE_CHOICES,
-                category_ids=category_ids)
+                category_ids=category_ids, sorts=deadletters.SORTS)
 
 
 @bp.get("/dead-letters/<dead_letter_id>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sidecar import contracts
 from sidecar.errors import Conflict, NotFound, SidecarError
-from sidecar.flows import pipeline, registry, writebacks
+from sidecar.flows import letter_advice, pipeline, registry, writebacks
 from sidecar.odoo.errors import CATEGORY_LABELS
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, jobs
@@ -15,6 +15,8 @@ LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed", MAPPING_MISSIN
 CATEGORIES = tuple(LABELS)
 STATUSES = tuple(value for value, _ in dead_letters.STATUSES)
 KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION, dead_letters.RECORD)
+NEWEST, PRIORITY = "newest", "priority"
+SORTS = (NEWEST, PRIORITY)  # priority: the advice's score, highest first (newest first among equals)
 
 
 def event_flow(letter: dict) -> str | None:
@@ -55,25 +57,37 @@ def _job_flows(conn, letters: list[dict]) -> dict[str, str]:
 
 
 def list_letters(services: Services, *, status=None, category=None, kind=None, flow=None,
-                 limit: int = 50) -> list[dict]:
-    """Dead letters, newest first; `flow` keeps those whose work belongs to that flow."""
+                 limit: int = 50, sort: str = NEWEST, advised: bool = True) -> list[dict]:
+    """Dead letters, newest first (or by the advice's priority); `flow` keeps those whose work belongs to that
+    flow; `advised`: each with its advice (category and priority), which nothing else here reads."""
     limit = min(limit, MAX_PAGE)
     with services.db.read() as conn:
-        # A letter's flow lies in its detail or its job's release: filtered here, from a page as large as allowed.
+        # A letter's flow lies in its detail or its job's release, its priority in advice: both are applied
+        # here, to a page as large as allowed.
         rows = dead_letters.list_letters(conn, status=status, category=category, kind=kind,
-                                         limit=MAX_PAGE if flow else limit)
+                                         limit=MAX_PAGE if flow or sort == PRIORITY else limit)
         job_flows = _job_flows(conn, rows)
+        rows = [row for row in rows if not flow or (event_flow(row) or job_flows.get(row["ref"])) == flow]
+        rows = rows if sort == PRIORITY else rows[:limit]
+        advice = letter_advice.advice_for(conn, services.settings.advisory, rows) if advised else None
     views = [describe(row, job_flow=job_flows.get(row["ref"])) for row in rows]
-    return [view for view in views if not flow or view["flow"] == flow][:limit]
+    if advice is not None:
+        for view in views:
+            view["advice"] = advice.get(view["id"])
+    if sort == PRIORITY:  # stable: newest first among equal scores, and letters without advice last
+        views.sort(key=lambda view: -view["advice"]["priority"]["score"] if view.get("advice") else 1)
+    return views[:limit]
 
 
 def get_letter(services: Services, letter_id: str) -> dict:
-    """One dead letter with its detail."""
+    """One dead letter with its detail and its advice (category and priority)."""
     with services.db.read() as conn:
         letter = dead_letters.get(conn, letter_id)
         if letter is None:
             raise NotFound(f"no dead letter {letter_id}")
-        return describe(letter, full=True, job_flow=_job_flows(conn, [letter]).get(letter["ref"]))
+        view = describe(letter, full=True, job_flow=_job_flows(conn, [letter]).get(letter["ref"]))
+        view["advice"] = letter_advice.advice_for(conn, services.settings.advisory, [letter]).get(letter_id)
+        return view
 
 
 def _report_problem(report: dict) -> str | None:
@@ -261,7 +275,8 @@ def replay_many(services: Services, body: dict, actor: str | None = None, progre
 
 def open_ids(services: Services, category: str | None = None, limit: int = MAX_PAGE) -> list[str]:
     """Ids of the open letters (of a category), newest first: what a bulk replay takes."""
-    return [row["id"] for row in list_letters(services, status=dead_letters.OPEN, category=category, limit=limit)]
+    return [row["id"] for row in list_letters(services, status=dead_letters.OPEN, category=category, limit=limit,
+                                              advised=False)]
 
 
 def replay_each(services: Services, ids, actor: str | None = None):

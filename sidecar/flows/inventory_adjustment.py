@@ -14,10 +14,11 @@ approval tiers never let a requester approve (write-offs included).
 """
 from __future__ import annotations
 
+from sidecar.advisory import advise, advisor_for, piece
 from sidecar.flows import messages
 from sidecar.flows.registry import Flow
 from sidecar.flows.writebacks import approval_requests, decided_on
-from sidecar.odoo.inventory import STOCK_QUANT, read_quant_bundle
+from sidecar.odoo.inventory import STOCK_QUANT, read_adjustment_history, read_quant_bundle
 from sidecar.transform.stock_quant import COUNTED, build_inventory_facts
 
 NAME = "inventory-adjustment"
@@ -30,6 +31,7 @@ PASSING_OUTCOME = "apply_now"  # the policy's decision.pass_outcome: nothing ask
 WORDS = messages.Wording(title="Inventory adjustment", document="count", approved="applied")
 TITLES = {"approve": "Inventory adjustment: approval needed", "reject": "Inventory adjustment: rejected",
           PASSING_OUTCOME: "Inventory adjustment: applied"}
+HISTORY = 30  # the latest applied adjustments of the product at the location a count is compared with
 
 
 def read_inventory_facts(services, quant_id: int) -> dict:
@@ -37,9 +39,39 @@ def read_inventory_facts(services, quant_id: int) -> dict:
     return build_inventory_facts(read_quant_bundle(services.odoo, quant_id))
 
 
+def unusual_count(services, facts: dict) -> dict | None:
+    """Advice when this count's variance is unusual against the product's latest adjustments at the location
+    (robust z-score, read from Odoo's inventory moves in one call); None when it is usual or too few came before."""
+    quant, variance = facts["quant"], facts["count"]["variance"]
+    history = read_adjustment_history(services.odoo, quant["product_id"], quant["location_id"], quant["company_id"],
+                                      HISTORY)
+    values = [move["quantity"] for move in history] + [variance]
+    labels = [f"move {move['move_id']} ({move['date']})" for move in history] + ["this count"]
+    advice = advise(advisor_for(services.settings.advisory), "anomalies", {"values": values, "labels": labels})
+    found = next((point for point in advice["result"]["anomalies"] if point["index"] == len(history)), None)
+    if found is None:
+        return None
+    advice["check"] = {"subject": "this count's variance", "unusual": True, "value": variance, "z": found["z"],
+                       "direction": found["direction"], "median": advice["result"]["median"],
+                       "threshold": advice["result"]["threshold"], "unit": quant.get("unit"),
+                       "compared_with": history}
+    return advice
+
+
+def advice_line(advice: dict) -> str:
+    """One line for people: how unusual the count is against what came before, and that it decides nothing."""
+    check = advice["check"]
+    unit = f" {check['unit']}" if check.get("unit") else ""
+    return (f"Advice ({advice['backend']}, decides nothing): this count is unusual for this product here: a variance "
+            f"of {check['value']:g}{unit} against a median of {check['median']:g}{unit} over its last "
+            f"{len(check['compared_with'])} adjustments (robust z {check['z']:g}, threshold {check['threshold']:g}).")
+
+
 def decision_message(decision: dict) -> str:
-    """Note explaining an inventory-adjustment decision: outcome, approvers, every rule's result, policy."""
-    return messages.decision_note(TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME]), decision)
+    """Note explaining an inventory-adjustment decision: outcome, approvers, every rule's result, policy, advice."""
+    check = piece(decision, "anomalies")
+    lines = [advice_line(check)] if check and check.get("check") else []
+    return messages.decision_note(TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME]), decision, lines)
 
 
 def _on_quant(quant: dict, payload: dict) -> dict:
@@ -90,5 +122,6 @@ FLOW = Flow(
     document_key="quant",
     acting_operations=("apply_inventory", "reset_inventory_count"),
     decidable_domain=(("inventory_quantity_set", "=", True),),
+    advice_check=unusual_count,
     undecidable_message="{name} is '{state}': inventory adjustment decides only quants whose count is set",
 )

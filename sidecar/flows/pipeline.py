@@ -228,7 +228,9 @@ def submit(services: Services, envelope: dict, key: str | None = None) -> tuple[
     decision = decide(services, flow, facts)
     decision = _ask_odoo(services, flow, envelope, key, lambda: approval_routing.with_people(
         services, facts, decision, datetime.now(timezone.utc), registry.policy_for(services, flow)))
-    decision = advisory_service.advised(services, flow, facts, decision)  # beside the decision, never in it
+    # Advice goes beside the decision, never in it; the flow's check first, so an approver's summary can name it.
+    decision = advisory_service.checked(services, flow, facts, decision)
+    decision = advisory_service.advised(services, flow, facts, decision)
     for attempt in range(2):  # a concurrent twin may win the race once; then answer as it did
         try:
             return _record(services, flow, envelope, key, digest, facts, decision)

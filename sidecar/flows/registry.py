@@ -90,6 +90,9 @@ class Flow:
     acting_operations: tuple[str, ...] = ()
     # The text in the facts that advice classifies (attached as decision['advice'], never read back); None: no advice.
     advice_text: Callable[[dict], str | None] | None = None
+    # A check of its own instead (services, facts) -> advice or None: an anomaly check against the document's
+    # history, attached as decision['advice'] the same way; a failing check leaves the decision without advice.
+    advice_check: Callable[..., dict | None] | None = None
     # The Odoo domain of its documents in a decidable state (simulate searches it); None: `state` in decidable_states.
     # A model without a `state` (stock.quant) names the field that says it instead.
     decidable_domain: tuple | None = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sidecar.odoo.errors import RECORD_MISSING, OdooError
 from sidecar.odoo.gateway import OdooGateway, company_context
+from sidecar.values import m2o_id
 
 STOCK_QUANT = "stock.quant"
 LOGIN = {"fields": {"login": {}}, "context": {"active_test": False}}  # archived users keep their login
@@ -42,3 +43,21 @@ def read_quant_bundle(gateway: OdooGateway, quant_id: int) -> dict:
     if company.get("id") and company["id"] != default:
         row = _read(gateway, quant_id, company_context(company["id"]))
     return row
+
+
+STOCK_MOVE = "stock.move"
+HISTORY_FIELDS = ["date", "quantity", "location_dest_id"]
+
+
+def read_adjustment_history(gateway: OdooGateway, product_id: int, location_id: int, company_id: int | None,
+                            limit: int) -> list[dict]:
+    """The product's latest applied inventory adjustments at the location, oldest first, in one search_read:
+    Odoo's done inventory moves (`is_inventory`, stock/models/stock_quant.py _apply_inventory) into the location
+    (a count above what was on hand: positive) or out of it (below: negative; a count that confirmed: 0)."""
+    domain = [("product_id", "=", product_id), ("is_inventory", "=", True), ("state", "=", "done"),
+              "|", ("location_id", "=", location_id), ("location_dest_id", "=", location_id)]
+    rows = gateway.search_read(STOCK_MOVE, domain, HISTORY_FIELDS, limit=limit, order="date desc, id desc",
+                               context=company_context(company_id))
+    return [{"move_id": row["id"], "date": row["date"],
+             "quantity": row["quantity"] if m2o_id(row["location_dest_id"]) == location_id else -row["quantity"]}
+            for row in reversed(rows)]

@@ -55,9 +55,11 @@ def latest_for_ref(conn: Connection, ref: str, kind: str | None = None) -> dict 
 
 
 def list_letters(conn: Connection, *, status: str | None = None, category: str | None = None,
-                 kind: str | None = None, limit: int = 50) -> list[dict]:
-    """Dead letters, newest first, filtered."""
+                 kind: str | None = None, limit: int = 50, since: float | None = None) -> list[dict]:
+    """Dead letters, newest first, filtered (`since`: made at or after that moment)."""
     query = sa.select(dead_letters).order_by(dead_letters.c.created_at.desc()).limit(limit)
+    if since is not None:
+        query = query.where(dead_letters.c.created_at >= since)
     for column, value in ((dead_letters.c.status, status), (dead_letters.c.category, category),
                           (dead_letters.c.kind, kind)):
         if value:

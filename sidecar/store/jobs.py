@@ -104,6 +104,15 @@ def flows_of(conn: Connection, job_ids: list[str]) -> dict[str, str]:
     return {row.id: row.flow for row in conn.execute(query) if row.flow}
 
 
+def release_facts_of(conn: Connection, job_ids: list[str]) -> dict[str, dict]:
+    """The facts each job's release was decided on, by job id (jobs without a release are left out)."""
+    if not job_ids:
+        return {}
+    query = sa.select(jobs.c.id, releases.c.facts).join(releases, releases.c.id == jobs.c.release_id).where(
+        jobs.c.id.in_(job_ids))
+    return {row.id: row.facts for row in conn.execute(query) if isinstance(row.facts, dict)}
+
+
 def for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run."""
     return [as_dict(row) for row in conn.execute(_FOR_RELEASE, {"release_id": release_id})]

@@ -15,6 +15,7 @@ from sidecar.store import schema
 from sidecar.n8n_resume import RESUME_HEADER
 from tests.conftest import RESUME_TOKEN
 from tests.e2e.conftest import APPROVAL_HOOK, assert_answered_at_once, first_answer, pending_approval, wait_for
+from tests.e2e.n8n_api import N8nApi, api_key
 from tests.support.inventory_seed import InventorySeed
 
 pytestmark = pytest.mark.e2e
@@ -134,3 +135,38 @@ def test_a_rejected_count_is_cleared_and_stock_is_unchanged(stack, inventory):
     wait_for(lambda: stack.job_states(quant, MODEL) == {"done"}, "every job to be done", logs=stack.logs)
     assert inventory.quant(quant)["quantity"] == 20 and resume_jobs_of(stack, quant, MODEL) == {"done"}
     assert stack.n8n_letters() == letters_before
+
+
+def test_an_unusual_count_reaches_the_approver_with_advice_and_the_outcome_stays_the_policys(stack, inventory):
+    product, quant = inventory.stocked(cost=10.0, on_hand=100.0)
+    for usual in (99, 101, 98, 100, 102):  # the product's latest adjustments here: a unit or three either way
+        inventory.seed.set_on_hand(product, usual)
+    inventory.count(quant, 40)  # 62 written off, worth 620
+    body = inventory.webhook_body(quant)
+    n8n_api = N8nApi(stack.n8n_url, api_key(stack.n8n_url, "inventory advice tests"))
+    workflow = json.loads((Path(__file__).resolve().parents[2] / "n8n-workflows" / "inventory-adjustment.json")
+                          .read_text())["id"]
+    known = {e["id"] for e in n8n_api.executions(workflow) + n8n_api.executions(workflow, status="waiting")}
+
+    assert_answered_at_once(stack.webhook(HOOK, body))
+    wait_for(lambda: pending_approval(stack, quant, MODEL), "an approval for the count", logs=stack.logs)
+    first = first_answer(stack, body, inventory_adjustment.EVENT_TYPE)
+    assert first["outcome"] == "approve"  # a write-off needs a manager, as the demo policy says, advice or not
+    check = first["decision"]["advice"]["check"]
+    assert check["unusual"] is True and check["value"] == -62 and len(check["compared_with"]) >= 5
+
+    def notified():
+        # n8n lists an execution parked on its Wait node only when asked for waiting ones
+        for execution in n8n_api.executions(workflow, status="waiting") + n8n_api.executions(workflow):
+            if execution["id"] in known:
+                continue
+            detail = n8n_api.call("GET", f"/executions/{execution['id']}", params={"includeData": "true"}).json()
+            runs = detail["data"]["resultData"]["runData"].get("Approval needed: notify approver")
+            if runs:
+                return [item["json"] for item in runs[-1]["data"]["main"][0]]
+        return None
+    notices = wait_for(notified, "the workflow to notify the approver", logs=stack.logs)
+    assert notices and all(n["advice"].startswith("Advice (decides nothing): this count is unusual") for n in notices)
+    assert all("Advice (decides nothing)" in n["message"] for n in notices)
+    wait_for(lambda: any("this count is unusual" in n for n in notes(inventory, product)),
+             "the decision's note with the advice on the product", logs=stack.logs)

@@ -157,6 +157,7 @@ def test_ops_replay_open_dead_letters_and_each_says_what_came_of_it(stack, odoo_
 
     replayed = {i["id"]: i for i in items(execute(stack, "dead-letter-replay.json"), "Per letter")}
     assert replayed[parked]["outcome"] == "replayed" and replayed[parked]["flow"] == "sales-order-release"
+    assert replayed[parked]["advice"].startswith("priority ") and replayed[parked]["advice"].endswith("(advice only)")
     assert replayed[late["id"]]["outcome"] == "already done"
     assert replayed[blind["id"]]["outcome"] == "failed" and replayed[blind["id"]]["code"] == "not_replayable"
     wait_for(lambda: odoo_seed.order_state(parked_order) == "sale" and stack.job_states(parked_order) == {"done"},

@@ -93,20 +93,22 @@ def _apply_inventory(env, ids):
     for rid in ids:
         row = env.row("stock.quant", rid)
         diff = row.get("_diff", 0.0)
-        if diff:
-            product, location = row["product_id"], row["location_id"]
-            source, dest = (loss, location) if diff > 0 else (location, loss)
-            # Odoo names it after the context's inventory_name when given, followed by the counter's name
-            # when the quant has one (_get_inventory_move_values: `name += f' ({self.user_id.display_name})'`)
-            name = env.context.get("inventory_name") or "Product Quantity Updated"
-            if row.get("user_id") and row["user_id"] != 1:
-                name += f" ({env.display_name('res.users', row['user_id'])})"
-            env.create("stock.move", {
-                "name": name, "product_id": product, "product_uom_qty": abs(diff),
-                "quantity": abs(diff), "product_uom": env.get("product.product", product, "uom_id"),
-                "location_id": source, "location_dest_id": dest, "state": "done", "is_inventory": True})
-            env.db.update("stock.quant", rid, {"quantity": (row.get("quantity") or 0.0) + diff})
-            inventory.add_quantity(env, product, loss, -diff)
+        # Odoo moves even a count equal to what is on hand: a done move of 0 ("Product Quantity Confirmed"),
+        # which _action_done keeps because it is an inventory move (stock_quant.py, stock_move.py).
+        product, location = row["product_id"], row["location_id"]
+        source, dest = (loss, location) if diff > 0 else (location, loss)
+        # Odoo names it after the context's inventory_name when given, followed by the counter's name
+        # when the quant has one (_get_inventory_move_values: `name += f' ({self.user_id.display_name})'`)
+        name = env.context.get("inventory_name") or (
+            "Product Quantity Updated" if diff else "Product Quantity Confirmed")
+        if row.get("user_id") and row["user_id"] != 1:
+            name += f" ({env.display_name('res.users', row['user_id'])})"
+        env.create("stock.move", {
+            "name": name, "product_id": product, "product_uom_qty": abs(diff),
+            "quantity": abs(diff), "product_uom": env.get("product.product", product, "uom_id"),
+            "location_id": source, "location_dest_id": dest, "state": "done", "is_inventory": True})
+        env.db.update("stock.quant", rid, {"quantity": (row.get("quantity") or 0.0) + diff})
+        inventory.add_quantity(env, product, loss, -diff)
         env.db.update("stock.quant", rid, {"inventory_quantity": 0.0, "_diff": 0.0, "user_id": False,
                                            "inventory_quantity_set": False})
 

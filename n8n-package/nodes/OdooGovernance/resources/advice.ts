@@ -1,5 +1,5 @@
 // Generated from node-specs/ by `python -m sidecar n8n-package`: do not edit.
-// Advice: POST /v1/advice/{kind}
+// Advice: GET /v1/advice/fairness, POST /v1/advice/{kind}
 import type { INodeProperties } from 'n8n-workflow';
 
 export const adviceDescription: INodeProperties[] = [
@@ -15,6 +15,18 @@ export const adviceDescription: INodeProperties[] = [
 		},
 		options: [
 			{
+				name: 'Get Fairness',
+				value: 'getFairness',
+				action: 'Get advice fairness',
+				description: 'The fairness report of the advised priority: the scores of the dead letters made in the last days (window, default 30) per customer tier (no tier when the decision named none), each with count, mean, median, min, max and each factor\'s mean points, and the gap between the highest- and lowest-scored tiers (by mean and by median), so a bias in the factors is visible',
+				routing: {
+					request: {
+						method: 'GET',
+						url: '/v1/advice/fairness',
+					},
+				},
+			},
+			{
 				name: 'Give',
 				value: 'give',
 				action: 'Give advice',
@@ -27,7 +39,40 @@ export const adviceDescription: INodeProperties[] = [
 				},
 			},
 		],
-		default: 'give',
+		default: 'getFairness',
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: {
+			show: {
+				resource: ['advice'],
+				operation: ['getFairness'],
+			},
+		},
+		options: [
+			{
+				displayName: 'Days',
+				name: 'days',
+				type: 'number',
+				default: 30,
+				typeOptions: {
+					minValue: 1,
+					maxValue: 365,
+					numberPrecision: 0,
+				},
+				routing: {
+					send: {
+						type: 'query',
+						property: 'days',
+					},
+				},
+				description: 'The window: letters made in this many days before now',
+			},
+		],
 	},
 	{
 		displayName: 'Kind',

@@ -30,7 +30,7 @@ export const deadLetterDescription: INodeProperties[] = [
 				name: 'Get',
 				value: 'get',
 				action: 'Get dead letter',
-				description: 'One dead letter with its error and payload',
+				description: 'One dead letter with its error and payload, and its advice (priority with each factor\'s points, and the category its failure text reads as); advice decides nothing',
 				routing: {
 					request: {
 						method: 'GET',
@@ -42,7 +42,7 @@ export const deadLetterDescription: INodeProperties[] = [
 				name: 'Get Many',
 				value: 'getAll',
 				action: 'Get many dead letters',
-				description: 'Dead letters, newest first; filter by status, category, kind and flow',
+				description: 'Dead letters, newest first or by advised priority (sort=priority: the highest score of the newest 200 first); filter by status, category, kind and flow',
 				routing: {
 					request: {
 						method: 'GET',
@@ -319,6 +319,29 @@ export const deadLetterDescription: INodeProperties[] = [
 						property: 'kind',
 					},
 				},
+			},
+			{
+				displayName: 'Sort',
+				name: 'sort',
+				type: 'options',
+				options: [
+					{
+						name: 'Newest',
+						value: 'newest',
+					},
+					{
+						name: 'Priority',
+						value: 'priority',
+					},
+				],
+				default: 'newest',
+				routing: {
+					send: {
+						type: 'query',
+						property: 'sort',
+					},
+				},
+				description: 'Newest: newest first; priority: the advice\'s priority score, highest first',
 			},
 			{
 				displayName: 'Status',
