@@ -8,6 +8,7 @@ import statistics
 
 import pytest
 
+from sidecar.advisory import piece
 from sidecar.flows import inventory_adjustment, registry
 from sidecar.odoo import inventory as odoo_inventory
 from sidecar.policy import load_policy
@@ -90,12 +91,19 @@ def test_an_unusual_count_carries_advice_in_its_decision_and_note_and_changes_no
         raise RuntimeError("stock.move could not be read")
     monkeypatch.setattr(inventory_adjustment, "read_adjustment_history", odoo_refuses)
     without = decide(client, inventory, twin_quant)  # the check fails: the decision goes out all the same
-    assert "advice" not in without["decision"]
+    assert piece(without["decision"], "anomalies") is None
     assert outcome_of(answer) == outcome_of(without)  # the rules decide; the advice only stands beside them
 
+    # The count asks for approval: the approver's summary comes after the check and names it; the twin's does not.
+    assert answer["outcome"] == "approve"
+    summary = piece(answer["decision"], "summary")["result"]["summary"]
+    assert "Unusual" in summary and "-62" in summary
+    assert "Unusual" not in piece(without["decision"], "summary")["result"]["summary"]
+
     with services.db.read() as conn:
-        [given] = [e for e in audit.entries(conn, subject=answer["release_id"]) if e["kind"] == "advice.given"]
-    assert given["data"]["input_sha256"] == advice["input_sha256"] and given["data"]["kind"] == "anomalies"
+        given = [e for e in audit.entries(conn, subject=answer["release_id"]) if e["kind"] == "advice.given"]
+    assert [e["data"]["kind"] for e in given] == ["anomalies", "summary"]
+    assert given[0]["data"]["input_sha256"] == advice["input_sha256"]
     worker.drain()
     [note] = [m["body"] for m in inventory.messages(product) if "Inventory adjustment" in (m["body"] or "")]
     assert "decides nothing" in note and "this count is unusual" in note and "-62" in note
@@ -106,10 +114,10 @@ def test_an_unusual_count_carries_advice_in_its_decision_and_note_and_changes_no
 def test_a_usual_count_and_a_product_without_history_get_no_advice(client, inventory):
     _product, quant = with_history(inventory)
     inventory.count(quant, 103)  # +1: like the counts before it
-    assert "advice" not in decide(client, inventory, quant)["decision"]
+    assert piece(decide(client, inventory, quant)["decision"], "anomalies") is None
     _fresh, new_quant = inventory.stocked(cost=10.0, on_hand=100)
     inventory.count(new_quant, 5)  # far off, but one adjustment before it is too few to judge
-    assert "advice" not in decide(client, inventory, new_quant)["decision"]
+    assert piece(decide(client, inventory, new_quant)["decision"], "anomalies") is None
 
 
 def test_the_history_is_one_call_to_odoo(gateway, inventory, monkeypatch):
