@@ -2,8 +2,8 @@
 
 Timing (T = the Odoo timeout, SIDECAR_ODOO_TIMEOUT):
 - a claim's lease covers the whole run: T times the RPCs the operation makes (plus a login)
-  plus a margin, in case the store cannot be written while the job runs; a heartbeat sets it
-  at once, then every T/3, to T + 2*T/3 + margin, which always outlasts the call in progress,
+  plus a margin, in case the store cannot be written while the job runs; the worker's one
+  heartbeat thread sets it at once, then every T/3, to T + 2*T/3 + margin, which always outlasts the call in progress,
   so a crashed worker's job comes back within about 2 T while a live worker's job is never
   taken from it;
 - a retry waits at least that short lease (then exponential backoff with full jitter), so it
@@ -66,34 +66,64 @@ def backoff_seconds(attempt: int, base: float, cap: float, floor: float = 0.0) -
 
 
 class _Heartbeat:
-    """Renews a running job's lease in a thread; notices when the claim was lost."""
+    """The worker's one lease-renewal thread: renews the lease of the job in hand at once when it starts,
+    then every `interval`; notices when the claim was lost. It ends while no job is in hand for an
+    interval, and starts again with the next one."""
 
-    def __init__(self, services: Services, job: dict, interval: float, lease: float):
-        self.services, self.job, self.interval, self.lease = services, job, interval, lease
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{job['id']}", daemon=True)
+    def __init__(self, services: Services, interval: float, lease: float):
+        self.services, self.interval, self.lease = services, interval, lease
+        self._cond = threading.Condition()
+        self._job: dict | None = None
+        self._renewed_at: float | None = None  # monotonic time the job in hand was last renewed (None: not yet)
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
+    def hold(self, job: dict) -> None:
+        """Renew `job`'s lease from now on, the first time at once."""
+        with self._cond:
+            self._job, self._renewed_at = job, None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
+                self._thread.start()
+            self._cond.notify()
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+    def release(self) -> None:
+        """The job in hand is finished: renew it no more."""
+        with self._cond:
+            self._job = None
 
-    def _beat(self) -> None:
+    def _next(self) -> dict | None:
+        """Wait until the job in hand is due a renewal; None when none was held for an interval (the thread ends)."""
+        with self._cond:
+            idle_until = time.monotonic() + self.interval
+            while True:
+                wait = idle_until - time.monotonic()
+                if self._job is not None:
+                    if self._renewed_at is None:
+                        return self._job
+                    wait = self._renewed_at + self.interval - time.monotonic()
+                    if wait <= 0:
+                        return self._job
+                elif wait <= 0:
+                    self._thread = None
+                    return None
+                self._cond.wait(wait)
+
+    def _run(self) -> None:
         # The first beat comes at once: from then on a crash frees the job after the short lease.
-        while not self._stop.is_set():
+        while (job := self._next()) is not None:
             try:
                 with self.services.db.transaction(durable=False) as conn:
-                    kept = jobs.extend_lease(conn, self.job["id"], self.job["claim_token"], now() + self.lease)
+                    kept = jobs.extend_lease(conn, job["id"], job["claim_token"], now() + self.lease)
             except Exception:  # the store is busy or down: the claim's first lease still covers the run
-                logger.warning("could not renew the lease of job %s", self.job["id"], exc_info=True)
+                logger.warning("could not renew the lease of job %s", job["id"], exc_info=True)
                 kept = True
-            if not kept:
-                logger.warning("job %s: claim lost while running", self.job["id"])
-                return
-            self._stop.wait(self.interval)
+            with self._cond:
+                if self._job is not job:  # finished meanwhile: its outcome, not this renewal, counts
+                    continue
+                self._renewed_at = time.monotonic()
+                if not kept:
+                    logger.warning("job %s: claim lost while running", job["id"])
+                    self._job = None
 
 
 class OutboxWorker:
@@ -106,6 +136,7 @@ class OutboxWorker:
         self._probe_at = 0.0
         self._prune_at = time.monotonic() + PRUNE_FIRST_AFTER
         self._links = approval_routing.link_renderer(services)  # tokens rendered at delivery only
+        self._heartbeat = _Heartbeat(services, heartbeat_seconds(self.timeout), short_lease(self.timeout))
 
     @property
     def timeout(self) -> float:
@@ -260,15 +291,8 @@ class OutboxWorker:
             payload = writebacks.as_expected_now(conn, job)
         if job["operation"] == "post_message" and correlation.current():  # the note names the event it belongs to
             payload = {**payload, "correlation_id": correlation.current()}
-        beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
-            with beat:
-                if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
-                    settings = self.services.settings
-                    result = n8n_resume.run(payload, f"msg_{job['id']}", settings.callback_secret,
-                                            settings.n8n_resume_token)
-                else:
-                    result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
+            result = self._run(job, payload)
         except writeback.Superseded as stale:
             self._superseded(job, stale)
             return "superseded"
@@ -280,6 +304,17 @@ class OutboxWorker:
             return "dead"
         self._done(job, result)
         return "done"
+
+    def _run(self, job: dict, payload: dict) -> dict:
+        """The job's effect, its lease renewed meanwhile."""
+        self._heartbeat.hold(job)
+        try:
+            if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
+                settings = self.services.settings
+                return n8n_resume.run(payload, f"msg_{job['id']}", settings.callback_secret, settings.n8n_resume_token)
+            return writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
+        finally:
+            self._heartbeat.release()
 
     def _done(self, job: dict, result: dict) -> None:
         # Lost in a power cut, the job only runs again and finds its effect in Odoo: no fsync needed.

@@ -223,6 +223,39 @@ def test_two_workers_and_a_slow_odoo_post_one_note(tmp_path, odoo_target, odoo_p
         second.close()
 
 
+def test_one_renewal_thread_keeps_each_slow_jobs_claim_in_turn(services, odoo_proxy, odoo_seed, monkeypatch):
+    """The worker's one heartbeat thread moves from job to job: each slow job's lease is renewed while it runs."""
+    monkeypatch.setattr(worker_module, "run_lease", lambda operation, timeout: 0.6)
+    monkeypatch.setattr(worker_module, "short_lease", lambda timeout: 0.6)
+    monkeypatch.setattr(worker_module, "heartbeat_seconds", lambda timeout: 0.1)
+    orders = [quotation(odoo_seed, cost=100.0) for _ in range(2)]
+    with services.db.transaction() as conn:
+        job_ids = [jobs.enqueue(conn, idempotency_key=f"one-thread-{order_id}", operation="post_message",
+                                release_id=None, max_attempts=3,
+                                payload={"order_id": order_id, "body": "Renewed in turn", "ref": f"one-thread-{order_id}"})
+                   for order_id in orders]
+    odoo_proxy.delay = 0.4  # each request: about 1 s a job, longer than its lease
+    runner = threading.Thread(target=OutboxWorker(services).drain)
+    runner.start()
+    leases = {job_id: set() for job_id in job_ids}  # the lease ends seen while each job ran
+    renewers = set()
+    while runner.is_alive():
+        renewers |= {thread.ident for thread in threading.enumerate() if thread.name == "outbox-lease"}
+        with services.db.read() as conn:
+            for job in [jobs.get(conn, job_id) for job_id in job_ids]:
+                if job["state"] == "started":
+                    leases[job["id"]].add(job["locked_until"])
+        time.sleep(0.02)
+    runner.join()
+    odoo_proxy.delay = 0.0
+    with services.db.read() as conn:
+        done = [jobs.get(conn, job_id) for job_id in job_ids]
+    assert [(job["state"], job["crashes"], job["attempts"]) for job in done] == [("done", 0, 1)] * 2
+    assert all(len(seen) >= 3 for seen in leases.values()), leases  # the claim's, then renewals
+    assert len(renewers) == 1
+    assert [len(note_ids(odoo_seed, order_id, "Renewed in turn")) for order_id in orders] == [1, 1]
+
+
 def test_a_job_that_keeps_crashing_the_worker_becomes_a_dead_letter(services):
     with services.db.transaction() as conn:
         job_id = jobs.enqueue(conn, idempotency_key="r/crash", operation="post_message", payload={"order_id": 10},
