@@ -136,6 +136,7 @@ class OutboxWorker:
         self._probe_at = 0.0
         self._prune_at = time.monotonic() + PRUNE_FIRST_AFTER
         self._links = approval_routing.link_renderer(services)  # tokens rendered at delivery only
+        self._claimed: tuple[dict, dict] | None = None  # (job, payload) claimed with the last job's outcome
         self._heartbeat = _Heartbeat(services, heartbeat_seconds(self.timeout), short_lease(self.timeout))
 
     @property
@@ -146,25 +147,41 @@ class OutboxWorker:
 
     def run_once(self) -> bool:
         """Deliver the next due job, if any, and Odoo is not known to be down; True when one was handled."""
-        if self._stop.is_set() or not self._odoo_available():
-            return False
-        with self.services.db.transaction(durable=False) as conn:  # a claim lost in a power cut: the job runs again
-            job = jobs.claim_next(conn, lambda operation: run_lease(operation, self.timeout))
-        if job is None:
-            return False
+        return self._step(claim_next=False)
+
+    def _step(self, claim_next: bool) -> bool:
+        """Deliver the job claimed with the last one's outcome, else the next due one; with `claim_next`, the
+        outcome of a job done claims the one after it in the same transaction (the loops: one write per job)."""
+        claimed, self._claimed = self._claimed, None
+        if claimed is None:
+            if self._stop.is_set() or not self._odoo_available():
+                return False
+            with self.services.db.transaction(durable=False) as conn:  # a claim lost in a power cut: the job runs again
+                claimed = self._claim(conn)
+            if claimed is None:
+                return False
+        job, payload = claimed
         if self._stop.is_set():  # stopped while claiming: hand the job back untouched
-            with self.services.db.transaction() as conn:
-                jobs.release_claim(conn, job["id"], job["claim_token"])
+            self._hand_back(job)
             return False
-        self._handle(job)
+        self._handle(job, payload, claim_next)
         return True
+
+    def _claim(self, conn) -> tuple[dict, dict] | None:
+        """Claim the next due job in the caller's transaction: (the job, its payload as its release expects now)."""
+        job = jobs.claim_next(conn, lambda operation: run_lease(operation, self.timeout))
+        return None if job is None else (job, writebacks.as_expected_now(conn, job))
+
+    def _hand_back(self, job: dict) -> None:
+        with self.services.db.transaction() as conn:
+            jobs.release_claim(conn, job["id"], job["claim_token"])
 
     def drain(self) -> dict:
         """Deliver until nothing is due (`worker --once`, tests); stops early when Odoo is unreachable."""
         if self._outage_since is not None:
             self._probe_at = 0.0  # a drain asks Odoo once more right away
         handled = 0
-        while self.run_once():
+        while self._step(claim_next=True):
             handled += 1
         with self.services.db.read() as conn:
             retrying = jobs.count_by_state(conn).get(jobs.RETRYING, 0)
@@ -176,20 +193,24 @@ class OutboxWorker:
         self._resume_outage()
         while not self._stop.is_set():
             try:
-                busy = self.run_once()
+                # When pruning is due, the job in hand claims none after it: none waits while the worker prunes.
+                busy = self._step(claim_next=not self._prune_due())
                 self.prune_if_due()
             except Exception:  # the store itself failed; keep the loop alive
                 logger.exception("outbox worker round failed")
                 busy = False
             if not busy:
                 self._stop.wait(poll)
+        if self._claimed is not None:  # claimed with the last outcome, after stop() was asked: not begun
+            job, self._claimed = self._claimed[0], None
+            self._hand_back(job)
         logger.info("outbox worker stopped")
 
     def prune_if_due(self) -> dict | None:
         """Prune expired rows when this worker holds the retention lease; the run's report, else None."""
-        interval = self.services.settings.retention_interval_seconds
-        if not interval or time.monotonic() < self._prune_at:
+        if not self._prune_due():
             return None
+        interval = self.services.settings.retention_interval_seconds
         self._prune_at = time.monotonic() + min(interval, PRUNE_ASK_EVERY)
         with self.services.db.transaction() as conn:
             token = locks.acquire(conn, RETENTION_LEASE, interval)
@@ -203,6 +224,9 @@ class OutboxWorker:
                 locks.release(conn, RETENTION_LEASE, token)
             self._prune_at = time.monotonic() + PRUNE_BACKLOG_PAUSE
         return report
+
+    def _prune_due(self) -> bool:
+        return bool(self.services.settings.retention_interval_seconds) and time.monotonic() >= self._prune_at
 
     def stop(self) -> None:
         """Ask the loops to return after the job in hand."""
@@ -276,19 +300,20 @@ class OutboxWorker:
 
     # -- one job ----------------------------------------------------------------------------------
 
-    def _handle(self, job: dict) -> None:
+    def _handle(self, job: dict, payload: dict | None = None, claim_next: bool = False) -> None:
         """Run one job under its decision's correlation id (its log lines and audit entries carry it)."""
+        if payload is None:
+            with self.services.db.read() as conn:
+                payload = writebacks.as_expected_now(conn, job)
         with correlation.bound(job.get("correlation_id") or correlation.new()):
-            outcome = self._deliver(job)
+            outcome = self._deliver(job, payload, claim_next)
         metrics.record_job(job["operation"], outcome)
 
-    def _deliver(self, job: dict) -> str:
+    def _deliver(self, job: dict, payload: dict, claim_next: bool) -> str:
         if job["crashes"] >= MAX_CRASHES:
             self._dead(job, INTERNAL, f"the worker stopped {job['crashes']} times while running this job",
                        ran=False)
             return "dead"
-        with self.services.db.read() as conn:
-            payload = writebacks.as_expected_now(conn, job)
         if job["operation"] == "post_message" and correlation.current():  # the note names the event it belongs to
             payload = {**payload, "correlation_id": correlation.current()}
         try:
@@ -302,7 +327,7 @@ class OutboxWorker:
             logger.exception("job %s (%s) failed inside the sidecar", job["id"], job["operation"])
             self._dead(job, INTERNAL, f"{type(err).__name__}: {err}")
             return "dead"
-        self._done(job, result)
+        self._done(job, result, claim_next)
         return "done"
 
     def _run(self, job: dict, payload: dict) -> dict:
@@ -316,8 +341,9 @@ class OutboxWorker:
         finally:
             self._heartbeat.release()
 
-    def _done(self, job: dict, result: dict) -> None:
-        # Lost in a power cut, the job only runs again and finds its effect in Odoo: no fsync needed.
+    def _done(self, job: dict, result: dict, claim_next: bool = False) -> None:
+        # Lost in a power cut, the job only runs again and finds its effect in Odoo: no fsync needed (nor
+        # for the next job's claim: it would only be claimed again).
         with self.services.db.transaction(durable=False) as conn:
             if not jobs.set_done(conn, job["id"], job["claim_token"], result):
                 logger.warning("job %s finished after its claim was lost; its outcome is not recorded", job["id"])
@@ -326,6 +352,8 @@ class OutboxWorker:
                          {"job_id": job["id"], "operation": job["operation"], "result": result})
             writebacks.note_own_write(conn, job, result)
             writebacks.refresh_release(conn, job["release_id"])
+            claimed = self._claim(conn) if claim_next and not self._stop.is_set() else None
+        self._claimed = claimed  # only once the claim is committed
         info = result if isinstance(result, dict) else {}
         logger.info("job %s (%s) done: %s", job["id"], job["operation"], info.get("effect"),
                     extra={"job_id": job["id"], "release_id": job["release_id"], "operation": job["operation"],

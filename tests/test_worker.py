@@ -471,7 +471,7 @@ def test_resolving_a_dead_job_by_hand_lets_the_release_finish(client, services, 
 
 def test_drain_has_no_cap(services, monkeypatch):
     rounds = iter(range(5000))
-    monkeypatch.setattr(OutboxWorker, "run_once", lambda self: next(rounds, None) is not None)
+    monkeypatch.setattr(OutboxWorker, "_step", lambda self, claim_next: next(rounds, None) is not None)
     assert OutboxWorker(services).drain()["handled"] == 5000  # the old drain stopped at 1,000 jobs
 
 
@@ -484,6 +484,45 @@ def test_drain_delivers_every_due_job(services, monkeypatch):
     assert OutboxWorker(services).drain() == {"handled": 30, "odoo_unreachable": False, "retrying": 0}
     with services.db.transaction() as conn:
         assert jobs.count_by_state(conn) == {"done": 30}
+
+
+def test_a_drain_writes_once_per_job_each_outcome_claiming_the_next(services, monkeypatch):
+    monkeypatch.setitem(writeback.OPERATIONS, "noop", lambda gateway, payload: {"effect": "applied"})
+    with services.db.transaction() as conn:
+        for n in range(6):
+            jobs.enqueue(conn, idempotency_key=f"chain/{n}", operation="noop", payload={"order_id": 200000 + n % 2},
+                         release_id=None, max_attempts=3)
+    writes, transaction = [], services.db.transaction
+
+    def counted(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():  # not the lease renewals
+            writes.append(1)
+        return transaction(*args, **kwargs)
+
+    monkeypatch.setattr(services.db, "transaction", counted)
+    assert OutboxWorker(services).drain()["handled"] == 6
+    assert len(writes) == 1 + 6 + 1  # the first claim, each outcome with the next claim, a last claim that finds none
+    with services.db.read() as conn:
+        assert jobs.count_by_state(conn) == {"done": 6}
+
+
+def test_a_stopped_loop_hands_back_the_job_claimed_with_the_last_outcome(services, monkeypatch):
+    monkeypatch.setitem(writeback.OPERATIONS, "noop", lambda gateway, payload: {"effect": "applied"})
+    with services.db.transaction() as conn:
+        first, second = (jobs.enqueue(conn, idempotency_key=f"handback/{n}", operation="noop", release_id=None,
+                                      payload={"order_id": 300000}, max_attempts=3) for n in range(2))
+    worker, done = OutboxWorker(services), OutboxWorker._done
+
+    def done_then_stop(self, *args, **kwargs):
+        done(self, *args, **kwargs)
+        self.stop()  # after the outcome committed with the next claim
+
+    monkeypatch.setattr(OutboxWorker, "_done", done_then_stop)
+    worker.run_forever()
+    with services.db.read() as conn:
+        rows = {job_id: jobs.get(conn, job_id) for job_id in (first, second)}
+    assert rows[first]["state"] == "done"
+    assert (rows[second]["state"], rows[second]["claim_token"], rows[second]["crashes"]) == ("pending", None, 0)
 
 
 def run_worker(env, *args, **kwargs):
