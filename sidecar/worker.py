@@ -350,8 +350,7 @@ class OutboxWorker:
                 return
             audit.append(conn, "writeback.done", job["release_id"] or job["id"],
                          {"job_id": job["id"], "operation": job["operation"], "result": result})
-            writebacks.note_own_write(conn, job, result)
-            writebacks.refresh_release(conn, job["release_id"])
+            writebacks.refresh_release(conn, job["release_id"], writebacks.note_own_write(conn, job, result))
             claimed = self._claim(conn) if claim_next and not self._stop.is_set() else None
         self._claimed = claimed  # only once the claim is committed
         info = result if isinstance(result, dict) else {}

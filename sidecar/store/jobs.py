@@ -41,6 +41,7 @@ _LAST_SEQ = sa.select(sa.func.max(jobs.c.seq)).where(jobs.c.model == sa.bindpara
 _INSERT = jobs.insert().values(correlation_id=sa.func.coalesce(
     sa.select(releases.c.correlation_id).where(releases.c.id == sa.bindparam("of_release")).scalar_subquery(),
     sa.bindparam("correlation")))
+_STATES_OF_RELEASE = sa.select(jobs.c.state).where(jobs.c.release_id == sa.bindparam("release_id"))
 _FOR_RELEASE = sa.select(jobs).where(jobs.c.release_id == sa.bindparam("release_id")).order_by(
     jobs.c.seq, jobs.c.created_at, jobs.c.id)
 
@@ -106,6 +107,11 @@ def for_release(conn: Connection, release_id: str) -> list[dict]:
     return [as_dict(row) for row in conn.execute(_FOR_RELEASE, {"release_id": release_id})]
 
 
+def states_of_release(conn: Connection, release_id: str) -> list[str]:
+    """The states of a release's jobs (no payloads read)."""
+    return list(conn.execute(_STATES_OF_RELEASE, {"release_id": release_id}).scalars())
+
+
 def _due(stamp):
     return sa.or_(
         sa.and_(jobs.c.state.in_(WAITING), jobs.c.next_attempt_at <= stamp),
@@ -134,7 +140,7 @@ _CANDIDATES_SQLITE = _CANDIDATES.limit(sa.bindparam("candidates"))
 _CANDIDATES_PG = _CANDIDATES.with_for_update(skip_locked=True, of=jobs).limit(1)
 _CLAIM = jobs.update().where(jobs.c.id == sa.bindparam("job_id"), _CLAIMABLE).values(
     state=STARTED, claim_token=sa.bindparam("token"), locked_until=sa.bindparam("until"),
-    updated_at=sa.bindparam("stamp"), crashes=jobs.c.crashes + sa.bindparam("crash"))
+    updated_at=sa.bindparam("stamp"), crashes=jobs.c.crashes + sa.bindparam("crash")).returning(*jobs.c)
 _BY_ID = sa.select(jobs).where(jobs.c.id == sa.bindparam("job_id"))
 _FENCED = _fenced(sa.bindparam("job_id"), sa.bindparam("token"))
 _EXTEND = jobs.update().where(_FENCED).values(locked_until=sa.bindparam("until"))
@@ -159,10 +165,11 @@ def claim_next(conn: Connection, lease_for: Callable[[str], float], candidates: 
         found = conn.execute(_CANDIDATES_SQLITE, {"stamp": stamp, "candidates": candidates}).all()
     for job_id, state, operation in found:
         token = uuid.uuid4().hex
-        result = conn.execute(_CLAIM, {"job_id": job_id, "stamp": stamp, "token": token,
-                                       "until": stamp + lease_for(operation), "crash": 1 if state == STARTED else 0})
-        if result.rowcount == 1:
-            return get(conn, job_id)
+        claimed = conn.execute(_CLAIM, {"job_id": job_id, "stamp": stamp, "token": token,
+                                        "until": stamp + lease_for(operation), "crash": 1 if state == STARTED else 0})
+        row = claimed.first()
+        if row is not None:
+            return as_dict(row)
     return None
 
 
