@@ -475,23 +475,23 @@ def test_drain_has_no_cap(services, monkeypatch):
     assert OutboxWorker(services).drain()["handled"] == 5000  # the old drain stopped at 1,000 jobs
 
 
-def test_drain_delivers_every_due_job(services, monkeypatch):
+def noop_jobs(services, monkeypatch, prefix: str, count: int, orders: int, first_order: int) -> list[str]:
+    """`count` jobs of an operation that does nothing, spread over `orders` documents."""
     monkeypatch.setitem(writeback.OPERATIONS, "noop", lambda gateway, payload: {"effect": "applied"})
     with services.db.transaction() as conn:
-        for n in range(30):
-            jobs.enqueue(conn, idempotency_key=f"bulk/{n}", operation="noop", payload={"order_id": 100000 + n % 7},
-                         release_id=None, max_attempts=3)
+        return [jobs.enqueue(conn, idempotency_key=f"{prefix}/{n}", operation="noop", release_id=None,
+                             payload={"order_id": first_order + n % orders}, max_attempts=3) for n in range(count)]
+
+
+def test_drain_delivers_every_due_job(services, monkeypatch):
+    noop_jobs(services, monkeypatch, "bulk", 30, 7, 100000)
     assert OutboxWorker(services).drain() == {"handled": 30, "odoo_unreachable": False, "retrying": 0}
     with services.db.transaction() as conn:
         assert jobs.count_by_state(conn) == {"done": 30}
 
 
 def test_a_drain_writes_once_per_job_each_outcome_claiming_the_next(services, monkeypatch):
-    monkeypatch.setitem(writeback.OPERATIONS, "noop", lambda gateway, payload: {"effect": "applied"})
-    with services.db.transaction() as conn:
-        for n in range(6):
-            jobs.enqueue(conn, idempotency_key=f"chain/{n}", operation="noop", payload={"order_id": 200000 + n % 2},
-                         release_id=None, max_attempts=3)
+    noop_jobs(services, monkeypatch, "chain", 6, 2, 200000)
     writes, transaction = [], services.db.transaction
 
     def counted(*args, **kwargs):
@@ -507,10 +507,7 @@ def test_a_drain_writes_once_per_job_each_outcome_claiming_the_next(services, mo
 
 
 def test_a_stopped_loop_hands_back_the_job_claimed_with_the_last_outcome(services, monkeypatch):
-    monkeypatch.setitem(writeback.OPERATIONS, "noop", lambda gateway, payload: {"effect": "applied"})
-    with services.db.transaction() as conn:
-        first, second = (jobs.enqueue(conn, idempotency_key=f"handback/{n}", operation="noop", release_id=None,
-                                      payload={"order_id": 300000}, max_attempts=3) for n in range(2))
+    first, second = noop_jobs(services, monkeypatch, "handback", 2, 1, 300000)
     worker, done = OutboxWorker(services), OutboxWorker._done
 
     def done_then_stop(self, *args, **kwargs):
