@@ -15,6 +15,8 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/sidecar --create-home sidec
 USER sidecar
 WORKDIR /var/lib/sidecar
 ENV PYTHONUNBUFFERED=1 SIDECAR_BIND=0.0.0.0:8000
+# The advice classifier, fitted at build time (var/advisory-model, the sidecar user's): workers load it at start.
+RUN python -m sidecar advisory train >/dev/null
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --retries=5 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]

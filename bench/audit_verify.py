@@ -9,6 +9,8 @@ audit code, in transactions of 10,000). Then, in the same run:
   then    an incremental verification from the checkpoint the last one signed (the new entries)
 
 and before and after, the same write transactions with no verification running (the baseline).
+Each verification's wall time is printed beside its process's CPU time (per entry too) and the load
+average: on a shared machine the CPU time is the steady figure.
 Targets: verification under 30 s; writes continue during it (their rate at least half the
 baseline's, none waiting more than a second) and the chain they extend verifies.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -57,9 +60,9 @@ def fill(path: Path, entries: int) -> float:
 def _verify(path: Path, incremental: bool, out) -> None:
     from sidecar.store.audit_verify import verify
     db = database(path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = verify(db, incremental=incremental)
-    out.put((time.perf_counter() - started, report["ok"], report["entries"]))
+    out.put((time.perf_counter() - started, time.process_time() - cpu, report["ok"], report["entries"]))
 
 
 def writes(db, seconds: float, until=None) -> list[float]:
@@ -76,16 +79,26 @@ def writes(db, seconds: float, until=None) -> list[float]:
     return times
 
 
-def verify_in_process(path: Path, db=None, incremental: bool = False) -> tuple[float, bool, int, list[float]]:
-    """Verify in another process; with `db`, write meanwhile: (seconds, ok, entries, write times)."""
+def verify_in_process(path: Path, db=None, incremental: bool = False) -> tuple[float, float, bool, int, list[float]]:
+    """Verify in another process; with `db`, write meanwhile: (seconds, CPU seconds, ok, entries, write times)."""
     context = multiprocessing.get_context("spawn")  # a fresh interpreter, as `sidecar audit verify` is
     out = context.Queue()
     process = context.Process(target=_verify, args=(path, incremental, out))
     process.start()
     written = writes(db, 3600, until=lambda: not process.is_alive()) if db is not None else []
-    seconds, ok, entries = out.get()
+    seconds, cpu, ok, entries = out.get()
     process.join()
-    return seconds, ok, entries, written
+    return seconds, cpu, ok, entries, written
+
+
+def load() -> str:
+    """The 1-minute load average: how many runnable processes shared the cores."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def timing(seconds: float, cpu: float, entries: int) -> str:
+    return (f"{seconds:6.1f}s ({seconds / max(entries, 1) * 1e6:.0f} µs/entry), CPU {cpu:.1f}s "
+            f"({cpu / max(entries, 1) * 1e6:.1f} µs/entry)")
 
 
 def summary(times: list[float], seconds: float) -> str:
@@ -102,18 +115,22 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         path = Path(tmp, "sidecar.db")
         filled = fill(path, args.entries)
-        alone, ok_alone, walked, _ = verify_in_process(path)
+        loads = [load()]
+        alone, cpu_alone, ok_alone, walked, _ = verify_in_process(path)
+        loads.append(load())
         db = database(path)
         before = writes(db, args.baseline_seconds)
-        busy, ok_busy, walked_busy, during = verify_in_process(path, db)
+        busy, cpu_busy, ok_busy, walked_busy, during = verify_in_process(path, db)
+        loads.append(load())
         after = writes(db, args.baseline_seconds)
-        final, ok_final, walked_final, _ = verify_in_process(path, incremental=True)
+        final, _, ok_final, walked_final, _ = verify_in_process(path, incremental=True)
         db.dispose()
     baseline = before + after
     rate, rate_during = len(baseline) / (2 * args.baseline_seconds), len(during) / busy
-    print(f"audit verify: {args.entries:,} entries (filled in {filled:.0f}s), SQLite, {MACHINE}")
-    print(f"  verify alone:           {alone:6.1f}s, {walked:,} entries, ok={ok_alone}")
-    print(f"  verify while writing:   {busy:6.1f}s, {walked_busy:,} entries, ok={ok_busy}")
+    print(f"audit verify: {args.entries:,} entries (filled in {filled:.0f}s), SQLite, {MACHINE}, "
+          f"{', '.join(loads)} (before, after alone, after busy)")
+    print(f"  verify alone:           {timing(alone, cpu_alone, walked)}, {walked:,} entries, ok={ok_alone}")
+    print(f"  verify while writing:   {timing(busy, cpu_busy, walked_busy)}, {walked_busy:,} entries, ok={ok_busy}")
     print(f"  writes, no verify:      {summary(baseline, 2 * args.baseline_seconds)}")
     print(f"  writes during verify:   {summary(during, busy)}")
     print(f"  then incrementally, from the checkpoint the last verification signed: {walked_final:,} new entries "

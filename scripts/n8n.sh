@@ -43,6 +43,8 @@
 #   APPROVAL_MAIL_FROM   the sender of approval requests (default approvals@localhost)
 #   APPROVER_EMAILS      JSON object: approver's Odoo login -> email address, written into the Approval
 #                        request by email workflow at import (default {}: a login that is an address)
+#   TEAM_EMAILS          JSON object: team -> email address (returns, delivery, billing, customer-service),
+#                        written into the Return request workflow at import (default {}: no team email)
 #   N8N_START_TIMEOUT    seconds to wait for n8n to be ready (default 120)
 #
 # Queue mode (N8N_QUEUE=1 at import and start; the folder remembers it for the other commands):
@@ -364,21 +366,31 @@ render_workflows() {
     return 1
   fi
   rm -rf "$2" && mkdir -p "$2"
-  CHANNEL_FEEDS="${CHANNEL_FEEDS:-}" APPROVER_EMAILS="${APPROVER_EMAILS:-}" \
+  CHANNEL_FEEDS="${CHANNEL_FEEDS:-}" APPROVER_EMAILS="${APPROVER_EMAILS:-}" TEAM_EMAILS="${TEAM_EMAILS:-}" \
   APPROVAL_MAIL_FROM="${APPROVAL_MAIL_FROM:-approvals@localhost}" node -e '
     const fs = require("fs"), path = require("path");
     const [src, dst, placeholder, url, feedsPlaceholder] = process.argv.slice(1);
     let emails = {};
     try { emails = JSON.parse(process.env.APPROVER_EMAILS || "{}"); } catch (err) { emails = null; }
     const from = process.env.APPROVAL_MAIL_FROM;
+    const address = (a) => typeof a === "string" && /^[^\s@"'"'"'\\]+@[^\s@"'"'"'\\]+$/.test(a);
     if (!emails || typeof emails !== "object" || Array.isArray(emails) ||
-        ![from, ...Object.values(emails)].every((a) => typeof a === "string" && /^[^\s@"'"'"'\\]+@[^\s@"'"'"'\\]+$/.test(a)) ||
+        ![from, ...Object.values(emails)].every(address) ||
         !Object.keys(emails).every((login) => /^[^\s"'"'"'\\]+$/.test(login))) {
       console.error("n8n.sh: APPROVER_EMAILS must be a JSON object of login -> email address, APPROVAL_MAIL_FROM an address");
       process.exit(1);
     }
+    let teams = {};
+    try { teams = JSON.parse(process.env.TEAM_EMAILS || "{}"); } catch (err) { teams = null; }
+    if (!teams || typeof teams !== "object" || Array.isArray(teams) ||
+        !Object.values(teams).every(address) ||
+        !Object.keys(teams).every((team) => /^[a-z][a-z-]*$/.test(team))) {
+      console.error("n8n.sh: TEAM_EMAILS must be a JSON object of team (returns, delivery, ...) -> email address");
+      process.exit(1);
+    }
     // Inside a JSON string of the workflow, in a quoted JavaScript string: no quotes or backslashes (checked).
     const emailsText = JSON.stringify(JSON.stringify(emails)).slice(1, -1);
+    const teamsText = JSON.stringify(JSON.stringify(teams)).slice(1, -1);
     let feeds = {};
     if (process.env.CHANNEL_FEEDS) {
       try { feeds = JSON.parse(process.env.CHANNEL_FEEDS); } catch (err) { feeds = null; }
@@ -394,7 +406,7 @@ render_workflows() {
     for (const file of fs.readdirSync(src).filter((f) => f.endsWith(".json"))) {
       const text = fs.readFileSync(path.join(src, file), "utf8").split(placeholder).join(url.replace(/\/+$/, ""))
         .split(feedsPlaceholder).join(feedsText).split("__APPROVER_EMAILS__").join(emailsText)
-        .split("__APPROVAL_MAIL_FROM__").join(from);
+        .split("__APPROVAL_MAIL_FROM__").join(from).split("__TEAM_EMAILS__").join(teamsText);
       fs.writeFileSync(path.join(dst, file), text);
     }' "$1" "$2" "$URL_PLACEHOLDER" "$SIDECAR_URL" "$FEEDS_PLACEHOLDER"
 }

@@ -462,10 +462,16 @@ def cmd_policy_explain(args) -> int:
 
 
 def cmd_advisory(args) -> int:
-    """Measure the local advisory backend on the held-out messages and synthetic series."""
+    """Measure the local advisory backend, or fit its classifier and store it for every process to load."""
     from sidecar.advisory import load_advisory
+    config = load_advisory()
+    if args.action == "train":
+        from sidecar.advisory.model_file import train
+        _, manifest = train(config.model_dir)
+        _print({"directory": str(config.model_dir), **manifest})
+        return 0
     from sidecar.advisory.evaluate import evaluate
-    _print(evaluate(load_advisory()))
+    _print(evaluate(config))
     return 0
 
 
@@ -536,8 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     pruning.set_defaults(func=cmd_prune)
     advisory = sub.add_parser("advisory", help="the advisory backend (advice never decides)")
-    advisory.add_argument("action", choices=["evaluate"],
-                          help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall")
+    advisory.add_argument("action", choices=["evaluate", "train"],
+                          help="evaluate: accuracy and macro-F1 on the held-out messages, anomaly precision/recall; "
+                               "train: fit the classifier and store it with its manifest in SIDECAR_ADVICE_MODEL_DIR")
     advisory.set_defaults(func=cmd_advisory)
     database = sub.add_parser("db", help="the store's schema (Alembic migrations)")
     database.add_argument("action", choices=["upgrade", "current"],

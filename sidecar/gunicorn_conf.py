@@ -29,6 +29,19 @@ wsgi_app = "sidecar.wsgi:app"
 control_socket_disable = True
 
 
+def on_starting(server):
+    """Make the advice classifier ready once, in the master, before any worker is forked: the workers inherit it
+    (copy-on-write) and none of their requests loads or trains it (sidecar/advisory/model_file.py)."""
+    from sidecar.advisory import load_advisory
+    from sidecar.advisory.classifier import shared_classifier
+    from sidecar.errors import ConfigError
+    try:
+        directory = load_advisory().model_dir
+    except ConfigError:
+        return  # each worker's app refuses these settings and says why
+    shared_classifier(directory)
+
+
 def worker_exit(server, worker):
     """Stop the in-process outbox worker (if any) before the process goes."""
     from sidecar.app import stop_worker

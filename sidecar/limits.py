@@ -1,10 +1,10 @@
-"""Rate limits per client and per route (Flask-Limiter), and the body size limit of every route.
+"""Rate limits per client and per route (the `limits` library), and the body size limit of every route.
 
 Each authenticated client has its own budget on each route: `default` from SIDECAR_RATE_LIMITS,
 or that route's own entry. A request whose credentials do not identify a client is counted by
 its remote address, so guessing keys or signatures is limited too. The counters live in
 SIDECAR_RATE_LIMIT_STORAGE: `memory://` is one process's own; several processes (gunicorn
-workers, several hosts) share one `redis://` URL. Health routes are never limited.
+workers, several hosts) share one `redis://` URL. Health routes and static files are never limited.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import re
 import time
 from urllib.parse import unquote_to_bytes, urlparse
 
-from flask import Flask, current_app, request
-from flask_limiter.errors import RateLimitExceeded
+from flask import Flask, current_app, g, request
+from limits.storage import MemoryStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sidecar.errors import ConfigError, InvalidPayload, SidecarError
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMIT = "1200/minute"  # per client and route: 20/s on average, room for n8n's bursts
 DEFAULT_STORAGE = "memory://"
-UNLIMITED_ENDPOINTS = frozenset({"health.health", "health.ready"})
+UNLIMITED_ENDPOINTS = frozenset({"health.health", "health.ready", "static"})  # static: the console's files
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 EXTENSION = "rate_limiter"
 
@@ -92,13 +92,6 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?(\w+)>", r"{\1}", rule)
 
 
-def route_limit(settings) -> str:
-    """The limit of the route being served: its `METHOD /path` entry, its `/path` entry, else `default`."""
-    limits = settings.rate_limits
-    path = openapi_path(request.url_rule.rule) if request.url_rule is not None else request.path
-    return limits.get(f"{request.method} {path}") or limits.get(path) or limits["default"]
-
-
 def client_key(settings) -> str:
     """Who the request counts against: the client its credentials prove, else its remote address.
 
@@ -110,7 +103,8 @@ def client_key(settings) -> str:
 
     try:  # the body is read only for a signature (an API key's request may never need it)
         body = raw_body() if request.headers.get(SIGNATURE_HEADER) else b""
-        return f"client:{authenticate(settings, request.headers, body).client.name}"
+        g.caller = authenticate(settings, request.headers, body)  # the view's `requires` takes it from here
+        return f"client:{g.caller.client.name}"
     except (SidecarError, RequestEntityTooLarge):
         pass  # refused by the view anyway; counted by address until then
     return f"address:{request.remote_addr or 'unknown'}"
@@ -161,44 +155,93 @@ def reject_unreadable_query() -> None:
                                                "without NUL"}])
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """The `limits` library's in-process counters, their expired entries swept in line at most once a second.
+
+    Its own sweep runs in a timer thread started again whenever the last one has ended, every 10 ms under
+    load: starting that thread cost more CPU than counting the request. Counting does not depend on the
+    sweep (an expired counter is dropped when next read); it only frees keys nobody asks about again.
+    """
+
+    SWEEP_SECONDS = 1.0
+    _next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the base class's private timer restart
+        at = time.monotonic()
+        if at >= self._next_sweep:
+            self._next_sweep = at + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()
+
+
+class RateLimiter:
+    """Counts each request against its client's budget on its route and method (a fixed window of the
+    `limits` library, in the storage SIDECAR_RATE_LIMIT_STORAGE names) before the view runs.
+
+    The limits of a route are parsed once; the check costs one storage hit per limit. A storage that
+    fails lets the request through (logged): the limiter being down must not take the API down.
+    """
+
+    def __init__(self, settings):
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        options = {"socket_timeout": 2, "socket_connect_timeout": 2} \
+            if settings.rate_limit_storage.startswith(("redis", "valkey")) else {}
+        self.settings = settings
+        self.storage = SweptMemoryStorage() if urlparse(settings.rate_limit_storage).scheme == "memory" \
+            else storage_from_string(settings.rate_limit_storage, **options)
+        self.strategy = FixedWindowRateLimiter(self.storage)
+        self._parsed: dict[tuple[str, str], list] = {}  # (method, rule) -> its limits, smallest first
+
+    def limits_of(self, method: str, rule: str) -> list:
+        """The parsed limits of a route (its `METHOD /path` entry, its `/path` entry, else `default`)."""
+        found = self._parsed.get((method, rule))
+        if found is None:
+            from limits import parse_many
+
+            limits, path = self.settings.rate_limits, openapi_path(rule)
+            found = sorted(parse_many(limits.get(f"{method} {path}") or limits.get(path) or limits["default"]))
+            self._parsed[(method, rule)] = found
+        return found
+
+    def check(self) -> None:
+        """Spend one request of the caller's budget on this route; RateLimited past the limit."""
+        if request.url_rule is None or request.endpoint in UNLIMITED_ENDPOINTS:
+            return  # 404 and 405 never reach a view; health is never limited
+        try:
+            who = client_key(self.settings)
+            scope = f"{request.endpoint}:{request.method}"
+            for limit in self.limits_of(request.method, request.url_rule.rule):
+                if not self.strategy.hit(limit, "sidecar", who, scope):
+                    reset_at = self.strategy.get_window_stats(limit, "sidecar", who, scope).reset_time
+                    raise RateLimited(limit, max(1, math.ceil(reset_at - time.time())))
+        except RateLimited:
+            raise
+        except Exception:
+            logger.exception("rate limit storage failed; the request passes unlimited")
+
+
+class RateLimited(Exception):
+    """A client went past one of its limits on a route; `wait`: whole seconds until its window resets."""
+
+    def __init__(self, limit, wait: int):
+        super().__init__(str(limit))
+        self.limit, self.wait = limit, wait
+
+
 def install(app: Flask, settings) -> None:
     """Attach the body size check and the rate limiter to `app` (create_app calls it after the blueprints)."""
-    from flask_limiter import Limiter
-
     app.before_request(reject_large_bodies)
     app.before_request(reject_unreadable_query)
     check_routes(app, settings)
-    limiter = Limiter(
-        key_func=lambda: client_key(settings),
-        app=app,
-        default_limits=[lambda: route_limit(settings)],
-        default_limits_per_method=True,
-        default_limits_exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS,
-        storage_uri=settings.rate_limit_storage,
-        storage_options={"socket_timeout": 2, "socket_connect_timeout": 2}
-        if settings.rate_limit_storage.startswith(("redis", "valkey")) else {},
-        headers_enabled=False,  # its headers would put Retry-After on every answer; the 429 handler sets it
-        # The limiter's storage down must not take the API down: requests pass, the failure is logged.
-        swallow_errors=True,
-        key_prefix="sidecar",
-    )
+    limiter = RateLimiter(settings)
+    app.before_request(limiter.check)
     app.extensions[EXTENSION] = limiter
 
-    @app.errorhandler(RateLimitExceeded)
-    def _rate_limited(err: RateLimitExceeded):
+    @app.errorhandler(RateLimited)
+    def _rate_limited(err: RateLimited):
         from sidecar.app import error_response
 
-        wait = retry_after(limiter)
         body, status = error_response(429, "rate_limited", f"too many requests from this client on this route "
-                                      f"(limit {err.description}); retry after {wait}s")
-        return body, status, {"Retry-After": str(wait)}
-
-
-def retry_after(limiter) -> int:
-    """Whole seconds until the breached limit's window lets a request through again (at least 1)."""
-    try:
-        limit = limiter.current_limit
-        return max(1, math.ceil(limit.reset_at - time.time())) if limit else 1
-    except Exception:  # the limiter's storage went away between the hit and this question
-        logger.warning("rate limit storage did not say when the window resets", exc_info=True)
-        return 1
+                                      f"(limit {err.limit}); retry after {err.wait}s")
+        return body, status, {"Retry-After": str(err.wait)}

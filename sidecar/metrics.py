@@ -37,6 +37,8 @@ HTTP_REQUESTS = Counter("sidecar_http_requests_total", "HTTP requests answered, 
                         ["route", "method", "status"])
 HTTP_SECONDS = Histogram("sidecar_http_request_seconds", "HTTP request duration, by route template and method",
                          ["route", "method"], buckets=FAST)
+ADVICE_MODEL = Counter("sidecar_advice_model_total", "The advisory classifier made ready in a process: loaded from "
+                       "its file, or trained, and why (missing, stale, mismatch, unreadable, asked)", ["how", "reason"])
 UNMATCHED = "unmatched"  # requests no route matched (404s): one label, whatever path was asked
 
 
@@ -56,6 +58,11 @@ def record_event(flow: str, event_type: str, outcome: str, seconds: float | None
 def record_job(operation: str, outcome: str) -> None:
     """One outbox job run to an outcome."""
     JOBS.labels(operation, outcome).inc()
+
+
+def record_advice_model(how: str, reason: str = "") -> None:
+    """The classifier was loaded or trained in this process."""
+    ADVICE_MODEL.labels(how, reason).inc()
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 import os
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ AUDIT_KEY = "0123456789abcdef0123456789abcdef-audit"
 APPROVAL_SECRET = "0123456789abcdef-approval-tokens-secret"
 CALLBACK_SECRET = "whsec_Y2FsbGJhY2stc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY="  # signs the sidecar's calls to n8n
 RESUME_TOKEN = "0123456789abcdef-n8n-resume-token-value"  # what n8n's Wait nodes check
+# The checkout's stored classifier (scripts/bootstrap.sh trains it): sidecars started in a temporary folder load it.
+MODEL_DIR = Path(__file__).resolve().parent.parent / "var" / "advisory-model"
 
 
 def demo_policies() -> str:
@@ -49,6 +52,7 @@ def sidecar_env(tmp_path, odoo_url, db="gov17", login="admin", password="admin",
         "SIDECAR_ODOO_TIMEOUT": "3", "SIDECAR_MAX_ATTEMPTS": "3", "SIDECAR_RETRY_BASE_SECONDS": "0",
         "SIDECAR_RETRY_MAX_SECONDS": "0", "SIDECAR_UNREACHABLE_BUDGET_SECONDS": "0",
         "SIDECAR_POLICY_FILE": str(DEMO_POLICY_PATH),  # the shipped policy names no approvers
+        "SIDECAR_ADVICE_MODEL_DIR": str(MODEL_DIR),
         **extra,
     }
 

@@ -16,6 +16,7 @@ from sidecar.store import audit
 from sidecar.worker import OutboxWorker as Worker
 from tests.conftest import bearer, sidecar_env
 from tests.test_policy_engine import NOW, facts
+from tests.test_approval_advice import text_of
 
 DEMO = json.loads(DEMO_POLICY_PATH.read_text(encoding="utf-8"))
 
@@ -197,9 +198,12 @@ def test_sequential_tiers_with_a_quorum_then_a_second_tier(tmp_path, odoo_target
 
         Worker(services).drain()
         assert odoo_seed.order_state(thin_margin_quotation) in ("draft", "sent")
-        open_activities = [a for a in odoo_seed.activities(thin_margin_quotation, ["user_id", "active", "summary"])
-                           if a["active"]]
+        open_activities = [a for a in odoo_seed.activities(thin_margin_quotation, ["user_id", "active", "summary",
+                                                                                   "note"]) if a["active"]]
         assert [a["user_id"][0] for a in open_activities] == [odoo_seed.user_id(dan)]
+        # the tier opened later carries the approver's summary given with the decision
+        assert (f"not a decision; given with the decision):\n{answer['decision']['advice']['result']['summary']}"
+                in text_of(open_activities[0]["note"]))
 
         last = vote(client, approval_id, links(services, approval_id, dan, 1))
         assert last.status_code == 200 and last.json["approval"]["status"] == "approved"
@@ -225,9 +229,10 @@ def test_parallel_tiers_open_together_and_one_rejection_rejects(tmp_path, odoo_t
         approval_id = answer["approval_id"]
         assert {(link["approver"], link["tier"]) for link in answer["decision_links"]} == {(ann, 0), (dan, 1)}
         Worker(services).drain()
-        users = sorted(a["user_id"][0] for a in odoo_seed.activities(thin_margin_quotation, ["user_id", "active"])
-                       if a["active"])
-        assert users == sorted([odoo_seed.user_id(ann), odoo_seed.user_id(dan)])
+        opened = [a for a in odoo_seed.activities(thin_margin_quotation, ["user_id", "active", "note"]) if a["active"]]
+        assert sorted(a["user_id"][0] for a in opened) == sorted([odoo_seed.user_id(ann), odoo_seed.user_id(dan)])
+        summary = answer["decision"]["advice"]["result"]["summary"]
+        assert all(f"not a decision):\n{summary}" in text_of(a["note"]) for a in opened)  # both tiers' activities
         stranger = vote(client, approval_id, links(services, approval_id, bob, 0))
         assert stranger.status_code == 403 and stranger.json["error"]["code"] == "not_an_approver"
         rejected = vote(client, approval_id, links(services, approval_id, dan, 1), "reject", comment="too risky")

@@ -6,6 +6,8 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sidecar.errors import NotFound
 from sidecar.store import Database, audit, jobs
@@ -273,3 +275,65 @@ def test_verify_reads_entries_a_page_at_a_time(db):
     assert report["ok"] and report["entries"] == ENTRIES > PAGE
     assert len(reads) == ENTRIES // PAGE + 1  # four full pages, then the short one that ends the walk
     assert all("LIMIT" in statement and PAGE in parameters for statement, parameters in reads)
+
+
+LONG = 5_000  # five pages of the default size
+
+
+def test_a_tampered_entry_in_the_middle_of_a_long_chain_is_named(tmp_path):
+    """Default pages, on PostgreSQL too: each tampering names its entry and no other; undone, the chain verifies."""
+    from tests.support.stores import ON_POSTGRES, store_url
+    long = Database(store_url(tmp_path), AuditSeal(KEY, tmp_path / "checkpoints.jsonl"))
+    long.create_schema()
+    with long.transaction() as conn:
+        for n in range(1, LONG + 1):
+            audit.append(conn, "decision.made", f"rel_{n}", {"n": n, "outcome": "release", "note": f"é{n}"})
+    report = verify(long)
+    assert audit.PAGE_SIZE < LONG and report["ok"] and report["entries"] == LONG
+    tampering = [  # (seq, column, stored value, problems named as (seq, words))
+        (2_500, "data", {"n": 2_500, "outcome": "hold", "note": "é2500"}, [(2_500, "content changed")]),
+        (2_500, "data", {"outcome": "release", "note": "é2500", "n": 2_500}, []),  # the same JSON, keys reordered
+        (3_001, "kind", "decision.forged", [(3_001, "content changed")]),  # the first entry of a page
+        (3_000, "at", 1.0, [(3_000, "content changed")]),  # the last entry of a page
+        (4_001, "hash", "é" * 64, [(4_001, "content changed"), (4_002, "does not follow")]),
+        (4_321, "actor", "admin", [(4_321, "content changed")]),
+    ]
+    if not ON_POSTGRES:  # PostgreSQL's column types refuse these
+        tampering += [(1_234, "data", sa.literal("not json", sa.Text), [(1_234, "content changed")]),
+                      (1_235, "at", sa.literal("noon", sa.Text), [(1_235, "content changed")])]
+    table = audit.audit_log
+    for seq, column, value, named in tampering:
+        with long.read() as conn:
+            kept = conn.execute(sa.select(table.c[column]).where(table.c.seq == seq)).scalar()
+        with long.transaction() as conn:
+            conn.execute(table.update().where(table.c.seq == seq).values({column: value}))
+        report = verify(long)
+        assert report["ok"] is not named and report["entries"] == LONG, (column, value)
+        found = [(p["seq"], words) for p, (_, words) in zip(report["problems"], named) if words in p["problem"]]
+        assert len(report["problems"]) == len(named) and found == named, (column, value, report["problems"])
+        with long.transaction() as conn:
+            conn.execute(table.update().where(table.c.seq == seq).values({column: kept}))
+        assert verify(long)["ok"], (column, value)
+    long.dispose()
+
+
+TEXT = st.text(st.characters(blacklist_categories=()))  # lone surrogates and controls included
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=12)
+ANY = st.none() | st.booleans() | st.integers() | st.floats() | TEXT
+# Columns of the types the sidecar writes (floats include inf and nan), or anything a tampered row may hold.
+ENTRIES_STORED = st.fixed_dictionaries({
+    "seq": st.integers(min_value=0), "at": st.floats(), "kind": TEXT, "subject": TEXT,
+    "actor": st.none() | TEXT, "data": JSON, "prev_hash": TEXT})
+ENTRIES_TAMPERED = st.tuples(ENTRIES_STORED, st.sampled_from(audit.SEALED), ANY).map(
+    lambda changed: {**changed[0], changed[1]: changed[2]})
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(entry=ENTRIES_STORED | ENTRIES_TAMPERED)
+@example(entry={"seq": 1, "at": float("nan"), "kind": "k", "subject": "s", "actor": None, "data": {}, "prev_hash": "0"})
+@example(entry={"seq": True, "at": float("-inf"), "kind": "k", "subject": "s", "actor": 1, "data": [], "prev_hash": "0"})
+def test_verify_seals_a_stored_row_exactly_as_the_entry_was_sealed(entry):
+    """The seal verify computes from a row's columns is the one append computed from the entry, whatever they hold."""
+    seal = AuditSeal(KEY)
+    assert seal.row_hash(*(entry[name] for name in audit.SEALED)) == seal.entry_hash(entry)

@@ -262,3 +262,27 @@ def test_two_sidecar_servers_share_one_budget_only_through_redis(tmp_path, redis
             _stop(process)
     # Shared: four in all, then 429 from either server; apart: four from each.
     assert statuses == ([200] * 4 + [429] * 6 if shared else [200] * 8 + [429] * 2)
+
+
+def test_memory_counters_start_no_thread_per_request_and_are_still_swept(tmp_path, monkeypatch):
+    import threading
+
+    from sidecar.limits import SweptMemoryStorage
+
+    app = make_app(tmp_path, SIDECAR_RATE_LIMITS="default=1000/second")
+    storage = app.extensions["rate_limiter"].storage
+    assert isinstance(storage, SweptMemoryStorage)
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread))
+    api = app.test_client()
+    for _ in range(5):
+        assert api.get("/v1/dead-letters", headers=bearer(ALL_SCOPES_KEY)).status_code == 200
+        time.sleep(0.012)  # past the base class's 10 ms timer: it would start a new thread now
+    assert started == []
+    # An expired counter nobody reads again is still swept (here at once instead of after a second).
+    storage.incr("stale", expiry=0.01)
+    time.sleep(0.02)
+    storage.SWEEP_SECONDS, storage._next_sweep = 0.0, 0.0
+    storage.incr("fresh", expiry=60)
+    assert "stale" not in storage.storage and storage.get("fresh") == 1
+    app.extensions["sidecar"].close()

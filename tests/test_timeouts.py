@@ -76,7 +76,7 @@ def test_the_rate_limit_storage_has_socket_timeouts(tmp_path):
                                          SIDECAR_RATE_LIMIT_STORAGE="redis://127.0.0.1:9/0"))
     app = Flask("probe")
     install(app, settings)
-    storage = app.extensions["rate_limiter"]._storage
+    storage = app.extensions["rate_limiter"].storage
     kwargs = storage.storage.connection_pool.connection_kwargs
     assert 0 < kwargs["socket_timeout"] <= 5 and 0 < kwargs["socket_connect_timeout"] <= 5
 

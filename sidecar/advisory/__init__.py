@@ -18,7 +18,8 @@ KINDS = ("classify", "priority", "summary", "anomalies", "draft")
 REQUIRED = {"classify": {"text": str}, "priority": {"case": dict}, "summary": {"context": dict},
             "anomalies": {"values": list}, "draft": {"template": str, "case": dict}}
 
-__all__ = ["KINDS", "AdvisoryConfig", "Advisor", "Answer", "advise", "attach", "input_hash", "load_advisory", "advisor_for"]
+__all__ = ["KINDS", "AdvisoryConfig", "Advisor", "Answer", "advise", "attach", "piece", "pieces", "input_hash",
+           "load_advisory", "advisor_for"]
 
 
 @dataclass(frozen=True)
@@ -64,5 +65,25 @@ def advise(advisor: Advisor, kind: str, payload: dict) -> dict:
 
 
 def attach(decision: dict, advice: dict) -> dict:
-    """A copy of the decision with `advice` beside it; outcome, reasons, route and SLA are untouched."""
-    return {**decision, "advice": advice}
+    """A copy of the decision with `advice` beside it; outcome, reasons, route and SLA are untouched.
+
+    The first piece of advice is `decision["advice"]` itself (so the returns flow's classification stays where
+    it always was); each later piece (an approver's summary) is appended to `decision["advice"]["also"]`.
+    """
+    first = decision.get("advice")
+    if not first:
+        return {**decision, "advice": advice}
+    return {**decision, "advice": {**first, "also": [*(first.get("also") or []), advice]}}
+
+
+def pieces(decision: dict | None) -> list[dict]:
+    """Every piece of advice attached to a decision, in the order it was given (each without `also`)."""
+    first = (decision or {}).get("advice")
+    if not first:
+        return []
+    return [{key: value for key, value in first.items() if key != "also"}, *(first.get("also") or [])]
+
+
+def piece(decision: dict | None, kind: str) -> dict | None:
+    """The decision's advice of one kind, wherever it was attached; None when it has none."""
+    return next((advice for advice in pieces(decision) if advice.get("kind") == kind), None)

@@ -1,8 +1,8 @@
 """The local message classifier: TF-IDF over words and character n-grams, a linear model
 with logistic loss fitted by stochastic gradient descent (a fixed seed, so the same data gives the same model).
 
-Trained on data/train.jsonl the first time it is needed in a process (about a second); character
-n-grams carry it over typos and the few words of French, German, Spanish or Dutch it meets.
+Fitted on data/train.jsonl once and kept as a file (`model_file`): a process loads it, it does not train;
+character n-grams carry it over typos and the few words of French, German, Spanish or Dutch it meets.
 """
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from sidecar.advisory.config import DEFAULT_MODEL_DIR
+
 DATA = Path(__file__).with_name("data")
 TRAIN_FILE = DATA / "train.jsonl"
 EVAL_FILE = DATA / "eval.jsonl"
 CATEGORIES = ("returns", "shortage", "delivery_issue", "urgent_replenishment", "pricing_dispute", "invoice_query",
               "other")
 FALLBACK = "other"
+MODEL_VERSION = "tfidf-sgd-logloss-1"  # the pipeline below: bump it when _pipeline changes (stored models go stale)
 
 
 def read_examples(path: Path) -> tuple[list[str], list[str]]:
@@ -38,14 +41,17 @@ def _pipeline():
 
 
 class MessageClassifier:
-    """A fitted pipeline and the version that names it (data hash and library version)."""
+    """A fitted pipeline and the version that names it (model, data hash and library version)."""
 
-    def __init__(self, train_file: Path = TRAIN_FILE):
-        import sklearn
-        raw = train_file.read_bytes()
+    def __init__(self, pipeline, version: str):
+        self.pipeline = pipeline
+        self.version = version
+
+    @classmethod
+    def trained(cls, train_file: Path = TRAIN_FILE) -> "MessageClassifier":
+        """Fit the pipeline on `train_file` (seconds: `model_file.ready` keeps the result)."""
         texts, labels = read_examples(train_file)
-        self.pipeline = _pipeline().fit(texts, labels)
-        self.version = f"tfidf-sgd-logloss/{hashlib.sha256(raw).hexdigest()[:12]}/sklearn-{sklearn.__version__}"
+        return cls(_pipeline().fit(texts, labels), version_for(data_sha256(train_file)))
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Every category with its probability, most likely first."""
@@ -57,10 +63,22 @@ class MessageClassifier:
         return [str(label) for label in self.pipeline.predict(texts)]
 
 
-@lru_cache(maxsize=1)
-def shared_classifier() -> MessageClassifier:
-    """The process's classifier, trained once."""
-    return MessageClassifier()
+def data_sha256(train_file: Path = TRAIN_FILE) -> str:
+    """SHA-256 of the training data as stored."""
+    return hashlib.sha256(train_file.read_bytes()).hexdigest()
+
+
+def version_for(train_sha256: str) -> str:
+    """What advice names as its model: the pipeline, the data it learnt from and the library that fitted it."""
+    import sklearn
+    return f"{MODEL_VERSION}/{train_sha256[:12]}/sklearn-{sklearn.__version__}"
+
+
+@lru_cache(maxsize=4)
+def shared_classifier(directory: Path = DEFAULT_MODEL_DIR) -> MessageClassifier:
+    """The process's classifier: loaded from `directory` once (trained there first only when missing or stale)."""
+    from sidecar.advisory.model_file import ready
+    return ready(Path(directory))
 
 
 def classify(text: str, min_confidence: float, model: MessageClassifier | None = None) -> dict:

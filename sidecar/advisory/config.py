@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sidecar.errors import ConfigError
 
 DEFAULT_MIN_CONFIDENCE = 0.5   # below it a message is `other` and needs a person
 DEFAULT_ANOMALY_Z = 3.5        # Iglewicz and Hoaglin's cut-off for the modified z-score
 DEFAULT_LLM_TIMEOUT = 8.0      # seconds before the local backend answers instead
+DEFAULT_MODEL_DIR = Path("var/advisory-model")  # the fitted classifier and its manifest
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class AdvisoryConfig:
     llm_model: str = ""
     llm_key: str = field(default="", repr=False)
     llm_timeout: float = DEFAULT_LLM_TIMEOUT
+    model_dir: Path = DEFAULT_MODEL_DIR
 
     @property
     def llm_enabled(self) -> bool:
@@ -53,6 +56,7 @@ def load_advisory(env: dict | None = None) -> AdvisoryConfig:
         llm_model=env.get("SIDECAR_ADVICE_LLM_MODEL") or "",
         llm_key=env.get("SIDECAR_ADVICE_LLM_KEY") or "",
         llm_timeout=_fraction(env, "SIDECAR_ADVICE_LLM_TIMEOUT", DEFAULT_LLM_TIMEOUT, problems, upper=None),
+        model_dir=Path(env.get("SIDECAR_ADVICE_MODEL_DIR") or DEFAULT_MODEL_DIR),
     )
     if bool(config.llm_url) != bool(config.llm_model):
         problems.append("SIDECAR_ADVICE_LLM_URL and SIDECAR_ADVICE_LLM_MODEL: set both or neither")

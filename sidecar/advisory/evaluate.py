@@ -18,7 +18,7 @@ INJECTED_SIGMAS = (3, 10)  # how far an injected anomaly lies from the level, in
 def classifier_figures(config: AdvisoryConfig, model: MessageClassifier | None = None) -> dict:
     """Accuracy and macro-F1 on eval.jsonl, and what the confidence threshold leaves to people."""
     from sklearn.metrics import accuracy_score, f1_score
-    model = model or shared_classifier()
+    model = model or shared_classifier(config.model_dir)
     texts, labels = read_examples(EVAL_FILE)
     predicted = model.predict(texts)
     answers = [classify(text, config.min_confidence, model) for text in texts]

@@ -5,7 +5,7 @@ from sidecar.advisory import Answer, anomalies, priority, text
 from sidecar.advisory.classifier import classify, shared_classifier
 from sidecar.advisory.config import AdvisoryConfig
 
-LOCAL_RULES_VERSION = "rules-1"  # the priority factors, summary and draft rules; bump when they change
+LOCAL_RULES_VERSION = "rules-2"  # the priority factors, summary and draft rules; bump when they change
 
 
 class LocalAdvisor:
@@ -18,7 +18,7 @@ class LocalAdvisor:
 
     def model_version(self, kind: str) -> str:
         """What produced advice of this kind."""
-        return shared_classifier().version if kind == "classify" else LOCAL_RULES_VERSION
+        return shared_classifier(self.config.model_dir).version if kind == "classify" else LOCAL_RULES_VERSION
 
     def run(self, kind: str, payload: dict, fallback_reason: str | None = None) -> Answer:
         """Advice of `kind` (one of KINDS) on the request."""
@@ -26,7 +26,7 @@ class LocalAdvisor:
 
     def classify(self, payload: dict) -> dict:
         """The message's category and confidence (`other`, needing a person, below the threshold)."""
-        return classify(payload["text"], self.config.min_confidence)
+        return classify(payload["text"], self.config.min_confidence, shared_classifier(self.config.model_dir))
 
     def priority(self, payload: dict) -> dict:
         """The case's score with each factor's points."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 
 from sidecar import contracts
-from sidecar.advisory import KINDS, REQUIRED, advise, advisor_for, attach
+from sidecar.advisory import (KINDS, REQUIRED, advise, advisor_for, approver_summary, attach,
+                              pieces)
 from sidecar.errors import InvalidPayload, NotFound
 from sidecar.store import audit
 
@@ -45,13 +46,19 @@ def audit_fields(advice: dict) -> dict:
 
 
 def record(conn, subject: str, advice: dict) -> None:
-    """Audit advice given inside a flow's decision transaction."""
-    audit.append(conn, "advice.given", subject, audit_fields(advice))
+    """Audit advice given inside a flow's decision transaction: each piece (`advice` and its `also`), in order."""
+    for given in pieces({"advice": advice}):
+        audit.append(conn, "advice.given", subject, audit_fields(given))
 
 
 def advised(services, flow, facts: dict, decision: dict) -> dict:
-    """The decision with the flow's text classified beside it as `advice`; unchanged when there is nothing to
-    classify or the advice fails (advice must never hold up a decision)."""
+    """The decision with advice beside it as `advice`: the flow's text classified, then, when it asks for
+    approval, the approver's summary; unchanged by any piece that fails (advice must never hold up a decision)."""
+    return approver_summary.summarised(services, flow, facts, _classified(services, flow, facts, decision))
+
+
+def _classified(services, flow, facts: dict, decision: dict) -> dict:
+    """The decision with the flow's text classified beside it; unchanged when there is nothing to classify."""
     text = flow.advice_text(facts) if flow.advice_text else None
     if not text:
         return decision

@@ -10,20 +10,50 @@ def _money(amount, currency) -> str:
     return f"{float(amount):,.2f} {currency or ''}".strip()
 
 
+def _reason(reason) -> str:
+    """A stopping reason in words, naming the rule that gave it when known."""
+    if not isinstance(reason, dict):
+        return str(reason)
+    said = reason.get("message") or reason.get("code") or str(reason)
+    return f"{said} [{reason['rule']}]" if reason.get("rule") else said
+
+
+def _moment(value: str) -> str:
+    """An ISO UTC moment as people read it: 2026-12-07T10:00:00Z -> 2026-12-07 10:00 UTC."""
+    if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T" and value.endswith("Z"):
+        return f"{value[:10]} {value[11:16]} UTC"
+    return str(value)
+
+
+def _who(context: dict) -> str | None:
+    """Who asked and who decides: "Requested by ann; to decide: bob (sales-manager), then finance"."""
+    deciders = [f"{t.get('assignee') or 'nobody eligible'}" + (f" ({t['role']})" if t.get("role") else "")
+                for t in context.get("approvers") or [] if isinstance(t, dict)]
+    parts = ([f"Requested by {context['requested_by']}"] if context.get("requested_by") else []) + \
+        ([f"to decide: {', then '.join(deciders)}"] if deciders else [])
+    return "; ".join(parts) or None
+
+
 def summarise(context: dict) -> dict:
-    """What an approver needs first: the document, who, how much, why it stopped, and by when."""
+    """What an approver needs first: the document, who, how much, why it stopped, what passed, who decides,
+    and by when; the same context always gives the same words."""
     document = context.get("document") or "this document"
     lines = [document + (f" for {context['partner']}" if context.get("partner") else "")
-             + (f": {_money(context['amount'], context.get('currency'))}" if context.get("amount") is not None else "")]
-    reasons = [r.get("message") or r.get("code") or str(r) if isinstance(r, dict) else str(r)
-               for r in context.get("reasons") or []]
+             + (f": {_money(context['amount'], context.get('currency'))}" if context.get("amount") is not None else "")
+             + (f" ({context['items']} line{'s' if context['items'] != 1 else ''})"
+                if isinstance(context.get("items"), int) and context["items"] else "")]
+    reasons = [_reason(r) for r in context.get("reasons") or []]
     if reasons:
         lines.append("Stopped because: " + "; ".join(reasons[:MAX_REASONS])
                      + (f" (+{len(reasons) - MAX_REASONS} more)" if len(reasons) > MAX_REASONS else ""))
-    if context.get("requested_by"):
-        lines.append(f"Requested by {context['requested_by']}")
+    if context.get("passed"):
+        lines.append("Passed: " + ", ".join(map(str, context["passed"])))
+    lines += [str(note) for note in context.get("notes") or []]
+    if _who(context):
+        lines.append(_who(context))
     if context.get("due_at"):
-        lines.append(f"Decision due by {context['due_at']}")
+        sla = f" (SLA {context['sla_hours']:g} h)" if isinstance(context.get("sla_hours"), (int, float)) else ""
+        lines.append(f"Decision due by {_moment(context['due_at'])}{sla}")
     if context.get("history"):
         lines.append(f"Earlier on this document: {'; '.join(map(str, context['history'][-3:]))}")
     return {"summary": "\n".join(lines), "lines": len(lines), "reasons_shown": min(len(reasons), MAX_REASONS)}

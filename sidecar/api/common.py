@@ -60,7 +60,8 @@ def requires(scope: str, keyed: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            caller = authenticate(get_services().settings, request.headers, raw_body())
+            # The rate limiter authenticated this request already (same headers, same body) unless it was exempt.
+            caller = g.pop("caller", None) or authenticate(get_services().settings, request.headers, raw_body())
             require_scope(caller.client, scope)
             if caller.message_id is not None and not keyed:
                 _refuse_replay(caller)

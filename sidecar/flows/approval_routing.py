@@ -217,21 +217,22 @@ def notices(services: Services, approval: dict, order: dict, summary: str,
 
 
 def tier_writebacks(services: Services, approval: dict, index: int, order: dict, summary: str,
-                    words: messages.Wording) -> list[tuple[str, dict]]:
-    """Write-backs that open one tier: its approver's activity, then each eligible person's private links."""
+                    words: messages.Wording, advice: str = "") -> list[tuple[str, dict]]:
+    """Write-backs that open one tier: its approver's activity (with the decision's `advice` paragraph), then each
+    eligible person's private links."""
     tier = releases.tiers_of(approval)[index]
     operations = []
     if tier.get("assignee") and tier.get("due_at"):
         operations.append(("schedule_activity", {
             "order_id": order["id"], "assignee_login": tier["assignee"],
-            "summary": messages.activity_summary(order["name"], words), "note": messages.activity_note(summary),
+            "summary": messages.activity_summary(order["name"], words), "note": messages.activity_note(summary, advice),
             "deadline": datetime.fromtimestamp(tier["due_at"], timezone.utc).date().isoformat(),
             "due_at": iso(tier["due_at"])}))
     return operations + [("notify_approver", n) for n in notices(services, approval, order, summary, [index])]
 
 
 def open_other_tiers(conn: Connection, services: Services, approval_id: str, order: dict, summary: str,
-                     words: messages.Wording) -> None:
+                     words: messages.Wording, advice: str = "") -> None:
     """Queue the activities and links of the tiers open from the start beside the first (parallel tiers).
 
     The first tier's go with the decision's own write-backs (`writebacks.for_decision`).
@@ -240,7 +241,7 @@ def open_other_tiers(conn: Connection, services: Services, approval_id: str, ord
     for index in open_tiers(approval):
         if index:
             writebacks.queue(conn, approval["release_id"], tier_phase(index),
-                             tier_writebacks(services, approval, index, order, summary, words),
+                             tier_writebacks(services, approval, index, order, summary, words, advice),
                              services.settings.max_attempts)
 
 

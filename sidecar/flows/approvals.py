@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import IntegrityError
 
 from sidecar import approval_tokens, contracts, n8n_resume
+from sidecar.advisory import approver_summary
 from sidecar.errors import Conflict, Forbidden, InvalidPayload, NotFound
 from sidecar.flows import approval_routing, messages, registry, writebacks
 from sidecar.flows.approval_routing import (activity_ref, decision_links, excluded, notices, tier_phase,
@@ -263,7 +264,8 @@ def _next_tiers(conn, services, approval, tiers, index, approver, comment) -> No
     summary, words = release["decision"].get("summary", ""), registry.flow_of(release).words
     for i in opened:
         writebacks.queue(conn, release["id"], tier_phase(i),
-                         tier_writebacks(services, current, i, _order(release), summary, words),
+                         tier_writebacks(services, current, i, _order(release), summary, words,
+                                         approver_summary.note(release["decision"], later=True)),
                          services.settings.max_attempts)
 
 
@@ -381,7 +383,8 @@ def move_tier(conn, services: Services, approval: dict, role: str, eligible: lis
     operations = writebacks.for_reroute(
         release["order_id"], release["order_name"], old_activity_ref=old_ref, assignee=eligible[0], note=note,
         summary=summary, deadline=datetime.fromtimestamp(due, timezone.utc).date().isoformat(),
-        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index]))
+        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index]),
+        advice=approver_summary.note(release["decision"], later=True))
     writebacks.queue(conn, release["id"], phase, operations, services.settings.max_attempts)
     for other in approval_routing.open_tiers(moved):  # their tokens were voided too: send them new ones
         if other != index:

@@ -69,9 +69,10 @@ def approval_message(approved: bool, approver: str, comment: str | None, words: 
     return f"{text}: {comment}" if comment else text
 
 
-def activity_note(summary: str) -> str:
-    """Activity note for the approver: why, and where to decide (never the link itself)."""
-    return (f"{summary}\n"
+def activity_note(summary: str, advice: str = "") -> str:
+    """Activity note for the approver: why, the approver's summary labelled as advice (when there is one), and
+    where to decide (never the link itself)."""
+    return (f"{summary}\n" + (f"\n{advice}\n\n" if advice else "") +
             "Decide with the approve/reject link sent to you privately (an Odoo notification, by email or "
             "in your inbox, as you chose). "
             "Marking this activity done does not approve or reject; it closes by itself once you decide.")

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from sidecar.advisory import service as advisory_service
+from sidecar.advisory import approver_summary, service as advisory_service
 from sidecar.errors import Conflict, DependencyDown, NotFound, PolicyInvalid
 from sidecar.flows import approval_routing, registry, writebacks
 from sidecar.flows.registry import APPROVE, REJECT, Flow
@@ -41,6 +41,11 @@ def request_hash(payload) -> str:
 def describe(conn, release: dict, duplicate_of: str | None = None) -> dict:
     """The API view of a decision: outcome, approval and write-back jobs (`order_*` name its document)."""
     approval = releases.approval_for_release(conn, release["id"])
+    return view(release, approval["id"] if approval else None, jobs.for_release(conn, release["id"]), duplicate_of)
+
+
+def view(release: dict, approval_id: str | None, release_jobs: list[dict], duplicate_of: str | None = None) -> dict:
+    """The API view of a decision from its row, its approval's id and its jobs."""
     return {
         "release_id": release["id"],
         "order_id": release["order_id"],
@@ -49,8 +54,8 @@ def describe(conn, release: dict, duplicate_of: str | None = None) -> dict:
         "outcome": release["outcome"],
         "status": release["status"],
         "decision": release["decision"],
-        "approval_id": approval["id"] if approval else None,
-        "jobs": [describe_job(job) for job in jobs.for_release(conn, release["id"])],
+        "approval_id": approval_id,
+        "jobs": [describe_job(job) for job in release_jobs],
         "duplicate_of": duplicate_of,
         "created_at": iso(release["created_at"]),
         "correlation_id": release.get("correlation_id"),  # the decided event's (the header has this request's)
@@ -284,12 +289,13 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
         notices = approval_routing.notices(services, releases.get_approval(conn, approval_id), document,
                                            decision.get("summary", ""))
     operations = flow.writebacks(facts, decision, notices)
-    writebacks.queue(conn, release_id, "decision", operations, services.settings.max_attempts)
+    writebacks.queue(conn, release_id, "decision", operations, services.settings.max_attempts,
+                     {"id": release_id, "flow": flow.name, "model": flow.model, "facts": facts})
     if not operations:  # nothing to write back: a passing or rejecting decision is final at once
         writebacks.refresh_release(conn, release_id)
     if decision["outcome"] == APPROVE:  # parallel tiers open from the start get their own activity and links
         approval_routing.open_other_tiers(conn, services, approval_id, document, decision.get("summary", ""),
-                                          flow.words)
+                                          flow.words, approver_summary.note(decision))
     if flow.on_decided:
         flow.on_decided(conn, release_id, facts, decision)
     return describe(conn, releases.get_release(conn, release_id))
@@ -298,10 +304,10 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
 def get_release(services: Services, release_id: str) -> dict:
     """One decision as the API shows it."""
     with services.db.read() as conn:
-        release = releases.get_release(conn, release_id)
+        release = releases.release_shown(conn, release_id)
         if release is None:
             raise NotFound(f"no release {release_id}")
-        return describe(conn, release)
+        return view(release, release["approval_id"], jobs.shown_for_release(conn, release_id))
 
 
 def read_for_preview(services: Services, flow: Flow, doc_id: int, request: dict | None = None) -> dict:

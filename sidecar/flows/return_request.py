@@ -13,6 +13,7 @@ activity and the approvers' notices go on the delivery's chatter, where its retu
 """
 from __future__ import annotations
 
+from sidecar import advisory
 from sidecar.flows import messages
 from sidecar.flows.registry import Flow
 from sidecar.flows.writebacks import approval_requests, decided_on
@@ -105,8 +106,9 @@ def decision_message(decision: dict, facts: dict) -> str:
     """Chatter note: outcome, approver, every rule's result, the request and its lines, what is made, policy."""
     title = TITLES.get(decision["outcome"], TITLES[PASSING_OUTCOME])
     lines = details(facts, decision["outcome"])
-    if decision.get("advice"):
-        lines.append(advice_line(decision["advice"]))
+    classified = advisory.piece(decision, "classify")  # an approval's summary may sit beside it
+    if classified:
+        lines.append(advice_line(classified))
     return messages.decision_note(title, decision, lines)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from sidecar.advisory import approver_summary
 from sidecar.flows import messages
 from sidecar.store import audit, jobs, releases
 from sidecar.values import utc_moment
@@ -36,16 +37,17 @@ def document_of(release: dict | None) -> dict:
 
 
 def queue(conn: Connection, release_id: str, phase: str, operations: list[tuple[str, dict]],
-          max_attempts: int) -> list[str]:
+          max_attempts: int, release: dict | None = None) -> list[str]:
     """Enqueue operations keyed `release/phase/operation`, so each runs once ever, behind the document's earlier jobs.
 
     The key doubles as the reference written into Odoo, unless an operation names the
     reference it looks for (closing an activity looks for the activity's own). A confirm or
     cancel (or an operation the flow lists in `acting_operations`) carries the document's
     `write_date` and `amount_total` from the decision's facts (for an approval, the facts the
-    approver saw), so the worker refuses to act once the document changed.
+    approver saw), so the worker refuses to act once the document changed. `release`: its id, flow, model
+    and facts when the caller holds them (a decision just made), else they are read.
     """
-    release = releases.get_release(conn, release_id)
+    release = release or releases.get_release(conn, release_id)
     order = document_of(release)
     model = (release or {}).get("model") or jobs.DEFAULT_MODEL
     flow = _flow(release)
@@ -196,7 +198,7 @@ def approval_requests(target: dict, decision: dict, notices, summary: str) -> li
     if route.get("assignee"):
         operations.append(("schedule_activity", {
             **target, "assignee_login": route["assignee"], "summary": summary,
-            "note": messages.activity_note(decision.get("summary", "")),
+            "note": messages.activity_note(decision.get("summary", ""), approver_summary.note(decision)),
             "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
         }))
     model = {"model": target["model"]} if "model" in target else {}
@@ -217,16 +219,16 @@ def for_approval(order_id: int, approved: bool, approver: str, comment: str | No
 
 def for_reroute(order_id: int, order_name: str, *, old_activity_ref: str | None, assignee: str,
                 note: str, summary: str, deadline: str, words: messages.Wording,
-                notices: list[dict] = ()) -> list[tuple[str, dict]]:
-    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver,
-    then each new approver's private links."""
+                notices: list[dict] = (), advice: str = "") -> list[tuple[str, dict]]:
+    """Write-backs of a re-routed approval: the note, the old activity closed, one for the new approver (with the
+    decision's `advice` paragraph), then each new approver's private links."""
     operations = [("post_message", {"order_id": order_id, "body": note})]
     if old_activity_ref:
         operations.append(("close_activity", {"order_id": order_id, "ref": old_activity_ref,
                                               "feedback": "Re-routed to another approver"}))
     operations.append(("schedule_activity", {
         "order_id": order_id, "assignee_login": assignee, "summary": messages.activity_summary(order_name, words),
-        "note": messages.activity_note(summary), "deadline": deadline,
+        "note": messages.activity_note(summary, advice), "deadline": deadline,
     }))
     operations += [("notify_approver", notice) for notice in notices]
     return operations

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sidecar.errors import StoreBusy
+from sidecar.store.group_commit import MEMBER_SAVEPOINT, GroupCommit
 from sidecar.store.writers import queue_for
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -54,7 +55,10 @@ def make_engine(url: str) -> Engine:
         if options.get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
             return
-        conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if options.get(NOT_DURABLE) else 'FULL'}")
+        level, kept = "NORMAL" if options.get(NOT_DURABLE) else "FULL", conn.connection.info
+        if kept.get("synchronous") != level:  # a connection's level stays until changed: set it when it changes
+            conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+            kept["synchronous"] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
@@ -86,6 +90,11 @@ class Database:
         self.writers = queue_for(path) if path else None  # this host's writers of the file wait in line
         if audit_seal is not None:
             self.engine.update_execution_options(**{AUDIT_SEAL: audit_seal})
+        # A SQLite file's write transactions of this process commit in batches (one fsync for several).
+        self.group = GroupCommit(self.engine, self.engine.execution_options(**{NOT_DURABLE: True}),
+                                 self.writers) if self.writers else None
+        # Built once: an engine with options is a new object with its own options dict, each time it is asked for.
+        self._reader = self.engine.execution_options(**{READ_ONLY: True})
 
     def exists(self) -> bool:
         """True when the store is there already (a SQLite file is not created by asking)."""
@@ -111,39 +120,30 @@ class Database:
         durable too): what a worker records about a job (claim, lease, outcome), whose loss only makes the
         idempotent job run again.
         """
-        engine = self.engine if durable else self.engine.execution_options(**{NOT_DURABLE: True})
-        if self.writers is None:
+        if self.group is None:
+            engine = self.engine if durable else self.engine.execution_options(**{NOT_DURABLE: True})
             with self._begin(engine) as conn:
                 yield conn
             return
-        with self.writers.turn(BUSY_TIMEOUT_SECONDS), self._begin(engine) as conn:
+        hooks: list[Callable[[], None]] = []
+        with _busy_as_store_busy(), self.group.member(durable, BUSY_TIMEOUT_SECONDS) as conn, \
+                _unit_of_work(conn, hooks):
             yield conn
+        for hook in hooks:
+            hook()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only unit of work: never takes SQLite's write lock (deferred BEGIN)."""
-        with self._begin(self.engine.execution_options(**{READ_ONLY: True})) as conn:
+        with self._begin(self._reader) as conn:
             yield conn
 
     @staticmethod
     @contextmanager
     def _begin(engine) -> Iterator[Connection]:
         hooks: list[Callable[[], None]] = []
-        try:
-            with engine.begin() as conn:
-                conn.info[AFTER_COMMIT], conn.info[BEFORE_COMMIT], conn.info[LOCAL] = hooks, [], {}
-                try:
-                    yield conn
-                    for last_write in conn.info[BEFORE_COMMIT]:  # appended while running are run too
-                        last_write()
-                finally:
-                    conn.info.pop(AFTER_COMMIT, None)
-                    conn.info.pop(BEFORE_COMMIT, None)
-                    conn.info.pop(LOCAL, None)  # conn.info outlives the transaction: nothing may leak into the next
-        except sa.exc.OperationalError as err:
-            if is_lock_timeout(err):
-                raise StoreBusy("the store is busy (a lock was held too long); retry shortly") from err
-            raise
+        with _busy_as_store_busy(), engine.begin() as conn, _unit_of_work(conn, hooks):
+            yield conn
         for hook in hooks:
             hook()
 
@@ -155,6 +155,41 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+@contextmanager
+def _busy_as_store_busy() -> Iterator[None]:
+    """A lock waited for too long is StoreBusy (503 with Retry-After), not a store failure."""
+    try:
+        yield
+    except sa.exc.OperationalError as err:
+        if is_lock_timeout(err):
+            raise StoreBusy("the store is busy (a lock was held too long); retry shortly") from err
+        raise
+
+
+@contextmanager
+def _unit_of_work(conn: Connection, after: list[Callable[[], None]]) -> Iterator[None]:
+    """What one unit of work keeps on its connection: hooks to run after its commit (into `after`),
+    writes to run last, and its transaction-local dict; the last writes run when the block succeeds."""
+    conn.info[AFTER_COMMIT], conn.info[BEFORE_COMMIT], conn.info[LOCAL] = after, [], {}
+    try:
+        yield
+        for last_write in conn.info[BEFORE_COMMIT]:  # appended while running are run too
+            last_write()
+    except BaseException:
+        after.clear()  # nothing of this unit is committed
+        raise
+    finally:
+        conn.info.pop(AFTER_COMMIT, None)
+        conn.info.pop(BEFORE_COMMIT, None)
+        conn.info.pop(LOCAL, None)  # conn.info outlives the transaction: nothing may leak into the next
+
+
+def in_savepoint(conn: Connection) -> bool:
+    """True inside a savepoint the caller opened (a group-committed unit's own savepoint does not count)."""
+    nested = conn.get_nested_transaction()
+    return nested is not None and nested is not conn.info.get(MEMBER_SAVEPOINT)
 
 
 def transaction_local(conn: Connection) -> dict | None:

@@ -44,6 +44,9 @@ _INSERT = jobs.insert().values(correlation_id=sa.func.coalesce(
 _STATES_OF_RELEASE = sa.select(jobs.c.state).where(jobs.c.release_id == sa.bindparam("release_id"))
 _FOR_RELEASE = sa.select(jobs).where(jobs.c.release_id == sa.bindparam("release_id")).order_by(
     jobs.c.seq, jobs.c.created_at, jobs.c.id)
+# What the API shows of a release's jobs: not their payloads and results, JSON that would be decoded for nothing.
+_SHOWN_FOR_RELEASE = _FOR_RELEASE.with_only_columns(
+    jobs.c.id, jobs.c.operation, jobs.c.state, jobs.c.attempts, jobs.c.last_error, jobs.c.category)
 
 
 def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: dict,
@@ -110,6 +113,11 @@ def for_release(conn: Connection, release_id: str) -> list[dict]:
 def states_of_release(conn: Connection, release_id: str) -> list[str]:
     """The states of a release's jobs (no payloads read)."""
     return list(conn.execute(_STATES_OF_RELEASE, {"release_id": release_id}).scalars())
+
+
+def shown_for_release(conn: Connection, release_id: str) -> list[dict]:
+    """A release's jobs in the order they run, with the columns the API shows only."""
+    return [as_dict(row) for row in conn.execute(_SHOWN_FOR_RELEASE, {"release_id": release_id})]
 
 
 def _due(stamp):

@@ -39,6 +39,14 @@ _RELEASE_BY_ID = sa.select(releases).where(releases.c.id == sa.bindparam("releas
 _IN_FLIGHT = sa.select(releases).where(releases.c.flow == sa.bindparam("flow"), releases.c.model == sa.bindparam("model"),
                                        releases.c.order_id == sa.bindparam("order_id"), releases.c.in_flight == 1)
 _APPROVAL_OF_RELEASE = sa.select(approvals).where(approvals.c.release_id == sa.bindparam("release_id"))
+# What the API shows of a decision, with its approval's id (a release has at most one), in one statement:
+# not its facts, JSON that would be decoded for nothing.
+_RELEASE_SHOWN = sa.select(
+    releases.c.id, releases.c.order_id, releases.c.order_name, releases.c.event_id, releases.c.outcome,
+    releases.c.status, releases.c.decision, releases.c.created_at, releases.c.correlation_id,
+    approvals.c.id.label("approval_id"),
+).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)).where(
+    releases.c.id == sa.bindparam("release_id"))
 
 
 def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
@@ -58,6 +66,11 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
 def get_release(conn: Connection, release_id: str) -> dict | None:
     """One release by id."""
     return as_dict(conn.execute(_RELEASE_BY_ID, {"release_id": release_id}).first())
+
+
+def release_shown(conn: Connection, release_id: str) -> dict | None:
+    """The columns of a release the API shows, and `approval_id` (None without an approval)."""
+    return as_dict(conn.execute(_RELEASE_SHOWN, {"release_id": release_id}).first())
 
 
 def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:

@@ -46,22 +46,31 @@ class WriterQueue:
         if not self._thread_lock.acquire(timeout=timeout):
             raise StoreBusy("the store is busy (a writer held it too long); retry shortly")
         try:
-            fd, delay = self._file(), FIRST_POLL
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise StoreBusy("the store is busy (a writer held it too long); retry shortly") from None
-                    time.sleep(delay)
-                    delay = min(delay * 2, MAX_POLL)
+            self.lock_file(deadline)
             try:
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                self.unlock_file()
         finally:
             self._thread_lock.release()
+
+    def lock_file(self, deadline: float) -> None:
+        """Take the host-wide turn among processes (StoreBusy at `deadline`, a time.monotonic()); the
+        caller keeps other threads of this process out, and any of its threads may unlock."""
+        fd, delay = self._file(), FIRST_POLL
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy("the store is busy (a writer held it too long); retry shortly") from None
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_POLL)
+
+    def unlock_file(self) -> None:
+        """Give the host-wide turn back."""
+        fcntl.flock(self._file(), fcntl.LOCK_UN)
 
 
 def queue_for(database_file: str) -> WriterQueue:

@@ -52,6 +52,9 @@ AUTHORITY = {"stock": {"WH": "wms-main"}, "receipts": {"acme-supplies": "acme-su
              "prices": {"acme-supplies": "acme-supplies"}}
 # Where the Approval request by email workflow sends each approver's links (its APPROVER_EMAILS).
 APPROVER_EMAILS = {"admin": "admin@example.com", "demo": "demo@example.com"}
+# Where the Return request workflow emails the team the advice routes a request to (its TEAM_EMAILS).
+TEAM_EMAILS = {"returns": "returns-desk@example.com", "delivery": "delivery-desk@example.com",
+               "billing": "billing@example.com", "customer-service": "customer-service@example.com"}
 CHANNELS = {"shop-eu": {"warehouses": ["WH"], "buffer_units": 2}, "pos-store-12": {"warehouses": ["WH"],
                                                                                    "buffer_percent": 10}}
 
@@ -192,6 +195,7 @@ def _n8n_env(folder: Path, n8n_port: int, sidecar_url: str) -> dict:
         "N8N_START_TIMEOUT": "180",
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.read_text() if smtp.exists() else "25", "SMTP_SECURE": "false",
         "APPROVER_EMAILS": json.dumps(APPROVER_EMAILS), "APPROVAL_MAIL_FROM": "approvals@example.com",
+        "TEAM_EMAILS": json.dumps(TEAM_EMAILS),
     })
     if QUEUE_MODE:
         # PostgreSQL runs as a non-root user when the tests run as root: its data lives outside pytest's

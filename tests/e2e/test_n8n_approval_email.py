@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sidecar.store import schema
 from tests.e2e.conftest import APPROVER_EMAILS, assert_answered_at_once, first_answer, pending_approval, wait_for
 from tests.e2e.test_n8n_release import RELEASE_HOOK, odoo_webhook_body
+from tests.test_approval_advice import LABEL, as_odoo_has_it, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +57,8 @@ def _requests_for(stack, mailbox, seed, order_id: int) -> tuple[dict, dict]:
         assert found == {"approve": link["approve_url"], "reject": link["reject_url"]}, text
         assert all(other["approve_token"] not in text for who, other in expected.items() if who != address)
         assert answer["decision"]["summary"] in text
+        # the approver's summary the sidecar computed with the decision, labelled as advice, as in the activity
+        assert f"{LABEL}):\n{answer['decision']['advice']['result']['summary']}\n" in text.replace("\r\n", "\n")
         links[address] = found
     return approval, links
 
@@ -73,6 +76,12 @@ def test_the_emailed_approve_link_resumes_the_waiting_execution_and_confirms_onc
     approval, links = _requests_for(stack, mailbox, odoo_seed, order)
     address = APPROVER_EMAILS[approval["assignee"]]
     assert _jobs(stack, order, "resume_n8n") == []  # the execution waits
+    # the assignee's activity on the double carries the summary: the order as Odoo has it, labelled as advice
+    wait_for(lambda: [s for s, _ in _jobs(stack, order, "schedule_activity")] == ["done"], "the approver's activity",
+             logs=stack.logs)
+    [activity] = [a for a in odoo_seed.activities(order) if "Approve release" in (a.get("summary") or "")]
+    seen = as_odoo_has_it(odoo_seed, order)
+    assert f"{LABEL}):\nQuotation {seen['name']} for {seen['partner']}: {seen['total']}" in text_of(activity["note"])
 
     decided = _decide(links[address]["approve"])
     assert decided.status_code == 200 and f"is approved by {approval['assignee']}." in decided.text, decided.text

@@ -18,7 +18,7 @@ export const adviceDescription: INodeProperties[] = [
 				name: 'Give',
 				value: 'give',
 				action: 'Give advice',
-				description: 'Advice for the person who decides; it never approves, rejects, posts or releases anything. classify: the category of an inbound message (returns, shortage, delivery_issue, urgent_replenishment, pricing_dispute, invoice_query, other) with its confidence; below the configured threshold (SIDECAR_ADVICE_MIN_CONFIDENCE) the category is other and needs_person is true. priority: a 0-100 score of a case with each factor\'s points. summary: an approver\'s summary of an exception\'s context. anomalies: the values of a series whose robust z-score (median and MAD) reaches SIDECAR_ADVICE_ANOMALY_Z. draft: a message from a template ($field placeholders) and a case, for a person to check.',
+				description: 'Advice for the person who decides; it never approves, rejects, posts or releases anything. classify: the category of an inbound message (returns, shortage, delivery_issue, urgent_replenishment, pricing_dispute, invoice_query, other) with its confidence; below the configured threshold (SIDECAR_ADVICE_MIN_CONFIDENCE) the category is other and needs_person is true. priority: a 0-100 score of a case with each factor\'s points. summary: an approver\'s summary of an exception\'s context (document, partner, amount, lines, reasons with their rules, checks passed, notes, requester, approvers, due time and SLA hours; the local rules give the same words for the same context). anomalies: the values of a series whose robust z-score (median and MAD) reaches SIDECAR_ADVICE_ANOMALY_Z. draft: a message from a template ($field placeholders) and a case, for a person to check.',
 				routing: {
 					request: {
 						method: 'POST',
