@@ -40,6 +40,7 @@ ACTOR = "worker"
 RETENTION_LEASE = "retention"
 PRUNE_FIRST_AFTER = 60.0  # seconds after start: a restarting worker does not prune on every start
 PRUNE_ASK_EVERY = 60.0    # how often a worker asks for the retention lease (a short interval: that)
+HEARTBEAT_IDLE_SECONDS = 1.0  # the heartbeat thread ends after this long (or an interval) with no job in hand
 PRUNE_SECONDS = 2.0       # the longest one pruning round keeps the worker from its jobs
 PRUNE_BACKLOG_PAUSE = 10.0  # between rounds while a backlog lasts: jobs keep most of the worker's time
 
@@ -67,8 +68,8 @@ def backoff_seconds(attempt: int, base: float, cap: float, floor: float = 0.0) -
 
 class _Heartbeat:
     """The worker's one lease-renewal thread: renews the lease of the job in hand at once when it starts,
-    then every `interval`; notices when the claim was lost. It ends while no job is in hand for an
-    interval, and starts again with the next one."""
+    then every `interval`; notices when the claim was lost. It ends once no job was in hand for an
+    interval (at least HEARTBEAT_IDLE_SECONDS), and starts again with the next one."""
 
     def __init__(self, services: Services, interval: float, lease: float):
         self.services, self.interval, self.lease = services, interval, lease
@@ -94,7 +95,7 @@ class _Heartbeat:
     def _next(self) -> dict | None:
         """Wait until the job in hand is due a renewal; None when none was held for an interval (the thread ends)."""
         with self._cond:
-            idle_until = time.monotonic() + self.interval
+            idle_until = time.monotonic() + max(self.interval, HEARTBEAT_IDLE_SECONDS)
             while True:
                 wait = idle_until - time.monotonic()
                 if self._job is not None:
