@@ -2,8 +2,8 @@
 
 Timing (T = the Odoo timeout, SIDECAR_ODOO_TIMEOUT):
 - a claim's lease covers the whole run: T times the RPCs the operation makes (plus a login)
-  plus a margin, in case the store cannot be written while the job runs; a heartbeat sets it
-  at once, then every T/3, to T + 2*T/3 + margin, which always outlasts the call in progress,
+  plus a margin, in case the store cannot be written while the job runs; the worker's one
+  heartbeat thread sets it at once, then every T/3, to T + 2*T/3 + margin, which always outlasts the call in progress,
   so a crashed worker's job comes back within about 2 T while a live worker's job is never
   taken from it;
 - a retry waits at least that short lease (then exponential backoff with full jitter), so it
@@ -40,6 +40,7 @@ ACTOR = "worker"
 RETENTION_LEASE = "retention"
 PRUNE_FIRST_AFTER = 60.0  # seconds after start: a restarting worker does not prune on every start
 PRUNE_ASK_EVERY = 60.0    # how often a worker asks for the retention lease (a short interval: that)
+HEARTBEAT_IDLE_SECONDS = 1.0  # the heartbeat thread ends after this long (or an interval) with no job in hand
 PRUNE_SECONDS = 2.0       # the longest one pruning round keeps the worker from its jobs
 PRUNE_BACKLOG_PAUSE = 10.0  # between rounds while a backlog lasts: jobs keep most of the worker's time
 
@@ -66,34 +67,64 @@ def backoff_seconds(attempt: int, base: float, cap: float, floor: float = 0.0) -
 
 
 class _Heartbeat:
-    """Renews a running job's lease in a thread; notices when the claim was lost."""
+    """The worker's one lease-renewal thread: renews the lease of the job in hand at once when it starts,
+    then every `interval`; notices when the claim was lost. It ends once no job was in hand for an
+    interval (at least HEARTBEAT_IDLE_SECONDS), and starts again with the next one."""
 
-    def __init__(self, services: Services, job: dict, interval: float, lease: float):
-        self.services, self.job, self.interval, self.lease = services, job, interval, lease
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{job['id']}", daemon=True)
+    def __init__(self, services: Services, interval: float, lease: float):
+        self.services, self.interval, self.lease = services, interval, lease
+        self._cond = threading.Condition()
+        self._job: dict | None = None
+        self._renewed_at: float | None = None  # monotonic time the job in hand was last renewed (None: not yet)
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
+    def hold(self, job: dict) -> None:
+        """Renew `job`'s lease from now on, the first time at once."""
+        with self._cond:
+            self._job, self._renewed_at = job, None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
+                self._thread.start()
+            self._cond.notify()
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+    def release(self) -> None:
+        """The job in hand is finished: renew it no more."""
+        with self._cond:
+            self._job = None
 
-    def _beat(self) -> None:
+    def _next(self) -> dict | None:
+        """Wait until the job in hand is due a renewal; None when none was held for an interval (the thread ends)."""
+        with self._cond:
+            idle_until = time.monotonic() + max(self.interval, HEARTBEAT_IDLE_SECONDS)
+            while True:
+                wait = idle_until - time.monotonic()
+                if self._job is not None:
+                    if self._renewed_at is None:
+                        return self._job
+                    wait = self._renewed_at + self.interval - time.monotonic()
+                    if wait <= 0:
+                        return self._job
+                elif wait <= 0:
+                    self._thread = None
+                    return None
+                self._cond.wait(wait)
+
+    def _run(self) -> None:
         # The first beat comes at once: from then on a crash frees the job after the short lease.
-        while not self._stop.is_set():
+        while (job := self._next()) is not None:
             try:
                 with self.services.db.transaction(durable=False) as conn:
-                    kept = jobs.extend_lease(conn, self.job["id"], self.job["claim_token"], now() + self.lease)
+                    kept = jobs.extend_lease(conn, job["id"], job["claim_token"], now() + self.lease)
             except Exception:  # the store is busy or down: the claim's first lease still covers the run
-                logger.warning("could not renew the lease of job %s", self.job["id"], exc_info=True)
+                logger.warning("could not renew the lease of job %s", job["id"], exc_info=True)
                 kept = True
-            if not kept:
-                logger.warning("job %s: claim lost while running", self.job["id"])
-                return
-            self._stop.wait(self.interval)
+            with self._cond:
+                if self._job is not job:  # finished meanwhile: its outcome, not this renewal, counts
+                    continue
+                self._renewed_at = time.monotonic()
+                if not kept:
+                    logger.warning("job %s: claim lost while running", job["id"])
+                    self._job = None
 
 
 class OutboxWorker:
@@ -106,6 +137,8 @@ class OutboxWorker:
         self._probe_at = 0.0
         self._prune_at = time.monotonic() + PRUNE_FIRST_AFTER
         self._links = approval_routing.link_renderer(services)  # tokens rendered at delivery only
+        self._claimed: tuple[dict, dict] | None = None  # (job, payload) claimed with the last job's outcome
+        self._heartbeat = _Heartbeat(services, heartbeat_seconds(self.timeout), short_lease(self.timeout))
 
     @property
     def timeout(self) -> float:
@@ -115,25 +148,41 @@ class OutboxWorker:
 
     def run_once(self) -> bool:
         """Deliver the next due job, if any, and Odoo is not known to be down; True when one was handled."""
-        if self._stop.is_set() or not self._odoo_available():
-            return False
-        with self.services.db.transaction(durable=False) as conn:  # a claim lost in a power cut: the job runs again
-            job = jobs.claim_next(conn, lambda operation: run_lease(operation, self.timeout))
-        if job is None:
-            return False
+        return self._step(claim_next=False)
+
+    def _step(self, claim_next: bool) -> bool:
+        """Deliver the job claimed with the last one's outcome, else the next due one; with `claim_next`, the
+        outcome of a job done claims the one after it in the same transaction (the loops: one write per job)."""
+        claimed, self._claimed = self._claimed, None
+        if claimed is None:
+            if self._stop.is_set() or not self._odoo_available():
+                return False
+            with self.services.db.transaction(durable=False) as conn:  # a claim lost in a power cut: the job runs again
+                claimed = self._claim(conn)
+            if claimed is None:
+                return False
+        job, payload = claimed
         if self._stop.is_set():  # stopped while claiming: hand the job back untouched
-            with self.services.db.transaction() as conn:
-                jobs.release_claim(conn, job["id"], job["claim_token"])
+            self._hand_back(job)
             return False
-        self._handle(job)
+        self._handle(job, payload, claim_next)
         return True
+
+    def _claim(self, conn) -> tuple[dict, dict] | None:
+        """Claim the next due job in the caller's transaction: (the job, its payload as its release expects now)."""
+        job = jobs.claim_next(conn, lambda operation: run_lease(operation, self.timeout))
+        return None if job is None else (job, writebacks.as_expected_now(conn, job))
+
+    def _hand_back(self, job: dict) -> None:
+        with self.services.db.transaction() as conn:
+            jobs.release_claim(conn, job["id"], job["claim_token"])
 
     def drain(self) -> dict:
         """Deliver until nothing is due (`worker --once`, tests); stops early when Odoo is unreachable."""
         if self._outage_since is not None:
             self._probe_at = 0.0  # a drain asks Odoo once more right away
         handled = 0
-        while self.run_once():
+        while self._step(claim_next=True):
             handled += 1
         with self.services.db.read() as conn:
             retrying = jobs.count_by_state(conn).get(jobs.RETRYING, 0)
@@ -145,20 +194,24 @@ class OutboxWorker:
         self._resume_outage()
         while not self._stop.is_set():
             try:
-                busy = self.run_once()
+                # When pruning is due, the job in hand claims none after it: none waits while the worker prunes.
+                busy = self._step(claim_next=not self._prune_due())
                 self.prune_if_due()
             except Exception:  # the store itself failed; keep the loop alive
                 logger.exception("outbox worker round failed")
                 busy = False
             if not busy:
                 self._stop.wait(poll)
+        if self._claimed is not None:  # claimed with the last outcome, after stop() was asked: not begun
+            job, self._claimed = self._claimed[0], None
+            self._hand_back(job)
         logger.info("outbox worker stopped")
 
     def prune_if_due(self) -> dict | None:
         """Prune expired rows when this worker holds the retention lease; the run's report, else None."""
-        interval = self.services.settings.retention_interval_seconds
-        if not interval or time.monotonic() < self._prune_at:
+        if not self._prune_due():
             return None
+        interval = self.services.settings.retention_interval_seconds
         self._prune_at = time.monotonic() + min(interval, PRUNE_ASK_EVERY)
         with self.services.db.transaction() as conn:
             token = locks.acquire(conn, RETENTION_LEASE, interval)
@@ -172,6 +225,9 @@ class OutboxWorker:
                 locks.release(conn, RETENTION_LEASE, token)
             self._prune_at = time.monotonic() + PRUNE_BACKLOG_PAUSE
         return report
+
+    def _prune_due(self) -> bool:
+        return bool(self.services.settings.retention_interval_seconds) and time.monotonic() >= self._prune_at
 
     def stop(self) -> None:
         """Ask the loops to return after the job in hand."""
@@ -245,30 +301,24 @@ class OutboxWorker:
 
     # -- one job ----------------------------------------------------------------------------------
 
-    def _handle(self, job: dict) -> None:
+    def _handle(self, job: dict, payload: dict | None = None, claim_next: bool = False) -> None:
         """Run one job under its decision's correlation id (its log lines and audit entries carry it)."""
+        if payload is None:
+            with self.services.db.read() as conn:
+                payload = writebacks.as_expected_now(conn, job)
         with correlation.bound(job.get("correlation_id") or correlation.new()):
-            outcome = self._deliver(job)
+            outcome = self._deliver(job, payload, claim_next)
         metrics.record_job(job["operation"], outcome)
 
-    def _deliver(self, job: dict) -> str:
+    def _deliver(self, job: dict, payload: dict, claim_next: bool) -> str:
         if job["crashes"] >= MAX_CRASHES:
             self._dead(job, INTERNAL, f"the worker stopped {job['crashes']} times while running this job",
                        ran=False)
             return "dead"
-        with self.services.db.read() as conn:
-            payload = writebacks.as_expected_now(conn, job)
         if job["operation"] == "post_message" and correlation.current():  # the note names the event it belongs to
             payload = {**payload, "correlation_id": correlation.current()}
-        beat = _Heartbeat(self.services, job, heartbeat_seconds(self.timeout), short_lease(self.timeout))
         try:
-            with beat:
-                if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
-                    settings = self.services.settings
-                    result = n8n_resume.run(payload, f"msg_{job['id']}", settings.callback_secret,
-                                            settings.n8n_resume_token)
-                else:
-                    result = writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
+            result = self._run(job, payload)
         except writeback.Superseded as stale:
             self._superseded(job, stale)
             return "superseded"
@@ -278,19 +328,32 @@ class OutboxWorker:
             logger.exception("job %s (%s) failed inside the sidecar", job["id"], job["operation"])
             self._dead(job, INTERNAL, f"{type(err).__name__}: {err}")
             return "dead"
-        self._done(job, result)
+        self._done(job, result, claim_next)
         return "done"
 
-    def _done(self, job: dict, result: dict) -> None:
-        # Lost in a power cut, the job only runs again and finds its effect in Odoo: no fsync needed.
+    def _run(self, job: dict, payload: dict) -> dict:
+        """The job's effect, its lease renewed meanwhile."""
+        self._heartbeat.hold(job)
+        try:
+            if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
+                settings = self.services.settings
+                return n8n_resume.run(payload, f"msg_{job['id']}", settings.callback_secret, settings.n8n_resume_token)
+            return writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
+        finally:
+            self._heartbeat.release()
+
+    def _done(self, job: dict, result: dict, claim_next: bool = False) -> None:
+        # Lost in a power cut, the job only runs again and finds its effect in Odoo: no fsync needed (nor
+        # for the next job's claim: it would only be claimed again).
         with self.services.db.transaction(durable=False) as conn:
             if not jobs.set_done(conn, job["id"], job["claim_token"], result):
                 logger.warning("job %s finished after its claim was lost; its outcome is not recorded", job["id"])
                 return
             audit.append(conn, "writeback.done", job["release_id"] or job["id"],
                          {"job_id": job["id"], "operation": job["operation"], "result": result})
-            writebacks.note_own_write(conn, job, result)
-            writebacks.refresh_release(conn, job["release_id"])
+            writebacks.refresh_release(conn, job["release_id"], writebacks.note_own_write(conn, job, result))
+            claimed = self._claim(conn) if claim_next and not self._stop.is_set() else None
+        self._claimed = claimed  # only once the claim is committed
         info = result if isinstance(result, dict) else {}
         logger.info("job %s (%s) done: %s", job["id"], job["operation"], info.get("effect"),
                     extra={"job_id": job["id"], "release_id": job["release_id"], "operation": job["operation"],

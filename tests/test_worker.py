@@ -223,6 +223,41 @@ def test_two_workers_and_a_slow_odoo_post_one_note(tmp_path, odoo_target, odoo_p
         second.close()
 
 
+def test_one_renewal_thread_keeps_each_slow_jobs_claim_in_turn(services, odoo_proxy, odoo_seed, monkeypatch):
+    """The worker's one heartbeat thread moves from job to job: each slow job's lease is renewed while it runs."""
+    monkeypatch.setattr(worker_module, "run_lease", lambda operation, timeout: 0.6)
+    monkeypatch.setattr(worker_module, "short_lease", lambda timeout: 0.6)
+    monkeypatch.setattr(worker_module, "heartbeat_seconds", lambda timeout: 0.1)
+    orders = [quotation(odoo_seed, cost=100.0) for _ in range(2)]
+    with services.db.transaction() as conn:
+        job_ids = [jobs.enqueue(conn, idempotency_key=f"one-thread-{order_id}", operation="post_message",
+                                release_id=None, max_attempts=3,
+                                payload={"order_id": order_id, "body": "Renewed in turn", "ref": f"one-thread-{order_id}"})
+                   for order_id in orders]
+    odoo_proxy.delay = 0.4  # each request: about 1 s a job, longer than its lease
+    earlier = set(threading.enumerate())  # other tests' workers' renewers, ending
+    runner = threading.Thread(target=OutboxWorker(services).drain)
+    runner.start()
+    leases = {job_id: set() for job_id in job_ids}  # the lease ends seen while each job ran
+    renewers = set()
+    while runner.is_alive():
+        renewers |= {thread for thread in threading.enumerate()
+                     if thread.name == "outbox-lease" and thread not in earlier}
+        with services.db.read() as conn:
+            for job in [jobs.get(conn, job_id) for job_id in job_ids]:
+                if job["state"] == "started":
+                    leases[job["id"]].add(job["locked_until"])
+        time.sleep(0.02)
+    runner.join()
+    odoo_proxy.delay = 0.0
+    with services.db.read() as conn:
+        done = [jobs.get(conn, job_id) for job_id in job_ids]
+    assert [(job["state"], job["crashes"], job["attempts"]) for job in done] == [("done", 0, 1)] * 2
+    assert all(len(seen) >= 3 for seen in leases.values()), leases  # the claim's, then renewals
+    assert len(renewers) == 1
+    assert [len(note_ids(odoo_seed, order_id, "Renewed in turn")) for order_id in orders] == [1, 1]
+
+
 def test_a_job_that_keeps_crashing_the_worker_becomes_a_dead_letter(services):
     with services.db.transaction() as conn:
         job_id = jobs.enqueue(conn, idempotency_key="r/crash", operation="post_message", payload={"order_id": 10},
@@ -438,19 +473,55 @@ def test_resolving_a_dead_job_by_hand_lets_the_release_finish(client, services, 
 
 def test_drain_has_no_cap(services, monkeypatch):
     rounds = iter(range(5000))
-    monkeypatch.setattr(OutboxWorker, "run_once", lambda self: next(rounds, None) is not None)
+    monkeypatch.setattr(OutboxWorker, "_step", lambda self, claim_next: next(rounds, None) is not None)
     assert OutboxWorker(services).drain()["handled"] == 5000  # the old drain stopped at 1,000 jobs
 
 
-def test_drain_delivers_every_due_job(services, monkeypatch):
+def noop_jobs(services, monkeypatch, prefix: str, count: int, orders: int, first_order: int) -> list[str]:
+    """`count` jobs of an operation that does nothing, spread over `orders` documents."""
     monkeypatch.setitem(writeback.OPERATIONS, "noop", lambda gateway, payload: {"effect": "applied"})
     with services.db.transaction() as conn:
-        for n in range(30):
-            jobs.enqueue(conn, idempotency_key=f"bulk/{n}", operation="noop", payload={"order_id": 100000 + n % 7},
-                         release_id=None, max_attempts=3)
+        return [jobs.enqueue(conn, idempotency_key=f"{prefix}/{n}", operation="noop", release_id=None,
+                             payload={"order_id": first_order + n % orders}, max_attempts=3) for n in range(count)]
+
+
+def test_drain_delivers_every_due_job(services, monkeypatch):
+    noop_jobs(services, monkeypatch, "bulk", 30, 7, 100000)
     assert OutboxWorker(services).drain() == {"handled": 30, "odoo_unreachable": False, "retrying": 0}
     with services.db.transaction() as conn:
         assert jobs.count_by_state(conn) == {"done": 30}
+
+
+def test_a_drain_writes_once_per_job_each_outcome_claiming_the_next(services, monkeypatch):
+    noop_jobs(services, monkeypatch, "chain", 6, 2, 200000)
+    writes, transaction = [], services.db.transaction
+
+    def counted(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():  # not the lease renewals
+            writes.append(1)
+        return transaction(*args, **kwargs)
+
+    monkeypatch.setattr(services.db, "transaction", counted)
+    assert OutboxWorker(services).drain()["handled"] == 6
+    assert len(writes) == 1 + 6 + 1  # the first claim, each outcome with the next claim, a last claim that finds none
+    with services.db.read() as conn:
+        assert jobs.count_by_state(conn) == {"done": 6}
+
+
+def test_a_stopped_loop_hands_back_the_job_claimed_with_the_last_outcome(services, monkeypatch):
+    first, second = noop_jobs(services, monkeypatch, "handback", 2, 1, 300000)
+    worker, done = OutboxWorker(services), OutboxWorker._done
+
+    def done_then_stop(self, *args, **kwargs):
+        done(self, *args, **kwargs)
+        self.stop()  # after the outcome committed with the next claim
+
+    monkeypatch.setattr(OutboxWorker, "_done", done_then_stop)
+    worker.run_forever()
+    with services.db.read() as conn:
+        rows = {job_id: jobs.get(conn, job_id) for job_id in (first, second)}
+    assert rows[first]["state"] == "done"
+    assert (rows[second]["state"], rows[second]["claim_token"], rows[second]["crashes"]) == ("pending", None, 0)
 
 
 def run_worker(env, *args, **kwargs):

@@ -86,14 +86,17 @@ def as_expected_now(conn: Connection, job: dict) -> dict:
     return {**payload, "decided_on": {**payload["decided_on"], "write_date": expected}}
 
 
-def note_own_write(conn: Connection, job: dict, result: dict) -> None:
-    """A write-back of ours moved the order's write_date: the release expects the new one from now on."""
+def note_own_write(conn: Connection, job: dict, result: dict) -> dict | None:
+    """A write-back of ours moved the order's write_date: the release expects the new one from now on.
+    The job's release as it stands after (None without one)."""
     moved = result.get("order_write_date") or {}
     release = releases.get_release(conn, job["release_id"]) if job["release_id"] else None
     if not release or not moved.get("after") or moved.get("before") != expected_write_date(release):
-        return  # someone else changed the order before we wrote: the confirm will see it and re-decide
-    if moved["after"] != moved["before"]:
-        releases.set_expected_write_date(conn, release["id"], moved["after"])
+        return release  # someone else changed the order before we wrote: the confirm will see it and re-decide
+    if moved["after"] == moved["before"]:
+        return release
+    releases.set_expected_write_date(conn, release["id"], moved["after"])
+    return releases.get_release(conn, release["id"])
 
 
 def _working_status(conn: Connection, release: dict) -> str:
@@ -108,22 +111,26 @@ def _working_status(conn: Connection, release: dict) -> str:
                                                                     releases.AWAITING_APPROVAL)
 
 
-def refresh_release(conn: Connection, release_id: str | None) -> str | None:
+def refresh_release(conn: Connection, release_id: str | None, release: dict | None = None) -> str | None:
     """Bring a release's status in line with its jobs: blocked by a dead job, back at work, or final;
-    then let its flow follow (`on_progress`)."""
-    status = _refresh_status(conn, release_id)
-    release = releases.get_release(conn, release_id) if release_id else None
+    then let its flow follow (`on_progress`). `release`: the release as this transaction last wrote it, when
+    the caller holds it (one read less)."""
+    if release is None and release_id:
+        release = releases.get_release(conn, release_id)
+    status = _refresh_status(conn, release)
+    if status is not None and status != release["status"]:
+        release = releases.get_release(conn, release_id)  # moved on: its flow follows the stored row
     flow = _flow(release)
     if flow is not None and flow.on_progress:
         flow.on_progress(conn, release)
     return status
 
 
-def _refresh_status(conn: Connection, release_id: str | None) -> str | None:
-    release = releases.get_release(conn, release_id) if release_id else None
+def _refresh_status(conn: Connection, release: dict | None) -> str | None:
     if release is None or not release["in_flight"]:
         return None
-    states = [job["state"] for job in jobs.for_release(conn, release_id)]
+    release_id = release["id"]
+    states = jobs.states_of_release(conn, release_id)
     status = release["status"]
     if jobs.DEAD in states:
         wanted = releases.BLOCKED

@@ -41,6 +41,7 @@ _LAST_SEQ = sa.select(sa.func.max(jobs.c.seq)).where(jobs.c.model == sa.bindpara
 _INSERT = jobs.insert().values(correlation_id=sa.func.coalesce(
     sa.select(releases.c.correlation_id).where(releases.c.id == sa.bindparam("of_release")).scalar_subquery(),
     sa.bindparam("correlation")))
+_STATES_OF_RELEASE = sa.select(jobs.c.state).where(jobs.c.release_id == sa.bindparam("release_id"))
 _FOR_RELEASE = sa.select(jobs).where(jobs.c.release_id == sa.bindparam("release_id")).order_by(
     jobs.c.seq, jobs.c.created_at, jobs.c.id)
 # What the API shows of a release's jobs: not their payloads and results, JSON that would be decoded for nothing.
@@ -87,7 +88,7 @@ def _next_seq(conn: Connection, model: str, order_id: int) -> int:
 
 def get(conn: Connection, job_id: str) -> dict | None:
     """One job by id."""
-    return as_dict(conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first())
+    return as_dict(conn.execute(_BY_ID, {"job_id": job_id}).first())
 
 
 def by_key(conn: Connection, idempotency_key: str) -> dict | None:
@@ -118,12 +119,17 @@ def for_release(conn: Connection, release_id: str) -> list[dict]:
     return [as_dict(row) for row in conn.execute(_FOR_RELEASE, {"release_id": release_id})]
 
 
+def states_of_release(conn: Connection, release_id: str) -> list[str]:
+    """The states of a release's jobs (no payloads read)."""
+    return list(conn.execute(_STATES_OF_RELEASE, {"release_id": release_id}).scalars())
+
+
 def shown_for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run, with the columns the API shows only."""
     return [as_dict(row) for row in conn.execute(_SHOWN_FOR_RELEASE, {"release_id": release_id})]
 
 
-def _due(stamp: float):
+def _due(stamp):
     return sa.or_(
         sa.and_(jobs.c.state.in_(WAITING), jobs.c.next_attempt_at <= stamp),
         sa.and_(jobs.c.state == STARTED, jobs.c.locked_until < stamp),  # its worker stopped renewing
@@ -138,6 +144,29 @@ def _head_of_its_order():
     return sa.not_(held_back)
 
 
+def _fenced(job_id, token):
+    return sa.and_(jobs.c.id == job_id, jobs.c.state == STARTED, jobs.c.claim_token == token)
+
+
+# The worker's statements, built once (as the decision's above): each job runs several.
+_CLAIMABLE = sa.and_(_due(sa.bindparam("stamp")), _head_of_its_order())
+_CANDIDATES = sa.select(jobs.c.id, jobs.c.state, jobs.c.operation).where(_CLAIMABLE).order_by(
+    sa.func.coalesce(jobs.c.priority, DEFAULT_PRIORITY).desc(), jobs.c.next_attempt_at, jobs.c.seq)
+_CANDIDATES_SQLITE = _CANDIDATES.limit(sa.bindparam("candidates"))
+# A locked row is ours to claim: one is enough.
+_CANDIDATES_PG = _CANDIDATES.with_for_update(skip_locked=True, of=jobs).limit(1)
+_CLAIM = jobs.update().where(jobs.c.id == sa.bindparam("job_id"), _CLAIMABLE).values(
+    state=STARTED, claim_token=sa.bindparam("token"), locked_until=sa.bindparam("until"),
+    updated_at=sa.bindparam("stamp"), crashes=jobs.c.crashes + sa.bindparam("crash")).returning(*jobs.c)
+_BY_ID = sa.select(jobs).where(jobs.c.id == sa.bindparam("job_id"))
+_FENCED = _fenced(sa.bindparam("job_id"), sa.bindparam("token"))
+_EXTEND = jobs.update().where(_FENCED).values(locked_until=sa.bindparam("until"))
+_SET_DONE = jobs.update().where(_FENCED).values(
+    state=DONE, result=sa.bindparam("result", type_=jobs.c.result.type), locked_until=None, claim_token=None,
+    last_error=None, category=None, attempts=jobs.c.attempts + 1, done_at=sa.bindparam("stamp"),
+    updated_at=sa.bindparam("stamp"))
+
+
 def claim_next(conn: Connection, lease_for: Callable[[str], float], candidates: int = 5) -> dict | None:
     """Claim the next due job that heads its order's queue, the highest priority first; its `claim_token`
     fences later updates.
@@ -147,31 +176,23 @@ def claim_next(conn: Connection, lease_for: Callable[[str], float], candidates: 
     one is claiming instead of queueing behind it; the fenced update below still decides.
     """
     stamp = now()
-    due = sa.and_(_due(stamp), _head_of_its_order())
-    rank = sa.func.coalesce(jobs.c.priority, DEFAULT_PRIORITY)
-    query = sa.select(jobs.c.id, jobs.c.state, jobs.c.operation).where(due).order_by(
-        rank.desc(), jobs.c.next_attempt_at, jobs.c.seq)
     if conn.dialect.name == "postgresql":
-        query, candidates = query.with_for_update(skip_locked=True, of=jobs), 1  # a locked row is ours to claim
-    for job_id, state, operation in conn.execute(query.limit(candidates)).all():
+        found = conn.execute(_CANDIDATES_PG, {"stamp": stamp}).all()
+    else:
+        found = conn.execute(_CANDIDATES_SQLITE, {"stamp": stamp, "candidates": candidates}).all()
+    for job_id, state, operation in found:
         token = uuid.uuid4().hex
-        result = conn.execute(jobs.update().where(jobs.c.id == job_id, due).values(
-            state=STARTED, claim_token=token, locked_until=stamp + lease_for(operation), updated_at=stamp,
-            crashes=jobs.c.crashes + (1 if state == STARTED else 0),
-        ))
-        if result.rowcount == 1:
-            return get(conn, job_id)
+        claimed = conn.execute(_CLAIM, {"job_id": job_id, "stamp": stamp, "token": token,
+                                        "until": stamp + lease_for(operation), "crash": 1 if state == STARTED else 0})
+        row = claimed.first()
+        if row is not None:
+            return as_dict(row)
     return None
-
-
-def _fenced(job_id: str, token: str):
-    return sa.and_(jobs.c.id == job_id, jobs.c.state == STARTED, jobs.c.claim_token == token)
 
 
 def extend_lease(conn: Connection, job_id: str, token: str, until: float) -> bool:
     """Keep a running job's claim; False when the claim was lost."""
-    result = conn.execute(jobs.update().where(_fenced(job_id, token)).values(locked_until=until))
-    return result.rowcount == 1
+    return conn.execute(_EXTEND, {"job_id": job_id, "token": token, "until": until}).rowcount == 1
 
 
 def release_claim(conn: Connection, job_id: str, token: str) -> bool:
@@ -185,12 +206,8 @@ def release_claim(conn: Connection, job_id: str, token: str) -> bool:
 
 def set_done(conn: Connection, job_id: str, token: str, result: dict) -> bool:
     """The write-back took effect (now or earlier); False when the claim was lost."""
-    stamp = now()
-    outcome = conn.execute(jobs.update().where(_fenced(job_id, token)).values(
-        state=DONE, result=result, locked_until=None, claim_token=None, last_error=None, category=None,
-        attempts=jobs.c.attempts + 1, done_at=stamp, updated_at=stamp,
-    ))
-    return outcome.rowcount == 1
+    return conn.execute(_SET_DONE, {"job_id": job_id, "token": token, "result": result,
+                                    "stamp": now()}).rowcount == 1
 
 
 def set_retry(conn: Connection, job_id: str, token: str, delay_seconds: float, error: str, category: str) -> bool:
