@@ -567,7 +567,12 @@ def test_a_killed_workers_job_comes_back_within_seconds_as_a_crash(tmp_path, cli
         while not held and time.monotonic() < deadline:
             held = [j for j in release_jobs(services, answer["release_id"]) if j["state"] == "started"]
             time.sleep(0.02)
-        time.sleep(0.1)  # let its heartbeat run once
+        # Kill it once its heartbeat has shortened the claim's long lease (on a busy machine that takes a while).
+        lease_deadline = time.monotonic() + 10
+        while time.monotonic() < lease_deadline and held and not [
+                j for j in release_jobs(services, held[0]["release_id"]) if j["id"] == held[0]["id"]
+                and j["locked_until"] - time.time() <= worker_module.short_lease(1.0)]:
+            time.sleep(0.01)
         process.kill()
         process.communicate(timeout=30)
     finally:
