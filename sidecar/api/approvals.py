@@ -14,10 +14,11 @@ FLAGS = {"true": True, "false": False}
 @bp.get("")
 @requires("approvals.read")
 def list_approvals():
-    """Approvals, newest first, optionally by status or only the overdue ones."""
+    """Approvals, newest first or by advised priority, optionally by status or only the overdue ones."""
     status = query_value("status", APPROVAL_STATUSES)
     overdue = query_value("overdue", FLAGS) or "false"
-    return {"items": approvals.list_approvals(get_services(), status, page_limit(), FLAGS[overdue])}
+    return {"items": approvals.list_approvals(get_services(), status, page_limit(), FLAGS[overdue],
+                                              sort=query_value("sort", approvals.SORTS) or approvals.NEWEST)}
 
 
 @bp.post("/escalate")

@@ -175,6 +175,15 @@ def approval_for_release(conn: Connection, release_id: str) -> dict | None:
     return as_dict(conn.execute(_APPROVAL_OF_RELEASE, {"release_id": release_id}).first())
 
 
+def decided_on(conn: Connection, release_ids: list[str]) -> dict[str, tuple[dict, dict]]:
+    """The facts and the decision of each release, by release id."""
+    if not release_ids:
+        return {}
+    query = sa.select(releases.c.id, releases.c.facts, releases.c.decision).where(releases.c.id.in_(release_ids))
+    return {row.id: (row.facts if isinstance(row.facts, dict) else {},
+                     row.decision if isinstance(row.decision, dict) else {}) for row in conn.execute(query)}
+
+
 def list_approvals(conn: Connection, status: str | None, limit: int, overdue_at: float | None = None) -> list[dict]:
     """Approvals, newest first; with `overdue_at`, only open ones whose SLA ended before it."""
     query = sa.select(approvals).order_by(approvals.c.created_at.desc()).limit(limit)

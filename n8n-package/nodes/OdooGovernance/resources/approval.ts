@@ -66,7 +66,7 @@ export const approvalDescription: INodeProperties[] = [
 				name: 'Get Many',
 				value: 'getAll',
 				action: 'Get many approvals',
-				description: 'Approvals, newest first; filter by status; overdue=true keeps the open ones past their SLA, for escalation',
+				description: 'Approvals, newest first or by advised priority (sort=priority: the highest score of the newest 200 first); filter by status; overdue=true keeps the open ones past their SLA, for escalation',
 				routing: {
 					request: {
 						method: 'GET',
@@ -258,6 +258,29 @@ export const approvalDescription: INodeProperties[] = [
 						property: 'overdue',
 					},
 				},
+			},
+			{
+				displayName: 'Sort',
+				name: 'sort',
+				type: 'options',
+				options: [
+					{
+						name: 'Newest',
+						value: 'newest',
+					},
+					{
+						name: 'Priority',
+						value: 'priority',
+					},
+				],
+				default: 'newest',
+				routing: {
+					send: {
+						type: 'query',
+						property: 'sort',
+					},
+				},
+				description: 'Newest: newest first; priority: the advice\'s priority score, highest first',
 			},
 			{
 				displayName: 'Status',
