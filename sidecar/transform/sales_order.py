@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sidecar.errors import InvalidPayload
 from sidecar.transform.uom import convert_price, convert_quantity
@@ -25,9 +25,12 @@ def odoo_datetime(value) -> str | None:
     if not value:
         return None
     try:
-        moment = datetime.strptime(value, ODOO_DATETIME)
-    except ValueError:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)  # Odoo's own form, read in C; strptime takes looser forms too
+    except ValueError as err:
+        try:
+            moment = datetime.strptime(value, ODOO_DATETIME)
+        except ValueError:
+            raise err from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.replace(microsecond=0).isoformat() + "Z"
@@ -284,7 +287,10 @@ def _write_date(value) -> str | None:
         raise InvalidPayload("webhook write_date is not Odoo's UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'",
                              details=[{"pointer": "/write_date", "message": "not an Odoo datetime"}])
     try:
-        datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
+        if value.isascii() and not value.endswith("\n"):  # the pattern checked all but the day of the month
+            date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+        else:  # strptime refuses what the pattern lets through: other digits, a final newline
+            datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
     except ValueError:
         return None
     return value
