@@ -1,3 +1,5 @@
+import json
+
 import jsonschema_rs
 import pytest
 from jsonschema import Draft202012Validator
@@ -60,15 +62,15 @@ EVENT_PATH = ["event.v1", *sorted({flow.contract for flow in registry.flows()})]
 SEEDS = ["2026-11-25 02:17:01.140520", "2026-11-25 02:17:01", "a note on one line"]
 
 
-def _patterns(node):
-    if isinstance(node, dict):
+def _patterns(schema: dict) -> set[str]:
+    found = set()
+
+    def keep(node: dict) -> dict:
         if isinstance(node.get("pattern"), str):
-            yield node["pattern"]
-        for value in node.values():
-            yield from _patterns(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _patterns(value)
+            found.add(node["pattern"])
+        return node
+    json.loads(json.dumps(schema), object_hook=keep)
+    return found
 
 
 def _variants(seed: str) -> list[str]:
