@@ -167,11 +167,14 @@ def stubbed_sidecar(args, url: str, tmp: Path, database_url: str | None = None,
 
 
 def measure_stubbed(args, database_url: str | None = None) -> dict[str, list]:
-    """Echo and the stubbed sidecar, alternately: their runs."""
+    """Echo, durable echo and the stubbed sidecar, alternately: their runs."""
     with odoo_double() as url, tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         with stubbed_sidecar(args, url, Path(tmp), database_url) as (server, build), \
-                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo:
-            return rounds([("echo", echo, echo_of(build)), ("sidecar", server, build)], args)
+                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo, \
+                gunicorn("bench.apps:durable", {"BENCH_DURABLE_DB": f"{tmp}/durable.db"}, args.workers,
+                         args.threads) as durable:
+            return rounds([("echo", echo, echo_of(build)), ("durable", durable, echo_of(build)),
+                           ("sidecar", server, build)], args)
 
 
 def measure_double(args) -> dict[str, list]:
@@ -208,10 +211,14 @@ def main(argv=None) -> int:
     store = (args.database_url or "sqlite").split(":")[0]
     print_rounds(f"intake, Odoo {args.odoo}, store {store}: gunicorn {args.workers} workers x {args.threads} "
                  f"threads, {args.concurrency} connections, {args.rounds} alternating rounds of {args.seconds:g}s, "
-                 f"{MACHINE}", runs, {"echo": "bare Flask echo (POST /echo)", "sidecar": "POST /v1/events"})
+                 f"{MACHINE}", runs, {"echo": "bare Flask echo (POST /echo)", "sidecar": "POST /v1/events",
+                                      **({"durable": "echo storing each body durably"} if "durable" in runs else {})})
     ratio = statistics.median(ratios(runs, "sidecar", "echo"))
     print(f"  server CPU per request, echo / intake: {cpu_ratio(runs, 'sidecar', 'echo'):.3f}x "
           "(the rate ratio if CPU alone limited both)")
+    if "durable" in runs:
+        print(f"  for reference: durable echo / echo {statistics.median(ratios(runs, 'durable', 'echo')):.3f}x, "
+              f"intake / durable echo {statistics.median(ratios(runs, 'sidecar', 'durable')):.3f}x (no target)")
     if args.odoo == "stub":
         return 0 if verdict("intake / echo (median of the rounds)", ratio, TARGET) else 1
     print(f"  intake / echo (median of the rounds): {ratio:.3f}x (no target: Odoo's own time is in it)")
