@@ -123,14 +123,15 @@ def echo_of(build):
     return echo
 
 
-def rounds(pairs: list[tuple[str, int, object]], args) -> dict[str, list]:
+def rounds(pairs: list[tuple[str, int, object]], args, also: dict | None = None) -> dict[str, list]:
     """Load each (name, port, request builder) in turn, `args.rounds` times over: alternating keeps a
-    shared machine's ups and downs out of the ratios. Request numbers never repeat."""
+    shared machine's ups and downs out of the ratios. Request numbers never repeat. `also`: other
+    processes whose CPU time is counted too (see harness.load)."""
     runs: dict[str, list] = {name: [] for name, _server, _build in pairs}
     first = 0
     for _ in range(args.rounds):
         for name, server, build in pairs:
-            run = load(server, build, seconds=args.seconds, concurrency=args.concurrency, first=first)
+            run = load(server, build, seconds=args.seconds, concurrency=args.concurrency, first=first, also=also)
             first += 10_000_000
             runs[name].append(run)
     return runs
