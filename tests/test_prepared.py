@@ -73,3 +73,13 @@ def test_an_insert_that_needs_a_column_default_is_refused(db):
     with pytest.raises(ValueError, match="column default"), db.transaction() as conn:
         statement.run(conn, {"id": "job_1", "idempotency_key": "k", "operation": "op", "payload": {}, "state": "pending",
                              "max_attempts": 3, "next_attempt_at": 0.0, "created_at": 0.0, "updated_at": 0.0})
+
+
+def test_a_read_alone_sees_what_is_committed(db):
+    by_key = Prepared(sa.select(idempotency_table.c.key, idempotency_table.c.response).where(
+        idempotency_table.c.key == sa.bindparam("key")))
+    assert by_key.all_alone(db.engine, {"key": "key-1"}) == []
+    with db.transaction() as conn:
+        idempotency.save(conn, "key-1", "op", "hash", 201, {"answer": [1, "é"]})
+    assert by_key.all_alone(db.engine, {"key": "key-1"}) == [{"key": "key-1", "response": {"answer": [1, "é"]}}]
+    assert not Prepared.listened(db.engine)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 
 class _Form:
@@ -80,8 +80,7 @@ class Prepared:
         self._columns = set(self._table.c.keys()) if self._table is not None else set()
         self._forms: dict[tuple, _Form] = {}
 
-    def _form(self, conn: Connection, values: dict) -> _Form:
-        dialect = conn.dialect
+    def _form(self, dialect, values: dict) -> _Form:
         key = (dialect.name, tuple(values) if self._table is not None else None)
         form = self._forms.get(key)
         if form is None:
@@ -90,25 +89,13 @@ class Prepared:
             form = self._forms[key] = _Form(self.statement, dialect, columns)
         return form
 
-    def _cursor(self, conn: Connection, form: _Form, params, many: bool):
-        cursor = conn.connection.cursor()
-        try:
-            if many:
-                cursor.executemany(form.sql, params)
-            else:
-                cursor.execute(form.sql, params)
-        except conn.dialect.loaded_dbapi.Error as err:
-            cursor.close()
-            if conn.dialect.is_disconnect(err, conn.connection.dbapi_connection, None):
-                conn.invalidate(err)
-            raise sa.exc.DBAPIError.instance(form.sql, params, err, conn.dialect.loaded_dbapi.Error,
-                                             dialect=conn.dialect) from err
-        return cursor
-
     @staticmethod
-    def _full_path(conn: Connection) -> bool:
-        return not conn.in_transaction() or bool(conn.dispatch.before_cursor_execute) \
-            or bool(conn.dispatch.after_cursor_execute)
+    def listened(bind: Connection | Engine) -> bool:
+        """True when something listens for the statements `bind` runs: they must go SQLAlchemy's own way."""
+        return bool(bind.dispatch.before_cursor_execute) or bool(bind.dispatch.after_cursor_execute)
+
+    def _full_path(self, conn: Connection) -> bool:
+        return not conn.in_transaction() or self.listened(conn)
 
     def run(self, conn: Connection, values: dict | list[dict]) -> None:
         """Execute with one dict of values, or with a list of them (executemany)."""
@@ -116,10 +103,9 @@ class Prepared:
             conn.execute(self.statement, values)
             return
         many = isinstance(values, list)
-        form = self._form(conn, values[0] if many else values)
-        params = [form.parameters(row) for row in values] if many \
-            else form.parameters(values)
-        self._cursor(conn, form, params, many).close()
+        form = self._form(conn.dialect, values[0] if many else values)
+        params = [form.parameters(row) for row in values] if many else form.parameters(values)
+        _execute(conn.connection, conn.dialect, form, params, many, conn.invalidate).close()
 
     def first(self, conn: Connection, values: dict | None = None) -> dict | None:
         """The first row as a dict (None when there is none)."""
@@ -134,11 +120,24 @@ class Prepared:
         if self._full_path(conn):
             result = conn.execute(self.statement, values)
             return [dict(row._mapping) for row in ([result.first()] if one else result) if row is not None]
-        form = self._form(conn, values)
-        cursor = self._cursor(conn, form, form.parameters(values), False)
+        return self._rows(conn.connection, conn.dialect, values, one, conn.invalidate)
+
+    def all_alone(self, engine: Engine, values: dict | None = None) -> list[dict]:
+        """Every row of this one read, on a pooled connection with no transaction begun around it (one
+        statement reads one consistent snapshot; the pool rolls back as the connection goes back).
+        The caller sends it SQLAlchemy's own way when `listened(engine)`."""
+        raw = engine.raw_connection()
+        try:
+            return self._rows(raw, engine.dialect, values or {}, False, raw.invalidate)
+        finally:
+            raw.close()
+
+    def _rows(self, connection, dialect, values: dict, one: bool, invalidate) -> list[dict]:
+        form = self._form(dialect, values)
+        cursor = _execute(connection, dialect, form, form.parameters(values), False, invalidate)
         try:
             raws = [raw for raw in [cursor.fetchone()] if raw is not None] if one else cursor.fetchall()
-            return form.rows(conn.dialect, cursor.description, raws)
+            return form.rows(dialect, cursor.description, raws)
         finally:
             cursor.close()
 
@@ -146,3 +145,22 @@ class Prepared:
         """The first column of the first row (None when there is no row)."""
         row = self.first(conn, values)
         return None if row is None else next(iter(row.values()))
+
+
+def _execute(connection, dialect, form: _Form, params, many: bool, invalidate):
+    """A cursor of `connection` (pooled, DBAPI's underneath) that ran the form; a DBAPI error comes out as
+    SQLAlchemy's own, after `invalidate` when the connection was lost."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(form.sql, params)
+        else:
+            cursor.execute(form.sql, params)
+    except dialect.loaded_dbapi.Error as err:
+        cursor.close()
+        lost = dialect.is_disconnect(err, connection.dbapi_connection, None)
+        if lost:
+            invalidate(err)
+        raise sa.exc.DBAPIError.instance(form.sql, params, err, dialect.loaded_dbapi.Error,
+                                         connection_invalidated=lost, dialect=dialect) from err
+    return cursor
