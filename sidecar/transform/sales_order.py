@@ -158,7 +158,9 @@ def _credit(partner: dict, company: dict, order: dict, currencies: dict) -> dict
 
 
 def _iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # strftime's "%Y-%m-%dT%H:%M:%SZ" (year unpadded, as glibc writes it) without its tzset() on every call
+    m = moment.astimezone(timezone.utc)
+    return f"{m.year}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def _num(value: float) -> str:
