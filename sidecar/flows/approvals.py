@@ -399,17 +399,17 @@ def move_tier(conn, services: Services, approval: dict, role: str, eligible: lis
         raise Conflict(f"approval {approval['id']} changed meanwhile; read it and try again", code="not_open")
     moved = releases.get_approval(conn, approval["id"])
     summary = release["decision"].get("summary", "")
-    order = _order(release)
+    order, advice = _order(release), approver_summary.note(release["decision"], later=True)
     operations = writebacks.for_reroute(
         release["order_id"], release["order_name"], old_activity_ref=old_ref, assignee=eligible[0], note=note,
         summary=summary, deadline=datetime.fromtimestamp(due, timezone.utc).date().isoformat(),
-        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index]),
-        advice=approver_summary.note(release["decision"], later=True))
+        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index], advice),
+        advice=advice)
     writebacks.queue(conn, release["id"], phase, operations, services.settings.max_attempts)
     for other in approval_routing.open_tiers(moved):  # their tokens were voided too: send them new ones
         if other != index:
-            writebacks.queue(conn, release["id"], f"{phase}-tier{other}",
-                             [("notify_approver", n) for n in notices(services, moved, order, summary, [other])],
+            renewed = notices(services, moved, order, summary, [other], advice)
+            writebacks.queue(conn, release["id"], f"{phase}-tier{other}", [("notify_approver", n) for n in renewed],
                              services.settings.max_attempts)
     return {"tier": index, "generation": generation, "from": {"status": approval["status"],
                                                               "role": approval["role"],
