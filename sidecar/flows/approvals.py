@@ -80,12 +80,12 @@ def list_approvals(services: Services, status: str | None, limit: int, overdue: 
     with services.db.read() as conn:
         found = releases.list_approvals(conn, status, advice_rank.fetched(limit, sort),
                                         overdue_at=now if overdue else None)
-        advice = _advice_for(conn, services, found, now)
+        advice = advice_for(conn, services, found, now)
     views = [{**describe_approval(a, now), "advice": advice.get(a["id"])} for a in found]
     return advice_rank.rank(views, sort)[:limit]
 
 
-def _advice_for(conn, services: Services, found: list[dict], now: float) -> dict[str, dict]:
+def advice_for(conn, services: Services, found: list[dict], now: float) -> dict[str, dict]:
     """Priority advice on each approval, by id. Always the local backend: a page of approvals must not wait on a
     chat API once per row."""
     def advise() -> dict[str, dict]:
