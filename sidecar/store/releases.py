@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar import correlation
+from sidecar.store.prepared import Prepared
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import approval_votes, approvals, jobs, releases
 
@@ -33,20 +34,21 @@ UNROUTABLE, CANCELLED = "unroutable", "cancelled"
 APPROVAL_STATUSES = (PENDING, UNROUTABLE, APPROVED, REJECTED_BY_APPROVER, CANCELLED)
 OPEN_APPROVAL = (PENDING, UNROUTABLE)
 
-# Statements of a decision's write transaction, built once: building one per call costs more than running it.
-_INSERT_RELEASE = releases.insert()
-_RELEASE_BY_ID = sa.select(releases).where(releases.c.id == sa.bindparam("release_id"))
-_IN_FLIGHT = sa.select(releases).where(releases.c.flow == sa.bindparam("flow"), releases.c.model == sa.bindparam("model"),
-                                       releases.c.order_id == sa.bindparam("order_id"), releases.c.in_flight == 1)
+# Statements of a decision's write transaction, built once (building one per call costs more than running
+# it) and prepared (store/prepared.py: SQLAlchemy's per-execution machinery cost more than SQLite's work).
+_INSERT_RELEASE = Prepared(releases.insert())
+_RELEASE_BY_ID = Prepared(sa.select(releases).where(releases.c.id == sa.bindparam("release_id")))
+_IN_FLIGHT = Prepared(sa.select(releases).where(releases.c.flow == sa.bindparam("flow"), releases.c.model == sa.bindparam("model"),
+                                       releases.c.order_id == sa.bindparam("order_id"), releases.c.in_flight == 1))
 _APPROVAL_OF_RELEASE = sa.select(approvals).where(approvals.c.release_id == sa.bindparam("release_id"))
 # What the API shows of a decision, with its approval's id (a release has at most one), in one statement:
 # not its facts, JSON that would be decoded for nothing.
-_RELEASE_SHOWN = sa.select(
+_RELEASE_SHOWN = Prepared(sa.select(
     releases.c.id, releases.c.order_id, releases.c.order_name, releases.c.event_id, releases.c.outcome,
     releases.c.status, releases.c.decision, releases.c.created_at, releases.c.correlation_id,
     approvals.c.id.label("approval_id"),
 ).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)).where(
-    releases.c.id == sa.bindparam("release_id"))
+    releases.c.id == sa.bindparam("release_id")))
 
 
 def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
@@ -54,7 +56,7 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
     """Store a flow's decision on a document; IntegrityError when the document has one in flight."""
     release_id = new_id("rel")
     stamp = now()
-    conn.execute(_INSERT_RELEASE, dict(
+    _INSERT_RELEASE.run(conn, dict(
         id=release_id, flow=flow, model=model, order_id=order_id, order_name=order_name, event_id=event_id,
         outcome=decision["outcome"], status=status, decision=decision, facts=facts,
         policy_version=decision["policy"]["version"], requested_by=requested_by,
@@ -65,17 +67,17 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
 
 def get_release(conn: Connection, release_id: str) -> dict | None:
     """One release by id."""
-    return as_dict(conn.execute(_RELEASE_BY_ID, {"release_id": release_id}).first())
+    return _RELEASE_BY_ID.first(conn, {"release_id": release_id})
 
 
 def release_shown(conn: Connection, release_id: str) -> dict | None:
     """The columns of a release the API shows, and `approval_id` (None without an approval)."""
-    return as_dict(conn.execute(_RELEASE_SHOWN, {"release_id": release_id}).first())
+    return _RELEASE_SHOWN.first(conn, {"release_id": release_id})
 
 
 def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:
     """The flow's decision on the document still in flight, if any."""
-    return as_dict(conn.execute(_IN_FLIGHT, {"flow": flow, "model": model, "order_id": order_id}).first())
+    return _IN_FLIGHT.first(conn, {"flow": flow, "model": model, "order_id": order_id})
 
 
 def set_status(conn: Connection, release_id: str, status: str) -> str:
