@@ -1,5 +1,6 @@
 """Each sample of tests/samples/adapters/ through its adapter: the canonical records, written out by hand from
 the sample (Odoo's unit rows, the mapped ids, the arithmetic of case and pallet sizes), each valid against its model."""
+import json
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,13 @@ def test_raw_records_are_plain_json_and_replay_alone_to_the_same_record(path):
         assert stored == raw
         assert adapter.convert(stored, sample_mapper(), source) == item["record"]
         assert adapter.ref(stored) == item["ref"]
+
+
+def test_shop_order_lines_say_no_tax_with_empty_tax_lines_and_leave_taxes_to_odoo_without_them():
+    order = json.loads((SAMPLES / "shop-order" / "eu-taxes-included.json").read_bytes())
+    del order["line_items"][0]["tax_lines"]
+    order["line_items"][1]["tax_lines"] = []
+    answer = transform("shop-order", json.dumps(order).encode(), "application/json", sample_mapper(), "shop-eu")
+    untold, exempt, _coffee = answer["records"][0]["record"]["lines"]
+    assert "taxes" not in untold and exempt["taxes"] == []
+    assert untold["price_unit"] == approx(459.0)  # nothing known to take out

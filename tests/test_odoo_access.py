@@ -93,3 +93,11 @@ def test_an_author_without_an_email_address_cannot_post_a_note(salesman, odoo_se
         salesman.execute("sale.order", "message_post", [order], body="hello")
     assert (caught.value.category, caught.value.odoo_name) == ("validation_error", "odoo.exceptions.UserError")
     assert caught.value.message == "Unable to send message, please configure the sender's email address."
+
+
+def test_the_integration_user_reads_the_sales_taxes_of_its_company(gateway, odoo_seed, least_privilege):
+    """Synced order lines get their taxes matched in account.tax: base.group_user reads it
+    (account/security/ir.model.access.csv), no group is added for it."""
+    domain = [("type_tax_use", "=", "sale"), ("company_id", "=", gateway.default_company_id())]
+    seen = gateway.search_read("account.tax", domain, ["amount"], order="id")
+    assert seen and seen == odoo_seed.search_read("account.tax", domain, ["amount"], order="id")

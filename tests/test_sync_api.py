@@ -4,10 +4,11 @@ Expected values are read back from Odoo as admin."""
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
-from sidecar.odoo import writeback
+from sidecar.odoo import OdooError, writeback
 from sidecar.store import jobs
 from tests.conftest import ALL_SCOPES_KEY, bearer
 from tests.support.odoo_seed import unique
@@ -353,3 +354,59 @@ def test_batches_of_one_source_and_target_are_written_in_order(client, services,
         assert jobs.claim_next(conn, lambda operation: 60.0) is None  # the newer snapshot waits for the older
         jobs.set_done(conn, claimed["id"], claimed["claim_token"], {})
         assert jobs.claim_next(conn, lambda operation: 60.0)["id"] == second["id"]
+
+
+@pytest.fixture
+def vat(odoo_seed):
+    """A sales tax of a rate of its own (a real database keeps the taxes of earlier runs: archived after)."""
+    rate = round(random.uniform(5.0, 30.0), 2)
+    tax = odoo_seed.sale_tax(rate)
+    yield rate, tax
+    odoo_seed.call("account.tax", "write", [tax], {"active": False})
+
+
+def test_order_lines_carry_the_taxes_the_shop_charged_and_odoo_totals_agree(client, worker, odoo_seed, catalogue,
+                                                                             vat):
+    customer, first, second = catalogue
+    rate, tax = vat
+    charged, default = unique("SO-T").replace(" ", ""), unique("SO-U").replace(" ", "")
+    taxed = order(charged, customer, [(first, 2, 50.0), (second, 1, 20.0)])
+    taxed["lines"][0]["taxes"] = [{"name": "VAT", "rate": rate}]  # the second line was sold tax-exempt: []
+    untold = order(default, customer, [(first, 1, 10.0)])
+    del untold["lines"][0]["taxes"]  # the record does not say: Odoo applies the product's own taxes
+    shop_tax = round(100.0 * rate / 100, 2)  # what the shop charged: 2 x 50.00 at the rate, 20.00 without tax
+    taxed["amount_total"] = 120.0 + shop_tax
+    answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": [taxed, untold]}, headers=bearer())
+    assert answer.json["accepted"] == 2, answer.json
+    worker.drain()
+    found = orders_in_odoo(odoo_seed, [f"shop-eu:{charged}", f"shop-eu:{default}"])
+    lines = odoo_seed.read("sale.order.line", found[f"shop-eu:{charged}"]["order_line"], ["product_id", "tax_id"])
+    assert sorted((line["product_id"][0], line["tax_id"]) for line in lines) == sorted([(first, [tax]), (second, [])])
+    [line] = odoo_seed.read("sale.order.line", found[f"shop-eu:{default}"]["order_line"], ["tax_id"])
+    assert line["tax_id"] == odoo_seed.read("product.product", [first], ["taxes_id"])[0]["taxes_id"] != []
+    [totals] = odoo_seed.read("sale.order", [found[f"shop-eu:{charged}"]["id"]], ["amount_tax", "amount_total"])
+    assert (totals["amount_tax"], totals["amount_total"]) == (shop_tax, taxed["amount_total"])
+
+
+def test_a_rate_without_exactly_one_odoo_tax_fails_the_job_before_anything_is_written(client, worker, services,
+                                                                                     odoo_seed, catalogue, vat):
+    customer, first, _second = catalogue
+    rate, tax = vat
+    twin = odoo_seed.sale_tax(rate, "Sales tax")
+    refs = [unique("SO-V").replace(" ", "") for _ in range(2)]
+    records = [order(ref, customer, [(first, 1, 10.0)]) for ref in refs]
+    records[0]["lines"][0]["taxes"] = [{"name": "VAT", "rate": rate}]
+    records[1]["lines"][0]["taxes"] = [{"name": "VAT", "rate": rate + 0.5}]
+    answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": records}, headers=bearer())
+    worker.drain()
+    with services.db.read() as conn:
+        job = jobs.get(conn, answer.json["job"]["id"])
+    assert job["state"] == "dead" and job["category"] == "validation_error", job
+    assert f"2 sales taxes of {rate:g}%" in job["last_error"] and f"(id {tax})" in job["last_error"]
+    assert f"(id {twin})" in job["last_error"] and f"shop-eu:{refs[0]}" in job["last_error"]
+    odoo_seed.call("account.tax", "write", [twin], {"active": False})  # one tax of the rate left
+    with pytest.raises(OdooError) as caught:
+        writeback.run(services.odoo, job["operation"], job["payload"])
+    assert caught.value.category == "record_missing"
+    assert f"no sales tax of {rate + 0.5:g}%" in caught.value.message and f"shop-eu:{refs[1]}" in caught.value.message
+    assert orders_in_odoo(odoo_seed, [f"shop-eu:{ref}" for ref in refs]) == {}

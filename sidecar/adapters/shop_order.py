@@ -4,7 +4,8 @@ The body is one order, an array of orders or {"orders": [...]} (the shop's list 
 item: its SKU mapped to an Odoo product (a line without SKU cannot be mapped, so the order is
 rejected), the quantity (in the product's own unit, or of a `unit` the line names), the unit price
 before taxes (a shop whose prices include taxes has them taken out), the discount allocations as a
-percent of the line, and the tax lines as percent rates. The customer is mapped by its id, or by
+percent of the line, and the tax lines as percent rates (an empty list: no tax charged; a line item without
+`tax_lines` leaves the taxes to Odoo's product). The customer is mapped by its id, or by
 the order's email for a guest checkout. Shipping lines and gift cards are not order lines in Odoo's
 sense and are left out.
 """
@@ -91,7 +92,7 @@ def _line(item: dict, where: str, mapper: Mapper, source: str, taxes_included: b
     unit_price = per_unit(mapper, source, unit, price, product)
     if taxes_included and taxes:  # Odoo's price_unit is before tax: take the included rates out
         unit_price = unit_price / (1 + sum(t["rate"] for t in taxes) / 100)
-    return {
+    line = {
         "ref": text(item, "id", where, required=False, ids=True),
         "sku": sku,
         "product": product_ref(product, sku),
@@ -103,6 +104,9 @@ def _line(item: dict, where: str, mapper: Mapper, source: str, taxes_included: b
         "taxes": taxes,
         "requested_date": None,
     }
+    if "tax_lines" not in item:  # the shop does not say what it charged: Odoo applies the product's taxes
+        del line["taxes"]
+    return line
 
 
 def _customer(order: dict, pointer: str) -> tuple[str, str]:

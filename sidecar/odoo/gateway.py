@@ -266,6 +266,10 @@ class OdooGateway:
             vars(client)[COMPANY_CACHE] = cached  # kept on the client: a new login asks again
         return cached
 
+    def default_company_id(self) -> int | None:
+        """The integration user's default company: Odoo's env.company, where a record it creates lands."""
+        return self._companies()[0]
+
     def _across_companies(self) -> dict | None:
         """Every company of the integration user allowed, its default company first (Odoo's env.company)."""
         default, companies = self._companies()

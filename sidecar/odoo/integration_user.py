@@ -28,7 +28,8 @@ REQUIRED_GROUPS = {
     "account.group_account_invoice": "post matched vendor bills (account.move action_post)",
 }
 # What base.group_user (implied) already gives and the sidecar relies on: stock.quant and
-# stock.location read (stock/security/ir.model.access.csv), product and res.users read, mail
+# stock.location read (stock/security/ir.model.access.csv), account.tax read (the synced order lines'
+# taxes: account/security/ir.model.access.csv access_account_tax_internal_user), product and res.users read, mail
 # activities and notes on records it may write, and an *internal* user's body_is_html honoured.
 
 

@@ -15,14 +15,15 @@ from sidecar.odoo.gateway import OdooGateway
 from sidecar.values import m2o_id
 
 APPLIED, ALREADY_DONE = "applied", "already_done"
-ORDER, ITEM, PRICELIST = "sale.order", "product.pricelist.item", "product.pricelist"
+ORDER, ITEM, PRICELIST, TAX = "sale.order", "product.pricelist.item", "product.pricelist", "account.tax"
+RATE_DIGITS = 4  # account.tax amount is stored with digits=(16, 4) (account/models/account_tax.py)
 QUANT, MOVE, WAREHOUSE = "stock.quant", "stock.move", "stock.warehouse"
 SUPPLIERINFO = "product.supplierinfo"
 PURCHASE, PURCHASE_LINE, PICKING, MESSAGE = "purchase.order", "purchase.order.line", "stock.picking", "mail.message"
 NOTE_SUBTYPE = "mail.mt_note"
 # Odoo calls each operation makes for a batch of up to batch.CHUNK records (the worker's first lease;
 # its heartbeat keeps a longer batch's claim).
-RPC_COUNT = {"sync_orders": 2, "sync_prices": 8, "sync_stock": 5, "sync_receipts": 5, "sync_tracking": 8}
+RPC_COUNT = {"sync_orders": 4, "sync_prices": 8, "sync_stock": 5, "sync_receipts": 5, "sync_tracking": 8}
 
 
 def _items(payload: dict) -> list[dict]:
@@ -41,9 +42,50 @@ def sync_orders(gateway: OdooGateway, payload: dict) -> dict:
     items = _items(payload)
     found = batch.find_by(gateway, ORDER, "client_order_ref", [item["ref"] for item in items], ["name"])
     todo = [item for item in items if item["ref"] not in found]
-    ids = batch.create_many(gateway, ORDER, [item["values"] for item in todo])
+    taxes = _sale_taxes(gateway, todo)
+    ids = batch.create_many(gateway, ORDER, [_with_taxes(item, taxes) for item in todo])
     return {"effect": _effect(bool(todo)), "created": dict(zip((item["ref"] for item in todo), ids)),
             "existing": {ref: row["id"] for ref, row in found.items()}}
+
+
+def _sale_taxes(gateway: OdooGateway, items: list[dict]) -> dict[float, int]:
+    """The Odoo tax of each rate the orders' lines were charged, in one read: a sales tax (`type_tax_use`
+    sale) of the company the orders are created in (the integration user's, Odoo's env.company), active,
+    a percentage of the price (`amount_type` percent) and not included in it (a canonical price_unit is
+    before taxes). A rate no tax or several taxes match stops the batch before anything is written."""
+    rates = sorted({round(rate, RATE_DIGITS) for item in items for line in item.get("taxes") or [] if line
+                    for rate in line})
+    if not rates:
+        return {}
+    rows = batch.read_many(gateway, TAX, [("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"),
+                                          ("price_include", "=", False), ("amount", "in", rates),
+                                          ("company_id", "=", gateway.default_company_id())], ["name", "amount"])
+    found = {}
+    for rate in rates:
+        matches = [row for row in rows if abs(row["amount"] - rate) < 0.5 * 10 ** -RATE_DIGITS]
+        refs = sorted({item["ref"] for item in items for line in item.get("taxes") or [] if line
+                       for r in line if round(r, RATE_DIGITS) == rate})
+        orders = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+        if not matches:
+            raise OdooError(RECORD_MISSING, f"no sales tax of {rate:g}% (a percentage, not included in the price) "
+                            f"in Odoo for order {orders}: create it in Odoo, then replay", retryable=False)
+        if len(matches) > 1:
+            names = ", ".join(f"{row['name']!r} (id {row['id']})" for row in matches)
+            raise OdooError(VALIDATION, f"{len(matches)} sales taxes of {rate:g}% in Odoo ({names}) for order "
+                            f"{orders}: archive all but one, then replay", retryable=False)
+        found[rate] = matches[0]["id"]
+    return found
+
+
+def _with_taxes(item: dict, taxes: dict[float, int]) -> dict:
+    """The order's values with each line's matched taxes (an empty list clears them; no list: the product's)."""
+    rates = item.get("taxes")
+    if not rates:
+        return item["values"]
+    lines = [[command, key, {**line, "tax_id": [(6, 0, [taxes[round(r, RATE_DIGITS)] for r in line_rates])]}]
+             if line_rates is not None else [command, key, line]
+             for (command, key, line), line_rates in zip(item["values"]["order_line"], rates)]
+    return {**item["values"], "order_line": lines}
 
 
 def _pricelists(gateway: OdooGateway, items: list[dict]) -> dict:

@@ -25,6 +25,7 @@ def convert(record: dict, source: str) -> dict:
     values = {"partner_id": f.integer(record, "/partner/partner_id"), "client_order_ref": ref,
               "origin": system,
               "order_line": [[0, 0, _line(record, index, source)] for index in range(len(lines))]}
+    taxes = [_taxes(record, index) for index in range(len(lines))]
     for field, pointer in (("date_order", "/date_order"), ("commitment_date", "/requested_date")):
         value = f.moment(record, pointer, required=False)
         if value:
@@ -32,7 +33,23 @@ def convert(record: dict, source: str) -> dict:
     note = f.get(record, "/note")
     if isinstance(note, str) and note.strip():
         values["note"] = note[:10000]
-    return {"ref": ref, "values": values}
+    # Each line's tax rates, matched to Odoo taxes when the job runs (None: the product's own taxes).
+    return {"ref": ref, "values": values, **({"taxes": taxes} if any(t is not None for t in taxes) else {})}
+
+
+def _taxes(record: dict, index: int) -> list[float] | None:
+    """The percent rates a line was charged ([]: none), or None when the record does not say."""
+    at = f"/lines/{index}/taxes"
+    taxes = f.get(record, at)
+    if taxes is None:
+        return None
+    if not isinstance(taxes, list):
+        raise f.bad(at, "must be a list of taxes")
+    rates = [f.number(record, f"{at}/{n}/rate") for n in range(len(taxes))]
+    for n, rate in enumerate(rates):
+        if rate > 100:
+            raise f.bad(f"{at}/{n}/rate", "is a percentage: at most 100")
+    return rates
 
 
 def _line(record: dict, index: int, source: str) -> dict:

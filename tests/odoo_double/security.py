@@ -87,6 +87,8 @@ ACCESS = {
     "product.pricelist": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
     "product.pricelist.item": [(USER, "r"), (SALE_MANAGER, "rwcu"), (STOCK_MANAGER, "rwcu"),
                                (PURCHASE_MANAGER, "rwcu"), (SYSTEM, "rwcu")],
+    # account/security/ir.model.access.csv: every internal user reads taxes, the billing administrator writes them
+    "account.tax": [(USER, "r"), (ACC_READONLY, "r"), (ACC_INVOICE, "r"), (ACC_MANAGER, "rwcu")],
     # stock and purchase_stock ir.model.access.csv: reorder rules
     "stock.warehouse.orderpoint": [(STOCK_USER, "r"), (STOCK_MANAGER, "rwcu"), (PURCHASE_USER, "r")],
 }
@@ -121,6 +123,8 @@ RULES = [
      lambda env: ["|", ("company_id", "in", companies(env)), ("company_id", "=", False)]),
     ("product.pricelist.item", "product pricelist item company rule", None,
      lambda env: ["|", ("company_id", "in", companies(env)), ("company_id", "=", False)]),
+    # account_security.xml tax_comp_rule: [('company_id', 'parent_of', company_ids)] (no branches here)
+    ("account.tax", "Tax multi-company", None, lambda env: [("company_id", "in", companies(env))]),
     ("stock.warehouse.orderpoint", "stock_warehouse.orderpoint multi-company", None,
      lambda env: [("company_id", "in", companies(env))]),
     ("sale.order", "Personal Orders", SALESMAN, lambda env: ["|", ("user_id", "=", env.uid), ("user_id", "=", False)]),

@@ -256,6 +256,12 @@ class OdooSeed:
         return self.call("product.pricelist", "create", {"name": unique(f"Pricelist {currency}"),
                                                          "currency_id": currency_id})
 
+    def sale_tax(self, rate: float, name: str = "VAT") -> int:
+        """A sales tax of ``rate`` percent, not included in the price, in the user's company."""
+        return self.call("account.tax", "create", {
+            "name": unique(f"{name} {rate:g}%"), "amount": float(rate), "amount_type": "percent",
+            "type_tax_use": "sale", "price_include": False, "company_id": self.company_id()})
+
     def set_on_hand(self, product_id: int, quantity: float, location_id: int | None = None) -> None:
         """Inventory adjustment as the Inventory app does it: count, then apply."""
         quant = self.call("stock.quant", "create", {
