@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar import correlation
+from sidecar.store.database import Database
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import approval_votes, approvals, jobs, releases
 
@@ -47,6 +48,19 @@ _RELEASE_SHOWN = sa.select(
     approvals.c.id.label("approval_id"),
 ).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)).where(
     releases.c.id == sa.bindparam("release_id"))
+# GET /v1/releases/{id} in one statement: the columns the API shows, its approval's id and its jobs in the
+# order they run (one row per job; one row with no job columns for a release without jobs). The decision
+# comes as its stored JSON text, for an answer that carries it as it is rather than decoded and encoded again.
+_RELEASE_ANSWER = sa.select(
+    releases.c.id, releases.c.order_id, releases.c.order_name, releases.c.event_id, releases.c.outcome,
+    releases.c.status, sa.cast(releases.c.decision, sa.Text).label("decision"), releases.c.created_at,
+    releases.c.correlation_id, approvals.c.id.label("approval_id"),
+    jobs.c.id.label("job_id"), jobs.c.operation, jobs.c.state, jobs.c.attempts, jobs.c.last_error, jobs.c.category,
+).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)
+              .outerjoin(jobs, jobs.c.release_id == releases.c.id)).where(
+    releases.c.id == sa.bindparam("release_id")).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id)
+_ANSWER_COLUMNS = tuple(column.key for column in _RELEASE_ANSWER.selected_columns)
+_FIRST_JOB_COLUMN = _ANSWER_COLUMNS.index("job_id")
 
 
 def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
@@ -71,6 +85,18 @@ def get_release(conn: Connection, release_id: str) -> dict | None:
 def release_shown(conn: Connection, release_id: str) -> dict | None:
     """The columns of a release the API shows, and `approval_id` (None without an approval)."""
     return as_dict(conn.execute(_RELEASE_SHOWN, {"release_id": release_id}).first())
+
+
+def release_answer(db: Database, release_id: str) -> tuple[dict, list[dict]] | None:
+    """What the API shows of a release, `approval_id` included and `decision` as JSON text, and its jobs
+    (`release_shown` and jobs.shown_for_release in one statement, on its own); None when there is no such release."""
+    rows = db.fetch(_RELEASE_ANSWER, {"release_id": release_id})
+    if not rows:
+        return None
+    at, names = _FIRST_JOB_COLUMN, _ANSWER_COLUMNS
+    release = dict(zip(names[:at], rows[0][:at]))
+    shown = [dict(zip(("id", *names[at + 1:]), row[at:])) for row in rows if row[at] is not None]
+    return release, shown
 
 
 def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:
