@@ -9,6 +9,8 @@ from sidecar.flows.pipeline import view
 from sidecar.services import Services
 from sidecar.store import releases
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # built once: json.dumps with options builds one per call
+
 
 def release_json(services: Services, release_id: str) -> str:
     """The answer of GET /v1/releases/{id} as compact JSON text; NotFound when there is no such release."""
@@ -21,13 +23,12 @@ def release_json(services: Services, release_id: str) -> str:
 
 def with_raw(answer: dict, key: str, raw: str) -> str:
     """`answer` as compact JSON with `raw`, JSON text already, as the value of `key`, in its place."""
-    keys = list(answer)
-    at = keys.index(key)
-    parts = [_members({k: answer[k] for k in keys[:at]}), f"{json.dumps(key)}:{raw}",
-             _members({k: answer[k] for k in keys[at + 1:]})]
+    items = list(answer.items())
+    at = list(answer).index(key)
+    parts = [_members(items[:at]), f"{_COMPACT.encode(key)}:{raw}", _members(items[at + 1:])]
     return "{" + ",".join(part for part in parts if part) + "}"
 
 
-def _members(part: dict) -> str:
-    """The members of a JSON object, without its braces ('' for none)."""
-    return json.dumps(part, separators=(",", ":"))[1:-1]
+def _members(items: list) -> str:
+    """(key, value) pairs as the members of a JSON object, without its braces ('' for none)."""
+    return _COMPACT.encode(dict(items))[1:-1]
