@@ -10,10 +10,8 @@ import sqlalchemy as sa
 
 from sidecar.flows import pipeline
 from sidecar.flows.release_view import release_json, with_raw
-from sidecar.store import Database, jobs, releases
-from sidecar.store.audit import AuditSeal
-from tests.conftest import AUDIT_KEY
-from tests.support.stores import store_url
+from sidecar.store import jobs, releases
+from tests.support.stores import opened_store
 
 DECISION = {"outcome": "hold", "summary": "Marge 3 % < 5 % — à revoir", "policy": {"version": "v7"},
             "reasons": [{"rule": "margin_minimum", "passed": False, "value": 0.03}], "nested": {"deep": [1, 2.5, None]}}
@@ -21,10 +19,8 @@ DECISION = {"outcome": "hold", "summary": "Marge 3 % < 5 % — à revoir", "poli
 
 @pytest.fixture
 def db(tmp_path):
-    store = Database(store_url(tmp_path), AuditSeal(AUDIT_KEY.encode(), tmp_path / "checkpoints.jsonl"))
-    store.create_schema()
-    yield store
-    store.dispose()
+    with opened_store(tmp_path) as store:
+        yield store
 
 
 def decided(db, order_id: int, operations=()) -> str:
