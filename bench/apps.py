@@ -1,7 +1,9 @@
 """WSGI apps the HTTP benchmarks serve under gunicorn (`bench.apps:echo`, `bench.apps:stubbed`).
 
 `echo` is the floor: a bare Flask app that answers a POST with its JSON body and a GET with a small
-object. `stubbed` is the sidecar built from the environment with its Odoo gateway replaced by
+object. `durable` (BENCH_DURABLE_DB names a SQLite file) is the echo that also stores each body it is
+posted, one row, committed and synced (WAL, synchronous=FULL) before it answers: the least a service
+that must not lose what it accepted does, for reading the intake ratio against. `stubbed` is the sidecar built from the environment with its Odoo gateway replaced by
 answers recorded from Odoo once, before the run (BENCH_RECORDING names the file): every intake
 question answers at once, as if Odoo took no time, so what is measured is the sidecar itself.
 """
@@ -10,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sqlite3
+import threading
 
 from flask import Flask, jsonify, request
 
@@ -30,6 +34,37 @@ def echo_get():
 
 @echo.get("/health")
 def echo_health():
+    return jsonify({"status": "ok"})
+
+
+durable = Flask("durable")
+_durable_connections = threading.local()
+
+
+def _durable_connection() -> sqlite3.Connection:
+    conn = getattr(_durable_connections, "conn", None)
+    if conn is None:
+        conn = _durable_connections.conn = sqlite3.connect(os.environ["BENCH_DURABLE_DB"], timeout=30,
+                                                           isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS bodies (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+    return conn
+
+
+@durable.post("/echo")
+def durable_post():
+    """The body stored (one insert, one durable commit), then sent back."""
+    body = request.get_json()
+    conn = _durable_connection()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO bodies (body) VALUES (?)", (json.dumps(body),))
+    conn.execute("COMMIT")
+    return jsonify(body)
+
+
+@durable.get("/health")
+def durable_health():
     return jsonify({"status": "ok"})
 
 

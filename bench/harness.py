@@ -6,6 +6,7 @@ import http.client
 import itertools
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import statistics
@@ -42,18 +43,24 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User and system CPU time of the master and its workers so far (Linux /proc)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        pids = [self.pid]
-        for task in Path(f"/proc/{self.pid}/task").iterdir():
-            pids += [int(child) for child in (task / "children").read_text().split()]
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:  # a worker that just ended
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        return tree_cpu_seconds(self.pid)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children so far (Linux /proc): a gunicorn, a
+    PostgreSQL server (its postmaster and backends)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        pids += [int(child) for child in (task / "children").read_text().split()]
+    total = 0
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that just ended
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 @contextmanager
@@ -109,6 +116,8 @@ class Load:
     statuses: dict
     answered: int = 0  # every answer, warm-up included
     cpu_ms: float | None = None  # the server's CPU time per answered request, when measured
+    client_cpu_ms: float | None = None  # the load generator's, per answered request
+    also_cpu_ms: dict | None = None  # other processes' (`load(also=...)`), per answered request
 
 
     @property
@@ -179,23 +188,29 @@ def _client_process(port: int, build: Callable[[int], Request], start: int, step
 
 
 def load(server: Server, build: Callable[[int], Request], *, seconds: float = 10.0, warmup: float = 2.0,
-         concurrency: int = 16, processes: int = 2, ok_statuses=(200, 201), first: int = 0) -> Load:
+         concurrency: int = 16, processes: int = 2, ok_statuses=(200, 201), first: int = 0,
+         also: dict[str, Callable[[], float]] | None = None) -> Load:
     """Send requests from `processes` forked clients with `concurrency` connections in all; count those
-    answered with an expected status during the `seconds` after `warmup`, and the server's CPU time per
-    answer. Request numbers start at `first`."""
+    answered with an expected status during the `seconds` after `warmup`, and the CPU time per answer of
+    the server, of the clients and of each process in `also` (name: its CPU seconds so far). Request
+    numbers start at `first`."""
     context = multiprocessing.get_context("fork")
     out = context.Queue()
     per_process = max(1, concurrency // processes)
     clients = [context.Process(target=_client_process, args=(server.port, build, first + i, processes, per_process, warmup,
                                                              seconds, frozenset(ok_statuses), out))
                for i in range(processes)]
-    cpu_before = server.cpu_seconds()
+    also = also or {}
+    cpu_before, also_before = server.cpu_seconds(), {name: meter() for name, meter in also.items()}
+    clients_before = _children_cpu_seconds()
     for client in clients:
         client.start()
     results = [out.get() for _ in clients]
     for client in clients:
         client.join()
     cpu = server.cpu_seconds() - cpu_before
+    also_cpu = {name: meter() - also_before[name] for name, meter in also.items()}
+    client_cpu = _children_cpu_seconds() - clients_before
     statuses: dict = {}
     for _, _, _, found, _ in results:
         for status, n in found.items():
@@ -203,7 +218,15 @@ def load(server: Server, build: Callable[[int], Request], *, seconds: float = 10
     answered = sum(r[4] for r in results)
     return Load(ok=sum(r[0] for r in results), failed=sum(r[1] for r in results), seconds=seconds,
                 latencies=[t for r in results for t in r[2]], statuses=statuses, answered=answered,
-                cpu_ms=cpu / answered * 1000 if answered else None)
+                cpu_ms=cpu / answered * 1000 if answered else None,
+                client_cpu_ms=client_cpu / answered * 1000 if answered else None,
+                also_cpu_ms={name: spent / answered * 1000 for name, spent in also_cpu.items()} if answered else None)
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's children that ended and were waited for (the load's clients)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def describe(name: str, run: Load) -> str:

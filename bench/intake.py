@@ -123,14 +123,15 @@ def echo_of(build):
     return echo
 
 
-def rounds(pairs: list[tuple[str, int, object]], args) -> dict[str, list]:
+def rounds(pairs: list[tuple[str, int, object]], args, also: dict | None = None) -> dict[str, list]:
     """Load each (name, port, request builder) in turn, `args.rounds` times over: alternating keeps a
-    shared machine's ups and downs out of the ratios. Request numbers never repeat."""
+    shared machine's ups and downs out of the ratios. Request numbers never repeat. `also`: other
+    processes whose CPU time is counted too (see harness.load)."""
     runs: dict[str, list] = {name: [] for name, _server, _build in pairs}
     first = 0
     for _ in range(args.rounds):
         for name, server, build in pairs:
-            run = load(server, build, seconds=args.seconds, concurrency=args.concurrency, first=first)
+            run = load(server, build, seconds=args.seconds, concurrency=args.concurrency, first=first, also=also)
             first += 10_000_000
             runs[name].append(run)
     return runs
@@ -167,11 +168,14 @@ def stubbed_sidecar(args, url: str, tmp: Path, database_url: str | None = None,
 
 
 def measure_stubbed(args, database_url: str | None = None) -> dict[str, list]:
-    """Echo and the stubbed sidecar, alternately: their runs."""
+    """Echo, durable echo and the stubbed sidecar, alternately: their runs."""
     with odoo_double() as url, tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         with stubbed_sidecar(args, url, Path(tmp), database_url) as (server, build), \
-                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo:
-            return rounds([("echo", echo, echo_of(build)), ("sidecar", server, build)], args)
+                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo, \
+                gunicorn("bench.apps:durable", {"BENCH_DURABLE_DB": f"{tmp}/durable.db"}, args.workers,
+                         args.threads) as durable:
+            return rounds([("echo", echo, echo_of(build)), ("durable", durable, echo_of(build)),
+                           ("sidecar", server, build)], args)
 
 
 def measure_double(args) -> dict[str, list]:
@@ -208,10 +212,14 @@ def main(argv=None) -> int:
     store = (args.database_url or "sqlite").split(":")[0]
     print_rounds(f"intake, Odoo {args.odoo}, store {store}: gunicorn {args.workers} workers x {args.threads} "
                  f"threads, {args.concurrency} connections, {args.rounds} alternating rounds of {args.seconds:g}s, "
-                 f"{MACHINE}", runs, {"echo": "bare Flask echo (POST /echo)", "sidecar": "POST /v1/events"})
+                 f"{MACHINE}", runs, {"echo": "bare Flask echo (POST /echo)", "sidecar": "POST /v1/events",
+                                      **({"durable": "echo storing each body durably"} if "durable" in runs else {})})
     ratio = statistics.median(ratios(runs, "sidecar", "echo"))
     print(f"  server CPU per request, echo / intake: {cpu_ratio(runs, 'sidecar', 'echo'):.3f}x "
           "(the rate ratio if CPU alone limited both)")
+    if "durable" in runs:
+        print(f"  for reference: durable echo / echo {statistics.median(ratios(runs, 'durable', 'echo')):.3f}x, "
+              f"intake / durable echo {statistics.median(ratios(runs, 'sidecar', 'durable')):.3f}x (no target)")
     if args.odoo == "stub":
         return 0 if verdict("intake / echo (median of the rounds)", ratio, TARGET) else 1
     print(f"  intake / echo (median of the rounds): {ratio:.3f}x (no target: Odoo's own time is in it)")

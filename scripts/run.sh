@@ -11,7 +11,8 @@
 # Automation Rule puts in the n8n webhook URL, PARTNER_WEBHOOK_TOKEN: what carriers, suppliers and the
 # WMS send to the ingest webhooks, CHANNEL_FEED_TOKEN: what the availability feed sends to the channels,
 # SIDECAR_CALLBACK_SECRET: the whsec_ secret signing the sidecar's calls to n8n, SIDECAR_N8N_RESUME_TOKEN:
-# what n8n's Wait nodes check when the sidecar resumes them)
+# what n8n's Wait nodes check when the sidecar resumes them, SIDECAR_N8N_OPS_API_KEY: the key of n8n's ops
+# workflows, dead-letter replay)
 # are generated once into var/secrets.env and reused. n8n is skipped, with a
 # warning, when it cannot be installed (no npm) or when RUN_N8N=0. RUN_VAR_DIR moves var/ (the
 # store, secrets, logs); RUN_SKIP_BOOTSTRAP=1 skips re-installing .venv (the tests use both).
@@ -29,7 +30,8 @@ chmod 700 "$VAR"
 SECRETS=$VAR/secrets.env
 [ -f "$SECRETS" ] || (umask 077 && : >"$SECRETS")
 for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH \
-            PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN SIDECAR_CALLBACK_SECRET SIDECAR_N8N_RESUME_TOKEN; do
+            PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN SIDECAR_CALLBACK_SECRET SIDECAR_N8N_RESUME_TOKEN \
+            SIDECAR_N8N_OPS_API_KEY; do
   [ -n "${!name:-}" ] && continue  # given in the environment: that one wins
   value=$(sed -n "s/^$name=//p" "$SECRETS" | tail -n 1)
   if [ -z "$value" ]; then
@@ -46,7 +48,8 @@ for name in SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_AP
          "(a secret manager), so whoever can edit the database cannot re-seal the audit trail" >&2
 done
 export SIDECAR_N8N_API_KEY SIDECAR_OPS_API_KEY SIDECAR_AUDIT_KEY SIDECAR_APPROVAL_SECRET ODOO_WEBHOOK_AUTH \
-       PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN SIDECAR_CALLBACK_SECRET SIDECAR_N8N_RESUME_TOKEN
+       PARTNER_WEBHOOK_TOKEN CHANNEL_FEED_TOKEN SIDECAR_CALLBACK_SECRET SIDECAR_N8N_RESUME_TOKEN \
+       SIDECAR_N8N_OPS_API_KEY
 
 # --- Odoo: the one given, or a demo ------------------------------------------------------------
 pids=()
@@ -90,7 +93,8 @@ PYEOF
   wait_for "$ODOO_URL/web/health" "the demo Odoo" 30
 fi
 
-export SIDECAR_API_KEYS="${SIDECAR_API_KEYS:-n8n:${SIDECAR_N8N_API_KEY}:events.write,releases.read,approvals.write,approvals.read,deadletters.write ops:${SIDECAR_OPS_API_KEY}:*}"
+# n8n-ops: only what the dead-letter replay workflow does with its credential "Sidecar ops key" (scripts/n8n.sh).
+export SIDECAR_API_KEYS="${SIDECAR_API_KEYS:-n8n:${SIDECAR_N8N_API_KEY}:events.write,releases.read,approvals.write,approvals.read,deadletters.write n8n-ops:${SIDECAR_N8N_OPS_API_KEY}:deadletters.read,deadletters.replay ops:${SIDECAR_OPS_API_KEY}:*}"
 export SIDECAR_DATABASE_URL="${SIDECAR_DATABASE_URL:-sqlite:///$VAR/sidecar.db}"
 export SIDECAR_AUDIT_CHECKPOINT_FILE="${SIDECAR_AUDIT_CHECKPOINT_FILE:-$VAR/audit-checkpoints.jsonl}"
 export SIDECAR_BIND="${SIDECAR_BIND:-127.0.0.1:8000}"

@@ -17,6 +17,7 @@ from sidecar.advisory import service as advisory_service
 from sidecar.flows import approval_routing, pipeline, registry, release
 from sidecar.store import audit, jobs, releases
 from tests.conftest import ALL_SCOPES_KEY, bearer
+from tests.test_approval_notice import demo, notices  # noqa: F401 (demo: the fixture)
 from tests.test_approvals import event_for
 from tests.test_return_api import shop  # noqa: F401 (the fixture)
 
@@ -68,6 +69,16 @@ def test_the_approvers_activity_carries_the_summary_as_advice(client, worker, se
     assert {key: entry["data"][key] for key in ("kind", "backend", "model_version", "input_sha256")} == {
         "kind": "summary", "backend": "local", "model_version": "rules-2", "input_sha256": advice["input_sha256"]}
     assert "Margin" not in str(entry["data"])  # the audit names the input by its hash, never its words
+
+
+def test_the_approvers_private_notice_carries_the_same_advice_as_the_activity(worker, asked, thin_margin_quotation,
+                                                                               odoo_seed, demo):  # noqa: F811
+    worker.drain()
+    [notice] = notices(demo, thin_margin_quotation)  # read back as the approver: only they may read it
+    [activity] = approval_activities(odoo_seed, thin_margin_quotation)
+    paragraph = f"{LABEL}):\n{asked['decision']['advice']['result']['summary']}"
+    assert paragraph in text_of(notice["body"]) and paragraph in text_of(activity["note"])
+    assert text_of(notice["body"]).index(paragraph) < text_of(notice["body"]).index("Approve: ")
 
 
 def test_the_summary_is_computed_once_from_what_the_decision_saw(client, services, odoo_seed, asked,

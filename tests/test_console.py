@@ -313,6 +313,30 @@ def test_approvals_by_tier_with_age_against_sla_and_late_marked(client, services
     assert [r["late"] for r in late if r["id"] == waiting["approval_id"]] == [True]
 
 
+def test_approvals_show_the_apis_priority_and_order_by_it(client, odoo_seed):
+    from tests.test_approval_priority import asked, submitted
+    small = asked(client, odoo_seed, submitted(odoo_seed, 1))["approval_id"]  # the older, the lower priority
+    large = asked(client, odoo_seed, submitted(odoo_seed, 40))["approval_id"]
+    api = client.get("/v1/approvals", query_string={"status": "pending", "sort": "priority"},
+                     headers=bearer(ALL_SCOPES_KEY)).json["items"]
+    scores = {item["id"]: item["advice"]["priority"]["score"] for item in api}
+    assert sign_in(client, "rita").status_code == 303
+
+    def shown(query: str) -> list[tuple[str, float]]:
+        page = client.get(f"/console/approvals{query}")
+        assert page.status_code == 200
+        rows = re.findall(r'data-approval="(\w+)">(.*?)</tr>', page.get_data(as_text=True), re.S)
+        return [(approval_id, float(re.search(r'data-priority="([\d.]+)"', row).group(1))) for approval_id, row in rows]
+    ranked = shown("?sort=priority")
+    assert [(approval_id, scores[approval_id]) for approval_id, _ in ranked] == ranked  # the API's scores
+    assert [score for _, score in ranked] == sorted(scores.values(), reverse=True)
+    assert [approval_id for approval_id, _ in ranked if approval_id in (large, small)] == [large, small]
+    by_tier = shown("")  # by tier and approver, the oldest first: the same priorities in another order
+    assert sorted(by_tier) == sorted(ranked)
+    assert [approval_id for approval_id, _ in by_tier if approval_id in (large, small)] == [small, large]
+    assert client.get("/console/approvals?sort=loudest").status_code == 400
+
+
 def test_delegate_needs_the_admin_role_and_a_reason_and_decides_nothing(client, services, waiting):
     approval_id = waiting["approval_id"]
     assert sign_in(client, "olive").status_code == 303  # replay role: no approvals.admin

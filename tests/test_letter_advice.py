@@ -246,3 +246,24 @@ def test_a_page_is_classified_in_one_pass_as_each_text_would_be_alone():
              "invoice INV/2026/0042 charges 12 units, we got 10"]
     page = letters.PageScores(shared_classifier(), texts)
     assert [classify(t, 0.5, model=page) for t in texts] == [classify(t, 0.5) for t in texts]
+
+
+def test_the_listed_advice_matches_the_one_priority_advice_schema_of_the_specs(app, clock):
+    from jsonschema import Draft202012Validator
+
+    from sidecar.specs import openapi_document
+    job_letter(app, clock, hours_ago=3, category="odoo_unreachable", order_id=1, facts={})
+    [item] = listed(app)
+    document = openapi_document()
+    approvals = document["paths"]["/v1/approvals"]["get"]["responses"]["200"]["content"]["application/json"]
+
+    def problems(schema: dict, instance) -> list[str]:
+        validator = Draft202012Validator({**schema, "components": document["components"]})
+        return [error.message for error in validator.iter_errors(instance)]
+    letter = {"$ref": "#/components/schemas/DeadLetter"}
+    assert item["advice"] and problems(letter, item) == []
+    assert problems(approvals["schema"]["properties"]["items"]["items"]["properties"]["advice"], item["advice"]) == []
+    assert problems(letter, {**item, "advice": None}) == []
+    assert problems(letter, {**item, "advice": {k: v for k, v in item["advice"].items() if k != "category"}})
+    scored = {**item["advice"], "priority": {**item["advice"]["priority"], "score": 101}}
+    assert problems(letter, {**item, "advice": scored})

@@ -1,4 +1,4 @@
-"""GET /v1/releases/{id}'s read (store/releases.release_answer over Database.fetch): the decision as stored,
+"""GET /v1/releases/{id}'s read (store/releases.release_answer, a prepared statement run alone): the decision as stored,
 its approval's id and its jobs in the order they run, in one statement; the API answers the same object
 pipeline.view builds. Runs on SQLite and, with SIDECAR_TEST_DATABASE_URL, on PostgreSQL."""
 from __future__ import annotations
@@ -80,8 +80,17 @@ def test_with_raw_puts_the_text_in_its_place():
     assert with_raw({"a": "\u00e9\"", "b": None}, "b", "1") == '{"a":"\\u00e9\\"","b":1}'
 
 
-def test_a_failing_statement_is_sqlalchemys_error_and_the_store_goes_on(db):
-    with pytest.raises(sa.exc.DBAPIError):
-        db.fetch(sa.select(sa.table("no_such_table", sa.column("x"))), {})
-    release_id = decided(db, 44)
-    assert releases.release_answer(db, release_id)[0]["id"] == release_id
+def test_a_statement_listener_sees_the_read_and_the_answer_is_the_same(db):
+    release_id = decided(db, 44, ["confirm_order"])
+    alone = releases.release_answer(db, release_id)
+    seen = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert releases.release_answer(db, release_id) == alone
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert any("LEFT OUTER JOIN jobs" in statement for statement in seen)

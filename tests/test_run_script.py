@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.test_packaging import _free_port
 
@@ -46,6 +47,12 @@ def test_run_without_odoo_starts_a_demo_and_prints_a_working_first_event(tmp_pat
         other = re.sub(r'"_id": \d+', '"_id": 999999', other)
         refused = json.loads(subprocess.run(["bash", "-c", other], capture_output=True, text=True, timeout=60).stdout)
         assert refused["error"]["code"] == "document_not_found", refused
+        # The ops workflows' key (the credential n8n.sh import makes) reads and replays dead letters, nothing more.
+        secrets = dict(line.split("=", 1) for line in (tmp_path / "var" / "secrets.env").read_text().splitlines())
+        ops = {"Authorization": f"Bearer {secrets['SIDECAR_N8N_OPS_API_KEY']}"}
+        base = f"http://{env['SIDECAR_BIND']}"
+        assert requests.get(f"{base}/v1/dead-letters", headers=ops, timeout=30).status_code == 200
+        assert requests.get(f"{base}/v1/approvals", headers=ops, timeout=30).status_code == 403
     finally:
         process.send_signal(signal.SIGTERM)  # run.sh's trap stops the demo Odoo, worker and server
         process.wait(timeout=60)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from sidecar import contracts
 from sidecar.errors import ConfigError, InvalidPayload, NotFound, SidecarError
-from sidecar.flows import approvals, deadletters, registry
+from sidecar.flows import advice_rank, approvals, deadletters, registry
 from sidecar.odoo.errors import OdooError
 from sidecar.services import Services
 from sidecar.store import console as queries
@@ -229,20 +229,24 @@ def close_letter(services: Services, letter_id: str, action: str, reason: str, a
 
 # -- approvals -------------------------------------------------------------------------------------------
 
-def approvals_board(services: Services, now: float | None = None) -> list[dict]:
-    """Open approvals as rows per open tier: flow, document, role, approvers, age against the SLA, late or not."""
+def approvals_board(services: Services, now: float | None = None, sort: str = approvals.NEWEST) -> list[dict]:
+    """Open approvals as rows per open tier: flow, document, role, approvers, age against the SLA, late or not, and
+    the priority advice the API lists; by tier and approver, or by that priority (`sort`, as the API ranks it)."""
     now = time.time() if now is None else now
     rows = []
     with services.db.read() as conn:
-        for status in releases.OPEN_APPROVAL:
-            for approval in releases.list_approvals(conn, status, MAX_PAGE):
-                release = releases.get_release(conn, approval["release_id"]) or {}
-                view = approvals.describe_approval(approval, now, releases.votes_for(conn, approval["id"]))
-                rows += _tier_rows(services, approval, release, view, now)
-    return sorted(rows, key=lambda row: (row["role"] or "", row["approver"] or "", -row["age"]))
+        found = [approval for status in releases.OPEN_APPROVAL
+                 for approval in releases.list_approvals(conn, status, MAX_PAGE)]
+        advice = approvals.advice_for(conn, services, found, now)
+        for approval in found:
+            release = releases.get_release(conn, approval["release_id"]) or {}
+            view = approvals.describe_approval(approval, now, releases.votes_for(conn, approval["id"]))
+            rows += _tier_rows(services, approval, release, view, now, advice.get(approval["id"]))
+    rows.sort(key=lambda row: (row["role"] or "", row["approver"] or "", -row["age"]))
+    return advice_rank.rank(rows, sort)
 
 
-def _tier_rows(services, approval: dict, release: dict, view: dict, now: float) -> list[dict]:
+def _tier_rows(services, approval: dict, release: dict, view: dict, now: float, advice: dict | None) -> list[dict]:
     flow = release.get("flow") or "sales-order-release"
     tiers = [t for t in releases.tiers_of(approval) if t["status"] == releases.TIER_OPEN] or [
         {"role": approval["role"], "eligible": approval["eligible"], "assignee": approval["assignee"],
@@ -259,7 +263,7 @@ def _tier_rows(services, approval: dict, release: dict, view: dict, now: float) 
             "eligible": tier.get("eligible") or [], "age": now - approval["created_at"], "sla": sla,
             "late": due is not None and due < now, "due_at": iso(due), "requested_by": approval["requested_by"],
             "escalate_to": _escalation_of(services, release, tier.get("role")),
-            "choices": _choices(services, release),
+            "choices": _choices(services, release), "advice": advice,
         })
     return rows
 

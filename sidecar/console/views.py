@@ -10,7 +10,7 @@ from sidecar.console import service
 from sidecar.console.web import (check_credentials, guarded_action, guarded_page, message, page, safe_next,
                                  security_headers, set_nonce, start_session)
 from sidecar.errors import InvalidPayload, SidecarError
-from sidecar.flows import deadletters, registry
+from sidecar.flows import approvals as approval_flows, deadletters, registry
 from sidecar.store import audit
 from sidecar.store.dead_letters import STATUSES
 
@@ -135,10 +135,12 @@ def close(form, dead_letter_id):
 # -- approvals -----------------------------------------------------------------------------------------------
 
 @bp.get("/approvals")
-@guarded_page("approvals.read")
+@guarded_page("approvals.read", {"sort": approval_flows.SORTS})
 def approvals(args):
-    """Approvals waiting, by tier and approver, their age against the SLA; late ones marked."""
-    return page("console/approvals.html", rows=service.approvals_board(get_services()))
+    """Approvals waiting, by tier and approver or by advised priority, their age against the SLA; late ones marked."""
+    sort = args["sort"] or approval_flows.NEWEST
+    return page("console/approvals.html", rows=service.approvals_board(get_services(), sort=sort), sort=sort,
+                sorts=approval_flows.SORTS)
 
 
 @bp.post("/approvals/<approval_id>/move")

@@ -195,9 +195,10 @@ def decision_links(services: Services, approval: dict) -> list[dict]:
 
 
 def notices(services: Services, approval: dict, order: dict, summary: str,
-            tiers: list[int] | None = None) -> list[dict]:
+            tiers: list[int] | None = None, advice: str = "") -> list[dict]:
     """One notify_approver payload per eligible approver of the given open tiers (default: the first),
-    naming who, which tier and which generation, never a token (the worker renders the links)."""
+    naming who, which tier and which generation, never a token (the worker renders the links); `advice`: the
+    decision's summary paragraph, as in the activity note."""
     if approval["status"] != releases.PENDING:
         return []
     kept = releases.tiers_of(approval)
@@ -211,7 +212,7 @@ def notices(services: Services, approval: dict, order: dict, summary: str,
                       "approver_login": approver, "generation": approval["generation"], "tier": index,
                       "expires_at": expires_at, "expires_at_iso": iso(expires_at),
                       "subject": messages.notice_subject(order["name"]),
-                      "body": messages.notice_text(order["name"], summary)}
+                      "body": messages.notice_text(order["name"], summary, advice)}
                      for approver in tier["eligible"]]
     return payloads
 
@@ -228,7 +229,7 @@ def tier_writebacks(services: Services, approval: dict, index: int, order: dict,
             "summary": messages.activity_summary(order["name"], words), "note": messages.activity_note(summary, advice),
             "deadline": datetime.fromtimestamp(tier["due_at"], timezone.utc).date().isoformat(),
             "due_at": iso(tier["due_at"])}))
-    return operations + [("notify_approver", n) for n in notices(services, approval, order, summary, [index])]
+    return operations + [("notify_approver", n) for n in notices(services, approval, order, summary, [index], advice)]
 
 
 def open_other_tiers(conn: Connection, services: Services, approval_id: str, order: dict, summary: str,

@@ -1,7 +1,6 @@
 """Approvals: an approver's token-authenticated decision, and the ways out (re-route, cancel)."""
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime, timezone
 
@@ -11,16 +10,15 @@ from sidecar import approval_tokens, contracts, n8n_resume
 from sidecar.advisory import approval_queue, approver_summary
 from sidecar.advisory.local import LocalAdvisor
 from sidecar.errors import Conflict, Forbidden, InvalidPayload, NotFound
-from sidecar.flows import approval_routing, messages, registry, writebacks
+from sidecar.flows import advice_rank, approval_routing, messages, registry, writebacks
 from sidecar.flows.approval_routing import (activity_ref, decision_links, excluded, notices, tier_phase,
                                             tier_writebacks)
 from sidecar.flows.pipeline import describe_job
 from sidecar.policy import routing
 from sidecar.services import Services
 from sidecar.store import audit, jobs, releases
-from sidecar.store.records import MAX_PAGE, iso
+from sidecar.store.records import iso
 
-logger = logging.getLogger(__name__)
 DECIDED = (releases.APPROVED, releases.REJECTED_BY_APPROVER)
 
 
@@ -71,36 +69,31 @@ def get_approval(services: Services, approval_id: str) -> dict:
         return _describe(conn, load(conn, approval_id))
 
 
-NEWEST, PRIORITY = "newest", "priority"
-SORTS = (NEWEST, PRIORITY)  # priority: the advice's score, highest first (newest first among equals)
+NEWEST, PRIORITY, SORTS = advice_rank.NEWEST, advice_rank.PRIORITY, advice_rank.SORTS
 
 
 def list_approvals(services: Services, status: str | None, limit: int, overdue: bool = False,
                    sort: str = NEWEST) -> list[dict]:
     """Approvals, newest first or by advised priority, each with its advice; `overdue` keeps the open ones past
-    their SLA (for escalation). Priority orders the newest MAX_PAGE; advice never changes which are listed."""
+    their SLA (for escalation). Advice never changes which are listed."""
     now = time.time()
     with services.db.read() as conn:
-        found = releases.list_approvals(conn, status, MAX_PAGE if sort == PRIORITY else min(limit, MAX_PAGE),
+        found = releases.list_approvals(conn, status, advice_rank.fetched(limit, sort),
                                         overdue_at=now if overdue else None)
-        advice = _advice_for(conn, services, found, now)
+        advice = advice_for(conn, services, found, now)
     views = [{**describe_approval(a, now), "advice": advice.get(a["id"])} for a in found]
-    if sort == PRIORITY:  # stable: newest first among equal scores, approvals without advice last
-        views.sort(key=lambda view: -view["advice"]["priority"]["score"] if view["advice"] else 1)
-    return views[:limit]
+    return advice_rank.rank(views, sort)[:limit]
 
 
-def _advice_for(conn, services: Services, found: list[dict], now: float) -> dict[str, dict]:
-    """Priority advice on each approval, by id; {} when advice fails (a list is never held up by it). Always the
-    local backend: a page of approvals must not wait on a chat API once per row."""
-    try:
+def advice_for(conn, services: Services, found: list[dict], now: float) -> dict[str, dict]:
+    """Priority advice on each approval, by id. Always the local backend: a page of approvals must not wait on a
+    chat API once per row."""
+    def advise() -> dict[str, dict]:
         decided = releases.decided_on(conn, sorted({a["release_id"] for a in found}))
         return approval_queue.advise_approvals(
             LocalAdvisor(services.settings.advisory),
             [(a, *decided.get(a["release_id"], ({}, {}))) for a in found], now)
-    except Exception:  # noqa: BLE001 - the approvals are shown without advice rather than not at all
-        logger.exception("advice on %s approvals failed; they are shown without it", len(found))
-        return {}
+    return advice_rank.guarded("approvals", len(found), advise)
 
 
 def _answer(conn, approval_id: str, release_id: str) -> dict:
@@ -406,17 +399,17 @@ def move_tier(conn, services: Services, approval: dict, role: str, eligible: lis
         raise Conflict(f"approval {approval['id']} changed meanwhile; read it and try again", code="not_open")
     moved = releases.get_approval(conn, approval["id"])
     summary = release["decision"].get("summary", "")
-    order = _order(release)
+    order, advice = _order(release), approver_summary.note(release["decision"], later=True)
     operations = writebacks.for_reroute(
         release["order_id"], release["order_name"], old_activity_ref=old_ref, assignee=eligible[0], note=note,
         summary=summary, deadline=datetime.fromtimestamp(due, timezone.utc).date().isoformat(),
-        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index]),
-        advice=approver_summary.note(release["decision"], later=True))
+        words=registry.flow_of(release).words, notices=notices(services, moved, order, summary, [index], advice),
+        advice=advice)
     writebacks.queue(conn, release["id"], phase, operations, services.settings.max_attempts)
     for other in approval_routing.open_tiers(moved):  # their tokens were voided too: send them new ones
         if other != index:
-            writebacks.queue(conn, release["id"], f"{phase}-tier{other}",
-                             [("notify_approver", n) for n in notices(services, moved, order, summary, [other])],
+            renewed = notices(services, moved, order, summary, [other], advice)
+            writebacks.queue(conn, release["id"], f"{phase}-tier{other}", [("notify_approver", n) for n in renewed],
                              services.settings.max_attempts)
     return {"tier": index, "generation": generation, "from": {"status": approval["status"],
                                                               "role": approval["role"],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sidecar import contracts
 from sidecar.errors import Conflict, NotFound, SidecarError
-from sidecar.flows import letter_advice, pipeline, registry, writebacks
+from sidecar.flows import advice_rank, letter_advice, pipeline, registry, writebacks
 from sidecar.odoo.errors import CATEGORY_LABELS
 from sidecar.services import Services
 from sidecar.store import audit, dead_letters, jobs
@@ -15,8 +15,7 @@ LABELS = {**CATEGORY_LABELS, N8N_FAILURE: "n8n execution failed", MAPPING_MISSIN
 CATEGORIES = tuple(LABELS)
 STATUSES = tuple(value for value, _ in dead_letters.STATUSES)
 KINDS = (dead_letters.JOB, dead_letters.EVENT, dead_letters.N8N_EXECUTION, dead_letters.RECORD)
-NEWEST, PRIORITY = "newest", "priority"
-SORTS = (NEWEST, PRIORITY)  # priority: the advice's score, highest first (newest first among equals)
+NEWEST, PRIORITY, SORTS = advice_rank.NEWEST, advice_rank.PRIORITY, advice_rank.SORTS
 
 
 def event_flow(letter: dict) -> str | None:
@@ -65,7 +64,7 @@ def list_letters(services: Services, *, status=None, category=None, kind=None, f
         # A letter's flow lies in its detail or its job's release, its priority in advice: both are applied
         # here, to a page as large as allowed.
         rows = dead_letters.list_letters(conn, status=status, category=category, kind=kind,
-                                         limit=MAX_PAGE if flow or sort == PRIORITY else limit)
+                                         limit=MAX_PAGE if flow else advice_rank.fetched(limit, sort))
         job_flows = _job_flows(conn, rows)
         rows = [row for row in rows if not flow or (event_flow(row) or job_flows.get(row["ref"])) == flow]
         rows = rows if sort == PRIORITY else rows[:limit]
@@ -74,9 +73,7 @@ def list_letters(services: Services, *, status=None, category=None, kind=None, f
     if advice is not None:
         for view in views:
             view["advice"] = advice.get(view["id"])
-    if sort == PRIORITY:  # stable: newest first among equal scores, and letters without advice last
-        views.sort(key=lambda view: -view["advice"]["priority"]["score"] if view.get("advice") else 1)
-    return views[:limit]
+    return advice_rank.rank(views, sort)[:limit]
 
 
 def get_letter(services: Services, letter_id: str) -> dict:

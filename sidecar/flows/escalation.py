@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from sidecar.advisory import approver_summary
 from sidecar.errors import Conflict
 from sidecar.flows import approvals, writebacks
 from sidecar.flows.approval_routing import excluded, notices
@@ -65,8 +66,9 @@ def _remind(conn, services: Services, approval: dict, index: int, tiers: list[di
              "company_id": ((release.get("facts") or {}).get("order") or {}).get("company_id")}
     current = releases.get_approval(conn, approval["id"])
     summary = "Reminder: this approval is past its deadline. " + release["decision"].get("summary", "")
+    advice = approver_summary.note(release["decision"], later=True)
     writebacks.queue(conn, release["id"], f"remind{approval['generation']}-tier{index}",
-                     [("notify_approver", n) for n in notices(services, current, order, summary, [index])],
+                     [("notify_approver", n) for n in notices(services, current, order, summary, [index], advice)],
                      services.settings.max_attempts)
     audit.append(conn, "approval.reminded", approval["id"], {"tier": index, "role": tiers[index]["role"],
                                                              "eligible": tiers[index]["eligible"]}, actor=ACTOR)

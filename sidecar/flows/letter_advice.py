@@ -4,33 +4,31 @@ Computed when letters are listed or shown, never stored: a replay, resolve or ab
 """
 from __future__ import annotations
 
-import logging
 import time
 
 from sidecar.advisory import fairness, letters
 from sidecar.advisory.config import AdvisoryConfig
 from sidecar.advisory.local import LocalAdvisor
+from sidecar.flows import advice_rank
 from sidecar.services import Services
 from sidecar.store import dead_letters, jobs
 from sidecar.store.records import iso
 
-logger = logging.getLogger(__name__)
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 365
 MAX_CASES = 2000  # the newest letters of the window a report scores
 
 
 def advice_for(conn, config: AdvisoryConfig, rows: list[dict], now: float | None = None) -> dict[str, dict]:
-    """Advice on each letter, by id; {} when advice fails (a list is never held up by it). Always the local
-    backend: a page of letters must not wait on a chat API once per row."""
+    """Advice on each letter, by id. Always the local backend: a page of letters must not wait on a chat API once
+    per row."""
     now = time.time() if now is None else now
-    try:
+
+    def advise() -> dict[str, dict]:
         facts = jobs.release_facts_of(conn, [row["ref"] for row in rows if row["kind"] == dead_letters.JOB
                                              and row["ref"]])
         return letters.advise_letters(LocalAdvisor(config), [(row, facts.get(row["ref"], {})) for row in rows], now)
-    except Exception:  # noqa: BLE001 - the letters are shown without advice rather than not at all
-        logger.exception("advice on %s dead letters failed; they are shown without it", len(rows))
-        return {}
+    return advice_rank.guarded("dead letters", len(rows), advise)
 
 
 def fairness_report(services: Services, days: int = DEFAULT_WINDOW_DAYS, now: float | None = None) -> dict:

@@ -95,9 +95,14 @@ def notice_subject(order_name: str) -> str:
     return f"Your decision on {order_name}"
 
 
-def notice_text(order_name: str, summary: str) -> str:
+def notice_text(order_name: str, summary: str, advice: str = "") -> str:
     """The approver's private notification, before the links the worker adds when it delivers it."""
-    return f"{order_name} waits for your approval.\n{summary}".rstrip()
+    return advised(f"{order_name} waits for your approval.\n{summary}".rstrip(), advice)
+
+
+def advised(text: str, advice: str) -> str:
+    """A private notification's text followed by the approver's summary labelled as advice (when there is one)."""
+    return f"{text}\n\n{advice}" if advice else text
 
 
 def activity_summary(order_name: str, words: Wording) -> str:

@@ -195,14 +195,16 @@ def approval_requests(target: dict, decision: dict, notices, summary: str) -> li
     (`target`: its order_id, model and what the decision saw), then each approver's private notice."""
     operations = []
     route, sla = decision.get("route") or {}, decision.get("sla") or {}
+    advice = approver_summary.note(decision)
     if route.get("assignee"):
         operations.append(("schedule_activity", {
             **target, "assignee_login": route["assignee"], "summary": summary,
-            "note": messages.activity_note(decision.get("summary", ""), approver_summary.note(decision)),
+            "note": messages.activity_note(decision.get("summary", ""), advice),
             "deadline": utc_moment(sla["due_at"]).date().isoformat(), "due_at": sla["due_at"],
         }))
     model = {"model": target["model"]} if "model" in target else {}
-    return operations + [("notify_approver", {**notice, **model}) for notice in notices]
+    return operations + [("notify_approver", {**notice, **model, "body": messages.advised(notice["body"], advice)})
+                         for notice in notices]
 
 
 def for_approval(order_id: int, approved: bool, approver: str, comment: str | None,

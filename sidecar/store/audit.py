@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from sidecar import correlation
 from sidecar.store.database import AUDIT_SEAL, after_commit, before_commit, in_savepoint, transaction_local
+from sidecar.store.prepared import Prepared
 from sidecar.store.records import now
 from sidecar.store.schema import approvals, audit_head, audit_log, dead_letters, jobs, releases
 
@@ -30,7 +31,10 @@ MAX_PROBLEMS = 100  # a rewritten chain breaks every later entry; the first ones
 SEALED = ("seq", "at", "kind", "subject", "actor", "data", "prev_hash")
 # A wiped log shows against these: the sidecar writes an audit entry for every row they hold.
 AUDITED_TABLES = (releases, approvals, jobs, dead_letters)
-HEAD_FOR_UPDATE = sa.select(audit_head).where(audit_head.c.id == 1).with_for_update()
+# Run by every writer: prepared (store/prepared.py).
+_HEAD = Prepared(sa.select(audit_head).where(audit_head.c.id == 1).with_for_update())
+_INSERT = Prepared(audit_log.insert())
+_MOVE_HEAD = Prepared(audit_head.update().where(audit_head.c.id == 1))
 
 
 def _canonical(fields: dict) -> bytes:
@@ -173,21 +177,21 @@ def _write(conn: Connection, seal: AuditSeal, entries_: list[dict]) -> None:
     """Chain `entries_` after the head, insert them in one statement and move the head."""
     if not entries_:
         return
-    head = conn.execute(HEAD_FOR_UPDATE).first()
+    head = _HEAD.first(conn)
     if head is None and conn.dialect.name == "postgresql":
         # The first entry has no head row to lock: two processes starting on a new store would both insert it.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7302)")
-        head = conn.execute(HEAD_FOR_UPDATE).first()
-    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+        head = _HEAD.first(conn)
+    seq, prev_hash = (head["seq"], head["hash"]) if head else (0, GENESIS)
     for entry in entries_:
         seq += 1
         entry.update(seq=seq, prev_hash=prev_hash)
         entry["hash"] = prev_hash = seal.entry_hash(entry)
         if seq % CHECKPOINT_EVERY == 0:
             after_commit(conn, partial(checkpoint_quietly, seal, seq, entry["hash"], "append"))
-    conn.execute(audit_log.insert(), entries_)
+    _INSERT.run(conn, entries_)
     if head:
-        conn.execute(audit_head.update().where(audit_head.c.id == 1), {"seq": seq, "hash": prev_hash})
+        _MOVE_HEAD.run(conn, {"seq": seq, "hash": prev_hash})
     else:
         conn.execute(audit_head.insert(), {"id": 1, "seq": seq, "hash": prev_hash})
 

@@ -95,7 +95,6 @@ class Database:
                                  self.writers) if self.writers else None
         # Built once: an engine with options is a new object with its own options dict, each time it is asked for.
         self._reader = self.engine.execution_options(**{READ_ONLY: True})
-        self._compiled: dict = {}  # statement -> its compiled form for this engine (see fetch)
 
     def exists(self) -> bool:
         """True when the store is there already (a SQLite file is not created by asking)."""
@@ -147,35 +146,6 @@ class Database:
             yield conn
         for hook in hooks:
             hook()
-
-    def fetch(self, statement, params: dict) -> list[tuple]:
-        """The rows of one read-only statement, run on a pooled DBAPI connection with the statement compiled
-        once for this engine: Connection.execute costs several times what SQLite takes to answer a read by
-        primary key. One statement reads one consistent snapshot, so no transaction is begun around it (the
-        pool rolls back on return, as for every connection); a DBAPI error comes out as SQLAlchemy's own."""
-        compiled = self._compiled.get(statement)
-        if compiled is None:
-            compiled = self._compiled[statement] = statement.compile(dialect=self.engine.dialect)
-        values = compiled.construct_params(params)
-        if compiled.positional:
-            values = tuple(values[name] for name in compiled.positiontup)
-        with _busy_as_store_busy():
-            raw = self.engine.raw_connection()  # pool and connect errors: SQLAlchemy's already
-            try:
-                cursor = raw.cursor()
-                try:
-                    cursor.execute(compiled.string, values)
-                    return cursor.fetchall()
-                finally:
-                    cursor.close()
-            except self.engine.dialect.loaded_dbapi.Error as err:
-                lost = self.engine.dialect.is_disconnect(err, raw.dbapi_connection, None)
-                if lost:
-                    raw.invalidate(err)  # not back into the pool
-                raise sa.exc.DBAPIError.instance(compiled.string, values, err, self.engine.dialect.loaded_dbapi.Error,
-                                                 connection_invalidated=lost, dialect=self.engine.dialect) from err
-            finally:
-                raw.close()
 
     def ping(self) -> None:
         """Raise when the database cannot answer a trivial query."""

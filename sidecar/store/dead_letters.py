@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sidecar.store.prepared import Prepared
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import dead_letters
 
@@ -37,13 +38,14 @@ def get(conn: Connection, letter_id: str) -> dict | None:
     return as_dict(conn.execute(sa.select(dead_letters).where(dead_letters.c.id == letter_id)).first())
 
 
-_OPEN_BY_REF = sa.select(dead_letters).where(dead_letters.c.ref == sa.bindparam("ref"), dead_letters.c.status == OPEN)
-_OPEN_EVENTS = sa.select(dead_letters).where(dead_letters.c.status == OPEN, dead_letters.c.kind.in_((EVENT, N8N_EXECUTION)))
+_OPEN_BY_REF = Prepared(sa.select(dead_letters).where(dead_letters.c.ref == sa.bindparam("ref"), dead_letters.c.status == OPEN))
+_OPEN_EVENTS = Prepared(sa.select(dead_letters).where(
+    dead_letters.c.status == OPEN, sa.or_(dead_letters.c.kind == EVENT, dead_letters.c.kind == N8N_EXECUTION)))
 
 
 def open_for_ref(conn: Connection, ref: str) -> dict | None:
     """The open dead letter holding a job, event or execution, if any."""
-    return as_dict(conn.execute(_OPEN_BY_REF, {"ref": ref}).first())
+    return _OPEN_BY_REF.first(conn, {"ref": ref})
 
 
 def latest_for_ref(conn: Connection, ref: str, kind: str | None = None) -> dict | None:
@@ -72,7 +74,7 @@ def open_events_for_order(conn: Connection, order_id: int, model: str = "sale.or
     query = _OPEN_EVENTS  # built once, as every statement of a decision's transaction (see store/releases.py)
     # Open event letters are few (an outage's worth at most): matching in Python keeps the
     # JSON query portable between SQLite and PostgreSQL.
-    return [letter for letter in (as_dict(row) for row in conn.execute(query))
+    return [letter for letter in query.all(conn)
             if _order_of(letter["detail"]) == (model, order_id)]
 
 

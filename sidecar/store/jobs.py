@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from sidecar import correlation
 from sidecar.store.database import transaction_local
+from sidecar.store.prepared import Prepared
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import jobs, releases
 
@@ -33,20 +34,21 @@ WAITING = (PENDING, RETRYING)
 DEFAULT_MODEL = "sale.order"  # the first flow's documents; every flow's write-backs name their model
 DEFAULT_PRIORITY = 0  # a job queued without one (every governed flow's write-backs); higher runs first
 
-# Statements of a decision's write transaction, built once: building one per call costs more than running it.
-_LAST_SEQ = sa.select(sa.func.max(jobs.c.seq)).where(jobs.c.model == sa.bindparam("model"),
-                                                    jobs.c.order_id == sa.bindparam("order_id"))
+# Statements of a decision's write transaction, built once and prepared (see store/releases.py).
+_LAST_SEQ = Prepared(sa.select(sa.func.max(jobs.c.seq).label("last")).where(jobs.c.model == sa.bindparam("model"),
+                                                    jobs.c.order_id == sa.bindparam("order_id")))
 # A job follows its decision's correlation id (one id from the event to its last write-back), else the
 # current request's; read inside the insert, no extra round trip.
-_INSERT = jobs.insert().values(correlation_id=sa.func.coalesce(
+_INSERT = Prepared(jobs.insert().values(correlation_id=sa.func.coalesce(
     sa.select(releases.c.correlation_id).where(releases.c.id == sa.bindparam("of_release")).scalar_subquery(),
-    sa.bindparam("correlation")))
-_STATES_OF_RELEASE = sa.select(jobs.c.state).where(jobs.c.release_id == sa.bindparam("release_id"))
+    sa.bindparam("correlation"))))
+_STATES_OF_RELEASE = Prepared(sa.select(jobs.c.state).where(jobs.c.release_id == sa.bindparam("release_id")))
 _FOR_RELEASE = sa.select(jobs).where(jobs.c.release_id == sa.bindparam("release_id")).order_by(
     jobs.c.seq, jobs.c.created_at, jobs.c.id)
 # What the API shows of a release's jobs: not their payloads and results, JSON that would be decoded for nothing.
-_SHOWN_FOR_RELEASE = _FOR_RELEASE.with_only_columns(
-    jobs.c.id, jobs.c.operation, jobs.c.state, jobs.c.attempts, jobs.c.last_error, jobs.c.category)
+_SHOWN_FOR_RELEASE = Prepared(_FOR_RELEASE.with_only_columns(
+    jobs.c.id, jobs.c.operation, jobs.c.state, jobs.c.attempts, jobs.c.last_error, jobs.c.category))
+_FOR_RELEASE = Prepared(_FOR_RELEASE)
 
 
 def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: dict,
@@ -63,7 +65,7 @@ def enqueue(conn: Connection, *, idempotency_key: str, operation: str, payload: 
     seq = None
     if order_id is not None:
         seq = _next_seq(conn, model, order_id)
-    conn.execute(_INSERT, dict(
+    _INSERT.run(conn, dict(
         id=job_id, idempotency_key=idempotency_key, release_id=release_id, model=model, order_id=order_id, seq=seq,
         operation=operation, payload=payload, state=PENDING, attempts=0, crashes=0, max_attempts=max_attempts,
         priority=priority, next_attempt_at=stamp, created_at=stamp, updated_at=stamp,
@@ -81,7 +83,7 @@ def _next_seq(conn: Connection, model: str, order_id: int) -> int:
             # SQLite's write lock serializes enqueues; here two for one document would read the same max(seq).
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:model), :order_id)"),
                          {"model": model, "order_id": order_id})
-        known[(model, order_id)] = conn.execute(_LAST_SEQ, {"model": model, "order_id": order_id}).scalar() or 0
+        known[(model, order_id)] = _LAST_SEQ.scalar(conn, {"model": model, "order_id": order_id}) or 0
     known[(model, order_id)] += 1
     return known[(model, order_id)]
 
@@ -116,17 +118,17 @@ def release_facts_of(conn: Connection, job_ids: list[str]) -> dict[str, dict]:
 
 def for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run."""
-    return [as_dict(row) for row in conn.execute(_FOR_RELEASE, {"release_id": release_id})]
+    return _FOR_RELEASE.all(conn, {"release_id": release_id})
 
 
 def states_of_release(conn: Connection, release_id: str) -> list[str]:
     """The states of a release's jobs (no payloads read)."""
-    return list(conn.execute(_STATES_OF_RELEASE, {"release_id": release_id}).scalars())
+    return [row["state"] for row in _STATES_OF_RELEASE.all(conn, {"release_id": release_id})]
 
 
 def shown_for_release(conn: Connection, release_id: str) -> list[dict]:
     """A release's jobs in the order they run, with the columns the API shows only."""
-    return [as_dict(row) for row in conn.execute(_SHOWN_FOR_RELEASE, {"release_id": release_id})]
+    return _SHOWN_FOR_RELEASE.all(conn, {"release_id": release_id})
 
 
 def _due(stamp):

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from sidecar import correlation
 from sidecar.store.database import Database
+from sidecar.store.prepared import Prepared
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import approval_votes, approvals, jobs, releases
 
@@ -34,33 +35,33 @@ UNROUTABLE, CANCELLED = "unroutable", "cancelled"
 APPROVAL_STATUSES = (PENDING, UNROUTABLE, APPROVED, REJECTED_BY_APPROVER, CANCELLED)
 OPEN_APPROVAL = (PENDING, UNROUTABLE)
 
-# Statements of a decision's write transaction, built once: building one per call costs more than running it.
-_INSERT_RELEASE = releases.insert()
-_RELEASE_BY_ID = sa.select(releases).where(releases.c.id == sa.bindparam("release_id"))
-_IN_FLIGHT = sa.select(releases).where(releases.c.flow == sa.bindparam("flow"), releases.c.model == sa.bindparam("model"),
-                                       releases.c.order_id == sa.bindparam("order_id"), releases.c.in_flight == 1)
+# Statements of a decision's write transaction, built once (building one per call costs more than running
+# it) and prepared (store/prepared.py: SQLAlchemy's per-execution machinery cost more than SQLite's work).
+_INSERT_RELEASE = Prepared(releases.insert())
+_RELEASE_BY_ID = Prepared(sa.select(releases).where(releases.c.id == sa.bindparam("release_id")))
+_IN_FLIGHT = Prepared(sa.select(releases).where(releases.c.flow == sa.bindparam("flow"), releases.c.model == sa.bindparam("model"),
+                                       releases.c.order_id == sa.bindparam("order_id"), releases.c.in_flight == 1))
 _APPROVAL_OF_RELEASE = sa.select(approvals).where(approvals.c.release_id == sa.bindparam("release_id"))
 # What the API shows of a decision, with its approval's id (a release has at most one), in one statement:
 # not its facts, JSON that would be decoded for nothing.
-_RELEASE_SHOWN = sa.select(
+_RELEASE_SHOWN = Prepared(sa.select(
     releases.c.id, releases.c.order_id, releases.c.order_name, releases.c.event_id, releases.c.outcome,
     releases.c.status, releases.c.decision, releases.c.created_at, releases.c.correlation_id,
     approvals.c.id.label("approval_id"),
 ).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)).where(
-    releases.c.id == sa.bindparam("release_id"))
+    releases.c.id == sa.bindparam("release_id")))
 # GET /v1/releases/{id} in one statement: the columns the API shows, its approval's id and its jobs in the
 # order they run (one row per job; one row with no job columns for a release without jobs). The decision
 # comes as its stored JSON text, for an answer that carries it as it is rather than decoded and encoded again.
-_RELEASE_ANSWER = sa.select(
+_RELEASE_ANSWER = Prepared(sa.select(
     releases.c.id, releases.c.order_id, releases.c.order_name, releases.c.event_id, releases.c.outcome,
     releases.c.status, sa.cast(releases.c.decision, sa.Text).label("decision"), releases.c.created_at,
     releases.c.correlation_id, approvals.c.id.label("approval_id"),
     jobs.c.id.label("job_id"), jobs.c.operation, jobs.c.state, jobs.c.attempts, jobs.c.last_error, jobs.c.category,
 ).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)
               .outerjoin(jobs, jobs.c.release_id == releases.c.id)).where(
-    releases.c.id == sa.bindparam("release_id")).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id)
-_ANSWER_COLUMNS = tuple(column.key for column in _RELEASE_ANSWER.selected_columns)
-_FIRST_JOB_COLUMN = _ANSWER_COLUMNS.index("job_id")
+    releases.c.id == sa.bindparam("release_id")).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id))
+_JOB_SHOWN = ("operation", "state", "attempts", "last_error", "category")
 
 
 def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
@@ -68,7 +69,7 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
     """Store a flow's decision on a document; IntegrityError when the document has one in flight."""
     release_id = new_id("rel")
     stamp = now()
-    conn.execute(_INSERT_RELEASE, dict(
+    _INSERT_RELEASE.run(conn, dict(
         id=release_id, flow=flow, model=model, order_id=order_id, order_name=order_name, event_id=event_id,
         outcome=decision["outcome"], status=status, decision=decision, facts=facts,
         policy_version=decision["policy"]["version"], requested_by=requested_by,
@@ -79,29 +80,33 @@ def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, or
 
 def get_release(conn: Connection, release_id: str) -> dict | None:
     """One release by id."""
-    return as_dict(conn.execute(_RELEASE_BY_ID, {"release_id": release_id}).first())
+    return _RELEASE_BY_ID.first(conn, {"release_id": release_id})
 
 
 def release_shown(conn: Connection, release_id: str) -> dict | None:
     """The columns of a release the API shows, and `approval_id` (None without an approval)."""
-    return as_dict(conn.execute(_RELEASE_SHOWN, {"release_id": release_id}).first())
+    return _RELEASE_SHOWN.first(conn, {"release_id": release_id})
 
 
 def release_answer(db: Database, release_id: str) -> tuple[dict, list[dict]] | None:
-    """What the API shows of a release, `approval_id` included and `decision` as JSON text, and its jobs
-    (`release_shown` and jobs.shown_for_release in one statement, on its own); None when there is no such release."""
-    rows = db.fetch(_RELEASE_ANSWER, {"release_id": release_id})
+    """A release as the API shows it (`decision` as JSON text) and its jobs, or None: one statement, run alone."""
+    values = {"release_id": release_id}
+    if Prepared.listened(db.engine):  # statement listeners see it run SQLAlchemy's own way
+        with db.read() as conn:
+            rows = _RELEASE_ANSWER.all(conn, values)
+    else:
+        rows = _RELEASE_ANSWER.all_alone(db.engine, values)
     if not rows:
         return None
-    at, names = _FIRST_JOB_COLUMN, _ANSWER_COLUMNS
-    release = dict(zip(names[:at], rows[0][:at]))
-    shown = [dict(zip(("id", *names[at + 1:]), row[at:])) for row in rows if row[at] is not None]
+    release = {key: value for key, value in rows[0].items() if key != "job_id" and key not in _JOB_SHOWN}
+    shown = [{"id": row["job_id"], **{key: row[key] for key in _JOB_SHOWN}} for row in rows
+             if row["job_id"] is not None]
     return release, shown
 
 
 def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:
     """The flow's decision on the document still in flight, if any."""
-    return as_dict(conn.execute(_IN_FLIGHT, {"flow": flow, "model": model, "order_id": order_id}).first())
+    return _IN_FLIGHT.first(conn, {"flow": flow, "model": model, "order_id": order_id})
 
 
 def set_status(conn: Connection, release_id: str, status: str) -> str:
