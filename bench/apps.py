@@ -9,7 +9,6 @@ question answers at once, as if Odoo took no time, so what is measured is the si
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sqlite3
@@ -69,16 +68,20 @@ def durable_health():
 
 
 class RecordedOdoo:
-    """The gateway methods one release decision calls, answered from a recording (the order id swapped in)."""
+    """The gateway methods one release decision calls, answered from a recording (the order id swapped in).
+
+    Each answer is parsed anew from the recorded JSON text, as the real gateway parses what Odoo sends.
+    """
 
     def __init__(self, recording: dict):
         self.recording = recording
+        self.bundle_text = json.dumps(recording["bundle"])
 
     def committed_match(self, model, record_id, write_date, domain) -> bool:
         return True
 
     def read_release_bundle(self, order_id: int, requested_by) -> dict:
-        bundle = copy.deepcopy(self.recording["bundle"])
+        bundle = json.loads(self.bundle_text)
         bundle["order"]["id"] = order_id
         bundle["order"]["name"] = f"S{order_id:07d}"
         bundle["user_logins"] = {int(uid): login for uid, login in bundle["user_logins"].items()}  # JSON made them str

@@ -74,6 +74,14 @@ BATTERY = [
      400, "malformed_json"),
     ("POST", "/v1/approvals/apr_x/decision", JSON, b'{"decision":"approve","approver":"\\ud83d"}',
      400, "malformed_json"),
+    # ... in any encoding JSON allows: UTF-8 bytes of a surrogate, a UTF-16 body.
+    ("POST", "/v1/events", JSON, b'{"id":"ev-\xed\xa0\x80","type":"sale_order.release_requested",'
+                                 b'"data":{"_model":"sale.order","_id":1}}', 400, "malformed_json"),
+    ("POST", "/v1/events", JSON, '{"id":"ev-\\ud800","type":"sale_order.release_requested",'
+                                 '"data":{"_model":"sale.order","_id":1}}'.encode("utf-16-le"), 400, "malformed_json"),
+    ("POST", "/v1/events", JSON, ('{"id":"deep-utf16","type":"sale_order.release_requested","data":{"_model":'
+                                  '"sale.order","_id":1,"x":' + nested(65) + "}}").encode("utf-16-le"), 400,
+     "malformed_json"),
     # A surrogate pair is one real character and is fine.
     ("POST", "/v1/events", JSON, b'{"id":"ev-\\ud83d\\ude00","type":"sale_order.release_requested",'
                                  b'"data":{"_model":"sale.order","_id":1}}', 503, "odoo_unreachable"),

@@ -322,6 +322,14 @@ def test_the_webhooks_write_date_is_kept_as_odoo_sent_it(write_date):
     assert release_request_from_webhook(body)["write_date"] == (write_date or None)
 
 
+@pytest.mark.parametrize("write_date, kept", [
+    ("2024-02-29 10:00:00", True), ("2026-02-29 10:00:00", False), ("2026-04-31 10:00:00.5", False),
+    ("2026-11-25 02:17:01\n", False), ("2026-11-25 02:17:01.\u0661\u0662", False),
+])
+def test_a_write_date_the_pattern_admits_but_no_clock_shows_is_dropped(write_date, kept):
+    assert release_request_from_webhook({**WEBHOOK, "write_date": write_date})["write_date"] == (write_date if kept else None)
+
+
 @pytest.mark.parametrize("write_date", ["2026-11-25T02:17:01Z", "yesterday", 20261125, "2026-13-25 02:17:01",
                                         "2026-11-25 02:17:01.x"])
 def test_malformed_write_date_is_an_invalid_payload(write_date):

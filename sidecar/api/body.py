@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, g, request
@@ -12,6 +13,7 @@ from sidecar.errors import InvalidPayload, UnsupportedMediaType
 
 MAX_DEPTH = 64  # far deeper than any real event or n8n report; deep enough input is a DoS, not data
 JSON_TYPES = ("application/json",)
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # \uD800-\uDFFF: half of a UTF-16 pair, maybe alone
 
 
 def raw_body() -> bytes:
@@ -79,12 +81,20 @@ def parse_json(raw: bytes):
         raise InvalidPayload(f"request body is nested deeper than {MAX_DEPTH} levels", code="malformed_json") from None
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidPayload(f"request body is not valid JSON: {err}", code="malformed_json") from None
-    problem = _first_problem(document)
+    problem = _first_problem(document) if _may_hide_a_problem(raw) else None
     if problem:
         pointer, message = problem
         raise InvalidPayload(f"request body is not acceptable JSON: {message}", code="malformed_json",
                              details=[{"pointer": pointer, "message": message}])
     return document
+
+
+def _may_hide_a_problem(raw: bytes) -> bool:
+    """False when the text alone rules out both problems (as it does for nearly every body): plain ASCII,
+    read as UTF-8, holding no surrogate escape and no more brackets than MAX_DEPTH."""
+    if not isinstance(raw, bytes) or not raw.isascii() or b"\x00" in raw:  # beyond ASCII, or UTF-16/32 (NULs)
+        return True
+    return raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or SURROGATE_ESCAPE.search(raw) is not None
 
 
 def _first_problem(document) -> tuple[str, str] | None:

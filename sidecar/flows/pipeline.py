@@ -41,7 +41,14 @@ def request_hash(payload) -> str:
 def describe(conn, release: dict, duplicate_of: str | None = None) -> dict:
     """The API view of a decision: outcome, approval and write-back jobs (`order_*` name its document)."""
     approval = releases.approval_for_release(conn, release["id"])
-    return view(release, approval["id"] if approval else None, jobs.for_release(conn, release["id"]), duplicate_of)
+    return view(release, approval["id"] if approval else None, jobs.shown_for_release(conn, release["id"]),
+                duplicate_of)
+
+
+def shown(conn, release_id: str) -> dict | None:
+    """The API view of a stored decision, read without its facts and its jobs' payloads; None when there is none."""
+    release = releases.release_shown(conn, release_id)
+    return view(release, release["approval_id"], jobs.shown_for_release(conn, release_id)) if release else None
 
 
 def view(release: dict, approval_id: str | None, release_jobs: list[dict], duplicate_of: str | None = None) -> dict:
@@ -300,16 +307,16 @@ def _decide(conn, services: Services, flow: Flow, envelope: dict, facts: dict, d
                                           flow.words, approver_summary.note(decision))
     if flow.on_decided:
         flow.on_decided(conn, release_id, facts, decision)
-    return describe(conn, releases.get_release(conn, release_id))
+    return shown(conn, release_id)
 
 
 def get_release(services: Services, release_id: str) -> dict:
     """One decision as the API shows it."""
     with services.db.read() as conn:
-        release = releases.release_shown(conn, release_id)
-        if release is None:
-            raise NotFound(f"no release {release_id}")
-        return view(release, release["approval_id"], jobs.shown_for_release(conn, release_id))
+        answer = shown(conn, release_id)
+    if answer is None:
+        raise NotFound(f"no release {release_id}")
+    return answer
 
 
 def read_for_preview(services: Services, flow: Flow, doc_id: int, request: dict | None = None) -> dict:

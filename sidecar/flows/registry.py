@@ -196,10 +196,10 @@ def event_problems(envelope) -> list[dict]:
 
 
 def validate_event(envelope) -> Flow:
-    """The envelope's flow, once the envelope and its data match their contracts (400 / 422 otherwise)."""
-    contracts.validate("event.v1", envelope)
+    """The envelope's flow (parsed from JSON), once it and its data match their contracts (400 / 422 otherwise)."""
+    contracts.validate_parsed("event.v1", envelope)
     flow = by_type(envelope["type"])
-    contracts.validate(flow.contract, envelope["data"], prefix="/data")
+    contracts.validate_parsed(flow.contract, envelope["data"], prefix="/data")
     return flow
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sidecar.errors import InvalidPayload
 from sidecar.transform.uom import convert_price, convert_quantity
@@ -25,9 +25,12 @@ def odoo_datetime(value) -> str | None:
     if not value:
         return None
     try:
-        moment = datetime.strptime(value, ODOO_DATETIME)
-    except ValueError:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)  # Odoo's own form, read in C; strptime takes looser forms too
+    except ValueError as err:
+        try:
+            moment = datetime.strptime(value, ODOO_DATETIME)
+        except ValueError:
+            raise err from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment.replace(microsecond=0).isoformat() + "Z"
@@ -155,7 +158,9 @@ def _credit(partner: dict, company: dict, order: dict, currencies: dict) -> dict
 
 
 def _iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # strftime's "%Y-%m-%dT%H:%M:%SZ" (year unpadded, as glibc writes it) without its tzset() on every call
+    m = moment.astimezone(timezone.utc)
+    return f"{m.year}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def _num(value: float) -> str:
@@ -284,7 +289,10 @@ def _write_date(value) -> str | None:
         raise InvalidPayload("webhook write_date is not Odoo's UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'",
                              details=[{"pointer": "/write_date", "message": "not an Odoo datetime"}])
     try:
-        datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
+        if value.isascii() and not value.endswith("\n"):  # the pattern checked all but the day of the month
+            date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+        else:  # strptime refuses what the pattern lets through: other digits, a final newline
+            datetime.strptime(value, ODOO_DATETIME + (".%f" if len(value) > 19 else ""))
     except ValueError:
         return None
     return value
