@@ -92,11 +92,26 @@ def _retry_after(status: int) -> dict:
     return {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
 
 
+class SidecarFlask(Flask):
+    """Flask, each view and hook checked once for being a coroutine: Flask asks `inspect` about every one
+    of them on every request (eight calls for an API GET), though the answer never changes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        found = self._sync.get(func)
+        if found is None:
+            found = self._sync[func] = super().ensure_sync(func)
+        return found
+
+
 def create_app(overrides: dict | None = None, settings: Settings | None = None,
                services: Services | None = None) -> Flask:
     """Build the app: settings from the environment with `overrides` on top (or given), services,
     blueprints, handlers."""
-    app = Flask(__name__)
+    app = SidecarFlask(__name__)
     settings = settings or load_settings({**os.environ, **(overrides or {})})
     services = services or Services.from_settings(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes

@@ -130,6 +130,9 @@ def reject_large_bodies() -> None:
     """
     from sidecar.api.body import raw_body
 
+    environ = request.environ
+    if not environ.get("CONTENT_LENGTH") and not environ.get("HTTP_TRANSFER_ENCODING"):
+        return  # no body declared, none streamed: most GETs, nothing to parse
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None:
         if request.content_length > limit:
@@ -141,6 +144,8 @@ def reject_large_bodies() -> None:
 def reject_unreadable_query() -> None:
     """400 for a query parameter that is not text: bytes that are not UTF-8 (Werkzeug would quietly turn them
     into U+FFFD) or a NUL (PostgreSQL refuses it in any string, and no parameter of this API holds one)."""
+    if not request.query_string:
+        return
     for part in request.query_string.split(b"&"):
         name, _, value = part.partition(b"=")
         for raw, what in ((name, "name"), (value, "value")):

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 import time
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from sidecar.api.common import get_services, json_body, requires
 from sidecar import metrics
 from sidecar.auth import ID_HEADER
 from sidecar.errors import InvalidPayload, SidecarError
-from sidecar.flows import approval_routing, pipeline, reconcile, registry
+from sidecar.flows import approval_routing, pipeline, reconcile, registry, release_view
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
 MAX_KEY_LENGTH = 255  # the store's key column
@@ -67,7 +67,8 @@ def _count_event(envelope: dict, outcome: str, seconds: float | None = None) -> 
 @requires("releases.read")
 def get_release(release_id):
     """One decision with its jobs."""
-    return pipeline.get_release(get_services(), release_id)
+    return current_app.response_class(release_view.release_json(get_services(), release_id) + "\n",
+                                      mimetype=current_app.json.mimetype)
 
 
 @bp.post("/reconciliations/sales-order-release")

@@ -64,11 +64,20 @@ def system_of_record(table: dict, domain: str, scope: str | None) -> str:
     return scopes.get(scope or ANY_SCOPE, scopes.get(ANY_SCOPE, ODOO))
 
 
+_described: tuple[dict, dict] | None = None  # (table, its description): the settings' table is never changed
+
+
 def describe(table: dict) -> dict:
-    """Every domain with its scopes and default, as GET /v1/authority shows it."""
-    return {"default": ODOO, "domains": [
+    """Every domain with its scopes and default, as GET /v1/authority shows it (built once per table)."""
+    global _described
+    known = _described
+    if known is not None and known[0] is table:
+        return known[1]
+    found = {"default": ODOO, "domains": [
         {"domain": domain, "scope": meaning, "default": system_of_record(table, domain, None),
          "scopes": dict(sorted(table.get(domain, {}).items()))} for domain, meaning in DOMAINS.items()]}
+    _described = (table, found)
+    return found
 
 
 def refuse_unless_system_of_record(services, domain: str, scope: str | None, source: str, subject: str) -> None:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar import correlation
+from sidecar.store.database import Database
 from sidecar.store.prepared import Prepared
 from sidecar.store.records import as_dict, new_id, now
 from sidecar.store.schema import approval_votes, approvals, jobs, releases
@@ -49,6 +50,18 @@ _RELEASE_SHOWN = Prepared(sa.select(
     approvals.c.id.label("approval_id"),
 ).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)).where(
     releases.c.id == sa.bindparam("release_id")))
+# GET /v1/releases/{id} in one statement: the columns the API shows, its approval's id and its jobs in the
+# order they run (one row per job; one row with no job columns for a release without jobs). The decision
+# comes as its stored JSON text, for an answer that carries it as it is rather than decoded and encoded again.
+_RELEASE_ANSWER = Prepared(sa.select(
+    releases.c.id, releases.c.order_id, releases.c.order_name, releases.c.event_id, releases.c.outcome,
+    releases.c.status, sa.cast(releases.c.decision, sa.Text).label("decision"), releases.c.created_at,
+    releases.c.correlation_id, approvals.c.id.label("approval_id"),
+    jobs.c.id.label("job_id"), jobs.c.operation, jobs.c.state, jobs.c.attempts, jobs.c.last_error, jobs.c.category,
+).select_from(releases.outerjoin(approvals, approvals.c.release_id == releases.c.id)
+              .outerjoin(jobs, jobs.c.release_id == releases.c.id)).where(
+    releases.c.id == sa.bindparam("release_id")).order_by(jobs.c.seq, jobs.c.created_at, jobs.c.id))
+_JOB_SHOWN = ("operation", "state", "attempts", "last_error", "category")
 
 
 def insert_release(conn: Connection, *, flow: str, model: str, order_id: int, order_name: str, event_id: str,
@@ -73,6 +86,22 @@ def get_release(conn: Connection, release_id: str) -> dict | None:
 def release_shown(conn: Connection, release_id: str) -> dict | None:
     """The columns of a release the API shows, and `approval_id` (None without an approval)."""
     return _RELEASE_SHOWN.first(conn, {"release_id": release_id})
+
+
+def release_answer(db: Database, release_id: str) -> tuple[dict, list[dict]] | None:
+    """A release as the API shows it (`decision` as JSON text) and its jobs, or None: one statement, run alone."""
+    values = {"release_id": release_id}
+    if Prepared.listened(db.engine):  # statement listeners see it run SQLAlchemy's own way
+        with db.read() as conn:
+            rows = _RELEASE_ANSWER.all(conn, values)
+    else:
+        rows = _RELEASE_ANSWER.all_alone(db.engine, values)
+    if not rows:
+        return None
+    release = {key: value for key, value in rows[0].items() if key != "job_id" and key not in _JOB_SHOWN}
+    shown = [{"id": row["job_id"], **{key: row[key] for key in _JOB_SHOWN}} for row in rows
+             if row["job_id"] is not None]
+    return release, shown
 
 
 def release_in_flight(conn: Connection, flow: str, model: str, order_id: int) -> dict | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -28,3 +30,19 @@ def store_url(folder) -> str:
         conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     url = sa.engine.make_url(SERVER_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def opened_store(folder):
+    """The store of a test folder (store_url), its schema created, sealed with the tests' audit key;
+    disposed afterwards."""
+    from sidecar.store import Database
+    from sidecar.store.audit import AuditSeal
+    from tests.conftest import AUDIT_KEY
+
+    store = Database(store_url(folder), AuditSeal(AUDIT_KEY.encode(), Path(folder) / "checkpoints.jsonl"))
+    store.create_schema()
+    try:
+        yield store
+    finally:
+        store.dispose()
