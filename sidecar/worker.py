@@ -27,6 +27,7 @@ import time
 from sidecar import correlation, metrics, n8n_resume
 from sidecar.errors import SidecarError
 from sidecar.flows import approval_routing, redecide, writebacks
+from sidecar.mapping.service import load_mapper
 from sidecar.odoo import writeback
 from sidecar.odoo.errors import CATEGORY_LABELS, INTERNAL, UNREACHABLE, OdooError
 from sidecar.services import Services
@@ -338,7 +339,8 @@ class OutboxWorker:
             if job["operation"] == n8n_resume.OPERATION:  # not Odoo: n8n waits for the outcome
                 settings = self.services.settings
                 return n8n_resume.run(payload, f"msg_{job['id']}", settings.callback_secret, settings.n8n_resume_token)
-            return writeback.run(self.services.odoo, job["operation"], payload, links=self._links)
+            return writeback.run(self.services.odoo, job["operation"], payload, links=self._links,
+                                 mapper=lambda source: load_mapper(self.services, source))
         finally:
             self._heartbeat.release()
 

@@ -10,6 +10,7 @@ from sidecar.mapping.service import load_mapper
 from sidecar.store import audit
 from tests.conftest import ALL_SCOPES_KEY, READONLY_KEY, bearer
 from tests.support.mapping_seed import MappingSeed
+from tests.support.odoo_seed import unique
 
 OPS = bearer(ALL_SCOPES_KEY)
 
@@ -260,3 +261,27 @@ def test_one_mapping_may_be_the_body_itself(client, odoo):
     assert bad.status_code == 400 and bad.json["error"]["details"][0]["pointer"] == "/source"
     typo = client.put("/v1/mappings/partners", json={"source": "*", "external_id": "c", "partner": 1}, headers=OPS)
     assert typo.status_code == 400 and typo.json["error"]["details"][0]["pointer"] == ""
+
+
+def test_a_tax_rate_maps_to_a_sales_tax_of_the_company_and_a_purchase_tax_is_refused(client, services, odoo_seed):
+    sale = odoo_seed.sale_tax(7.7, "Reduced")
+    purchase = odoo_seed.call("account.tax", "create", {"name": unique("Input 7.7%"), "amount": 7.7,
+                                                        "type_tax_use": "purchase", "company_id": odoo_seed.company_id()})
+    try:
+        answer = put(client, "taxes", [{"rate": 7.70, "tax_id": sale}], source="shop-eu")
+        assert answer.status_code == 200, answer.json
+        mapping = answer.json["items"][0]["mapping"]
+        [shown] = odoo_seed.read("account.tax", [sale], ["name"])
+        assert (mapping["rate"], mapping["tax_id"], mapping["name"]) == (7.7, sale, shown["name"])
+        assert listed(client, "taxes", "?source=shop-eu") == [mapping]
+        assert client.get(f"/v1/mappings/taxes/{mapping['id']}", headers=OPS).json == mapping
+        assert entries(services, "mapping.created")[-1]["subject"] == "mapping:taxes:shop-eu:7.7"
+        assert load_mapper(services, "shop-eu").tax("shop-eu", 7.7) == (sale, "shop-eu")
+        refused = put(client, "taxes", [{"rate": 7.7, "tax_id": purchase}], source="*")
+        assert refused.status_code == 422 and refused.json["error"]["code"] == "mapping_rejected", refused.json
+        assert refused.json["error"]["details"][0]["pointer"] == "/mappings/0/tax_id"
+        assert "not a sales tax" in refused.json["error"]["details"][0]["message"]
+        assert client.delete(f"/v1/mappings/taxes/{mapping['id']}", headers=OPS).status_code == 200
+        assert listed(client, "taxes") == []
+    finally:  # a real database keeps the taxes of earlier runs
+        odoo_seed.call("account.tax", "write", [sale, purchase], {"active": False})

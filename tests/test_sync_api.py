@@ -410,3 +410,34 @@ def test_a_rate_without_exactly_one_odoo_tax_fails_the_job_before_anything_is_wr
     assert caught.value.category == "record_missing"
     assert f"no sales tax of {rate + 0.5:g}%" in caught.value.message and f"shop-eu:{refs[1]}" in caught.value.message
     assert orders_in_odoo(odoo_seed, [f"shop-eu:{ref}" for ref in refs]) == {}
+
+
+def test_a_tax_mapping_picks_one_of_two_sales_taxes_of_the_rate_and_an_archived_one_fails_the_job(
+        client, worker, services, odoo_seed, catalogue, vat):
+    customer, first, _second = catalogue
+    rate, _tax = vat
+    twin = odoo_seed.sale_tax(rate, "Sales tax")  # the automatic match alone would find two
+    try:
+        mapped = client.put("/v1/mappings/taxes", json={"source": "shop-eu", "rate": rate, "tax_id": twin},
+                            headers=bearer(ALL_SCOPES_KEY))
+        assert mapped.status_code == 200, mapped.json
+        refs = [unique("SO-M").replace(" ", "") for _ in range(2)]
+        records = [order(ref, customer, [(first, 1, 10.0)]) for ref in refs]
+        for record in records:
+            record["lines"][0]["taxes"] = [{"name": "VAT", "rate": rate}]
+        assert client.post("/v1/sync/orders", json={"source": "shop-eu", "records": records[:1]},
+                           headers=bearer()).json["accepted"] == 1
+        worker.drain()
+        found = orders_in_odoo(odoo_seed, [f"shop-eu:{refs[0]}"])
+        [line] = odoo_seed.read("sale.order.line", found[f"shop-eu:{refs[0]}"]["order_line"], ["tax_id"])
+        assert line["tax_id"] == [twin]
+        odoo_seed.call("account.tax", "write", [twin], {"active": False})  # the mapped tax is no longer usable
+        answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": records[1:]}, headers=bearer())
+        worker.drain()
+        with services.db.read() as conn:
+            job = jobs.get(conn, answer.json["job"]["id"])
+        assert job["state"] == "dead" and job["category"] == "validation_error", job
+        assert f"tax mapping shop-eu:{rate:g}" in job["last_error"] and "archived" in job["last_error"], job
+        assert orders_in_odoo(odoo_seed, [f"shop-eu:{refs[1]}"]) == {}
+    finally:
+        odoo_seed.call("account.tax", "write", [twin], {"active": False})

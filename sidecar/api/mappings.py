@@ -1,4 +1,4 @@
-"""Mappings (SKU, unit, pack, partner cross-references): list, upsert as JSON, import CSV, delete; the authority table."""
+"""Mappings (SKU, unit, pack, partner, tax cross-references): list, upsert as JSON, import CSV, delete; the authority table."""
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -16,7 +16,7 @@ CSV_TYPES = ("text/csv", "application/csv")
 
 
 class MappingKind(BaseConverter):
-    """skus, units, packs or partners."""
+    """skus, units, packs, partners or taxes."""
 
     regex = "|".join(KINDS)
 

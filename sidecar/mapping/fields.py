@@ -6,7 +6,7 @@ import re
 
 from sidecar.mapping.resolver import ANY_SOURCE
 
-KINDS = ("skus", "units", "packs", "partners")
+KINDS = ("skus", "units", "packs", "partners", "taxes")
 # Per kind: every field it takes and the ones it requires (the Odoo side of skus and packs is checked
 # later: a product by product_id or default_code, a pack's quantity or its product.packaging).
 FIELDS = {
@@ -14,12 +14,15 @@ FIELDS = {
     "units": ("source", "unit", "uom_id", "factor"),
     "packs": ("source", "unit", "product_id", "default_code", "quantity", "packaging_id"),
     "partners": ("source", "external_id", "partner_id"),
+    "taxes": ("source", "rate", "tax_id"),
 }
-REQUIRED = {"skus": ("sku",), "units": ("unit", "uom_id"), "packs": ("unit",), "partners": ("external_id", "partner_id")}
+REQUIRED = {"skus": ("sku",), "units": ("unit", "uom_id"), "packs": ("unit",), "partners": ("external_id", "partner_id"),
+            "taxes": ("rate", "tax_id")}
 CODE_FIELDS = {"source": 64, "sku": 128, "unit": 64, "external_id": 128, "default_code": 128}  # max lengths
-ID_FIELDS = ("product_id", "uom_id", "packaging_id", "partner_id")
+ID_FIELDS = ("product_id", "uom_id", "packaging_id", "partner_id", "tax_id")
 NUMBER_FIELDS = ("quantity", "factor")
 MAX_ID = 2**31 - 1        # Odoo ids are PostgreSQL integers
+RATE_DIGITS = 4           # account.tax amount is stored with digits=(16, 4) (account/models/account_tax.py)
 MAX_QUANTITY = 1e9        # a pack of more than a billion units is a typo, not a pack
 SOURCE = re.compile(r"^(\*|[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63})$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -71,8 +74,24 @@ def parse_quantity(name: str, value) -> float:
     return float(value)
 
 
+def parse_rate(name: str, value) -> float:
+    """A tax rate in percent as a canonical order line gives it: 0 to 100, kept to Odoo's 4 decimals."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not DECIMAL.match(text):
+            raise FieldProblem(f"{name} must be a percentage such as 20 or 7.7 (digits and one '.')")
+        value = float(text)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise FieldProblem(f"{name} must be a number")
+    if not 0 <= value <= 100:
+        raise FieldProblem(f"{name} is a percentage: from 0 to 100")
+    return round(float(value), RATE_DIGITS)
+
+
 def parse_field(name: str, value):
     """One field's value, parsed by its type."""
+    if name == "rate":
+        return parse_rate(name, value)
     if name in ID_FIELDS:
         return parse_id(name, value)
     if name in NUMBER_FIELDS:

@@ -1,7 +1,8 @@
 """Parsed mappings checked against Odoo and completed with what Odoo holds (one read per model).
 
 A product given by default_code gets its id, every product its unit as Odoo reads it, a unit mapping
-Odoo's own factor and rounding, a pack given by its product.packaging that packaging's quantity.
+Odoo's own factor and rounding, a pack given by its product.packaging that packaging's quantity, a tax
+its name (and it must be an active sales tax of the integration user's company).
 """
 from __future__ import annotations
 
@@ -69,11 +70,13 @@ def complete(gateway, kind: str, entries: list[dict]) -> tuple[list[dict], Probl
     units = reads.read_units(gateway, unit_ids) if unit_ids else {}
     partners = reads.read_partners(gateway, [e["partner_id"] for e in entries if "partner_id" in e]) \
         if kind == "partners" else {}
+    taxes = reads.read_taxes(gateway, [e["tax_id"] for e in entries if "tax_id" in e]) if kind == "taxes" else {}
+    company = gateway.default_company_id() if kind == "taxes" else None
     rows = []
     for index, entry in enumerate(entries):
-        check = {"skus": _sku, "units": _unit, "packs": _pack, "partners": _partner}[kind]
+        check = {"skus": _sku, "units": _unit, "packs": _pack, "partners": _partner, "taxes": _tax}[kind]
         row = check(index, entry, problems, products_by_id=products_by_id, products_by_code=products_by_code,
-                    units=units, packagings=packagings, partners=partners)
+                    units=units, packagings=packagings, partners=partners, taxes=taxes, company=company)
         rows.append(row)
     return rows, problems
 
@@ -160,3 +163,13 @@ def _partner(index, entry, problems, *, partners, **_):
         return None
     return {"source": entry["source"], "external_id": entry["external_id"], "partner_id": partner["id"],
             "name": (partner.get("display_name") or "")[:255] or None}
+
+
+def _tax(index, entry, problems, *, taxes, company, **_):
+    tax = taxes.get(entry["tax_id"])
+    why = reads.unusable_tax(tax, entry["tax_id"], company)
+    if why:
+        problems.add(index, "tax_id", why)
+        return None
+    return {"source": entry["source"], "rate": entry["rate"], "tax_id": tax["id"],
+            "name": (tax.get("name") or "")[:255] or None}

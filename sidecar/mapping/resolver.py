@@ -1,4 +1,5 @@
-"""The resolver adapters use: another system's SKU, unit or partner code -> Odoo's record.
+"""The resolver adapters use: another system's SKU, unit or partner code -> Odoo's record (and, for the
+write-back of synced orders, a tax rate -> Odoo's account.tax).
 
 A `Mapper` holds the cross-references it was loaded with and talks to nothing, so a transform
 stays pure and fast; the store builds one from its mapping tables. Every miss is a 422
@@ -51,6 +52,7 @@ class Mapper:
     units: dict[tuple[str, str], dict] = field(default_factory=dict)            # -> an Odoo uom.uom as read
     packs: dict[tuple[str, str, int], float] = field(default_factory=dict)      # (source, unit, product_id) -> qty in its UoM
     partners: dict[tuple[str, str], int] = field(default_factory=dict)          # -> res.partner id
+    taxes: dict[tuple[str, float], int] = field(default_factory=dict)           # (source, rate) -> account.tax id
 
     @staticmethod
     def _find(table: dict, source: str, code):
@@ -70,6 +72,14 @@ class Mapper:
         if found is None:
             raise MappingMissing(PARTNER, source, external_id, pointer)
         return found
+
+    def tax(self, source: str, rate: float) -> tuple[int, str] | None:
+        """(the account.tax id, the row's source) mapped for a percent `rate` (rounded as stored), or None."""
+        for where in (source, ANY_SOURCE):
+            found = self.taxes.get((where, rate))
+            if found is not None:
+                return found, where
+        return None
 
     def quantity(self, source: str, unit, qty: float, product: ProductRef, pointer: str | None = None) -> float:
         """`qty` of `unit` expressed in the product's own UoM: a pack size of that product first

@@ -205,6 +205,7 @@ def load_mapper(services, source: str) -> Mapper:
         units={(src, unit): uom for src, unit, uom in found["units"]},
         packs={(src, unit, pid): qty for src, unit, pid, qty in found["packs"]},
         partners={(src, ext): pid for src, ext, pid in found["partners"]},
+        taxes={(src, rate): tid for src, rate, tid in found["taxes"]},
     )
     if len(loaded) >= MAX_CACHED_SOURCES and source not in loaded:
         loaded.clear()

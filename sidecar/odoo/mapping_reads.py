@@ -1,4 +1,4 @@
-"""What a mapping must find in Odoo before it is stored: products, units, packagings, partners.
+"""What a mapping must find in Odoo before it is stored: products, units, packagings, partners, taxes.
 
 One call per model, whatever the number of rows checked. Archived records are read too (so a mapping
 to one is refused as archived, not as missing). Odoo 17 facts relied on:
@@ -14,7 +14,10 @@ from __future__ import annotations
 from sidecar.odoo.gateway import OdooGateway
 from sidecar.values import m2o_id
 
-PRODUCT, UOM, PACKAGING, PARTNER = "product.product", "uom.uom", "product.packaging", "res.partner"
+PRODUCT, UOM, PACKAGING, PARTNER, TAX = "product.product", "uom.uom", "product.packaging", "res.partner", "account.tax"
+# What makes an account.tax one a synced order line may carry: a sales tax, active, of the company the
+# integration user creates orders in (account/models/account_tax.py; sale_order_line's tax_id domain).
+TAX_FIELDS = ["name", "amount", "type_tax_use", "active", "company_id"]
 UOM_FIELDS = ["name", "category_id", "factor", "rounding", "active"]
 UNIT_KEYS = ("id", "name", "category_id", "factor", "rounding")  # what a Mapper's unit holds
 
@@ -61,3 +64,23 @@ def read_partners(gateway: OdooGateway, ids: list[int]) -> dict[int, dict]:
     """res.partner records by id (archived included): display_name, active."""
     rows = _by_ids(gateway, PARTNER, ids, ["display_name", "active"])
     return {row["id"]: row for row in rows}
+
+
+def read_taxes(gateway: OdooGateway, ids: list[int]) -> dict[int, dict]:
+    """account.tax records by id (archived included): name, amount, type_tax_use, active, company_id."""
+    rows = _by_ids(gateway, TAX, ids, TAX_FIELDS)
+    return {row["id"]: row for row in rows}
+
+
+def unusable_tax(row: dict | None, tax_id: int, company_id: int | None) -> str | None:
+    """Why account.tax `tax_id` (as read, or None) cannot be a synced order line's tax; None when it can."""
+    if row is None:
+        return f"Odoo has no account.tax {tax_id} (or the integration user cannot read it)"
+    label = f"account.tax {tax_id} ({row.get('name')})"
+    if not row.get("active", True):
+        return f"{label} is archived in Odoo"
+    if row.get("type_tax_use") != "sale":
+        return f"{label} is not a sales tax (type_tax_use {row.get('type_tax_use')!r})"
+    if company_id and m2o_id(row.get("company_id")) != company_id:
+        return f"{label} belongs to another company than the one orders are created in"
+    return None

@@ -12,6 +12,7 @@ import html
 from sidecar.odoo import batch, tracking_notice
 from sidecar.odoo.errors import RECORD_MISSING, VALIDATION, OdooError
 from sidecar.odoo.gateway import OdooGateway
+from sidecar.odoo.mapping_reads import TAX_FIELDS, unusable_tax
 from sidecar.values import m2o_id
 
 APPLIED, ALREADY_DONE = "applied", "already_done"
@@ -37,42 +38,71 @@ def _effect(changed: bool) -> str:
     return APPLIED if changed else ALREADY_DONE
 
 
-def sync_orders(gateway: OdooGateway, payload: dict) -> dict:
-    """Create the orders Odoo does not have yet (found by `client_order_ref`), lines included, in one create."""
+def sync_orders(gateway: OdooGateway, payload: dict, mapper=None) -> dict:
+    """Create the orders Odoo does not have yet (found by `client_order_ref`), lines included, in one create.
+
+    `mapper(source)` gives the Mapper of the payload's source: its tax mappings win over the automatic match."""
     items = _items(payload)
     found = batch.find_by(gateway, ORDER, "client_order_ref", [item["ref"] for item in items], ["name"])
     todo = [item for item in items if item["ref"] not in found]
-    taxes = _sale_taxes(gateway, todo)
+    source = payload.get("source") or ""
+    mapped = (lambda rate: mapper(source).tax(source, rate)) if mapper is not None else (lambda rate: None)
+    taxes = _sale_taxes(gateway, todo, mapped, source)
     ids = batch.create_many(gateway, ORDER, [_with_taxes(item, taxes) for item in todo])
     return {"effect": _effect(bool(todo)), "created": dict(zip((item["ref"] for item in todo), ids)),
             "existing": {ref: row["id"] for ref, row in found.items()}}
 
 
-def _sale_taxes(gateway: OdooGateway, items: list[dict]) -> dict[float, int]:
-    """The Odoo tax of each rate the orders' lines were charged, in one read: a sales tax (`type_tax_use`
-    sale) of the company the orders are created in (the integration user's, Odoo's env.company), active,
-    a percentage of the price (`amount_type` percent) and not included in it (a canonical price_unit is
-    before taxes). A rate no tax or several taxes match stops the batch before anything is written."""
+def _sale_taxes(gateway: OdooGateway, items: list[dict], mapped, source: str) -> dict[float, int]:
+    """The Odoo tax of each rate the orders' lines were charged, in one read.
+
+    A rate with a tax mapping of the source (or of every source) gets the mapped tax, which must be an
+    active sales tax of the company the orders are created in. Any other rate is matched: a sales tax
+    (`type_tax_use` sale) of that company (the integration user's, Odoo's env.company), active, a
+    percentage of the price (`amount_type` percent) and not included in it (a canonical price_unit is
+    before taxes). A rate no tax or several taxes match, or a mapped tax Odoo cannot use, stops the batch
+    before anything is written."""
     rates = sorted({round(rate, RATE_DIGITS) for item in items for line in item.get("taxes") or [] if line
                     for rate in line})
     if not rates:
         return {}
-    rows = batch.read_many(gateway, TAX, [("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"),
-                                          ("price_include", "=", False), ("amount", "in", rates),
-                                          ("company_id", "=", gateway.default_company_id())], ["name", "amount"])
+    mappings = {rate: found for rate in rates if (found := mapped(rate)) is not None}
+    automatic = [rate for rate in rates if rate not in mappings]
+    company = gateway.default_company_id()
+    matched = [("active", "=", True), ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"),
+               ("price_include", "=", False), ("amount", "in", automatic), ("company_id", "=", company)]
+    matched = ["&"] * (len(matched) - 1) + matched
+    domain = ["|", ("id", "in", sorted({tax_id for tax_id, _where in mappings.values()})), *matched] \
+        if mappings else matched
+    # Archived taxes read too: a mapping to one is named as archived, not as missing.
+    rows = batch.read_many(gateway, TAX, domain, TAX_FIELDS + ["amount_type", "price_include"],
+                           context={"active_test": False})
+    by_id = {row["id"]: row for row in rows}
     found = {}
     for rate in rates:
-        matches = [row for row in rows if abs(row["amount"] - rate) < 0.5 * 10 ** -RATE_DIGITS]
         refs = sorted({item["ref"] for item in items for line in item.get("taxes") or [] if line
                        for r in line if round(r, RATE_DIGITS) == rate})
         orders = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+        if rate in mappings:
+            tax_id, where = mappings[rate]
+            why = unusable_tax(by_id.get(tax_id), tax_id, company)
+            if why:
+                raise OdooError(VALIDATION, f"tax mapping {where}:{rate:g} (source {source}) names {why}, for order "
+                                f"{orders}: change the mapping (/v1/mappings/taxes), then replay", retryable=False)
+            found[rate] = tax_id
+            continue
+        matches = [row for row in rows if row["active"] and row["type_tax_use"] == "sale"
+                   and row["amount_type"] == "percent" and not row["price_include"]
+                   and m2o_id(row["company_id"]) == company and abs(row["amount"] - rate) < 0.5 * 10 ** -RATE_DIGITS]
         if not matches:
             raise OdooError(RECORD_MISSING, f"no sales tax of {rate:g}% (a percentage, not included in the price) "
-                            f"in Odoo for order {orders}: create it in Odoo, then replay", retryable=False)
+                            f"in Odoo for order {orders}: create it in Odoo or map the rate "
+                            f"(/v1/mappings/taxes), then replay", retryable=False)
         if len(matches) > 1:
             names = ", ".join(f"{row['name']!r} (id {row['id']})" for row in matches)
             raise OdooError(VALIDATION, f"{len(matches)} sales taxes of {rate:g}% in Odoo ({names}) for order "
-                            f"{orders}: archive all but one, then replay", retryable=False)
+                            f"{orders}: map the rate to one (/v1/mappings/taxes) or archive all but one, "
+                            "then replay", retryable=False)
         found[rate] = matches[0]["id"]
     return found
 

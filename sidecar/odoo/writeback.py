@@ -506,16 +506,19 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     **sync_writeback.OPERATIONS,
 }
 NEEDS_LINKS = ("notify_approver",)
+NEEDS_MAPPER = ("sync_orders",)  # a synced order's tax rates may be mapped to Odoo taxes
 
 
 class UnknownOperation(ValueError):
     """No write-back has this name: a bug or a job from a newer version, never Odoo's fault."""
 
 
-def run(gateway: OdooGateway, operation: str, payload: dict, links: LinkRenderer | None = None) -> dict:
+def run(gateway: OdooGateway, operation: str, payload: dict, links: LinkRenderer | None = None,
+        mapper: Callable | None = None) -> dict:
     """Run the write-back `operation`; UnknownOperation when no such operation exists.
 
-    `links` renders decision links for the operations that deliver them (NEEDS_LINKS).
+    `links` renders decision links for the operations that deliver them (NEEDS_LINKS); `mapper(source)`
+    gives the mappings of a source, as they are when the job runs, to those that use them (NEEDS_MAPPER).
     """
     try:
         op = OPERATIONS[operation]
@@ -523,4 +526,6 @@ def run(gateway: OdooGateway, operation: str, payload: dict, links: LinkRenderer
         raise UnknownOperation(f"unknown write-back operation '{operation}'") from None
     if operation in NEEDS_LINKS:
         return op(gateway, payload, links)
+    if operation in NEEDS_MAPPER:
+        return op(gateway, payload, mapper)
     return op(gateway, payload)

@@ -1,15 +1,18 @@
-"""Mapping rows (SKU, unit, pack, partner cross-references): read, upsert by natural key, delete."""
+"""Mapping rows (SKU, unit, pack, partner, tax cross-references): read, upsert by natural key, delete."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sidecar.store.records import MAX_PAGE, as_dict, now
-from sidecar.store.schema import mapping_generation, mapping_packs, mapping_partners, mapping_skus, mapping_units
+from sidecar.store.schema import mapping_generation, mapping_packs, mapping_partners, mapping_skus, mapping_taxes, \
+    mapping_units
 
-TABLES = {"skus": mapping_skus, "units": mapping_units, "packs": mapping_packs, "partners": mapping_partners}
+TABLES = {"skus": mapping_skus, "units": mapping_units, "packs": mapping_packs, "partners": mapping_partners,
+          "taxes": mapping_taxes}
 # What identifies a row besides its source: an upsert with the same key replaces it.
-KEYS = {"skus": ("sku",), "units": ("unit",), "packs": ("unit", "product_id"), "partners": ("external_id",)}
+KEYS = {"skus": ("sku",), "units": ("unit",), "packs": ("unit", "product_id"), "partners": ("external_id",),
+        "taxes": ("rate",)}
 STAMPS = ("id", "created_at", "updated_at", "updated_by")
 
 
@@ -103,6 +106,7 @@ LOOKUP_COLUMNS = {  # what a Mapper needs of each kind
     "units": ("source", "unit", "uom"),
     "packs": ("source", "unit", "product_id", "quantity"),
     "partners": ("source", "external_id", "partner_id"),
+    "taxes": ("source", "rate", "tax_id"),
 }
 
 

@@ -206,7 +206,7 @@ price_changes = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 
-# Cross-references to Odoo (sidecar/mapping): another system's SKU, unit, pack and partner codes. `source`
+# Cross-references to Odoo (sidecar/mapping): another system's SKU, unit, pack and partner codes, tax rates. `source`
 # is that system's name, or "*" for a row that holds for every source. The Odoo side is kept as Odoo read
 # it when the row was written (a product's unit, a uom.uom's factor), so a transform needs no Odoo call.
 def _mapping_table(name: str, *columns, key: tuple[str, ...]) -> sa.Table:
@@ -251,6 +251,12 @@ mapping_partners = _mapping_table(
     sa.Column("partner_id", sa.Integer, nullable=False),
     sa.Column("name", sa.String(255)),
     key=("external_id",))
+mapping_taxes = _mapping_table(
+    "mapping_taxes",
+    sa.Column("rate", sa.Float, nullable=False),     # percent, rounded as Odoo keeps account.tax amount (4 digits)
+    sa.Column("tax_id", sa.Integer, nullable=False),  # the account.tax a line charged at this rate gets
+    sa.Column("name", sa.String(255)),                # the tax's name as Odoo read it when the row was written
+    key=("rate",))
 # One row, bumped by every mapping change: a process keeps its loaded mappings while this number stays.
 mapping_generation = sa.Table(
     "mapping_generation", metadata,

@@ -54,7 +54,7 @@ export const mappingDescription: INodeProperties[] = [
 				name: 'Get Many',
 				value: 'getAll',
 				action: 'Get many mappings',
-				description: 'Mappings of one kind (skus, units, packs, partners) in ID order, optionally of one source (\'*\' rows hold for every source); `after` takes the previous page\'s `next_after`',
+				description: 'Mappings of one kind (skus, units, packs, partners, taxes) in ID order, optionally of one source (\'*\' rows hold for every source); `after` takes the previous page\'s `next_after`',
 				routing: {
 					request: {
 						method: 'GET',
@@ -103,6 +103,10 @@ export const mappingDescription: INodeProperties[] = [
 			{
 				name: 'SKUs',
 				value: 'skus',
+			},
+			{
+				name: 'Taxes',
+				value: 'taxes',
 			},
 			{
 				name: 'Units',
@@ -192,6 +196,10 @@ export const mappingDescription: INodeProperties[] = [
 				value: 'skus',
 			},
 			{
+				name: 'Taxes',
+				value: 'taxes',
+			},
+			{
 				name: 'Units',
 				value: 'units',
 			},
@@ -241,6 +249,10 @@ export const mappingDescription: INodeProperties[] = [
 				value: 'skus',
 			},
 			{
+				name: 'Taxes',
+				value: 'taxes',
+			},
+			{
 				name: 'Units',
 				value: 'units',
 			},
@@ -288,6 +300,10 @@ export const mappingDescription: INodeProperties[] = [
 			{
 				name: 'SKUs',
 				value: 'skus',
+			},
+			{
+				name: 'Taxes',
+				value: 'taxes',
 			},
 			{
 				name: 'Units',
@@ -387,6 +403,10 @@ export const mappingDescription: INodeProperties[] = [
 			{
 				name: 'SKUs',
 				value: 'skus',
+			},
+			{
+				name: 'Taxes',
+				value: 'taxes',
 			},
 			{
 				name: 'Units',
