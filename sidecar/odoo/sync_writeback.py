@@ -45,15 +45,13 @@ def sync_orders(gateway: OdooGateway, payload: dict, mapper=None) -> dict:
     items = _items(payload)
     found = batch.find_by(gateway, ORDER, "client_order_ref", [item["ref"] for item in items], ["name"])
     todo = [item for item in items if item["ref"] not in found]
-    source = payload.get("source") or ""
-    mapped = (lambda rate: mapper(source).tax(source, rate)) if mapper is not None else (lambda rate: None)
-    taxes = _sale_taxes(gateway, todo, mapped, source)
+    taxes = _sale_taxes(gateway, todo, mapper, payload.get("source") or "")
     ids = batch.create_many(gateway, ORDER, [_with_taxes(item, taxes) for item in todo])
     return {"effect": _effect(bool(todo)), "created": dict(zip((item["ref"] for item in todo), ids)),
             "existing": {ref: row["id"] for ref, row in found.items()}}
 
 
-def _sale_taxes(gateway: OdooGateway, items: list[dict], mapped, source: str) -> dict[float, int]:
+def _sale_taxes(gateway: OdooGateway, items: list[dict], mapper, source: str) -> dict[float, int]:
     """The Odoo tax of each rate the orders' lines were charged, in one read.
 
     A rate with a tax mapping of the source (or of every source) gets the mapped tax, which must be an
@@ -66,7 +64,8 @@ def _sale_taxes(gateway: OdooGateway, items: list[dict], mapped, source: str) ->
                     for rate in line})
     if not rates:
         return {}
-    mappings = {rate: found for rate in rates if (found := mapped(rate)) is not None}
+    loaded = mapper(source) if mapper is not None else None
+    mappings = {rate: found for rate in rates if loaded and (found := loaded.tax(source, rate)) is not None}
     automatic = [rate for rate in rates if rate not in mappings]
     company = gateway.default_company_id()
     matched = [("active", "=", True), ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent"),
@@ -87,8 +86,8 @@ def _sale_taxes(gateway: OdooGateway, items: list[dict], mapped, source: str) ->
             tax_id, where = mappings[rate]
             why = unusable_tax(by_id.get(tax_id), tax_id, company)
             if why:
-                raise OdooError(VALIDATION, f"tax mapping {where}:{rate:g} (source {source}) names {why}, for order "
-                                f"{orders}: change the mapping (/v1/mappings/taxes), then replay", retryable=False)
+                raise OdooError(VALIDATION, f"tax mapping {where}:{rate:g}: {why}, for order {orders}: change "
+                                "the mapping (/v1/mappings/taxes), then replay", retryable=False)
             found[rate] = tax_id
             continue
         matches = [row for row in rows if row["active"] and row["type_tax_use"] == "sale"
