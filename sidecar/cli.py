@@ -507,9 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--sort", choices=["newest", "priority"], default="newest",
                      help="list: newest first, or by the advice's priority (highest first)")
     dlq.set_defaults(func=cmd_dlq)
-    mapping = sub.add_parser("mapping", help="SKU, unit, pack and partner cross-references")
+    mapping = sub.add_parser("mapping", help="SKU, unit, pack, partner and tax cross-references")
     mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
-    kinds = ["skus", "units", "packs", "partners"]
+    kinds = ["skus", "units", "packs", "partners", "taxes"]
     imported = mapping_sub.add_parser("import", help="import a CSV file (header row; UTF-8 unless --charset), "
                                       "all or nothing")
     imported.add_argument("file", help="FILE.csv")

@@ -60,15 +60,21 @@ def parse_id(name: str, value) -> int:
     return value
 
 
-def parse_quantity(name: str, value) -> float:
-    """A positive, finite number, at most MAX_QUANTITY (CSV: plain decimal notation, a point as separator)."""
+def _number(name: str, value, example: str) -> float:
+    """A finite number (CSV: plain decimal notation, a point as separator)."""
     if isinstance(value, str):
         text = value.strip()
         if not DECIMAL.match(text):
-            raise FieldProblem(f"{name} must be a number such as 24 or 0.5 (digits and one '.')")
+            raise FieldProblem(f"{name} must be {example} (digits and one '.')")
         value = float(text)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise FieldProblem(f"{name} must be a number")
+    return float(value)
+
+
+def parse_quantity(name: str, value) -> float:
+    """A positive, finite number, at most MAX_QUANTITY."""
+    value = _number(name, value, "a number such as 24 or 0.5")
     if not 0 < value <= MAX_QUANTITY:
         raise FieldProblem(f"{name} must be more than 0 and at most {MAX_QUANTITY:g}")
     return float(value)
@@ -76,16 +82,10 @@ def parse_quantity(name: str, value) -> float:
 
 def parse_rate(name: str, value) -> float:
     """A tax rate in percent as a canonical order line gives it: 0 to 100, kept to Odoo's 4 decimals."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not DECIMAL.match(text):
-            raise FieldProblem(f"{name} must be a percentage such as 20 or 7.7 (digits and one '.')")
-        value = float(text)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise FieldProblem(f"{name} must be a number")
+    value = _number(name, value, "a percentage such as 20 or 7.7")
     if not 0 <= value <= 100:
         raise FieldProblem(f"{name} is a percentage: from 0 to 100")
-    return round(float(value), RATE_DIGITS)
+    return round(value, RATE_DIGITS)
 
 
 def parse_field(name: str, value):
