@@ -101,10 +101,11 @@ def client_key(settings) -> str:
     from sidecar.api.body import raw_body
     from sidecar.auth import SIGNATURE_HEADER, authenticate
 
+    headers = request.headers
     try:  # the body is read only for a signature (an API key's request may never need it)
-        body = raw_body() if request.headers.get(SIGNATURE_HEADER) else b""
-        g.caller = authenticate(settings, request.headers, body)  # the view's `requires` takes it from here
-        return f"client:{g.caller.client.name}"
+        body = raw_body() if headers.get(SIGNATURE_HEADER) else b""
+        g.caller = caller = authenticate(settings, headers, body)  # the view's `requires` takes it from here
+        return f"client:{caller.client.name}"
     except (SidecarError, RequestEntityTooLarge):
         pass  # refused by the view anyway; counted by address until then
     return f"address:{request.remote_addr or 'unknown'}"
@@ -211,12 +212,14 @@ class RateLimiter:
 
     def check(self) -> None:
         """Spend one request of the caller's budget on this route; RateLimited past the limit."""
-        if request.url_rule is None or request.endpoint in UNLIMITED_ENDPOINTS:
+        req = request._get_current_object()  # one context lookup, not one per attribute
+        rule = req.url_rule
+        if rule is None or rule.endpoint in UNLIMITED_ENDPOINTS:
             return  # 404 and 405 never reach a view; health is never limited
         try:
             who = client_key(self.settings)
-            scope = f"{request.endpoint}:{request.method}"
-            for limit in self.limits_of(request.method, request.url_rule.rule):
+            scope = f"{rule.endpoint}:{req.method}"
+            for limit in self.limits_of(req.method, rule.rule):
                 if not self.strategy.hit(limit, "sidecar", who, scope):
                     reset_at = self.strategy.get_window_stats(limit, "sidecar", who, scope).reset_time
                     raise RateLimited(limit, max(1, math.ceil(reset_at - time.time())))

@@ -94,3 +94,9 @@ def test_a_statement_listener_sees_the_read_and_the_answer_is_the_same(db):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listen)
     assert any("LEFT OUTER JOIN jobs" in statement for statement in seen)
+
+
+def test_with_raw_is_not_fooled_by_a_value_that_looks_like_the_member():
+    looks = ',"b":"raw"'
+    assert with_raw({"a": looks, "b": None}, "b", "[1]") == '{"a":",\\"b\\":\\"raw\\"","b":[1]}'
+    assert with_raw({"b": None, "a": '{"b":"raw"'}, "b", "2") == '{"b":2,"a":"{\\"b\\":\\"raw\\""}'

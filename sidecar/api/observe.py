@@ -10,7 +10,7 @@ from sidecar import correlation, metrics
 
 
 def _begin() -> None:
-    g.correlation_token = correlation.set_current(correlation.from_headers(request.headers))
+    g.correlation_token = correlation.set_current(correlation.from_environ(request.environ))
     g.request_started = time.perf_counter()
 
 
@@ -18,8 +18,9 @@ def _answer(response):
     response.headers[correlation.HEADER] = correlation.current() or ""
     started = g.get("request_started")
     if started is not None:
-        rule = request.url_rule.rule if request.url_rule is not None else None
-        metrics.record_request(rule, request.method, response.status_code, time.perf_counter() - started)
+        req = request._get_current_object()  # one context lookup, not one per attribute
+        rule = req.url_rule.rule if req.url_rule is not None else None
+        metrics.record_request(rule, req.method, response.status_code, time.perf_counter() - started)
     return response
 
 

@@ -22,13 +22,15 @@ def release_json(services: Services, release_id: str) -> str:
 
 
 def with_raw(answer: dict, key: str, raw: str) -> str:
-    """`answer` as compact JSON with `raw`, JSON text already, as the value of `key`, in its place."""
-    items = list(answer.items())
-    at = list(answer).index(key)
-    parts = [_members(items[:at]), f"{_COMPACT.encode(key)}:{raw}", _members(items[at + 1:])]
-    return "{" + ",".join(part for part in parts if part) + "}"
+    """`answer` as compact JSON with `raw`, JSON text already, as the value of `key`, in its place.
+
+    Encoded once with a placeholder value, which is then swapped for `raw`. The member is found with the
+    `{` or `,` before it: inside an encoded string every `"` is escaped, so that text occurs nowhere else."""
+    before = "{" if next(iter(answer)) == key else ","
+    member = f"{before}{_COMPACT.encode(key)}:"
+    text = _COMPACT.encode({**answer, key: _PLACEHOLDER})
+    return text.replace(member + _PLACEHOLDER_JSON, member + raw, 1)
 
 
-def _members(items: list) -> str:
-    """(key, value) pairs as the members of a JSON object, without its braces ('' for none)."""
-    return _COMPACT.encode(dict(items))[1:-1]
+_PLACEHOLDER = "raw"
+_PLACEHOLDER_JSON = _COMPACT.encode(_PLACEHOLDER)
