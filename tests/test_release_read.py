@@ -52,6 +52,19 @@ def test_the_answer_is_the_release_its_approval_and_its_jobs_in_order(db):
     assert [job["operation"] for job in shown] == ["post_message", "confirm_order", "schedule_activity"]
 
 
+def test_jobs_come_in_the_order_they_run_not_the_order_they_were_stored(db):
+    release_id = decided(db, 45, ["post_message", "confirm_order", "schedule_activity"])
+    with db.transaction() as conn:  # the first one stored now runs last, and failed once with an awkward error
+        conn.execute(sa.update(jobs.jobs).where(jobs.jobs.c.release_id == release_id,
+                                                jobs.jobs.c.operation == "post_message")
+                     .values(seq=99, attempts=2, last_error='Odoo said "non" — à réessayer\n\\', category="odoo_down"))
+    _, shown = releases.release_answer(db, release_id)
+    with db.read() as conn:
+        assert shown == jobs.shown_for_release(conn, release_id)
+    assert [job["operation"] for job in shown] == ["confirm_order", "schedule_activity", "post_message"]
+    assert shown[-1]["last_error"] == 'Odoo said "non" — à réessayer\n\\' and shown[-1]["attempts"] == 2
+
+
 def test_a_release_without_jobs_or_approval_and_no_release(db):
     release_id = decided(db, 42)
     release, shown = releases.release_answer(db, release_id)
