@@ -147,6 +147,11 @@ class Sender:
             time.sleep(gap)
         return threads
 
+    def answered(self, event_id: str) -> bool:
+        """Whether a first answer (or a failure to get one) came back for the event."""
+        with self._lock:
+            return bool(self.answers.get(event_id))
+
     def refused(self) -> list[tuple]:
         """Every 503 answer (status, body, headers)."""
         return [a for answers in self.answers.values() for a in answers if isinstance(a, tuple) and a[0] == 503]
