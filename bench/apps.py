@@ -3,9 +3,12 @@
 `echo` is the floor: a bare Flask app that answers a POST with its JSON body and a GET with a small
 object. `durable` (BENCH_DURABLE_DB names a SQLite file) is the echo that also stores each body it is
 posted, one row, committed and synced (WAL, synchronous=FULL) before it answers: the least a service
-that must not lose what it accepted does, for reading the intake ratio against. `stubbed` is the sidecar built from the environment with its Odoo gateway replaced by
-answers recorded from Odoo once, before the run (BENCH_RECORDING names the file): every intake
-question answers at once, as if Odoo took no time, so what is measured is the sidecar itself.
+that must not lose what it accepted does, for reading the intake ratio against; its GET /echo/<id>
+answers one stored body as it was stored (one read by primary key on a connection of the thread's own,
+no transaction around it): the least a GET that reads a store does. `stubbed` is the sidecar built
+from the environment with its Odoo gateway replaced by answers recorded from Odoo once, before the
+run (BENCH_RECORDING names the file): every intake question answers at once, as if Odoo took no
+time, so what is measured is the sidecar itself.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import os
 import sqlite3
 import threading
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 echo = Flask("echo")
 
@@ -60,6 +63,15 @@ def durable_post():
     conn.execute("INSERT INTO bodies (body) VALUES (?)", (json.dumps(body),))
     conn.execute("COMMIT")
     return jsonify(body)
+
+
+@durable.get("/echo/<int:body_id>")
+def durable_get(body_id: int):
+    """One stored body, read by its id and answered as stored."""
+    row = _durable_connection().execute("SELECT body FROM bodies WHERE id = ?", (body_id,)).fetchone()
+    if row is None:
+        return jsonify({"error": "no such body"}), 404
+    return Response(row[0] + "\n", mimetype="application/json")
 
 
 @durable.get("/health")

@@ -6,6 +6,11 @@ seeded by one event first). The echo answers GET /echo with a small JSON object.
 are up at once and loaded in alternating rounds by the same clients; rates and p99 latencies are
 compared round by round. Target: each GET at least 0.8x the echo's rate.
 
+A reference is loaded in the same rounds: the echo that reads one stored body by its id from SQLite and
+answers it as stored (`bench.apps:durable`, GET /echo/1), the body being the release's own answer, so
+the same bytes go back. It is the least any GET that reads a store does; its ratio to the echo says
+how much of the gap a store read alone makes on this machine.
+
     .venv/bin/python bench/reads.py [--seconds 10] [--rounds 3] [--concurrency 16]
 """
 from __future__ import annotations
@@ -36,6 +41,24 @@ def one_decision(server, build) -> str:
     return answer["release_id"]
 
 
+def store_one(server, body: bytes) -> None:
+    """POST one body to the durable echo: it is row 1 of its fresh store."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request("POST", "/echo", body=body, headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200, response.status
+
+
+def fetched(server, path: str, headers: dict) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    assert response.status == 200, body
+    return body
+
+
 def getter(path: str, headers: dict | None = None):
     """Request builder: GET `path`."""
     def build(_n: int):
@@ -48,15 +71,22 @@ def main(argv=None) -> int:
     auth = {"Authorization": bearer()["Authorization"]}
     with odoo_double() as url, tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
         with stubbed_sidecar(args, url, Path(tmp)) as (server, build), \
-                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo:
+                gunicorn("bench.apps:echo", {}, args.workers, args.threads) as echo, \
+                gunicorn("bench.apps:durable", {"BENCH_DURABLE_DB": f"{tmp}/durable.db"}, args.workers,
+                         args.threads) as stored:
             release_id = one_decision(server, build)
+            store_one(stored, fetched(server, f"/v1/releases/{release_id}", auth))
             runs = rounds([("echo", echo, getter("/echo")),
+                           ("stored", stored, getter("/echo/1")),
                            ("authority", server, getter("/v1/authority", auth)),
                            ("release", server, getter(f"/v1/releases/{release_id}", auth))], args)
-    names = {"echo": "bare Flask echo (GET /echo)", "authority": "GET /v1/authority",
-             "release": "GET /v1/releases/{id}"}
+    names = {"echo": "bare Flask echo (GET /echo)", "stored": "echo reading one stored row (GET /echo/1)",
+             "authority": "GET /v1/authority", "release": "GET /v1/releases/{id}"}
     print_rounds(f"authenticated GETs: gunicorn {args.workers} workers x {args.threads} threads, {args.concurrency} "
                  f"connections, {args.rounds} alternating rounds of {args.seconds:g}s, {MACHINE}", runs, names)
+    print(f"  reference: echo reading one stored row / echo (median of the rounds): "
+          f"{statistics.median(ratios(runs, 'stored', 'echo')):.3f}x, CPU {cpu_ratio(runs, 'stored', 'echo'):.3f}x; "
+          f"GET /v1/releases/{{id}} / this reference: {statistics.median(ratios(runs, 'release', 'stored')):.3f}x")
     met = True
     for name in ("authority", "release"):
         ratio = statistics.median(ratios(runs, name, "echo"))
