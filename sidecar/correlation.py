@@ -3,6 +3,7 @@ write-back jobs, the audit entries and the logs. Held in a context variable, so 
 worker and the log formatter read it without it being passed through every call."""
 from __future__ import annotations
 
+import os
 import random
 import re
 from contextlib import contextmanager
@@ -22,13 +23,18 @@ def current() -> str | None:
     return _current.get()
 
 
-def new() -> str:
-    """A fresh id, for work that arrived without one (32 hex digits).
+# Ids must be unique, not secret: 128 bits of a generator of this module's own, seeded from the kernel's
+# random source when made and again in each forked process (gunicorn's workers), so that no library
+# seeding Python's shared generator can make two processes draw the same ids. uuid4 reads the kernel's
+# source on every call, a system call that gives up the GIL; under gunicorn's threads the thread then
+# waits for it behind the others, a large part of a cheap request's CPU.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
 
-    It must be unique, not secret: 128 bits of the process's own generator (reseeded in each forked worker).
-    uuid4 reads the kernel's random source, a system call that gives up the GIL, and the thread then
-    waits for it behind the others: a large part of a cheap request's CPU under gunicorn's threads."""
-    return f"{random.getrandbits(128):032x}"
+
+def new() -> str:
+    """A fresh id, for work that arrived without one (32 hex digits)."""
+    return f"{_ids.getrandbits(128):032x}"
 
 
 def from_environ(environ: dict) -> str:
