@@ -358,8 +358,13 @@ def test_batches_of_one_source_and_target_are_written_in_order(client, services,
 
 @pytest.fixture
 def vat(odoo_seed):
-    """A sales tax of a rate of its own (a real database keeps the taxes of earlier runs: archived after)."""
-    rate = round(random.uniform(5.0, 30.0), 2)
+    """A sales tax of a rate no other active sales tax of the company has (Odoo's demo data has 15 %; a real
+    database keeps the taxes of earlier runs: archived after). Drawn from a generator of its own, so that no
+    test seeding Python's shared one can make it collide."""
+    taken = {round(found["amount"], 4) for found in odoo_seed.search_read(
+        "account.tax", [("type_tax_use", "=", "sale"), ("company_id", "=", odoo_seed.company_id())], ["amount"])}
+    draw = random.Random()
+    rate = next(rate for rate in (round(draw.uniform(5.0, 30.0), 2) for _ in range(1000)) if rate not in taken)
     tax = odoo_seed.sale_tax(rate)
     yield rate, tax
     odoo_seed.call("account.tax", "write", [tax], {"active": False})
