@@ -380,7 +380,7 @@ def test_order_lines_carry_the_taxes_the_shop_charged_and_odoo_totals_agree(clie
     untold = order(default, customer, [(first, 1, 10.0)])
     del untold["lines"][0]["taxes"]  # the record does not say: Odoo applies the product's own taxes
     shop_tax = round(100.0 * rate / 100, 2)  # what the shop charged: 2 x 50.00 at the rate, 20.00 without tax
-    taxed["amount_total"] = 120.0 + shop_tax
+    taxed["amount_total"] = round(120.0 + shop_tax, 2)  # a float sum such as 120.0 + 17.17 is 137.17000000000002
     answer = client.post("/v1/sync/orders", json={"source": "shop-eu", "records": [taxed, untold]}, headers=bearer())
     assert answer.json["accepted"] == 2, answer.json
     worker.drain()
