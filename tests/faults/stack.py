@@ -147,10 +147,17 @@ class Sender:
             time.sleep(gap)
         return threads
 
-    def answered(self, event_id: str) -> bool:
-        """Whether a first answer (or a failure to get one) came back for the event."""
-        with self._lock:
-            return bool(self.answers.get(event_id))
+    def wait_answered(self, events: list[dict], log=lambda: "", seconds: float = 60) -> None:
+        """Until each event has a first answer (or a failure to get one): an outage must last until the API
+        has met every event sent into it, however late a loaded machine reaches them. `log`: the API's log,
+        read if they never are."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._lock:
+                if all(self.answers.get(event["id"]) for event in events):
+                    return
+            assert time.monotonic() < deadline, f"unanswered: {self.answers}\n{log()[-3000:]}"
+            time.sleep(0.05)
 
     def refused(self) -> list[tuple]:
         """Every 503 answer (status, body, headers)."""
