@@ -6,6 +6,8 @@ import os
 import random
 import re
 
+import pytest
+
 from sidecar import correlation
 
 
@@ -15,7 +17,15 @@ def test_ids_are_32_hex_digits_and_do_not_repeat():
     assert len(set(made)) == len(made)
 
 
-def test_a_forked_worker_draws_other_ids_than_its_parent_even_with_the_shared_generator_seeded():
+@pytest.fixture
+def shared_generator_restored():
+    """The shared generator's state as it was before the test: later tests' draws stay unpredictable."""
+    state = random.getstate()
+    yield
+    random.setstate(state)
+
+
+def test_a_forked_worker_draws_other_ids_than_its_parent_even_with_the_shared_generator_seeded(shared_generator_restored):
     random.seed(0)  # a library seeding the shared generator must not make two processes agree
     reader, writer = os.pipe()
     pid = os.fork()
