@@ -137,7 +137,8 @@ def main(argv=None) -> int:
         clock_sqlite(app.extensions["sidecar"].db.engine)
         process_cpu, sqlite_cpu = decide_in_process(app, build, args.decisions, args.threads)
         with gunicorn("bench.apps:echo", {}) as echo:
-            load(echo, echo_of(build), seconds=4, concurrency=args.concurrency)  # a new gunicorn's first seconds run slow
+            # a new gunicorn's first seconds run slow
+            load(echo, echo_of(build), seconds=min(4.0, args.seconds), concurrency=args.concurrency)
             echo_run = load(echo, echo_of(build), seconds=args.seconds, concurrency=args.concurrency, first=10_000_000)
     echo_cpu = echo_run.cpu_ms / 1000
     ceiling = echo_cpu / (echo_cpu + sqlite_cpu)
