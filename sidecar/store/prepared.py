@@ -126,7 +126,11 @@ class Prepared:
         """Every row of this one read, on a pooled connection with no transaction begun around it (one
         statement reads one consistent snapshot; the pool rolls back as the connection goes back).
         The caller sends it SQLAlchemy's own way when `listened(engine)`."""
-        raw = engine.raw_connection()
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        try:
+            raw = engine.raw_connection()
+        except dbapi_error as err:  # engine.connect() would give SQLAlchemy's error; raw_connection() does not
+            raise sa.exc.DBAPIError.instance(None, None, err, dbapi_error, dialect=engine.dialect) from err
         try:
             return self._rows(raw, engine.dialect, values or {}, False, raw.invalidate)
         finally:

@@ -8,7 +8,9 @@ import subprocess
 import time
 
 import pytest
+import requests
 
+from tests.conftest import READONLY_KEY, bearer
 from tests.faults import effects
 from tests.faults.conftest import job_rows, settled
 from tests.faults.stack import ROOT, Sender, join
@@ -57,6 +59,10 @@ def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(
         threads += sender.send_all(events[3:], gap=0.2)
         time.sleep(max(0.0, OUTAGE - 0.2 * len(events[3:])))
         sender.wait_answered(events[3:], lambda: stack.log("api"))
+        # A decision made before the outage, read during it: the one-statement read answers 503 as intake does.
+        decided = next(a[1]["release_id"] for e in events[:3] for a in sender.answers.get(e["id"], [])
+                       if isinstance(a, tuple) and a[0] == 201)
+        read = requests.get(f"{stack.url}/v1/releases/{decided}", headers=bearer(READONLY_KEY), timeout=30)
     finally:
         _postgres("up", data)
     join(threads)
@@ -65,6 +71,8 @@ def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(
     assert refused, f"no 503 in the outage: {sender.answers}\n{stack.log('api')[-3000:]}"
     assert all(a[2].get("Retry-After") for a in refused)
     assert {a[1]["error"]["code"] for a in refused} == {"store_unavailable"}
+    assert (read.status_code, read.json()["error"]["code"]) == (503, "store_unavailable"), read.text
+    assert read.headers.get("Retry-After")
     assert sorted(sender.final(e["id"])[0] for e in events) == [201] * len(events)
     book = settled(stack)
     assert effects.problems(odoo_seed, odoo_double, outcomes) == []
