@@ -83,3 +83,14 @@ def test_a_read_alone_sees_what_is_committed(db):
         idempotency.save(conn, "key-1", "op", "hash", 201, {"answer": [1, "é"]})
     assert by_key.all_alone(db.engine, {"key": "key-1"}) == [{"key": "key-1", "response": {"answer": [1, "é"]}}]
     assert not Prepared.listened(db.engine)
+
+
+def test_a_read_alone_that_cannot_connect_raises_sqlalchemys_error_not_the_drivers(tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    unreachable = Database(f"sqlite:///{tmp_path}/a-file/store.db")  # its file can never be opened
+    by_key = Prepared(sa.select(idempotency_table.c.key).where(idempotency_table.c.key == sa.bindparam("key")))
+    try:
+        with pytest.raises(sa.exc.OperationalError):  # the API's 503, where the driver's own error was a 500
+            by_key.all_alone(unreachable.engine, {"key": "key-1"})
+    finally:
+        unreachable.dispose()
