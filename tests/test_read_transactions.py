@@ -52,8 +52,12 @@ def created(answer, status=201) -> dict:
 
 @pytest.fixture
 def stored(sqlite_app, odoo_seed, thin_margin_quotation) -> dict:
+    return one_of_each(sqlite_app, odoo_seed, thin_margin_quotation)
+
+
+def one_of_each(app, odoo_seed, thin_margin_quotation) -> dict:
     """One record of every kind a GET route names, each made through its flow; the URL values to reach them."""
-    client, services = sqlite_app.test_client(), sqlite_app.extensions["sidecar"]
+    client, services = app.test_client(), app.extensions["sidecar"]
     decision = created(client.post("/v1/events", json=event_for(thin_margin_quotation, odoo_seed.user_id("admin")),
                                    headers=OPS))
     prices = PriceSeed(odoo_seed)

@@ -4,7 +4,6 @@ one effect per event. The test starts a PostgreSQL server of its own (scripts/po
 whatever store the rest of the suite uses."""
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
@@ -13,30 +12,24 @@ import requests
 from tests.conftest import READONLY_KEY, bearer
 from tests.faults import effects
 from tests.faults.conftest import job_rows, settled
-from tests.faults.stack import ROOT, Sender, join
+from tests.faults.stack import Sender, join
+from tests.support.stores import ThrowawayPostgres
 
 OUTAGE = 2.5  # seconds the server stays down
 SLOW_ANSWER = 1.5  # seconds Odoo holds a committed confirmation's answer: the store goes down meanwhile
 
 
-def _postgres(*args: str) -> str:
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh"), *args], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 @pytest.fixture
 def postgres(odoo_double):
-    """A throwaway PostgreSQL server: (its URL, its data directory); it outlives the stack's processes."""
-    found = dict(line.split("=", 1) for line in _postgres().split())
-    yield found["SIDECAR_TEST_DATABASE_URL"], found["SIDECAR_TEST_PGDATA"]
-    _postgres("stop", found["SIDECAR_TEST_PGDATA"])
+    """A throwaway PostgreSQL server; it outlives the stack's processes."""
+    server = ThrowawayPostgres()
+    yield server
+    server.stop()
 
 
 def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(postgres, make_stack, odoo_double,
                                                                                 odoo_seed):
-    url, data = postgres
+    url = postgres.url
     kinds = [effects.RELEASE] * 6 + [effects.APPROVE] * 2
     orders = [effects.quotation(odoo_seed, outcome) for outcome in kinds]
     outcomes = dict(zip(orders, kinds))
@@ -54,7 +47,7 @@ def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(
         assert time.monotonic() < deadline, stack.log("worker")[-2000:]
         time.sleep(0.01)
     held = odoo_double.calls_to("sale.order", "action_confirm")[confirmed][2][0][0]
-    _postgres("down", data)
+    postgres.down()
     try:
         threads += sender.send_all(events[3:], gap=0.2)
         time.sleep(max(0.0, OUTAGE - 0.2 * len(events[3:])))
@@ -64,7 +57,7 @@ def test_a_database_restart_answers_503_then_recovers_with_one_effect_per_event(
                        if isinstance(a, tuple) and a[0] == 201)
         read = requests.get(f"{stack.url}/v1/releases/{decided}", headers=bearer(READONLY_KEY), timeout=30)
     finally:
-        _postgres("up", data)
+        postgres.up()
     join(threads)
 
     refused = sender.refused()

@@ -46,3 +46,29 @@ def opened_store(folder):
         yield store
     finally:
         store.dispose()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL server of a test's own (scripts/postgres.sh), for tests that take the store down: its
+    URL and data directory; `down()` then `up()` restart it in two steps, data kept; `stop()` removes it."""
+
+    def __init__(self):
+        found = dict(line.split("=", 1) for line in self._script().split())
+        self.url, self.data = found["SIDECAR_TEST_DATABASE_URL"], found["SIDECAR_TEST_PGDATA"]
+
+    @staticmethod
+    def _script(*args: str) -> str:
+        import subprocess
+        script = Path(__file__).resolve().parents[2] / "scripts" / "postgres.sh"
+        done = subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def down(self) -> None:
+        self._script("down", self.data)
+
+    def up(self) -> None:
+        self._script("up", self.data)
+
+    def stop(self) -> None:
+        self._script("stop", self.data)
