@@ -1,0 +1,93 @@
+"""While the store or Odoo is down, every GET route answers a clear 503 with Retry-After, or what it answers
+without them, never a 500; once they are back, every route answers 200 again without a restart. Routes are
+walked from the url map, so a new one is covered without a line here. The store that goes down is a
+PostgreSQL server of the test's own (a SQLite file does not go down), so this runs whatever store the rest
+of the suite uses; Odoo goes down behind a proxy that stops listening."""
+from __future__ import annotations
+
+import pytest
+
+from sidecar.app import create_app
+from sidecar.config import load_settings
+from tests.conftest import ALL_SCOPES_KEY, sidecar_env
+from tests.support.stores import ThrowawayPostgres, store_url
+from tests.test_read_transactions import OPS, get_routes, one_of_each, sign_in, url_of
+
+
+@pytest.fixture
+def postgres():
+    server = ThrowawayPostgres()
+    yield server
+    server.stop()
+
+
+def app_on(tmp_path, odoo_target, odoo_proxy, database_url: str):
+    """The app on `database_url`, reaching Odoo through the proxy."""
+    env = sidecar_env(tmp_path, odoo_proxy.url, odoo_target.db, odoo_target.login, odoo_target.password,
+                      SIDECAR_DATABASE_URL=database_url)
+    return create_app(settings=load_settings(env))
+
+
+@pytest.fixture
+def postgres_app(tmp_path, odoo_target, odoo_proxy, postgres):
+    app = app_on(tmp_path, odoo_target, odoo_proxy, postgres.url)
+    yield app
+    app.extensions["sidecar"].close()
+
+
+@pytest.fixture
+def app(tmp_path, odoo_target, odoo_proxy):
+    app = app_on(tmp_path, odoo_target, odoo_proxy, store_url(tmp_path))
+    yield app
+    app.extensions["sidecar"].close()
+
+
+def answers(client, routes: list[str], stored: dict) -> dict[str, object]:
+    return {route: client.get(url_of(route, stored), headers=OPS) for route in routes}
+
+
+def unclear(during: dict) -> dict:
+    """The answers that are neither a 200 nor a 503 with Retry-After."""
+    return {route: (a.status_code, a.get_data(as_text=True)[:300]) for route, a in during.items()
+            if a.status_code != 200 and not (a.status_code == 503 and a.headers.get("Retry-After"))}
+
+
+def not_ok(after: dict) -> dict:
+    return {route: a.status_code for route, a in after.items() if a.status_code != 200}
+
+
+def test_every_get_route_answers_503_while_the_store_is_down_and_200_once_it_is_back(
+        postgres_app, postgres, odoo_seed, thin_margin_quotation):
+    stored = one_of_each(postgres_app, odoo_seed, thin_margin_quotation)
+    client = postgres_app.test_client()
+    sign_in(client, api_key=ALL_SCOPES_KEY)  # the console's pages answer a signed-in session
+    routes = get_routes(postgres_app)
+    assert len(routes) >= 20  # the url map was read, not an empty list
+    assert not_ok(answers(client, routes, stored)) == {}
+    postgres.down()
+    try:
+        during = answers(client, routes, stored)
+    finally:
+        postgres.up()
+    assert unclear(during) == {}
+    refused = {route for route, a in during.items() if a.status_code == 503}
+    assert "/v1/releases/{release_id}" in refused and "/v1/dead-letters" in refused  # the store was down
+    assert not_ok(answers(client, routes, stored)) == {}
+
+
+def test_every_get_route_answers_503_while_odoo_is_down_and_200_once_it_is_back(
+        app, odoo_proxy, odoo_seed, thin_margin_quotation):
+    stored = one_of_each(app, odoo_seed, thin_margin_quotation)
+    client = app.test_client()
+    sign_in(client, api_key=ALL_SCOPES_KEY)
+    routes = get_routes(app)
+    assert not_ok(answers(client, routes, stored)) == {}
+    odoo_proxy.go_down()
+    try:
+        during = answers(client, routes, stored)
+    finally:
+        odoo_proxy.come_up()
+    assert unclear(during) == {}
+    refused = {route for route, a in during.items() if a.status_code == 503}
+    assert {"/ready", "/v1/availability"} <= refused  # Odoo was down: the routes that ask it say so
+    assert not_ok(answers(client, routes, stored)) == {}
