@@ -11,7 +11,8 @@ def test_slow_calls_let_two_check_then_act_callers_interleave(odoo_double, odoo_
     """Two callers each look for a note, then post it; with Odoo slow to post, both looked before
     either posted, so both post (the race of a lease that expires mid-call)."""
     order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1.0, price=2.0), 1)])
-    odoo_double.delay("sale.order", "message_post", 0.3, when="before")
+    slow = 1.0  # each post's wait; one after the other they would take twice as long
+    odoo_double.delay("sale.order", "message_post", slow, when="before")
     barrier = threading.Barrier(2)
 
     def post_once():
@@ -29,18 +30,29 @@ def test_slow_calls_let_two_check_then_act_callers_interleave(odoo_double, odoo_
         thread.start()
     for thread in threads:
         thread.join()
-    assert time.monotonic() - started < 0.55  # both waits overlapped: no global lock held while slow
+    assert time.monotonic() - started < 1.8 * slow  # both waits overlapped: no global lock held while slow
     assert len([m for m in odoo_seed.messages(order) if "race-1" in (m["body"] or "")]) == 2
 
 
 def test_a_delay_after_the_call_gives_the_effect_before_the_answer(odoo_double, gateway, odoo_seed):
     order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1.0, price=2.0), 1)])
-    odoo_double.delay("sale.order", "action_confirm", 0.4, when="after", times=1)
-    confirming = threading.Thread(target=gateway.confirm_order, args=(order,))
+    held = 3.0  # the answer's wait after the commit: long enough for the reads below on a loaded machine
+    odoo_double.delay("sale.order", "action_confirm", held, when="after", times=1)
+    answered = []
+
+    def confirm():
+        gateway.confirm_order(order)
+        answered.append(time.monotonic())
+
+    confirming = threading.Thread(target=confirm)
+    started = time.monotonic()
     confirming.start()
-    time.sleep(0.2)
-    assert odoo_seed.order_state(order) == "sale" and confirming.is_alive()  # done in Odoo, no answer yet
+    while odoo_seed.order_state(order) != "sale":
+        assert time.monotonic() - started < held, "the confirmation was not seen in Odoo before its answer was due"
+        time.sleep(0.02)
+    assert answered == []  # done in Odoo, no answer yet
     confirming.join()
+    assert answered and answered[0] - started >= held
 
 
 def test_the_webhook_leaves_before_its_transaction_commits(odoo_double, odoo_seed):
