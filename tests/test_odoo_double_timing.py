@@ -59,11 +59,12 @@ def test_the_webhook_leaves_before_its_transaction_commits(odoo_double, odoo_see
     order = odoo_seed.quotation(odoo_seed.customer(), [(odoo_seed.product(cost=1.0, price=2.0), 1)],
                                 state="draft")
     before = odoo_seed.read("sale.order", [order], ["state", "write_date"])[0]
-    body = odoo_double.webhook_before_commit("sale.order", order, {"state": "sent"}, 0.3)
+    commit_after = 2.0  # long enough for the read below on a loaded machine
+    body = odoo_double.webhook_before_commit("sale.order", order, {"state": "sent"}, commit_after)
     assert (body["_id"], body["state"]) == (order, "sent")
     assert len(body["write_date"]) == 26 and body["write_date"][:19] >= before["write_date"]
     assert odoo_seed.read("sale.order", [order], ["state", "write_date"])[0] == before  # not committed yet
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + commit_after + 3
     while odoo_seed.order_state(order) != "sent" and time.monotonic() < deadline:
         time.sleep(0.05)
     after = odoo_seed.read("sale.order", [order], ["state", "write_date"])[0]
