@@ -26,7 +26,9 @@ fi
 
 if [ "${1:-}" = stop ]; then
   data=${2:?usage: postgres.sh stop DATADIR}
-  as_owner "$(bindir)/pg_ctl" -D "$data" -m fast stop >/dev/null
+  if as_owner "$(bindir)/pg_ctl" -D "$data" status >/dev/null 2>&1; then  # a server taken down is only removed
+    as_owner "$(bindir)/pg_ctl" -D "$data" -m fast stop >/dev/null
+  fi
   rm -rf "$data"
   exit 0
 fi
