@@ -23,31 +23,20 @@ CASES = [(spec["method"], spec["path"], mode) for spec in SPECS for mode in Gene
          or spec.get("path_parameters")]
 
 
-def fuzzed_app(folder, odoo_double: OdooDouble, **extra):
-    """The app the fuzz tests serve, on `odoo_double`: reconciliation configured (a go-live moment, so a valid
-    request is served, not refused with 422), every flow deciding as in the demo, availability served."""
-    env = sidecar_env(folder, odoo_double.url, db=odoo_double.db, SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00",
-                      SIDECAR_FLOW_POLICIES=demo_policies(),
-                      SIDECAR_CHANNELS='{"web": {"warehouses": ["WH"], "buffer_units": 1}}', **extra)
-    return create_app(settings=load_settings(env))
-
-
-def served_schema(application):
-    """The document `application` serves, for schemathesis. Every call sends the test's own key (fuzz): a
-    generated Authorization would be replaced, and a negative one would then go out valid and be reported as
-    accepted negative data."""
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
-    schema.config.generation.update(with_security_parameters=False)
-    return schema
-
-
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory):
     """The document the app serves, over its own store and its own Odoo double: never a real Odoo."""
     double = OdooDouble(db="fuzz")
-    double.start(host="127.0.0.1", port=0)
-    application = fuzzed_app(tmp_path_factory.mktemp("fuzz"), double)
-    schema = served_schema(application)
+    url = double.start(host="127.0.0.1", port=0)
+    # Reconciliation is configured (a go-live moment), so a valid request is served, not refused with 422.
+    env = sidecar_env(tmp_path_factory.mktemp("fuzz"), url, db=double.db, SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00",
+                      SIDECAR_FLOW_POLICIES=demo_policies(),  # every flow decides, as in the demo
+                      SIDECAR_CHANNELS='{"web": {"warehouses": ["WH"], "buffer_units": 1}}')  # availability is served
+    application = create_app(settings=load_settings(env))
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
+    # Every call sends the test's own key (fuzz): a generated Authorization would be replaced, and a negative one
+    # would then go out valid and be reported as accepted negative data.
+    schema.config.generation.update(with_security_parameters=False)
     # A body over the request size limit is refused with 413 before it is read: a rejection too.
     rejection = schema.config.checks.negative_data_rejection
     rejection.expected_statuses = [*rejection.expected_statuses, "413"]
@@ -56,20 +45,14 @@ def api_schema(tmp_path_factory):
     double.stop()
 
 
-def each_case(operation, mode: GenerationMode, examples: int, check) -> None:
-    """`check` each of `examples` requests generated for `operation` (deterministic, no example database)."""
+def fuzz(operation, mode: GenerationMode, examples: int = EXAMPLES, excluded=()) -> None:
+    """Send `examples` generated requests; every default check must pass (5xx, status, schema, headers)."""
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case):
-        check(case)
+        case.call_and_validate(headers=bearer(ALL_SCOPES_KEY), excluded_checks=list(excluded))
     run()
-
-
-def fuzz(operation, mode: GenerationMode, examples: int = EXAMPLES, excluded=()) -> None:
-    """Send `examples` generated requests; every default check must pass (5xx, status, schema, headers)."""
-    each_case(operation, mode, examples,
-              lambda case: case.call_and_validate(headers=bearer(ALL_SCOPES_KEY), excluded_checks=list(excluded)))
 
 
 @pytest.mark.parametrize("method, path, mode", CASES, ids=[f"{m} {p} {mode}" for m, p, mode in CASES])
