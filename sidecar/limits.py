@@ -142,11 +142,31 @@ def reject_large_bodies() -> None:
         raw_body()
 
 
-def reject_unreadable_query() -> None:
-    """400 for a query parameter that is not text: bytes that are not UTF-8 (Werkzeug would quietly turn them
-    into U+FFFD) or a NUL (PostgreSQL refuses it in any string, and no parameter of this API holds one)."""
-    if not request.query_string:
-        return
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def reject_unreadable_text() -> None:
+    """400 for text no field of this API holds: a NUL in the path, a query parameter or a form field (PostgreSQL
+    refuses one in any string, SQLite would store it: refused alike on both stores), or query bytes that are not
+    UTF-8 (Werkzeug would quietly turn them into U+FFFD). A JSON body's strings: sidecar/api/body.py."""
+    environ = request.environ  # read directly: this runs on every request, most of them clean GETs
+    if "\x00" in environ.get("PATH_INFO", ""):
+        raise InvalidPayload("the path holds a NUL character (U+0000)",
+                             details=[{"pointer": _shown(request.path), "message": "no path segment holds a NUL"}])
+    if environ.get("QUERY_STRING"):
+        _reject_unreadable_query()
+    if environ.get("CONTENT_TYPE") and request.mimetype in FORM_TYPES:  # its size was checked first
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise InvalidPayload("form fields must be text without NUL",
+                                     details=[{"pointer": _shown(name), "message": "the field holds a NUL"}])
+
+
+def _shown(text: str) -> str:
+    return text.replace("\x00", "\\0")[:100]
+
+
+def _reject_unreadable_query() -> None:
     for part in request.query_string.split(b"&"):
         name, _, value = part.partition(b"=")
         for raw, what in ((name, "name"), (value, "value")):
@@ -155,7 +175,7 @@ def reject_unreadable_query() -> None:
             except UnicodeDecodeError:
                 text = None
             if text is None or "\x00" in text:
-                shown = unquote_to_bytes(name).decode("utf-8", "replace").replace("\x00", "\\0")[:100]
+                shown = _shown(unquote_to_bytes(name).decode("utf-8", "replace"))
                 raise InvalidPayload(f"query parameter {what}s must be UTF-8 text without NUL",
                                      details=[{"pointer": f"?{shown}", "message": f"the {what} is not UTF-8 text "
                                                "without NUL"}])
@@ -240,7 +260,7 @@ class RateLimited(Exception):
 def install(app: Flask, settings) -> None:
     """Attach the body size check and the rate limiter to `app` (create_app calls it after the blueprints)."""
     app.before_request(reject_large_bodies)
-    app.before_request(reject_unreadable_query)
+    app.before_request(reject_unreadable_text)
     check_routes(app, settings)
     limiter = RateLimiter(settings)
     app.before_request(limiter.check)

@@ -101,11 +101,60 @@ def _header(name: str, value) -> dict:
             "schema": value.get("schema", {"type": "string"})}
 
 
+# The server refuses a NUL in a path segment, a query or form value (sidecar/limits.py) and in any string or key
+# of a JSON object body (sidecar/api/body.py) with 400: the document says so wherever a client writes text.
+_NO_NUL = "^[^\\u0000]*$"
+TEXT_JSON_REF = {"$ref": "#/components/schemas/TextJson"}
+TEXT_JSON = {  # any JSON value without a NUL in a string or key: what a free-form field of a body holds
+    "anyOf": [{"type": ["null", "boolean", "number"]}, {"type": "string", "pattern": _NO_NUL},
+              {"type": "array", "items": TEXT_JSON_REF},
+              {"type": "object", "propertyNames": {"pattern": _NO_NUL}, "additionalProperties": TEXT_JSON_REF}]}
+_SUBSCHEMA = ("items", "additionalProperties", "contains", "then", "else", "propertyNames")  # `if` decides only
+_SUBSCHEMAS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_ANNOTATIONS = {"title", "description", "default", "examples", "deprecated", "$comment"}
+
+
+def without_nul(schema):
+    """`schema` as the server holds it: no string it admits, no key and no free-form value holds a NUL."""
+    if schema is True:
+        return TEXT_JSON_REF
+    if isinstance(schema, dict) and set(schema) <= _ANNOTATIONS:  # any value, maybe described
+        return {**schema, "allOf": [TEXT_JSON_REF]}
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return schema
+    held = {}
+    for key, value in schema.items():
+        if key in _SUBSCHEMA:
+            held[key] = without_nul(value) if isinstance(value, (dict, bool)) else value
+        elif key in _SUBSCHEMAS:
+            held[key] = {name: without_nul(item) for name, item in value.items()}
+        elif key in _SCHEMA_LISTS:
+            held[key] = [without_nul(item) for item in value]
+        else:
+            held[key] = value  # `not` too: a NUL stays out of what it excludes
+    types = held.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "string" in types and "enum" not in held and "const" not in held:
+        held = _with(held, "pattern", _NO_NUL)
+    if "object" in types and held.get("additionalProperties") is not False:
+        held = _with(held, "propertyNames", {"pattern": _NO_NUL})
+        held.setdefault("additionalProperties", TEXT_JSON_REF)
+    return held
+
+
+def _with(schema: dict, key: str, value) -> dict:
+    """`schema` with `key` set, or, when it has its own, with both required (allOf)."""
+    if key not in schema:
+        return {**schema, key: value}
+    return {**schema, "allOf": [*schema.get("allOf", []), {key: value}]}
+
+
 def _operation(spec: dict) -> dict:
     operation = {
         "operationId": spec["operation"], "summary": spec["displayName"], "description": spec["description"],
         "parameters": [{"name": name, "in": "path", "required": True,
-                        "schema": spec.get("path_parameters", {}).get(name, {"type": "string"})}
+                        "schema": without_nul(spec.get("path_parameters", {}).get(name, {"type": "string"}))}
                        for name in re.findall(r"\{(\w+)\}", spec["path"])],
         # `media_types` names a status whose answer is not the operation's usual type (text/plain metrics, JSON errors)
         "responses": {status: {"description": status,
@@ -120,13 +169,16 @@ def _operation(spec: dict) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
     for status, links in spec.get("links", {}).items():  # where an answer's ids lead: API testers follow them
         operation["responses"][status]["links"] = links
-    operation["parameters"] += [{"name": name, "in": "query", "schema": schema}
+    operation["parameters"] += [{"name": name, "in": "query", "schema": without_nul(schema)}
                                 for name, schema in spec.get("query", {}).items()]
     operation["parameters"] += [_header(name, value) for name, value in spec.get("headers", {}).items()]
     if spec.get("request"):
+        body = request_schema(spec["request"])
+        if contracts.schema(spec["request"]["contract"]).get("type") == "object":  # not another system's payload
+            body = without_nul(body)
         operation["requestBody"] = {"required": spec["request"].get("required", True),
                                     "content": {spec["request"].get("media_type", "application/json"):
-                                                {"schema": request_schema(spec["request"])}}}
+                                                {"schema": body}}}
     operation["security"] = [{"apiKey": []}, {"standardWebhooks": []}] if spec["scope"] else []
     if spec["scope"]:
         operation["x-scope"] = spec["scope"]
@@ -143,7 +195,7 @@ def openapi_document() -> dict:
         "info": {"title": "Odoo-n8n governance sidecar", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA, **load_schemas()},
+            "schemas": {"Error": ERROR_SCHEMA, "TextJson": TEXT_JSON, **load_schemas()},
             "securitySchemes": {
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "scoped API key"},
                 "standardWebhooks": {"type": "apiKey", "in": "header", "name": "webhook-signature",

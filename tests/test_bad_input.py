@@ -82,6 +82,17 @@ BATTERY = [
     ("POST", "/v1/events", JSON, ('{"id":"deep-utf16","type":"sale_order.release_requested","data":{"_model":'
                                   '"sale.order","_id":1,"x":' + nested(65) + "}}").encode("utf-16-le"), 400,
      "malformed_json"),
+    # A NUL in any string of a body, key or value, in any encoding: refused alike on both stores (PostgreSQL
+    # cannot hold one), in bodies the contract would otherwise accept.
+    ("POST", "/v1/events", JSON, event_with(id="evt-\u0000"), 400, "invalid_payload"),
+    ("POST", "/v1/events", JSON, event_with(data={"_model": "sale.order", "_id": 1, "note\u0000": 1}), 400,
+     "invalid_payload"),
+    ("POST", "/v1/events", JSON, event_with(id="evt-\u0000").decode().encode("utf-16-le"), 400, "invalid_payload"),
+    ("POST", "/v1/dead-letters/replay", JSON, b'{"ids": ["dl_\\u0000"]}', 400, "invalid_payload"),
+    ("POST", "/v1/inventory/positions", JSON, b'{"product_id": 1, "warehouse": "W\\u0000H", "quantity": 1}', 400,
+     "invalid_payload"),
+    # An escaped backslash before "u0000" is six plain characters, not a NUL.
+    ("POST", "/v1/events", JSON, event_with(id="evt-\\u0000"), 503, "odoo_unreachable"),
     # A surrogate pair is one real character and is fine.
     ("POST", "/v1/events", JSON, b'{"id":"ev-\\ud83d\\ude00","type":"sale_order.release_requested",'
                                  b'"data":{"_model":"sale.order","_id":1}}', 503, "odoo_unreachable"),
@@ -125,6 +136,7 @@ BATTERY = [
     ("GET", "/v1/dead-letters/%ED%A0%80", {}, b"", 404, "not_found"),
     ("GET", "/v1/releases/..%2F..%2Fetc%2Fpasswd", {}, b"", 404, None),
     ("POST", "/v1/dead-letters/dl_missing/replay", {}, b"", 404, "not_found"),
+    ("GET", "/v1/approvals/apr_%00x", {}, b"", 400, "invalid_payload"),
     # Wrong shapes.
     ("POST", "/v1/events", JSON, b"", 400, "malformed_json"),
     ("POST", "/v1/events", JSON, b"\xff\xfe{}", 400, "malformed_json"),

@@ -6,14 +6,15 @@ of the suite uses; Odoo goes down behind a proxy that stops listening."""
 from __future__ import annotations
 
 import pytest
+from schemathesis import GenerationMode
 
 from sidecar.app import create_app
 from sidecar.config import load_settings
-from sidecar.specs import load_specs
-from tests.conftest import ALL_SCOPES_KEY, bearer, demo_policies, sidecar_env
+from tests.conftest import ALL_SCOPES_KEY, bearer, sidecar_env
 from tests.odoo_double import OdooDouble
 from tests.support.stores import ThrowawayPostgres, store_url
 from tests.test_read_transactions import OPS, get_routes, one_of_each, sign_in, url_of
+from tests.test_schemathesis import SPECS, each_case, fuzzed_app, served_schema
 
 
 @pytest.fixture
@@ -93,45 +94,33 @@ def test_every_get_route_answers_503_while_odoo_is_down_and_200_once_it_is_back(
 
 @pytest.fixture(scope="module", params=["store", "odoo"])
 def outage_schema(request, tmp_path_factory):
-    """The document the app serves while its store (a PostgreSQL server) or its Odoo (a double) is down."""
-    import schemathesis
-
+    """The document the fuzz tests' app serves while its store (a PostgreSQL server) or its Odoo (a double)
+    is down."""
     folder = tmp_path_factory.mktemp(f"{request.param}-down")
     server = ThrowawayPostgres() if request.param == "store" else None
     double = OdooDouble(db=f"{request.param}-down")
-    env = sidecar_env(folder, double.start(host="127.0.0.1", port=0), db=double.db,
-                      SIDECAR_DATABASE_URL=server.url if server else store_url(folder),
-                      SIDECAR_GO_LIVE_AT="2026-01-01 00:00:00", SIDECAR_FLOW_POLICIES=demo_policies(),
-                      SIDECAR_CHANNELS='{"web": {"warehouses": ["WH"], "buffer_units": 1}}')
-    application = create_app(settings=load_settings(env))
+    double.start(host="127.0.0.1", port=0)
+    application = fuzzed_app(folder, double, SIDECAR_DATABASE_URL=server.url if server else store_url(folder))
     if server:
         server.down()
     else:
         double.stop()
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", application)  # served without either
-    schema.config.generation.update(with_security_parameters=False)  # the test's own key on every call
     try:
-        yield schema
+        yield served_schema(application)  # the document is served without either
     finally:
         application.extensions["sidecar"].close()
         if server:
             server.stop()
 
 
-OPERATIONS = [(spec["method"], spec["path"]) for spec in load_specs()]
+OPERATIONS = [(spec["method"], spec["path"]) for spec in SPECS]
 
 
 @pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_with_a_dependency_down_no_operation_answers_500(outage_schema, method, path):
-    from hypothesis import HealthCheck, Phase, given, settings
-    from schemathesis import GenerationMode
-
-    @given(case=outage_schema[path][method].as_strategy(generation_mode=GenerationMode.POSITIVE))
-    @settings(max_examples=3, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-    def run(case):
+    def check(case):
         answer = case.call(headers=bearer(ALL_SCOPES_KEY))
         assert answer.status_code != 500, answer.text[:300]
         if answer.status_code == 503:
             assert answer.headers.get("retry-after"), answer.headers  # schemathesis keeps names in lower case
-    run()
+    each_case(outage_schema[path][method], GenerationMode.POSITIVE, 3, check)

@@ -10,7 +10,7 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -68,9 +68,12 @@ def _sample(name: str, schema_: dict) -> str:
     return f"nope-{name}"[:40]
 
 
-def url_of(method: str, rule: str, query: str = "") -> str:
+def url_of(method: str, rule: str, query: str = "", given: dict | None = None) -> str:
+    """The route's URL with a well-formed value for each path parameter, or the quoted one `given` for it."""
     spec = SPECS[(method, rule)]
     path = spec["path"]
+    for name, value in (given or {}).items():
+        path = path.replace("{" + name + "}", value)
     for name, schema_ in (spec.get("path_parameters") or {}).items():
         path = path.replace("{" + name + "}", quote(_sample(name, schema_)))
     path = re.sub(r"\{(\w+)\}", lambda found: f"nope-{found[1]}", path)  # undeclared: any well-formed text
@@ -193,14 +196,19 @@ def test_a_body_that_is_not_an_object(app, before, method, rule, body):
     check(answer, {400, 409, 415}, ignored_input=not object_body(spec), spec=spec)
 
 
-def _wrong_typed(spec) -> list[bytes]:
-    """The request contract's required fields (or `id` when none are) each given a value of every wrong type."""
+def _required_fields(spec) -> list[str]:
+    """The request contract's required fields, or `id` when it has none."""
     from sidecar import contracts
     request = spec["request"] or {}
     required = []
     if request.get("contract") and media_type(spec) == JSON:
         required = contracts.schema(request["contract"]).get("required", [])
-    fields = required or ["id"]
+    return required or ["id"]
+
+
+def _wrong_typed(spec) -> list[bytes]:
+    """The request contract's required fields (or `id` when none are) each given a value of every wrong type."""
+    fields = _required_fields(spec)
     return [json.dumps({name: value for name in fields}).encode()
             for value in ([], {}, 12.5, -1, True, None, "x" * 3000, "\u0000", ["\u00e9"] * 50)]
 
@@ -236,6 +244,25 @@ def test_a_huge_chunked_body_is_413_on_every_route(app, before, method, rule):
     app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
     assert int(status.split()[0]) == 413
     assert json.loads(b"".join(app_iter))["error"]["code"] == "request_entity_too_large"
+
+
+def _with_nul(spec) -> list[bytes]:
+    """The request contract's required fields (or `id`) holding a NUL: alone, inside text, in a nested
+    string and as a key. PostgreSQL cannot store one, so every route that takes a JSON object refuses it before
+    any store sees it (another system's payload, object or array, is checked field by field by its adapter)."""
+    fields = _required_fields(spec)
+    return [json.dumps({name: value for name in fields}).encode()
+            for value in ("\u0000", "a\u0000b", ["ok", {"inner": "x\u0000"}], {"k\u0000": 1})]
+
+
+@pytest.mark.parametrize("method, rule", ROUTES, ids=ROUTE_IDS)
+def test_a_nul_in_any_body_string_is_400(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    for body in _with_nul(spec):
+        answer = open_(app, method, url_of(method, rule), {**credentials(spec), "Content-Type": JSON}, body)
+        check(answer, {400}, "invalid_payload", ignored_input=not object_body(spec), spec=spec)
+        if object_body(spec):  # refused for the NUL itself, before the contract or a lookup could see it
+            assert "NUL" in answer.json["error"]["details"][0]["message"], answer.json
 
 
 # -- headers and query parameters --------------------------------------------------------------------------
@@ -286,6 +313,38 @@ def test_hostile_values_in_every_query_parameter(app, before, method, rule):
                        _valid_body(spec))  # given twice
         # Twice is refused; a page for people reads the first and says what is wrong with it.
         check(answer, {400, 422} | ({403} if html(spec) else set()), ignored_input=name not in declared, spec=spec)
+
+
+def refused_for_nul(answer) -> None:
+    """400: as JSON naming the NUL, or as a page for people (the console shows its errors as pages)."""
+    assert answer.status_code == 400, answer.get_data()[:400]
+    if answer.mimetype == JSON:
+        assert answer.json["error"]["code"] == "invalid_payload" and "NUL" in answer.json["error"]["message"]
+    else:
+        assert answer.mimetype == "text/html" and "NUL" in answer.get_data(as_text=True)
+
+
+PATH_ROUTES = [(method, rule) for method, rule in ROUTES if "{" in rule]
+FORM_ROUTES = [(method, rule) for method, rule in ROUTES if media_type(SPECS[(method, rule)]).endswith("form-urlencoded")]
+
+
+@pytest.mark.parametrize("method, rule", PATH_ROUTES, ids=[f"{m} {r}" for m, r in PATH_ROUTES])
+def test_a_nul_in_every_path_parameter_is_400(app, before, method, rule):
+    spec = SPECS[(method, rule)]
+    for name in re.findall(r"\{(\w+)\}", rule):
+        for value in ("a%00b", "%00"):
+            answer = open_(app, method, url_of(method, rule, given={name: value}), {**credentials(spec), "Content-Type": media_type(spec)}, _valid_body(spec))
+            refused_for_nul(answer)  # never the lookup's 404: PostgreSQL would refuse the NUL
+
+
+@pytest.mark.parametrize("method, rule", FORM_ROUTES, ids=[f"{m} {r}" for m, r in FORM_ROUTES])
+def test_a_nul_in_every_form_field_is_400(app, before, method, rule):
+    from sidecar import contracts
+    spec = SPECS[(method, rule)]
+    for name in sorted(contracts.schema(spec["request"]["contract"]).get("properties", {})) + ["x\x00y"]:
+        body = urlencode({name: "a\x00b"}).encode()
+        answer = open_(app, method, url_of(method, rule), {"Content-Type": media_type(spec)}, body)
+        refused_for_nul(answer)  # before the CSRF check or any lookup
 
 
 # -- credentials -------------------------------------------------------------------------------------------

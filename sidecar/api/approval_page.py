@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from sidecar.api.common import get_services
 from sidecar.errors import SidecarError
 from sidecar.flows import approval_page
+from sidecar.limits import FORM_TYPES
 
 bp = Blueprint("approval_page", __name__, url_prefix="/v1/approvals")
 HEADERS = {
@@ -24,6 +25,13 @@ HEADERS = {
 def _page(status: int = 200, **context):
     context.setdefault("title", "Approval")
     return render_template("approval_page.html", **context), status, HEADERS
+
+
+@bp.errorhandler(SidecarError)
+def _refused(err: SidecarError):
+    """A request refused before the view ran (a NUL in the query or the form): said on the page, like the rest."""
+    title = "Your decision was not recorded" if request.method == "POST" else "This link cannot be used"
+    return _page(err.status, title=title, problem=err.message)
 
 
 def _tokens() -> dict:
@@ -45,7 +53,7 @@ def show_page(approval_id):
 @bp.post("/<approval_id>/page")
 def submit_page(approval_id):
     """Record the approve or reject chosen on the page, with its comment."""
-    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.mimetype not in FORM_TYPES:
         return _page(415, title="Your decision was not recorded", problem="send the page's form")
     try:
         outcome = approval_page.submit(get_services(), approval_id, _tokens(), request.form.get("decision", ""),

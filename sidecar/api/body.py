@@ -14,6 +14,7 @@ from sidecar.errors import InvalidPayload, UnsupportedMediaType
 MAX_DEPTH = 64  # far deeper than any real event or n8n report; deep enough input is a DoS, not data
 JSON_TYPES = ("application/json",)
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # \uD800-\uDFFF: half of a UTF-16 pair, maybe alone
+NUL_ESCAPE = b"\\u0000"  # the only way a NUL can sit inside a JSON string sent as UTF-8
 
 
 def raw_body() -> bytes:
@@ -73,18 +74,21 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(raw: bytes):
-    """Parse a JSON document or raise InvalidPayload: bad syntax, too deep, lone surrogates, NaN."""
+def parse_json(raw: bytes, storable: bool = False):
+    """Parse a JSON document or raise InvalidPayload: bad syntax, too deep, lone surrogates, NaN; with `storable`,
+    also a NUL (U+0000) in any string or key, which PostgreSQL cannot hold in text or jsonb (SQLite can, so
+    refusing it on both keeps one contract whatever the store)."""
     try:
         document = json.loads(raw, parse_float=_number, parse_constant=_no_constant)
     except RecursionError:
         raise InvalidPayload(f"request body is nested deeper than {MAX_DEPTH} levels", code="malformed_json") from None
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidPayload(f"request body is not valid JSON: {err}", code="malformed_json") from None
-    problem = _first_problem(document) if _may_hide_a_problem(raw) else None
+    refuse_nul = storable and (NUL_ESCAPE in raw or b"\x00" in raw)  # NUL bytes: UTF-16 or UTF-32 text
+    problem = _first_problem(document, refuse_nul) if refuse_nul or _may_hide_a_problem(raw) else None
     if problem:
-        pointer, message = problem
-        raise InvalidPayload(f"request body is not acceptable JSON: {message}", code="malformed_json",
+        pointer, message, code = problem
+        raise InvalidPayload(f"request body is not acceptable JSON: {message}", code=code,
                              details=[{"pointer": pointer, "message": message}])
     return document
 
@@ -97,20 +101,25 @@ def _may_hide_a_problem(raw: bytes) -> bool:
     return raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or SURROGATE_ESCAPE.search(raw) is not None
 
 
-def _first_problem(document) -> tuple[str, str] | None:
-    """The first string that is not Unicode text (a lone surrogate), or a level past MAX_DEPTH."""
+def _first_problem(document, refuse_nul: bool = False) -> tuple[str, str, str] | None:
+    """The first string that is not Unicode text (a lone surrogate) or, with `refuse_nul`, holds a NUL; or a
+    level past MAX_DEPTH. Returned as (pointer, message, error code)."""
     stack = [(document, "", 0)]  # iterative: the check itself must not recurse on hostile input
     while stack:
         value, pointer, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return pointer, f"nested deeper than {MAX_DEPTH} levels"
+            return pointer, f"nested deeper than {MAX_DEPTH} levels", "malformed_json"
         if isinstance(value, str):
             if not _is_text(value):
-                return pointer, "string holds a lone UTF-16 surrogate, not a Unicode character"
+                return pointer, "string holds a lone UTF-16 surrogate, not a Unicode character", "malformed_json"
+            if refuse_nul and "\x00" in value:
+                return pointer, "string holds a NUL character (U+0000), which no field accepts", "invalid_payload"
         elif isinstance(value, dict):
             for key, item in value.items():
                 if not _is_text(key):
-                    return pointer, "a key holds a lone UTF-16 surrogate, not a Unicode character"
+                    return pointer, "a key holds a lone UTF-16 surrogate, not a Unicode character", "malformed_json"
+                if refuse_nul and "\x00" in key:
+                    return pointer, "a key holds a NUL character (U+0000), which no field accepts", "invalid_payload"
                 stack.append((item, f"{pointer}/{_escape(key)}", depth + 1))
         elif isinstance(value, list):
             stack.extend((item, f"{pointer}/{index}", depth + 1) for index, item in enumerate(value))

@@ -84,7 +84,7 @@ def json_body(default=None):
     check_content_type()
     if not raw.strip(JSON_WHITESPACE):
         raise InvalidPayload("request body is empty; send a JSON object", code="malformed_json")
-    body = parse_json(raw)
+    body = parse_json(raw, storable=True)
     if not isinstance(body, dict):
         raise InvalidPayload("request body must be a JSON object", code="malformed_json",
                              details=[{"pointer": "", "message": f"got {type(body).__name__}"}])

@@ -16,9 +16,9 @@ from sidecar import contracts
 from sidecar.api.common import get_services
 from sidecar.console.users import Identity, fingerprint
 from sidecar.errors import InvalidPayload
+from sidecar.limits import FORM_TYPES
 
 logger = logging.getLogger(__name__)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SESSION_HOURS = 8
 COOKIE = "sidecar_console"
 
