@@ -137,6 +137,8 @@ BATTERY = [
     ("GET", "/v1/releases/..%2F..%2Fetc%2Fpasswd", {}, b"", 404, None),
     ("POST", "/v1/dead-letters/dl_missing/replay", {}, b"", 404, "not_found"),
     ("GET", "/v1/approvals/apr_%00x", {}, b"", 400, "invalid_payload"),
+    ("GET", "/v1/mappings/skus?after=2147483648", {}, b"", 400, "invalid_payload"),  # past PostgreSQL's integer
+    ("GET", "/v1/mappings/skus/2147483648", {}, b"", 404, None),
     # Wrong shapes.
     ("POST", "/v1/events", JSON, b"", 400, "malformed_json"),
     ("POST", "/v1/events", JSON, b"\xff\xfe{}", 400, "malformed_json"),

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from sidecar.api.body import raw_body
 from sidecar.api.common import actor, get_services, json_body, page_limit, query_value, requires
 from sidecar.contracts import validate
 from sidecar.errors import InvalidPayload, UnsupportedMediaType
 from sidecar.mapping import authority, csv_import, service
-from sidecar.mapping.fields import KINDS
+from sidecar.mapping.fields import KINDS, MAX_ID
 
 bp = Blueprint("mappings", __name__)
 CSV_TYPES = ("text/csv", "application/csv")
@@ -22,11 +22,13 @@ class MappingKind(BaseConverter):
 
 
 class MappingId(BaseConverter):
-    """A mapping's id: digits (a bounded integer, so the store never sees an overflowing one)."""
+    """A mapping's id: digits within the store's integer ids (PostgreSQL refuses a larger one: no such route)."""
 
     regex = r"[0-9]{1,10}"
 
     def to_python(self, value):
+        if int(value) > MAX_ID:
+            raise ValidationError()
         return int(value)
 
 
@@ -41,8 +43,8 @@ def _after() -> int:
     raw = query_value("after")
     if raw is None:
         return 0
-    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 10):
-        raise InvalidPayload("after must be a mapping id (digits)", details=[{"pointer": "?after",
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 10 and int(raw) <= MAX_ID):
+        raise InvalidPayload(f"after must be a mapping id (0 to {MAX_ID})", details=[{"pointer": "?after",
                                                                               "message": f"got '{raw[:100]}'"}])
     return int(raw)
 

@@ -220,7 +220,7 @@ export const mappingDescription: INodeProperties[] = [
 		default: 0,
 		typeOptions: {
 			minValue: 1,
-			maxValue: 9999999999,
+			maxValue: 2147483647,
 			numberPrecision: 0,
 		},
 		required: true,
@@ -273,7 +273,7 @@ export const mappingDescription: INodeProperties[] = [
 		default: 0,
 		typeOptions: {
 			minValue: 1,
-			maxValue: 9999999999,
+			maxValue: 2147483647,
 			numberPrecision: 0,
 		},
 		required: true,
@@ -363,7 +363,7 @@ export const mappingDescription: INodeProperties[] = [
 				default: 0,
 				typeOptions: {
 					minValue: 0,
-					maxValue: 9999999999,
+					maxValue: 2147483647,
 					numberPrecision: 0,
 				},
 				routing: {
