@@ -106,3 +106,18 @@ def test_a_payload_the_screen_cannot_read_is_judged_by_jsonschema():
     with pytest.raises(InvalidPayload) as caught:
         contracts.validate_event({**GOOD, "data": {"_model": "sale.order\ud800", "_id": 3}})
     assert [d["pointer"] for d in caught.value.details] == ["/data/_model"]
+
+
+# Whitespace to Python's `re` or to ECMA-262 (the regex dialect of JSON Schema), but not to both.
+BLANK_IN_ONE_DIALECT = ["\x1c", "\x1f", "\x85", "\ufeff"]
+CONTRACT_NAMES = sorted(path.name.removesuffix(".json") for path in contracts.CONTRACTS_DIR.glob("*.json"))
+NOT_BLANK = sorted({p for name in CONTRACT_NAMES for p in _patterns(contracts.schema(name)) if "\\S" in p or "[^\\s" in p})
+
+
+@pytest.mark.parametrize("pattern", NOT_BLANK)
+def test_a_not_blank_pattern_refuses_whitespace_of_either_dialect(pattern):
+    """A server in Python and a client or fuzzer reading the document as ECMA-262 agree on what is blank."""
+    node = {"type": "string", "pattern": pattern}
+    for validator in (jsonschema_rs.validator_for(node), Draft202012Validator(node)):
+        assert validator.is_valid("x")
+        assert not [blank for blank in BLANK_IN_ONE_DIALECT + [" \t"] if validator.is_valid(blank)]
