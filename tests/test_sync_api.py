@@ -109,6 +109,9 @@ def test_nothing_is_queued_when_every_record_is_bad_and_a_key_answers_the_same(c
     ({"records": [{}]}, 400, "invalid_payload"),
     ({"source": "shop-eu", "records": [{}] * 1001}, 413, "too_many_records"),
     ({"source": " Odoo ", "records": [{}]}, 400, "invalid_source"),  # would pass every authority check
+    # Whitespace to one regex dialect only (U+FEFF to ECMA-262, U+001F to Python): still blank, still odoo.
+    ({"source": "\ufeff\x1f", "records": [{}]}, 400, "invalid_payload"),
+    ({"source": "\ufeff\tODOo\x1f", "records": [{}]}, 400, "invalid_source"),
 ])
 def test_a_request_that_cannot_be_read_is_a_clear_4xx(client, body, status, code):
     answer = client.post("/v1/sync/orders", json=body, headers=bearer())

@@ -32,6 +32,9 @@ from sidecar.store import audit, dead_letters, idempotency, jobs
 
 SYNC, INGEST = "sync_records", "ingest_records"
 MAX_RECORDS = 1000
+# Whitespace as either regular-expression dialect counts it (Python's str.isspace, ECMA-262's \s adds U+FEFF):
+# the contract's "not blank" and "not odoo" patterns exclude both, and so does the check they document.
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\ufeff"
 ACCEPTED, REJECTED = "accepted", "rejected"
 
 
@@ -82,14 +85,14 @@ def prepare(services: Services, target: Target, source: str, index: int, record)
 
 
 def _source(value) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+    if not isinstance(value, str) or not value.strip(WHITESPACE) or len(value) > 64:
         raise InvalidPayload("source must name the sending system in 1 to 64 characters",
                              details=[{"pointer": "/source", "message": "e.g. shop-eu, wms-main"}])
-    if value.strip().lower() == authority.ODOO:
+    if value.strip(WHITESPACE).lower() == authority.ODOO:
         # Odoo owns every domain nobody else is named for: a caller saying it is Odoo would pass every check.
         raise InvalidPayload("source cannot be odoo: records synced into Odoo come from another system",
                              code="invalid_source", details=[{"pointer": "/source", "message": "got odoo"}])
-    return value.strip()
+    return value.strip(WHITESPACE)
 
 
 def _check_size(count: int) -> None:
